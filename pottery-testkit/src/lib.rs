@@ -1,0 +1,217 @@
+//! Private Redis servers for pottery's tests, benches and tour.
+//!
+//! Every server here is a `redis-server` process started on a free loopback port
+//! (through redis-rs's `redis-test` crate) and killed when its handle drops; no
+//! test ever touches a server it did not start. When `redis-server` is missing,
+//! starting one panics with a message saying how to install it: tests that need
+//! Redis fail loudly, they never skip.
+//!
+//! - [`Server`]: one server, which can be stopped, frozen (SIGSTOP) and restarted.
+//! - [`Masters`]: N independent servers (for Redlock and NextId).
+//! - [`Cluster`]: a local Redis Cluster of 3 masters.
+//! - [`python`]: runs a Python snippet with pottery 3.0.1 importable.
+
+mod python;
+
+use std::process::Command;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use redis_test::cluster::{RedisCluster, RedisClusterConfiguration};
+use redis_test::server::RedisServer;
+
+pub use python::{python, require_python_pottery};
+
+/// How long a server may take to accept commands.
+const READY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Panics with instructions unless `redis-server` can be run.
+pub fn require_redis_server() {
+    let found = Command::new("redis-server").arg("--version").output();
+    if !matches!(found, Ok(ref out) if out.status.success()) {
+        panic!(
+            "redis-server is not installed or not on PATH: these tests start their own \
+             Redis servers. Install it (Debian: `apt-get install -y redis-server`) or run \
+             the README's test command, `bash scripts/dev test`, which does."
+        );
+    }
+}
+
+/// One private `redis-server` on a free port, killed on drop.
+pub struct Server {
+    process: Option<RedisServer>,
+    port: u16,
+}
+
+impl Server {
+    /// Starts a server on a free port and waits until it answers `PING`.
+    pub fn start() -> Server {
+        require_redis_server();
+        for _ in 0..5 {
+            let port = redis_test::utils::get_random_available_port();
+            let mut server = Server {
+                process: Some(spawn(port)),
+                port,
+            };
+            if server.wait_ready() {
+                return server;
+            }
+            server.stop();
+        }
+        panic!("could not start redis-server on a free port after 5 tries");
+    }
+
+    /// `redis://127.0.0.1:PORT/0`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The server's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.process.as_ref().map(|s| s.process.id())
+    }
+
+    /// Kills the server (its data is lost: persistence is off).
+    pub fn stop(&mut self) {
+        if let Some(mut server) = self.process.take() {
+            server.stop();
+        }
+    }
+
+    /// Starts a fresh, empty server on the same port.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.process = Some(spawn(self.port));
+        assert!(self.wait_ready(), "redis-server did not restart on port {}", self.port);
+    }
+
+    /// Suspends the process (SIGSTOP): it keeps its socket but never answers.
+    pub fn freeze(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Resumes a frozen process (SIGCONT).
+    pub fn thaw(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        if let Some(pid) = self.pid() {
+            let status = Command::new("kill").arg(signal).arg(pid.to_string()).status();
+            assert!(matches!(status, Ok(s) if s.success()), "kill {signal} {pid} failed");
+        }
+    }
+
+    fn wait_ready(&mut self) -> bool {
+        let deadline = Instant::now() + READY_TIMEOUT;
+        while Instant::now() < deadline {
+            if let Some(server) = self.process.as_mut() {
+                if let Ok(Some(_)) = server.process.try_wait() {
+                    return false; // exited: most likely the port was taken meanwhile
+                }
+            }
+            if ping(&self.url()) {
+                return true;
+            }
+            sleep(Duration::from_millis(20));
+        }
+        false
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.thaw();
+        self.stop();
+    }
+}
+
+fn spawn(port: u16) -> RedisServer {
+    RedisServer::new_with_addr_tls_modules_and_spawner(
+        redis::ConnectionAddr::Tcp("127.0.0.1".to_owned(), port),
+        None,
+        None,
+        false,
+        None,
+        &[],
+        |cmd| {
+            cmd.arg("--appendonly").arg("no");
+            match cmd.spawn() {
+                Ok(child) => child,
+                Err(err) => panic!("cannot run redis-server: {err}"),
+            }
+        },
+    )
+}
+
+fn ping(url: &str) -> bool {
+    let Ok(client) = redis::Client::open(url) else {
+        return false;
+    };
+    let Ok(mut con) = client.get_connection_with_timeout(Duration::from_millis(200)) else {
+        return false;
+    };
+    redis::cmd("PING").query::<String>(&mut con).is_ok()
+}
+
+/// N independent private servers.
+pub struct Masters {
+    /// The servers, in start order.
+    pub servers: Vec<Server>,
+}
+
+impl Masters {
+    /// Starts `n` servers.
+    pub fn start(n: usize) -> Masters {
+        Masters {
+            servers: (0..n).map(|_| Server::start()).collect(),
+        }
+    }
+
+    /// Their URLs.
+    pub fn urls(&self) -> Vec<String> {
+        self.servers.iter().map(Server::url).collect()
+    }
+}
+
+/// A private Redis Cluster of 3 masters without replicas, killed on drop.
+pub struct Cluster {
+    inner: RedisCluster,
+}
+
+impl Cluster {
+    /// Starts the three nodes, creates the cluster and waits until it is up.
+    pub fn start() -> Cluster {
+        require_redis_server();
+        let inner = RedisCluster::new(RedisClusterConfiguration::default());
+        let cluster = Cluster { inner };
+        let deadline = Instant::now() + READY_TIMEOUT;
+        while !cluster.is_ok() {
+            assert!(Instant::now() < deadline, "the test cluster did not come up");
+            sleep(Duration::from_millis(50));
+        }
+        cluster
+    }
+
+    /// The nodes' URLs.
+    pub fn urls(&self) -> Vec<String> {
+        self.inner
+            .iter_servers()
+            .filter_map(|s| s.host_and_port().map(|(h, p)| format!("redis://{h}:{p}")))
+            .collect()
+    }
+
+    fn is_ok(&self) -> bool {
+        self.urls().iter().all(|url| {
+            let info = redis::Client::open(url.as_str())
+                .and_then(|c| c.get_connection_with_timeout(Duration::from_millis(200)))
+                .and_then(|mut con| redis::cmd("CLUSTER").arg("INFO").query::<String>(&mut con));
+            matches!(info, Ok(text) if text.contains("cluster_state:ok"))
+        })
+    }
+}

@@ -1,0 +1,200 @@
+//! Python's `repr(float)`, which is what `json.dumps` writes for a float.
+//!
+//! CPython prints the shortest digit string that reads back as the same `f64`
+//! (David Gay's algorithm, "mode 0"), and Rust's `{:e}` formatting prints the same
+//! shortest digits (Grisu with a Dragon4 fallback): both pick, among the shortest
+//! strings that round-trip, the one closest to the exact binary value. Only the layout
+//! differs, so this module asks Rust for the digits and the decimal exponent and lays
+//! them out the way `float_repr_style = 'short'` does:
+//!
+//! * fixed notation when the decimal exponent `e` (value = `d.ddd × 10^e`) satisfies
+//!   `-4 <= e < 16`, always with at least one digit after the point: `100.0`, `0.0001`,
+//!   `1234567890123456.0`;
+//! * otherwise scientific, with no `.0` when there is a single digit, an explicit sign
+//!   and at least two exponent digits: `1e+16`, `1e-05`, `1.2345678901234568e+17`;
+//! * `0.0`, `-0.0`, and the non-finite values bare as `json.dumps` writes them with
+//!   `allow_nan=True`: `NaN`, `Infinity`, `-Infinity`.
+
+use std::fmt::Write as _;
+
+/// A fixed-size stack buffer that `{:e}` formatting can write into.
+struct StackBuf {
+    buf: [u8; 48],
+    len: usize,
+}
+
+impl std::fmt::Write for StackBuf {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        let slot = self.buf.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+        slot.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// Appends `repr(x)` as CPython's `json.dumps` writes it.
+pub(crate) fn write_f64(out: &mut Vec<u8>, x: f64) {
+    if x.is_nan() {
+        out.extend_from_slice(b"NaN");
+        return;
+    }
+    if x.is_infinite() {
+        out.extend_from_slice(if x > 0.0 { b"Infinity" } else { b"-Infinity" });
+        return;
+    }
+    if x == 0.0 {
+        out.extend_from_slice(if x.is_sign_negative() { b"-0.0" } else { b"0.0" });
+        return;
+    }
+    let mut sci = StackBuf { buf: [0; 48], len: 0 };
+    if write!(sci, "{:e}", x.abs()).is_err() {
+        // Unreachable: the longest f64 in `{:e}` form has 23 bytes. Stay correct anyway.
+        out.extend_from_slice(format!("{x:?}").as_bytes());
+        return;
+    }
+    // `sci` looks like `1.2345e-7` or `5e-324`: split it into digits and exponent.
+    let text = sci.buf.get(..sci.len).unwrap_or_default();
+    let mut digits = [0u8; 32];
+    let mut nd = 0;
+    let mut exp: i32 = 0;
+    let mut exp_neg = false;
+    let mut in_exp = false;
+    for &b in text {
+        match b {
+            b'e' => in_exp = true,
+            b'-' if in_exp => exp_neg = true,
+            b'0'..=b'9' if in_exp => exp = exp * 10 + i32::from(b - b'0'),
+            b'0'..=b'9' => {
+                if let Some(slot) = digits.get_mut(nd) {
+                    *slot = b;
+                    nd += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    if exp_neg {
+        exp = -exp;
+    }
+    let digits = digits.get(..nd).unwrap_or_default();
+    if x.is_sign_negative() {
+        out.push(b'-');
+    }
+    if (-4..16).contains(&exp) {
+        write_fixed(out, digits, exp + 1);
+    } else {
+        write_scientific(out, digits, exp);
+    }
+}
+
+/// Fixed notation; `decpt` is where the point goes relative to the digits
+/// (value = `0.DIGITS × 10^decpt`).
+fn write_fixed(out: &mut Vec<u8>, digits: &[u8], decpt: i32) {
+    let nd = digits.len();
+    if decpt <= 0 {
+        out.extend_from_slice(b"0.");
+        out.extend(std::iter::repeat_n(b'0', decpt.unsigned_abs() as usize));
+        out.extend_from_slice(digits);
+    } else {
+        let point = decpt.unsigned_abs() as usize;
+        if point >= nd {
+            out.extend_from_slice(digits);
+            out.extend(std::iter::repeat_n(b'0', point - nd));
+            out.extend_from_slice(b".0");
+        } else {
+            let (int, frac) = digits.split_at(point);
+            out.extend_from_slice(int);
+            out.push(b'.');
+            out.extend_from_slice(frac);
+        }
+    }
+}
+
+/// Scientific notation: `d[.ddd]e±XX`.
+fn write_scientific(out: &mut Vec<u8>, digits: &[u8], exp: i32) {
+    let (first, rest) = digits.split_first().unwrap_or((&b'0', &[]));
+    out.push(*first);
+    if !rest.is_empty() {
+        out.push(b'.');
+        out.extend_from_slice(rest);
+    }
+    out.push(b'e');
+    out.push(if exp < 0 { b'-' } else { b'+' });
+    let e = exp.unsigned_abs();
+    if e < 10 {
+        out.push(b'0');
+    }
+    let mut buf = StackBuf { buf: [0; 48], len: 0 };
+    if write!(buf, "{e}").is_ok() {
+        out.extend_from_slice(buf.buf.get(..buf.len).unwrap_or_default());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_f64;
+
+    fn repr(x: f64) -> String {
+        let mut out = Vec::new();
+        write_f64(&mut out, x);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    #[test]
+    fn examples_from_python() {
+        let cases: &[(f64, &str)] = &[
+            (1.0, "1.0"),
+            (2.5, "2.5"),
+            (100.0, "100.0"),
+            (0.1, "0.1"),
+            (0.30000000000000004, "0.30000000000000004"),
+            (1e16, "1e+16"),
+            (1e15, "1000000000000000.0"),
+            (1234567890123456.0, "1234567890123456.0"),
+            (9999999999999998.0, "9999999999999998.0"),
+            (1.2345678901234568e17, "1.2345678901234568e+17"),
+            (1e22, "1e+22"),
+            (1e100, "1e+100"),
+            (0.0001, "0.0001"),
+            (0.00012345, "0.00012345"),
+            (0.00001, "1e-05"),
+            (1.5e-5, "1.5e-05"),
+            (5e-324, "5e-324"),
+            (2.2250738585072014e-308, "2.2250738585072014e-308"),
+            (f64::MAX, "1.7976931348623157e+308"),
+            (f64::MIN, "-1.7976931348623157e+308"),
+            (f64::EPSILON, "2.220446049250313e-16"),
+            (123.456, "123.456"),
+            (-1.5, "-1.5"),
+            (0.0, "0.0"),
+            (-0.0, "-0.0"),
+            (f64::NAN, "NaN"),
+            (-f64::NAN, "NaN"),
+            (f64::INFINITY, "Infinity"),
+            (f64::NEG_INFINITY, "-Infinity"),
+            (f64::from(0.1f32), "0.10000000149011612"),
+            (9007199254740993.0, "9007199254740992.0"),
+            (1e-4, "0.0001"),
+            (123456789.0, "123456789.0"),
+            (1.7976931348623157e300, "1.7976931348623157e+300"),
+        ];
+        for &(x, want) in cases {
+            assert_eq!(repr(x), want, "repr of {x:e}");
+        }
+    }
+
+    #[test]
+    fn round_trips() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let x = f64::from_bits(state);
+            if x.is_finite() {
+                assert_eq!(repr(x).parse::<f64>().ok().map(f64::to_bits), Some(x.to_bits()));
+            }
+        }
+    }
+}

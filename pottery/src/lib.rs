@@ -1,0 +1,110 @@
+//! # pottery: Redis for Rustaceans
+//!
+//! Redis-backed containers that behave like Rust's own collections, and safe
+//! distributed primitives, wire-compatible with Python's
+//! [pottery](https://pypi.org/project/pottery/) 3.0.1: a Python service and a Rust
+//! service share the same keys and read each other's data.
+//!
+//! ```no_run
+//! use pottery::{Client, sync::RedisDict};
+//!
+//! let client = Client::from_env()?; // REDIS_URL, or redis://localhost:6379/0
+//! let tel: RedisDict<String, u32> = RedisDict::new(&client, "tel");
+//! tel.insert("jack", &4098)?;
+//! assert_eq!(tel.get("jack")?, Some(4098));
+//! # Ok::<(), pottery::Error>(())
+//! ```
+//!
+//! # Blocking and async
+//!
+//! Every structure is one generic type with a mode parameter, [`Blocking`] or
+//! [`Async`]. You name it through one of two modules that hold the same type names:
+//!
+//! - [`sync`]: `sync::RedisDict<K, V>`; methods return [`Result`]s.
+//! - [`future`]: `future::RedisDict<K, V>`; methods return futures of `Result`s
+//!   (`Send`, for any Tokio runtime) and iteration returns a `Stream`.
+//!
+//! The logic of each operation is written once: a method builds the request and
+//! the decoding of its reply as data, and the mode runs it on a pooled blocking
+//! connection or on the shared multiplexed async connection.
+//!
+//! # Encoding
+//!
+//! Keys, fields, members and values are encoded by a [`Codec`], by default
+//! [`Json`]: byte for byte what Python writes with `json.dumps(x, sort_keys=True)`.
+//!
+//! # Keys
+//!
+//! A structure uses the key you give it, verbatim. One made with `temporary()`
+//! gets `pottery:<uuid4>` and deletes it when its last clone is dropped (in the
+//! background inside a Tokio runtime), as pottery does when an object is collected.
+//! Unlike pottery we do not ask Redis whether a random key exists first.
+//!
+//! # Layout
+//!
+//! - [`client`](Client): the connection handle, its URL parsing and timeouts.
+//! - `pool`: connection reuse for the blocking path.
+//! - `op`: an operation as data (request + reply decoder) and its two runners.
+//! - `mode`: [`Mode`], [`Blocking`], [`Async`]; paged iteration.
+//! - [`codec`]: the [`Codec`] trait and the Python-compatible [`json`].
+//! - `container`: [`Container`], what every container offers on its key (expiry, clear).
+//! - `dict`: [`RedisDict`].
+//! - [`error`](Error): the crate's one error type.
+//! - `key`: random keys and their clean-up.
+
+mod client;
+pub mod codec;
+mod container;
+mod decode;
+mod dict;
+mod error;
+mod key;
+mod mode;
+mod op;
+mod pool;
+
+pub use client::{
+    AsyncConnection, Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT,
+    DEFAULT_URL,
+};
+pub use codec::{Codec, CodecError, Json, json};
+pub use container::Container;
+pub use dict::RedisDict;
+pub use error::{Error, ErrorKind, Result};
+pub use key::{RANDOM_KEY_PREFIX, random_key};
+pub use mode::{Async, Blocking, BoxFuture, BoxStream, Iter, Mode};
+#[doc(hidden)]
+pub use mode::Pages;
+#[doc(hidden)]
+pub use op::Op;
+
+/// The blocking structures: methods return [`Result`]s.
+///
+/// ```no_run
+/// use pottery::{Client, sync::RedisDict};
+/// let d: RedisDict<String, i64> = RedisDict::new(&Client::from_env()?, "d");
+/// d.insert("a", &1)?;
+/// # Ok::<(), pottery::Error>(())
+/// ```
+pub mod sync {
+    use crate::{Blocking, Json};
+
+    /// A blocking [`RedisDict`](crate::RedisDict).
+    pub type RedisDict<K, V, C = Json> = crate::RedisDict<K, V, C, Blocking>;
+}
+
+/// The async structures: methods return futures; iteration returns streams.
+///
+/// ```no_run
+/// # async fn demo() -> pottery::Result<()> {
+/// use pottery::{Client, future::RedisDict};
+/// let d: RedisDict<String, i64> = RedisDict::new(&Client::from_env()?, "d");
+/// d.insert("a", &1).await?;
+/// # Ok(()) }
+/// ```
+pub mod future {
+    use crate::{Async, Json};
+
+    /// An async [`RedisDict`](crate::RedisDict).
+    pub type RedisDict<K, V, C = Json> = crate::RedisDict<K, V, C, Async>;
+}

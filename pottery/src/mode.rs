@@ -1,0 +1,253 @@
+//! Blocking or async: the one type parameter that picks the runner.
+//!
+//! Each structure is written once, generic over `M: Mode`; its methods build an
+//! [`Op`] and hand it to `M`. [`Blocking`] runs it at once and returns a
+//! [`Result`]; [`Async`] returns a future of that `Result`. The aliases in
+//! [`crate::sync`] and [`crate::future`] fix `M` so that callers never name it.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+
+use futures_core::Stream;
+
+use crate::client::Client;
+use crate::error::Result;
+use crate::op::Op;
+
+/// A boxed, `Send` future of a [`Result`]: what async methods return.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
+
+/// A boxed, `Send` stream of [`Result`]s: what async iteration returns.
+pub type BoxStream<'a, T> = Pin<Box<dyn Stream<Item = Result<T>> + Send + 'a>>;
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::Blocking {}
+    impl Sealed for super::Async {}
+}
+
+/// How a structure's operations run: [`Blocking`] or [`Async`].
+///
+/// Sealed; you only ever name it through [`crate::sync`] and [`crate::future`].
+///
+/// # Example
+///
+/// ```
+/// // `sync::RedisDict<K, V>` is `RedisDict<K, V, Json, Blocking>`:
+/// fn takes_blocking(_: &pottery::RedisDict<String, i64, pottery::Json, pottery::Blocking>) {}
+/// fn same(d: &pottery::sync::RedisDict<String, i64>) { takes_blocking(d) }
+/// ```
+pub trait Mode: sealed::Sealed + Send + Sync + Sized + 'static {
+    /// What a method returns: `Result<T>` or a future of it.
+    type Output<'a, T: Send + 'a>;
+    /// What iteration returns: an `Iterator` or a `Stream` of `Result<T>`.
+    type Iter<'a, T: Send + 'a>;
+
+    #[doc(hidden)]
+    fn run<'a, T: Send + 'a>(client: &'a Client, op: Result<Op<T>>) -> Self::Output<'a, T>;
+
+    #[doc(hidden)]
+    fn run_owned<T: Send + 'static>(client: Client, op: Result<Op<T>>) -> Self::Output<'static, T>;
+
+    #[doc(hidden)]
+    fn iter<'a, T: Send + 'a>(client: &'a Client, pages: Pages<T>) -> Self::Iter<'a, T>;
+
+    /// A result known without a round trip (an empty bulk operation, a bad argument).
+    #[doc(hidden)]
+    fn ready<'a, T: Send + 'a>(value: Result<T>) -> Self::Output<'a, T>;
+
+    /// Two operations, possibly on two clients, run concurrently, then combined.
+    #[doc(hidden)]
+    fn run_pair<'a, A: Send + 'a, B: Send + 'a, T: Send + 'a>(
+        first: (&'a Client, Result<Op<A>>),
+        second: (&'a Client, Result<Op<B>>),
+        combine: impl FnOnce(A, B) -> Result<T> + Send + 'a,
+    ) -> Self::Output<'a, T>;
+}
+
+/// Operations run on the calling thread and return [`Result`]s.
+///
+/// ```
+/// let _: Option<pottery::Blocking> = None;
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Blocking;
+
+/// Operations return futures, run on the client's shared async connection.
+///
+/// ```
+/// let _: Option<pottery::Async> = None;
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Async;
+
+impl Mode for Blocking {
+    type Output<'a, T: Send + 'a> = Result<T>;
+    type Iter<'a, T: Send + 'a> = Iter<'a, T>;
+
+    fn run<'a, T: Send + 'a>(client: &'a Client, op: Result<Op<T>>) -> Result<T> {
+        op?.run(client)
+    }
+
+    fn run_owned<T: Send + 'static>(client: Client, op: Result<Op<T>>) -> Result<T> {
+        op?.run(&client)
+    }
+
+    fn iter<'a, T: Send + 'a>(client: &'a Client, pages: Pages<T>) -> Iter<'a, T> {
+        Iter { client, pages }
+    }
+
+    fn ready<'a, T: Send + 'a>(value: Result<T>) -> Result<T> {
+        value
+    }
+
+    fn run_pair<'a, A: Send + 'a, B: Send + 'a, T: Send + 'a>(
+        (client_a, a): (&'a Client, Result<Op<A>>),
+        (client_b, b): (&'a Client, Result<Op<B>>),
+        combine: impl FnOnce(A, B) -> Result<T> + Send + 'a,
+    ) -> Result<T> {
+        let (a, b) = (a?, b?);
+        // Two different servers answer in parallel; one server gets the two in turn.
+        let (a, b) = std::thread::scope(|s| {
+            let first = s.spawn(|| a.run(client_a));
+            let b = b.run(client_b);
+            let a = first
+                .join()
+                .unwrap_or_else(|_| Err(crate::Error::config("a worker thread panicked")));
+            (a, b)
+        });
+        combine(a?, b?)
+    }
+}
+
+impl Mode for Async {
+    type Output<'a, T: Send + 'a> = BoxFuture<'a, T>;
+    type Iter<'a, T: Send + 'a> = BoxStream<'a, T>;
+
+    fn run<'a, T: Send + 'a>(client: &'a Client, op: Result<Op<T>>) -> BoxFuture<'a, T> {
+        Box::pin(async move { op?.run_async(client).await })
+    }
+
+    fn run_owned<T: Send + 'static>(client: Client, op: Result<Op<T>>) -> BoxFuture<'static, T> {
+        Box::pin(async move { op?.run_async(&client).await })
+    }
+
+    fn iter<'a, T: Send + 'a>(client: &'a Client, pages: Pages<T>) -> BoxStream<'a, T> {
+        Box::pin(futures_util::stream::unfold(pages, move |mut pages| async move {
+            loop {
+                if let Some(item) = pages.buffered.pop_front() {
+                    return Some((item, pages));
+                }
+                let op = pages.next_op()?;
+                let page = op.run_async(client).await;
+                if let Some(err) = pages.feed(page) {
+                    return Some((Err(err), pages));
+                }
+            }
+        }))
+    }
+
+    fn ready<'a, T: Send + 'a>(value: Result<T>) -> BoxFuture<'a, T> {
+        Box::pin(std::future::ready(value))
+    }
+
+    fn run_pair<'a, A: Send + 'a, B: Send + 'a, T: Send + 'a>(
+        (client_a, a): (&'a Client, Result<Op<A>>),
+        (client_b, b): (&'a Client, Result<Op<B>>),
+        combine: impl FnOnce(A, B) -> Result<T> + Send + 'a,
+    ) -> BoxFuture<'a, T> {
+        Box::pin(async move {
+            let (a, b) = (a?, b?);
+            let (a, b) = futures_util::future::join(a.run_async(client_a), b.run_async(client_b)).await;
+            combine(a?, b?)
+        })
+    }
+}
+
+/// The reply to one page of a cursor scan: the next cursor and the decoded items.
+pub(crate) type Page<T> = (u64, Vec<Result<T>>);
+
+/// A cursor scan (HSCAN, SSCAN, ...) or ranged read, one page per round trip.
+///
+/// Holds at most one page in memory, so iterating a huge structure stays bounded.
+#[doc(hidden)]
+pub struct Pages<T> {
+    page_op: Box<dyn FnMut(u64) -> Op<Page<T>> + Send>,
+    cursor: Option<u64>,
+    buffered: VecDeque<Result<T>>,
+}
+
+impl<T> Pages<T> {
+    /// Starts a scan whose page for `cursor` is read by `page_op(cursor)`.
+    pub(crate) fn new(page_op: impl FnMut(u64) -> Op<Page<T>> + Send + 'static) -> Self {
+        Pages {
+            page_op: Box::new(page_op),
+            cursor: Some(0),
+            buffered: VecDeque::new(),
+        }
+    }
+
+    /// The request for the next page, or `None` when the scan is over.
+    fn next_op(&mut self) -> Option<Op<Page<T>>> {
+        self.cursor.map(&mut self.page_op)
+    }
+
+    /// Takes in a page; an error ends the scan and is handed back to be yielded.
+    fn feed(&mut self, page: Result<Page<T>>) -> Option<crate::Error> {
+        match page {
+            Ok((cursor, items)) => {
+                self.cursor = (cursor != 0).then_some(cursor);
+                self.buffered.extend(items);
+                None
+            }
+            Err(err) => {
+                self.cursor = None;
+                Some(err)
+            }
+        }
+    }
+}
+
+/// A blocking iterator over a structure, one page per round trip.
+///
+/// Each item is a `Result`: an entry that does not decode is an `Err` and the
+/// iteration goes on; a failed round trip is an `Err` and ends it.
+///
+/// ```no_run
+/// # fn demo(dict: &pottery::sync::RedisDict<String, i64>) -> pottery::Result<()> {
+/// for entry in dict.iter() {
+///     let (name, number) = entry?;
+///     println!("{name}: {number}");
+/// }
+/// # Ok(()) }
+/// ```
+pub struct Iter<'a, T> {
+    client: &'a Client,
+    pages: Pages<T>,
+}
+
+impl<T> Iterator for Iter<'_, T> {
+    type Item = Result<T>;
+
+    fn next(&mut self) -> Option<Result<T>> {
+        loop {
+            if let Some(item) = self.pages.buffered.pop_front() {
+                return Some(item);
+            }
+            let op = self.pages.next_op()?;
+            if let Some(err) = self.pages.feed(op.run(self.client)) {
+                return Some(Err(err));
+            }
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Iter<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Iter")
+            .field("cursor", &self.pages.cursor)
+            .field("buffered", &self.pages.buffered.len())
+            .finish()
+    }
+}

@@ -1,0 +1,125 @@
+//! Operations as data, and the two runners that execute them.
+//!
+//! Every structure method builds an [`Op`]: the request to send (one command or one
+//! script invocation) plus the function that turns the reply into the result. The
+//! blocking runner ([`Op::run`]) and the async runner ([`Op::run_async`]) are the
+//! only places that talk to Redis, so an operation's logic exists once whichever
+//! API the caller uses. This mirrors redis-rs's `Script::invoke` / `invoke_async`.
+
+use redis::{Cmd, ConnectionLike, Script, ScriptInvocation, Value};
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+
+/// What to send to Redis.
+pub(crate) enum Request {
+    /// One command.
+    Cmd(Cmd),
+    /// One Lua script call (EVALSHA, falling back to loading the script).
+    Script(ScriptInvocation<'static>),
+}
+
+impl Request {
+    /// A script call with `keys` and `args`.
+    pub(crate) fn script(script: &'static Script, keys: &[&[u8]], args: &[Vec<u8>]) -> Self {
+        let mut call = script.prepare_invoke();
+        for key in keys {
+            call.key(*key);
+        }
+        for arg in args {
+            call.arg(arg.as_slice());
+        }
+        Request::Script(call)
+    }
+
+    fn query(&self, con: &mut dyn ConnectionLike) -> redis::RedisResult<Value> {
+        match self {
+            Request::Cmd(cmd) => cmd.query(con),
+            Request::Script(call) => call.invoke(con),
+        }
+    }
+
+    async fn query_async(&self, con: &mut crate::AsyncConnection) -> redis::RedisResult<Value> {
+        match self {
+            Request::Cmd(cmd) => cmd.query_async(con).await,
+            Request::Script(call) => call.invoke_async(con).await,
+        }
+    }
+}
+
+impl From<Cmd> for Request {
+    fn from(cmd: Cmd) -> Self {
+        Request::Cmd(cmd)
+    }
+}
+
+/// Turns a reply into a result; gets the key for its error messages.
+type Decoder<T> = Box<dyn FnOnce(&str, Value) -> Result<T> + Send>;
+
+/// One round trip: a request, the key it works on, and how to decode the reply.
+pub struct Op<T> {
+    key: String,
+    expects: &'static str,
+    request: Request,
+    decode: Decoder<T>,
+}
+
+impl<T> Op<T> {
+    /// An operation on `key`, which must hold a Redis `expects` (e.g. `"hash"`) if it exists.
+    pub(crate) fn new(
+        key: &str,
+        expects: &'static str,
+        request: impl Into<Request>,
+        decode: impl FnOnce(&str, Value) -> Result<T> + Send + 'static,
+    ) -> Self {
+        Op {
+            key: key.to_owned(),
+            expects,
+            request: request.into(),
+            decode: Box::new(decode),
+        }
+    }
+
+    /// Runs the operation on a pooled blocking connection.
+    pub(crate) fn run(self, client: &Client) -> Result<T> {
+        let reply = client.blocking(|con| self.request.query(con));
+        let reply = match reply {
+            Err(err) if is_wrong_type(&err) => {
+                let actual = client.blocking(|con| type_of(&self.key).query::<String>(con));
+                return Err(self.wrong_type(actual.ok()));
+            }
+            other => other.map_err(|e| Error::from_redis(Some(&self.key), e))?,
+        };
+        (self.decode)(&self.key, reply)
+    }
+
+    /// Runs the operation on the client's shared async connection.
+    pub(crate) async fn run_async(self, client: &Client) -> Result<T> {
+        let mut con = client.async_connection().await?;
+        let reply = match self.request.query_async(&mut con).await {
+            Err(err) if is_wrong_type(&err) => {
+                let actual = type_of(&self.key).query_async::<String>(&mut con).await;
+                return Err(self.wrong_type(actual.ok()));
+            }
+            other => other.map_err(|e| Error::from_redis(Some(&self.key), e))?,
+        };
+        (self.decode)(&self.key, reply)
+    }
+
+    fn wrong_type(&self, actual: Option<String>) -> Error {
+        Error::wrong_type(&self.key, self.expects, actual.as_deref().unwrap_or("other type"))
+    }
+}
+
+fn is_wrong_type(err: &redis::RedisError) -> bool {
+    err.code() == Some("WRONGTYPE")
+        || err
+            .detail()
+            .is_some_and(|d| d.contains("WRONGTYPE") || d.contains("wrong kind of value"))
+}
+
+fn type_of(key: &str) -> Cmd {
+    let mut cmd = redis::cmd("TYPE");
+    cmd.arg(key);
+    cmd
+}
