@@ -138,7 +138,11 @@ impl Error {
     /// assert!(pottery::Error::key_exists("tel").is_key_exists());
     /// ```
     pub fn key_exists(key: &str) -> Self {
-        Error::new(ErrorKind::KeyExists, Some(key), "key exists already")
+        Error::new(
+            ErrorKind::KeyExists,
+            Some(key),
+            "cannot create a structure with initial items over an existing key",
+        )
     }
 
     /// Something that must exist at `key` does not.

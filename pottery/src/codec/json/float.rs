@@ -15,6 +15,7 @@
 //! * `0.0`, `-0.0`, and the non-finite values bare as `json.dumps` writes them with
 //!   `allow_nan=True`: `NaN`, `Infinity`, `-Infinity`.
 
+use std::cmp::Ordering;
 use std::fmt::Write as _;
 
 /// A fixed-size stack buffer that `{:e}` formatting can write into.
@@ -130,6 +131,73 @@ fn write_scientific(out: &mut Vec<u8>, digits: &[u8], exp: i32) {
         out.extend_from_slice(buf.buf.get(..buf.len).unwrap_or_default());
     }
 }
+
+/// Appends the decimal digits of `n`.
+pub(crate) fn write_u64(out: &mut Vec<u8>, mut n: u64) {
+    let start = out.len();
+    loop {
+        out.push(b'0' + (n % 10) as u8);
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if let Some(digits) = out.get_mut(start..) {
+        digits.reverse();
+    }
+}
+
+/// Appends the decimal digits of `n`.
+pub(crate) fn write_u128(out: &mut Vec<u8>, n: u128) {
+    match u64::try_from(n) {
+        Ok(small) => write_u64(out, small),
+        Err(_) => {
+            const TEN19: u128 = 10_000_000_000_000_000_000;
+            write_u128(out, n / TEN19);
+            let low = (n % TEN19) as u64;
+            let start = out.len();
+            write_u64(out, low);
+            let width = out.len() - start;
+            out.splice(start..start, std::iter::repeat_n(b'0', 19 - width));
+        }
+    }
+}
+
+/// Appends an integer given as sign and magnitude.
+pub(crate) fn write_int(out: &mut Vec<u8>, neg: bool, magnitude: u128) {
+    if neg && magnitude != 0 {
+        out.push(b'-');
+    }
+    write_u128(out, magnitude);
+}
+
+/// Compares two integers given as sign and magnitude.
+pub(crate) fn cmp_int(a: (bool, u128), b: (bool, u128)) -> Ordering {
+    let a_neg = a.0 && a.1 != 0;
+    let b_neg = b.0 && b.1 != 0;
+    match (a_neg, b_neg) {
+        (false, false) => a.1.cmp(&b.1),
+        (true, true) => b.1.cmp(&a.1),
+        (true, false) => Ordering::Less,
+        (false, true) => Ordering::Greater,
+    }
+}
+
+/// Compares an integer with a non-NaN float exactly, as Python does.
+pub(crate) fn cmp_int_float(int: (bool, u128), x: f64) -> Ordering {
+    const TWO_128: f64 = 340_282_366_920_938_463_463_374_607_431_768_211_456.0;
+    if x.abs() >= TWO_128 {
+        return if x > 0.0 { Ordering::Less } else { Ordering::Greater };
+    }
+    let t = x.trunc();
+    // Exact: `t` is an integer below 2^128 in magnitude.
+    let ord = cmp_int(int, (t < 0.0, t.abs() as u128));
+    if ord != Ordering::Equal {
+        return ord;
+    }
+    (0.0).partial_cmp(&(x - t)).unwrap_or(Ordering::Equal)
+}
+
 
 #[cfg(test)]
 mod tests {

@@ -6,14 +6,10 @@
 //! per call, so a nested document allocates a handful of buffers, not one per value.
 
 use super::Error;
-use super::float::write_f64;
+use super::float::{cmp_int, cmp_int_float, write_f64, write_int, write_u64, write_u128};
 use super::value::BIGINT_TOKEN;
 use serde::ser::{self, Impossible, Serialize};
 use std::cmp::Ordering;
-
-mod keys;
-
-use keys::{Key, KeySer, sort_entries, write_key};
 
 /// One entry of a map being serialized: its key and where its encoded value lies in the
 /// map's scratch buffer.
@@ -109,42 +105,6 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
-pub(crate) fn write_u64(out: &mut Vec<u8>, mut n: u64) {
-    let start = out.len();
-    loop {
-        out.push(b'0' + (n % 10) as u8);
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if let Some(digits) = out.get_mut(start..) {
-        digits.reverse();
-    }
-}
-
-pub(crate) fn write_u128(out: &mut Vec<u8>, n: u128) {
-    match u64::try_from(n) {
-        Ok(small) => write_u64(out, small),
-        Err(_) => {
-            const TEN19: u128 = 10_000_000_000_000_000_000;
-            write_u128(out, n / TEN19);
-            let low = (n % TEN19) as u64;
-            let start = out.len();
-            write_u64(out, low);
-            let width = out.len() - start;
-            out.splice(start..start, std::iter::repeat_n(b'0', 19 - width));
-        }
-    }
-}
-
-pub(crate) fn write_int(out: &mut Vec<u8>, neg: bool, magnitude: u128) {
-    if neg && magnitude != 0 {
-        out.push(b'-');
-    }
-    write_u128(out, magnitude);
-}
-
 /// Writes the digits of a `Value::BigInt` as Python would print that int.
 fn write_bigint(out: &mut Vec<u8>, text: &str) -> Result<(), Error> {
     let (neg, digits) = match text.strip_prefix('-') {
@@ -166,6 +126,15 @@ fn write_bigint(out: &mut Vec<u8>, text: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// Serializer methods that widen their argument and call another method.
+macro_rules! forward {
+    ($($method:ident($ty:ty) => $target:ident($conv:path)),* $(,)?) => {$(
+        fn $method(self, v: $ty) -> Result<Self::Ok, Error> {
+            self.$target($conv(v))
+        }
+    )*};
+}
+
 fn unsupported_key(kind: &str) -> Error {
     Error::new(format!("keys must be str, int, float, bool or None, not {kind}"))
 }
@@ -185,14 +154,13 @@ impl<'a> ser::Serializer for &'a mut Serializer {
         self.out.extend_from_slice(if v { b"true" } else { b"false" });
         Ok(())
     }
-    fn serialize_i8(self, v: i8) -> Result<(), Error> {
-        self.serialize_i64(i64::from(v))
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), Error> {
-        self.serialize_i64(i64::from(v))
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), Error> {
-        self.serialize_i64(i64::from(v))
+    forward! {
+        serialize_i8(i8) => serialize_i64(i64::from),
+        serialize_i16(i16) => serialize_i64(i64::from),
+        serialize_i32(i32) => serialize_i64(i64::from),
+        serialize_u8(u8) => serialize_u64(u64::from),
+        serialize_u16(u16) => serialize_u64(u64::from),
+        serialize_u32(u32) => serialize_u64(u64::from),
     }
     fn serialize_i64(self, v: i64) -> Result<(), Error> {
         if v < 0 {
@@ -204,15 +172,6 @@ impl<'a> ser::Serializer for &'a mut Serializer {
     fn serialize_i128(self, v: i128) -> Result<(), Error> {
         write_int(&mut self.out, v < 0, v.unsigned_abs());
         Ok(())
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), Error> {
-        self.serialize_u64(u64::from(v))
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), Error> {
-        self.serialize_u64(u64::from(v))
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), Error> {
-        self.serialize_u64(u64::from(v))
     }
     fn serialize_u64(self, v: u64) -> Result<(), Error> {
         write_u64(&mut self.out, v);
@@ -494,32 +453,239 @@ impl ser::SerializeStructVariant for MapCompound<'_> {
     }
 }
 
-/// Compares two integers given as sign and magnitude.
-fn cmp_int(a: (bool, u128), b: (bool, u128)) -> Ordering {
-    let a_neg = a.0 && a.1 != 0;
-    let b_neg = b.0 && b.1 != 0;
-    match (a_neg, b_neg) {
-        (false, false) => a.1.cmp(&b.1),
-        (true, true) => b.1.cmp(&a.1),
-        (true, false) => Ordering::Less,
-        (false, true) => Ordering::Greater,
+
+/// A map key as Python sees it before `json.dumps` turns it into a string.
+pub(crate) enum Key {
+    /// A `str` key written into the map's scratch buffer at `start..end`.
+    Str(usize, usize),
+    /// A struct field name or unit variant name.
+    Static(&'static str),
+    /// An `int`, as sign and magnitude.
+    Int(bool, u128),
+    Float(f64),
+    Bool(bool),
+    Null,
+}
+
+impl Key {
+    fn str_bytes<'b>(&'b self, buf: &'b [u8]) -> &'b [u8] {
+        match *self {
+            Key::Str(start, end) => buf.get(start..end).unwrap_or_default(),
+            Key::Static(s) => s.as_bytes(),
+            _ => &[],
+        }
+    }
+
+    fn python_type(&self) -> &'static str {
+        match self {
+            Key::Str(..) | Key::Static(_) => "str",
+            Key::Int(..) => "int",
+            Key::Float(_) => "float",
+            Key::Bool(_) => "bool",
+            Key::Null => "NoneType",
+        }
     }
 }
 
-/// Compares an integer with a non-NaN float exactly, as Python does.
-fn cmp_int_float(int: (bool, u128), x: f64) -> Ordering {
-    const TWO_128: f64 = 340_282_366_920_938_463_463_374_607_431_768_211_456.0;
-    if x.abs() >= TWO_128 {
-        return if x > 0.0 { Ordering::Less } else { Ordering::Greater };
+/// Python's `<` on numeric keys (bool, int, float compare by value), made total for
+/// Rust's sort: NaN, which compares false with everything in Python, sorts last.
+fn cmp_num(a: &Key, b: &Key) -> Ordering {
+    let num = |k: &Key| match *k {
+        Key::Int(neg, mag) => Ok((neg, mag)),
+        Key::Bool(b) => Ok((false, u128::from(b))),
+        Key::Float(x) => Err(x),
+        _ => Ok((false, 0)),
+    };
+    match (num(a), num(b)) {
+        (Ok(x), Ok(y)) => cmp_int(x, y),
+        (Err(x), Err(y)) => match (x.is_nan(), y.is_nan()) {
+            (true, true) => Ordering::Equal,
+            (true, false) => Ordering::Greater,
+            (false, true) => Ordering::Less,
+            (false, false) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
+        },
+        (Ok(_), Err(y)) if y.is_nan() => Ordering::Less,
+        (Err(x), Ok(_)) if x.is_nan() => Ordering::Greater,
+        (Ok(x), Err(y)) => cmp_int_float(x, y),
+        (Err(x), Ok(y)) => cmp_int_float(y, x).reverse(),
     }
-    let t = x.trunc();
-    // Exact: `t` is an integer below 2^128 in magnitude.
-    let ord = cmp_int(int, (t < 0.0, t.abs() as u128));
-    if ord != Ordering::Equal {
-        return ord;
-    }
-    (0.0).partial_cmp(&(x - t)).unwrap_or(Ordering::Equal)
 }
 
-#[cfg(test)]
-mod tests;
+/// Sorts entries like `sorted(d.items())`; fails where Python raises `TypeError`
+/// (keys that `<` cannot compare: `str` with numbers, or `None` with anything).
+fn sort_entries(entries: &mut [Entry], buf: &[u8]) -> Result<(), Error> {
+    let [first, rest @ ..] = &*entries else { return Ok(()) };
+    let is_str = |k: &Key| matches!(k, Key::Str(..) | Key::Static(_));
+    let is_num = |k: &Key| matches!(k, Key::Int(..) | Key::Float(_) | Key::Bool(_));
+    let compatible = |a: &Key, b: &Key| (is_str(a) && is_str(b)) || (is_num(a) && is_num(b));
+    if let Some(bad) = rest.iter().find(|e| !compatible(&first.key, &e.key)) {
+        return Err(Error::new(format!(
+            "cannot sort map keys: '<' not supported between instances of '{}' and '{}' \
+             (Python's json.dumps(sort_keys=True) raises TypeError)",
+            first.key.python_type(),
+            bad.key.python_type()
+        )));
+    }
+    if rest.is_empty() {
+        return Ok(());
+    }
+    if is_str(&first.key) {
+        entries.sort_by(|a, b| a.key.str_bytes(buf).cmp(b.key.str_bytes(buf)));
+    } else {
+        entries.sort_by(|a, b| cmp_num(&a.key, &b.key));
+    }
+    Ok(())
+}
+
+/// Writes a key the way `json.dumps` converts it to a string.
+fn write_key(out: &mut Vec<u8>, key: &Key, buf: &[u8]) -> Result<(), Error> {
+    match *key {
+        Key::Str(..) => {
+            let s = std::str::from_utf8(key.str_bytes(buf))
+                .map_err(|_| Error::new("internal error: map key is not UTF-8"))?;
+            write_str(out, s);
+        }
+        Key::Static(s) => write_str(out, s),
+        Key::Int(neg, mag) => {
+            out.push(b'"');
+            write_int(out, neg, mag);
+            out.push(b'"');
+        }
+        Key::Float(x) => {
+            out.push(b'"');
+            write_f64(out, x);
+            out.push(b'"');
+        }
+        Key::Bool(b) => out.extend_from_slice(if b { b"\"true\"" } else { b"\"false\"" }),
+        Key::Null => out.extend_from_slice(b"\"null\""),
+    }
+    Ok(())
+}
+
+/// Serializes a map key into a [`Key`]; string keys are copied raw into `buf`.
+struct KeySer<'b> {
+    buf: &'b mut Vec<u8>,
+}
+
+type KeyImpossible = Impossible<Key, Error>;
+
+impl ser::Serializer for KeySer<'_> {
+    type Ok = Key;
+    type Error = Error;
+    type SerializeSeq = KeyImpossible;
+    type SerializeTuple = KeyImpossible;
+    type SerializeTupleStruct = KeyImpossible;
+    type SerializeTupleVariant = KeyImpossible;
+    type SerializeMap = KeyImpossible;
+    type SerializeStruct = KeyImpossible;
+    type SerializeStructVariant = KeyImpossible;
+
+    fn serialize_bool(self, v: bool) -> Result<Key, Error> {
+        Ok(Key::Bool(v))
+    }
+    forward! {
+        serialize_i8(i8) => serialize_i128(i128::from),
+        serialize_i16(i16) => serialize_i128(i128::from),
+        serialize_i32(i32) => serialize_i128(i128::from),
+        serialize_i64(i64) => serialize_i128(i128::from),
+        serialize_u8(u8) => serialize_u128(u128::from),
+        serialize_u16(u16) => serialize_u128(u128::from),
+        serialize_u32(u32) => serialize_u128(u128::from),
+        serialize_u64(u64) => serialize_u128(u128::from),
+    }
+    fn serialize_i128(self, v: i128) -> Result<Key, Error> {
+        Ok(Key::Int(v < 0, v.unsigned_abs()))
+    }
+    fn serialize_u128(self, v: u128) -> Result<Key, Error> {
+        Ok(Key::Int(false, v))
+    }
+    fn serialize_f32(self, v: f32) -> Result<Key, Error> {
+        Ok(Key::Float(f64::from(v)))
+    }
+    fn serialize_f64(self, v: f64) -> Result<Key, Error> {
+        Ok(Key::Float(v))
+    }
+    fn serialize_char(self, v: char) -> Result<Key, Error> {
+        self.serialize_str(v.encode_utf8(&mut [0; 4]))
+    }
+    fn serialize_str(self, v: &str) -> Result<Key, Error> {
+        let start = self.buf.len();
+        self.buf.extend_from_slice(v.as_bytes());
+        Ok(Key::Str(start, self.buf.len()))
+    }
+    fn serialize_bytes(self, _v: &[u8]) -> Result<Key, Error> {
+        Err(unsupported_key("bytes"))
+    }
+    fn serialize_none(self) -> Result<Key, Error> {
+        Ok(Key::Null)
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Key, Error> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<Key, Error> {
+        Ok(Key::Null)
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<Key, Error> {
+        Ok(Key::Null)
+    }
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<Key, Error> {
+        Ok(Key::Static(variant))
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<Key, Error> {
+        if name == BIGINT_TOKEN {
+            return Err(unsupported_key("a Value::BigInt"));
+        }
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _value: &T,
+    ) -> Result<Key, Error> {
+        Err(unsupported_key("dict (an enum newtype variant)"))
+    }
+    fn serialize_seq(self, _len: Option<usize>) -> Result<KeyImpossible, Error> {
+        Err(unsupported_key("list"))
+    }
+    fn serialize_tuple(self, _len: usize) -> Result<KeyImpossible, Error> {
+        Err(unsupported_key("tuple"))
+    }
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<KeyImpossible, Error> {
+        Err(unsupported_key("tuple"))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<KeyImpossible, Error> {
+        Err(unsupported_key("dict (an enum tuple variant)"))
+    }
+    fn serialize_map(self, _len: Option<usize>) -> Result<KeyImpossible, Error> {
+        Err(unsupported_key("dict"))
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<KeyImpossible, Error> {
+        Err(unsupported_key("dict (a struct)"))
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<KeyImpossible, Error> {
+        Err(unsupported_key("dict (an enum struct variant)"))
+    }
+}
