@@ -41,6 +41,7 @@ pub fn require_redis_server() {
 pub struct Server {
     process: Option<RedisServer>,
     port: u16,
+    unix_socket: Option<std::path::PathBuf>,
 }
 
 impl Server {
@@ -50,8 +51,9 @@ impl Server {
         for _ in 0..5 {
             let port = redis_test::utils::get_random_available_port();
             let mut server = Server {
-                process: Some(spawn(port)),
+                process: Some(spawn(port, None)),
                 port,
+                unix_socket: None,
             };
             if server.wait_ready() {
                 return server;
@@ -61,9 +63,29 @@ impl Server {
         panic!("could not start redis-server on a free port after 5 tries");
     }
 
-    /// `redis://127.0.0.1:PORT/0`.
+    /// Starts a server that listens on a Unix socket only.
+    pub fn start_unix() -> Server {
+        require_redis_server();
+        let path = std::env::temp_dir().join(format!(
+            "pottery-test-{}-{}.sock",
+            std::process::id(),
+            redis_test::utils::get_random_available_port()
+        ));
+        let mut server = Server {
+            process: Some(spawn(0, Some(&path))),
+            port: 0,
+            unix_socket: Some(path),
+        };
+        assert!(server.wait_ready(), "redis-server did not start on a Unix socket");
+        server
+    }
+
+    /// `redis://127.0.0.1:PORT/0`, or `unix:///path` for a Unix-socket server.
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
+        match &self.unix_socket {
+            Some(path) => format!("unix://{}", path.display()),
+            None => format!("redis://127.0.0.1:{}/0", self.port),
+        }
     }
 
     /// The port it listens on.
@@ -86,7 +108,7 @@ impl Server {
     /// Starts a fresh, empty server on the same port.
     pub fn restart(&mut self) {
         self.stop();
-        self.process = Some(spawn(self.port));
+        self.process = Some(spawn(self.port, self.unix_socket.as_deref()));
         assert!(self.wait_ready(), "redis-server did not restart on port {}", self.port);
     }
 
@@ -131,9 +153,13 @@ impl Drop for Server {
     }
 }
 
-fn spawn(port: u16) -> RedisServer {
+fn spawn(port: u16, unix_socket: Option<&std::path::Path>) -> RedisServer {
+    let addr = match unix_socket {
+        Some(path) => redis::ConnectionAddr::Unix(path.to_owned()),
+        None => redis::ConnectionAddr::Tcp("127.0.0.1".to_owned(), port),
+    };
     RedisServer::new_with_addr_tls_modules_and_spawner(
-        redis::ConnectionAddr::Tcp("127.0.0.1".to_owned(), port),
+        addr,
         None,
         None,
         false,

@@ -10,7 +10,7 @@ pub const POTTERY_VERSION: &str = "3.0.1";
 pub fn require_python_pottery() {
     let out = Command::new("python3")
         .arg("-c")
-        .arg("import pottery, redis; print(pottery.__version__)")
+        .arg("import importlib.metadata as m, pottery, redis; print(m.version('pottery'))")
         .output();
     match out {
         Ok(out) if out.status.success() => {

@@ -7,7 +7,9 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::{ClusterClient, ClusterConnection};
 use redis::{Cmd, ConnectionLike, Pipeline, RedisFuture, RedisResult, Value};
-use tokio::sync::OnceCell;
+use std::sync::Mutex;
+
+use tokio::runtime::{Handle, Id as RuntimeId};
 
 use crate::error::{Error, Result};
 use crate::pool::Pool;
@@ -17,6 +19,9 @@ pub const DEFAULT_URL: &str = "redis://localhost:6379/0";
 
 /// Default time allowed to open a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Runtimes whose async connections a client keeps (the oldest is dropped).
+const MAX_RUNTIMES: usize = 4;
 
 /// Default time allowed for Redis to answer one request.
 pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -28,8 +33,9 @@ pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
 /// API shares one multiplexed connection that reconnects by itself. Nothing
 /// connects until the first operation.
 ///
-/// The async connection is made on the first async operation and lives on the
-/// Tokio runtime that made it: use one runtime per `Client`.
+/// The async connection is made on the first async operation in each Tokio
+/// runtime and lives on that runtime, so a client can move between runtimes
+/// (one per test, or `block_on` calls); a few are kept at once.
 ///
 /// # Example
 ///
@@ -54,7 +60,12 @@ pub struct Client {
 struct Inner {
     backend: Backend,
     shown: String,
-    async_conn: OnceCell<AsyncConnection>,
+    connect_timeout: Duration,
+    /// One async connection per Tokio runtime (most recent first): a connection's
+    /// driver task lives on the runtime that made it and dies with it.
+    async_conns: Mutex<Vec<(RuntimeId, AsyncConnection)>>,
+    /// Held while connecting, so concurrent first calls make one connection.
+    connecting: tokio::sync::Mutex<()>,
 }
 
 enum Backend {
@@ -144,7 +155,7 @@ impl ClientBuilder {
             let manager_config = ConnectionManagerConfig::new()
                 .set_connection_timeout(Some(self.connect_timeout))
                 .set_response_timeout(Some(self.response_timeout))
-                .set_number_of_retries(3);
+                .set_number_of_retries(1);
             Backend::Single {
                 client,
                 pool: Pool::new(),
@@ -157,7 +168,9 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 backend,
                 shown,
-                async_conn: OnceCell::new(),
+                connect_timeout: self.connect_timeout,
+                async_conns: Mutex::new(Vec::new()),
+                connecting: tokio::sync::Mutex::new(()),
             }),
         })
     }
@@ -265,7 +278,8 @@ impl Client {
         self.blocking(|con| f(con)).map_err(|e| Error::from_redis(None, e))
     }
 
-    /// The shared async connection (multiplexed, reconnecting), made on first use.
+    /// The shared async connection (multiplexed, reconnecting), made on first use
+    /// in each Tokio runtime.
     ///
     /// ```no_run
     /// # async fn demo() -> pottery::Result<()> {
@@ -276,10 +290,17 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn async_connection(&self) -> Result<AsyncConnection> {
-        let conn = self
-            .inner
-            .async_conn
-            .get_or_try_init(|| async {
+        let runtime = Handle::current().id();
+        if let Some(conn) = self.cached_async(runtime) {
+            return Ok(conn);
+        }
+        let _connecting = self.inner.connecting.lock().await;
+        if let Some(conn) = self.cached_async(runtime) {
+            return Ok(conn);
+        }
+        let conn = {
+            // One overall bound: the manager's own retries must not stretch it.
+            let connecting = async {
                 match &self.inner.backend {
                     Backend::Single {
                         client,
@@ -293,10 +314,26 @@ impl Client {
                         .await
                         .map(|c| AsyncConnection::Cluster(Box::new(c))),
                 }
-            })
-            .await
-            .map_err(|e| Error::from_redis(None, e))?;
-        Ok(conn.clone())
+            };
+            match tokio::time::timeout(self.inner.connect_timeout, connecting).await {
+                Ok(made) => made.map_err(|e| Error::from_redis(None, e))?,
+                Err(_) => {
+                    let timeout = std::io::Error::from(std::io::ErrorKind::TimedOut);
+                    return Err(Error::from_redis(None, timeout.into()));
+                }
+            }
+        };
+        if let Ok(mut conns) = self.inner.async_conns.lock() {
+            conns.retain(|(id, _)| *id != runtime);
+            conns.insert(0, (runtime, conn.clone()));
+            conns.truncate(MAX_RUNTIMES);
+        }
+        Ok(conn)
+    }
+
+    fn cached_async(&self, runtime: RuntimeId) -> Option<AsyncConnection> {
+        let conns = self.inner.async_conns.lock().ok()?;
+        conns.iter().find(|(id, _)| *id == runtime).map(|(_, conn)| conn.clone())
     }
 
     /// Runs `f` on a pooled blocking connection, opening one if none is idle.

@@ -52,6 +52,8 @@
 //! - [`error`](Error): the crate's one error type.
 //! - `key`: random keys and their clean-up.
 
+#![forbid(unsafe_code)]
+
 mod client;
 pub mod codec;
 mod container;

@@ -487,5 +487,5 @@ fn main() {
         unicode_and_structured_keys,
         async_api,
     ];
-    support::run("dict", &[Target::Server, Target::Cluster], cases);
+    support::run("dict", &[Target::Server, Target::Cluster], cases).exit()
 }

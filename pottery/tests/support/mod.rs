@@ -88,8 +88,9 @@ macro_rules! cases {
     };
 }
 
-/// Runs `cases` on every target in `targets`, then stops the servers and exits.
-pub fn run(suite: &str, targets: &[Target], cases: Vec<Case>) -> ! {
+/// Runs `cases` on every target in `targets` and stops the servers; the caller
+/// exits with the returned conclusion (after dropping anything else it started).
+pub fn run(suite: &str, targets: &[Target], cases: Vec<Case>) -> libtest_mimic::Conclusion {
     let args = Arguments::from_args();
     let env = Arc::new(Env::default());
     let mut trials = Vec::new();
@@ -115,7 +116,7 @@ pub fn run(suite: &str, targets: &[Target], cases: Vec<Case>) -> ! {
     }
     let conclusion = libtest_mimic::run(&args, trials);
     drop(env);
-    conclusion.exit()
+    conclusion
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {

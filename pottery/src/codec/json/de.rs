@@ -3,58 +3,22 @@
 //! into a [`Value`] tree, and a serde `Deserializer` over that tree.
 
 use super::Error;
-use super::value::{BIGINT_TOKEN, ObjectBuilder, VALUE_TOKEN, Value};
-use serde::de::{self, DeserializeSeed, IntoDeserializer, Unexpected, Visitor};
-use std::borrow::Cow;
+use super::value::{BIGINT_TOKEN, Elements, Entries, ObjectBuilder, VALUE_TOKEN, Value, Variant};
+use serde::de::{self, Unexpected, Visitor};
 
 /// Deepest nesting accepted. CPython's default recursion limit stops `json.loads`
 /// a little below 1000 levels; this accepts as much while keeping the recursive
 /// parse and the deserialization that follows well within a 2 MiB thread stack.
 const MAX_DEPTH: usize = 1000;
 
-/// `bytes.decode(json.detect_encoding(b), 'surrogatepass')`, as `json.loads` does on
-/// bytes: UTF-8 (a BOM is skipped), or UTF-16/UTF-32 recognised by BOM or NUL pattern.
-pub(crate) fn decode_text(b: &[u8]) -> Result<Cow<'_, str>, Error> {
-    let utf = |b| std::str::from_utf8(b).map(Cow::Borrowed).map_err(|e| not_text(e.valid_up_to()));
-    let wide = |b: &[u8], width: usize, big: bool| -> Result<Cow<'_, str>, Error> {
-        if b.len() % width != 0 {
-            return Err(Error::new(format!("truncated UTF-{} data", width * 8)));
-        }
-        let unit = |c: &[u8]| c.iter().fold(0u32, |acc, &x| acc << 8 | u32::from(x));
-        let rev = |c: &[u8]| c.iter().rev().fold(0u32, |acc, &x| acc << 8 | u32::from(x));
-        let units = b.chunks_exact(width).map(|c| if big { unit(c) } else { rev(c) });
-        let chars: Result<String, Error> = if width == 2 {
-            char::decode_utf16(units.map(|u| u as u16)).map(|c| c.map_err(|_| lone())).collect()
-        } else {
-            units.map(|u| char::from_u32(u).ok_or_else(lone)).collect()
-        };
-        chars.map(Cow::Owned)
-    };
-    match b {
-        [0, 0, 0xfe, 0xff, rest @ ..] => wide(rest, 4, true),
-        [0xff, 0xfe, 0, 0, rest @ ..] => wide(rest, 4, false),
-        [0xfe, 0xff, rest @ ..] => wide(rest, 2, true),
-        [0xff, 0xfe, rest @ ..] => wide(rest, 2, false),
-        [0xef, 0xbb, 0xbf, rest @ ..] => utf(rest),
-        [0, 0, _, _, ..] => wide(b, 4, true),
-        [0, _, _, _, ..] | [0, _] => wide(b, 2, true),
-        [_, 0, 0, 0] | [_, 0, 0, 0, _, ..] => wide(b, 4, false),
-        [_, 0, _, _, ..] | [_, 0] => wide(b, 2, false),
-        _ => utf(b),
-    }
-}
-
-fn not_text(at: usize) -> Error {
-    Error::new(format!("invalid UTF-8 at byte {at} (json.loads raises UnicodeDecodeError)"))
-}
-
-fn lone() -> Error {
-    Error::new("the text holds a lone surrogate, which a Rust String cannot hold")
-}
-
 /// Parses a whole document the way `json.loads(str)` does.
 pub(crate) fn parse(text: &str) -> Result<Value, Error> {
-    let mut p = Parser { text, bytes: text.as_bytes(), pos: 0, depth: 0 };
+    let mut p = Parser {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+        depth: 0,
+    };
     if text.starts_with('\u{feff}') {
         return Err(p.error("Unexpected UTF-8 BOM (decode using utf-8-sig)", 0));
     }
@@ -68,15 +32,20 @@ pub(crate) fn parse(text: &str) -> Result<Value, Error> {
 }
 
 /// Parses a map key that should hold a number (`"10"`, `"1.5"`, `"NaN"`).
-fn parse_number_key(key: &str) -> Option<Value> {
-    let mut p = Parser { text: key, bytes: key.as_bytes(), pos: 0, depth: 0 };
-    let value = match key {
-        "NaN" => Value::Float(f64::NAN),
-        "Infinity" => Value::Float(f64::INFINITY),
-        _ => p.number().ok()?,
+pub(crate) fn parse_number_key(key: &str) -> Option<Value> {
+    match key {
+        "NaN" => return Some(Value::Float(f64::NAN)),
+        "Infinity" => return Some(Value::Float(f64::INFINITY)),
+        _ => {}
+    }
+    let mut p = Parser {
+        text: key,
+        bytes: key.as_bytes(),
+        pos: 0,
+        depth: 0,
     };
-    (p.pos == key.len() || matches!(value, Value::Float(x) if x.is_nan() || x > 0.0 && x.is_infinite()))
-        .then_some(value)
+    let value = p.number().ok()?;
+    (p.pos == key.len()).then_some(value)
 }
 
 struct Parser<'a> {
@@ -94,7 +63,9 @@ impl Parser<'_> {
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let column = before.get(line_start..).unwrap_or("").chars().count() + 1;
         let char_index = before.chars().count();
-        Error::new(format!("{msg}: line {line} column {column} (char {char_index})"))
+        Error::new(format!(
+            "{msg}: line {line} column {column} (char {char_index})"
+        ))
     }
 
     fn peek(&self) -> Option<u8> {
@@ -108,7 +79,10 @@ impl Parser<'_> {
     }
 
     fn eat(&mut self, literal: &str) -> bool {
-        let found = self.bytes.get(self.pos..).is_some_and(|rest| rest.starts_with(literal.as_bytes()));
+        let found = self
+            .bytes
+            .get(self.pos..)
+            .is_some_and(|rest| rest.starts_with(literal.as_bytes()));
         if found {
             self.pos += literal.len();
         }
@@ -175,7 +149,10 @@ impl Parser<'_> {
                 .parse::<i128>()
                 .map_or_else(|_| Value::BigInt(literal.to_owned()), Value::Int));
         }
-        literal.parse().map(Value::Float).map_err(|_| self.error("Expecting value", start))
+        literal
+            .parse()
+            .map(Value::Float)
+            .map_err(|_| self.error("Expecting value", start))
     }
 
     fn hex4(&self, at: usize) -> Option<u32> {
@@ -232,11 +209,17 @@ impl Parser<'_> {
     /// the last hex digit.
     fn unicode_escape(&mut self, escape: usize) -> Result<char, Error> {
         let invalid = |p: &Self, at| p.error("Invalid \\uXXXX escape", at);
-        let unit = self.hex4(self.pos + 1).ok_or_else(|| invalid(self, escape))?;
+        let unit = self
+            .hex4(self.pos + 1)
+            .ok_or_else(|| invalid(self, escape))?;
         self.pos += 4;
         let mut code = unit;
-        if (0xd800..0xdc00).contains(&unit) && self.bytes.get(self.pos + 1..self.pos + 3) == Some(b"\\u") {
-            let low = self.hex4(self.pos + 3).ok_or_else(|| invalid(self, self.pos + 1))?;
+        if (0xd800..0xdc00).contains(&unit)
+            && self.bytes.get(self.pos + 1..self.pos + 3) == Some(b"\\u")
+        {
+            let low = self
+                .hex4(self.pos + 3)
+                .ok_or_else(|| invalid(self, self.pos + 1))?;
             if (0xdc00..0xe000).contains(&low) {
                 code = 0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00);
                 self.pos += 6;
@@ -305,7 +288,10 @@ impl Parser<'_> {
         }
         loop {
             if self.peek() != Some(b'"') {
-                return Err(self.error("Expecting property name enclosed in double quotes", self.pos));
+                return Err(self.error(
+                    "Expecting property name enclosed in double quotes",
+                    self.pos,
+                ));
             }
             let key = self.string()?;
             self.skip_ws();
@@ -319,5 +305,310 @@ impl Parser<'_> {
                 return Ok(object.finish());
             }
         }
+    }
+}
+
+/// A serde `Deserializer` over a parsed [`Value`].
+///
+/// It behaves like `serde_json`'s deserializer would on the same document, so a type
+/// decodes the same whichever path read it, plus: big integers reach `i128`/`u128`
+/// exactly, and [`Value`] itself receives them losslessly (`preserve`).
+pub(crate) struct ValueDeserializer {
+    value: Value,
+    preserve: bool,
+}
+
+impl ValueDeserializer {
+    pub(crate) fn new(value: Value) -> Self {
+        ValueDeserializer {
+            value,
+            preserve: false,
+        }
+    }
+}
+
+/// The "invalid type" error for `value` where `visitor` expected something else.
+pub(crate) fn mismatch<V: de::Expected>(value: &Value, expected: &V) -> Error {
+    de::Error::invalid_type(unexpected(value), expected)
+}
+
+fn unexpected(value: &Value) -> Unexpected<'_> {
+    match value {
+        Value::Null => Unexpected::Unit,
+        Value::Bool(b) => Unexpected::Bool(*b),
+        Value::Int(n) => match (i64::try_from(*n), u64::try_from(*n)) {
+            (Ok(i), _) => Unexpected::Signed(i),
+            (_, Ok(u)) => Unexpected::Unsigned(u),
+            _ => Unexpected::Other("integer"),
+        },
+        Value::BigInt(_) => Unexpected::Other("integer"),
+        Value::Float(x) => Unexpected::Float(*x),
+        Value::String(s) => Unexpected::Str(s),
+        Value::Array(_) => Unexpected::Seq,
+        Value::Object(_) => Unexpected::Map,
+    }
+}
+
+fn out_of_range<'de, V: Visitor<'de>>(digits: &str, visitor: &V) -> Error {
+    de::Error::invalid_value(Unexpected::Other(&format!("integer {digits}")), visitor)
+}
+
+/// A big integer as `f64`, like `float(int)`, which fails where Python would overflow.
+fn big_to_f64(digits: &str) -> Result<f64, Error> {
+    match digits.parse::<f64>() {
+        Ok(x) if x.is_finite() => Ok(x),
+        _ => Err(Error::new(format!(
+            "integer {digits} is too large to convert to a float"
+        ))),
+    }
+}
+
+pub(crate) fn visit_array<'de, V: Visitor<'de>>(
+    items: Vec<Value>,
+    visitor: V,
+) -> Result<V::Value, Error> {
+    let len = items.len();
+    let mut seq = Elements(items.into_iter());
+    let result = visitor.visit_seq(&mut seq)?;
+    match seq.0.len() {
+        0 => Ok(result),
+        _ => Err(de::Error::invalid_length(len, &"fewer elements in array")),
+    }
+}
+
+pub(crate) fn visit_object<'de, V: Visitor<'de>>(
+    entries: Vec<(String, Value)>,
+    visitor: V,
+) -> Result<V::Value, Error> {
+    let len = entries.len();
+    let mut map = Entries {
+        iter: entries.into_iter(),
+        value: None,
+    };
+    let result = visitor.visit_map(&mut map)?;
+    match map.iter.len() {
+        0 => Ok(result),
+        _ => Err(de::Error::invalid_length(len, &"fewer elements in map")),
+    }
+}
+
+macro_rules! small_int {
+    ($($method:ident)*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            match self.value {
+                Value::Int(n) => match (i64::try_from(n), u64::try_from(n)) {
+                    (Ok(i), _) => visitor.visit_i64(i),
+                    (_, Ok(u)) => visitor.visit_u64(u),
+                    _ => Err(out_of_range(&n.to_string(), &visitor)),
+                },
+                Value::BigInt(d) => Err(out_of_range(&d, &visitor)),
+                value => ValueDeserializer::new(value).deserialize_any(visitor),
+            }
+        }
+    )*};
+}
+
+macro_rules! float {
+    ($($method:ident)*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            match self.value {
+                Value::Int(n) => match i64::try_from(n) {
+                    Ok(i) => visitor.visit_i64(i),
+                    Err(_) => visitor.visit_f64(n as f64),
+                },
+                Value::BigInt(d) => visitor.visit_f64(big_to_f64(&d)?),
+                value => ValueDeserializer::new(value).deserialize_any(visitor),
+            }
+        }
+    )*};
+}
+
+impl<'de> de::Deserializer<'de> for ValueDeserializer {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value {
+            Value::Null => visitor.visit_unit(),
+            Value::Bool(b) => visitor.visit_bool(b),
+            Value::Int(n) => match (i64::try_from(n), u64::try_from(n)) {
+                (Ok(i), _) => visitor.visit_i64(i),
+                (_, Ok(u)) => visitor.visit_u64(u),
+                // Like serde_json: without a type hint a wide integer becomes a float.
+                _ if self.preserve => visitor.visit_i128(n),
+                _ => visitor.visit_f64(n as f64),
+            },
+            Value::BigInt(digits) if self.preserve => visitor.visit_enum(Variant {
+                name: BIGINT_TOKEN.to_owned(),
+                value: Some(Value::String(digits)),
+            }),
+            Value::BigInt(digits) => visitor.visit_f64(big_to_f64(&digits)?),
+            Value::Float(x) => visitor.visit_f64(x),
+            Value::String(s) => visitor.visit_string(s),
+            Value::Array(items) => visit_array(items, visitor),
+            Value::Object(entries) => visit_object(entries, visitor),
+        }
+    }
+
+    small_int!(deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64);
+    small_int!(deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64);
+    float!(deserialize_f32 deserialize_f64);
+
+    fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value {
+            Value::Int(n) => visitor.visit_i128(n),
+            Value::BigInt(d) => Err(out_of_range(&d, &visitor)),
+            value => ValueDeserializer::new(value).deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_u128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value {
+            Value::Int(n) => match u128::try_from(n) {
+                Ok(u) => visitor.visit_u128(u),
+                Err(_) => Err(out_of_range(&n.to_string(), &visitor)),
+            },
+            Value::BigInt(d) => match d.parse::<u128>() {
+                Ok(u) => visitor.visit_u128(u),
+                Err(_) => Err(out_of_range(&d, &visitor)),
+            },
+            value => ValueDeserializer::new(value).deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value {
+            Value::Null => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        let preserve = name == VALUE_TOKEN;
+        visitor.visit_newtype_struct(ValueDeserializer {
+            value: self.value,
+            preserve,
+        })
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        match self.value {
+            Value::String(name) => visitor.visit_enum(Variant { name, value: None }),
+            Value::Object(entries) => {
+                let mut iter = entries.into_iter();
+                match (iter.next(), iter.next()) {
+                    (Some((name, value)), None) => visitor.visit_enum(Variant {
+                        name,
+                        value: Some(value),
+                    }),
+                    _ => Err(de::Error::invalid_value(
+                        Unexpected::Map,
+                        &"map with a single key",
+                    )),
+                }
+            }
+            other => Err(mismatch(&other, &"string or map")),
+        }
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value {
+            Value::Array(items) => visit_array(items, visitor),
+            other => Err(mismatch(&other, &visitor)),
+        }
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value {
+            Value::Object(entries) => visit_object(entries, visitor),
+            other => Err(mismatch(&other, &visitor)),
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        match self.value {
+            Value::Object(entries) => visit_object(entries, visitor),
+            Value::Array(items) => visit_array(items, visitor),
+            other => Err(mismatch(&other, &visitor)),
+        }
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value {
+            Value::String(s) => visitor.visit_byte_buf(s.into_bytes()),
+            Value::Array(items) => visit_array(items, visitor),
+            other => Err(mismatch(&other, &visitor)),
+        }
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value {
+            Value::String(s) => visitor.visit_string(s),
+            other => Err(mismatch(&other, &visitor)),
+        }
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value {
+            Value::Null => visitor.visit_unit(),
+            other => Err(mismatch(&other, &visitor)),
+        }
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value {
+            Value::Bool(b) => visitor.visit_bool(b),
+            other => Err(mismatch(&other, &visitor)),
+        }
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_unit(visitor)
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        drop(self);
+        visitor.visit_unit()
+    }
+
+    serde::forward_to_deserialize_any! {
+        char str identifier
+    }
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_bytes(visitor)
     }
 }

@@ -15,6 +15,9 @@
 //! * `0.0`, `-0.0`, and the non-finite values bare as `json.dumps` writes them with
 //!   `allow_nan=True`: `NaN`, `Infinity`, `-Infinity`.
 
+use super::Error;
+use super::value::BIGINT_TOKEN;
+use serde::ser::{self, Impossible, Serialize};
 use std::cmp::Ordering;
 use std::fmt::Write as _;
 
@@ -45,10 +48,17 @@ pub(crate) fn write_f64(out: &mut Vec<u8>, x: f64) {
         return;
     }
     if x == 0.0 {
-        out.extend_from_slice(if x.is_sign_negative() { b"-0.0" } else { b"0.0" });
+        out.extend_from_slice(if x.is_sign_negative() {
+            b"-0.0"
+        } else {
+            b"0.0"
+        });
         return;
     }
-    let mut sci = StackBuf { buf: [0; 48], len: 0 };
+    let mut sci = StackBuf {
+        buf: [0; 48],
+        len: 0,
+    };
     if write!(sci, "{:e}", x.abs()).is_err() {
         // Unreachable: the longest f64 in `{:e}` form has 23 bytes. Stay correct anyway.
         out.extend_from_slice(format!("{x:?}").as_bytes());
@@ -126,7 +136,10 @@ fn write_scientific(out: &mut Vec<u8>, digits: &[u8], exp: i32) {
     if e < 10 {
         out.push(b'0');
     }
-    let mut buf = StackBuf { buf: [0; 48], len: 0 };
+    let mut buf = StackBuf {
+        buf: [0; 48],
+        len: 0,
+    };
     if write!(buf, "{e}").is_ok() {
         out.extend_from_slice(buf.buf.get(..buf.len).unwrap_or_default());
     }
@@ -187,7 +200,11 @@ pub(crate) fn cmp_int(a: (bool, u128), b: (bool, u128)) -> Ordering {
 pub(crate) fn cmp_int_float(int: (bool, u128), x: f64) -> Ordering {
     const TWO_128: f64 = 340_282_366_920_938_463_463_374_607_431_768_211_456.0;
     if x.abs() >= TWO_128 {
-        return if x > 0.0 { Ordering::Less } else { Ordering::Greater };
+        return if x > 0.0 {
+            Ordering::Less
+        } else {
+            Ordering::Greater
+        };
     }
     let t = x.trunc();
     // Exact: `t` is an integer below 2^128 in magnitude.
@@ -198,6 +215,196 @@ pub(crate) fn cmp_int_float(int: (bool, u128), x: f64) -> Ordering {
     (0.0).partial_cmp(&(x - t)).unwrap_or(Ordering::Equal)
 }
 
+/// A map key as Python sees it before `json.dumps` turns it into a string.
+pub(crate) enum Key {
+    /// A `str` key written into the map's scratch buffer at `start..end`.
+    Str(usize, usize),
+    /// A struct field name or unit variant name.
+    Static(&'static str),
+    /// An `int`, as sign and magnitude.
+    Int(bool, u128),
+    Float(f64),
+    Bool(bool),
+    Null,
+}
+
+impl Key {
+    pub(crate) fn str_bytes<'b>(&'b self, buf: &'b [u8]) -> &'b [u8] {
+        match *self {
+            Key::Str(start, end) => buf.get(start..end).unwrap_or_default(),
+            Key::Static(s) => s.as_bytes(),
+            _ => &[],
+        }
+    }
+
+    pub(crate) fn python_type(&self) -> &'static str {
+        match self {
+            Key::Str(..) | Key::Static(_) => "str",
+            Key::Int(..) => "int",
+            Key::Float(_) => "float",
+            Key::Bool(_) => "bool",
+            Key::Null => "NoneType",
+        }
+    }
+}
+
+/// Python's `<` on numeric keys (bool, int, float compare by value), made total for
+/// Rust's sort: NaN, which compares false with everything in Python, sorts last.
+pub(crate) fn cmp_num(a: &Key, b: &Key) -> Ordering {
+    let num = |k: &Key| match *k {
+        Key::Int(neg, mag) => Ok((neg, mag)),
+        Key::Bool(b) => Ok((false, u128::from(b))),
+        Key::Float(x) => Err(x),
+        _ => Ok((false, 0)),
+    };
+    match (num(a), num(b)) {
+        (Ok(x), Ok(y)) => cmp_int(x, y),
+        (Err(x), Err(y)) => match (x.is_nan(), y.is_nan()) {
+            (true, true) => Ordering::Equal,
+            (true, false) => Ordering::Greater,
+            (false, true) => Ordering::Less,
+            (false, false) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
+        },
+        (Ok(_), Err(y)) if y.is_nan() => Ordering::Less,
+        (Err(x), Ok(_)) if x.is_nan() => Ordering::Greater,
+        (Ok(x), Err(y)) => cmp_int_float(x, y),
+        (Err(x), Ok(y)) => cmp_int_float(y, x).reverse(),
+    }
+}
+
+fn unsupported_key(kind: &str) -> Error {
+    Error::new(format!(
+        "keys must be str, int, float, bool or None, not {kind}"
+    ))
+}
+
+/// Serializes a map key into a [`Key`]; string keys are copied raw into `buf`.
+pub(crate) struct KeySer<'b> {
+    pub(crate) buf: &'b mut Vec<u8>,
+}
+
+type KeyImpossible = Impossible<Key, Error>;
+
+impl ser::Serializer for KeySer<'_> {
+    type Ok = Key;
+    type Error = Error;
+    type SerializeSeq = KeyImpossible;
+    type SerializeTuple = KeyImpossible;
+    type SerializeTupleStruct = KeyImpossible;
+    type SerializeTupleVariant = KeyImpossible;
+    type SerializeMap = KeyImpossible;
+    type SerializeStruct = KeyImpossible;
+    type SerializeStructVariant = KeyImpossible;
+
+    fn serialize_bool(self, v: bool) -> Result<Key, Error> {
+        Ok(Key::Bool(v))
+    }
+    forward! {
+        serialize_i8(i8) => serialize_i128(i128::from),
+        serialize_i16(i16) => serialize_i128(i128::from),
+        serialize_i32(i32) => serialize_i128(i128::from),
+        serialize_i64(i64) => serialize_i128(i128::from),
+        serialize_u8(u8) => serialize_u128(u128::from),
+        serialize_u16(u16) => serialize_u128(u128::from),
+        serialize_u32(u32) => serialize_u128(u128::from),
+        serialize_u64(u64) => serialize_u128(u128::from),
+    }
+    fn serialize_i128(self, v: i128) -> Result<Key, Error> {
+        Ok(Key::Int(v < 0, v.unsigned_abs()))
+    }
+    fn serialize_u128(self, v: u128) -> Result<Key, Error> {
+        Ok(Key::Int(false, v))
+    }
+    fn serialize_f32(self, v: f32) -> Result<Key, Error> {
+        Ok(Key::Float(f64::from(v)))
+    }
+    fn serialize_f64(self, v: f64) -> Result<Key, Error> {
+        Ok(Key::Float(v))
+    }
+    fn serialize_char(self, v: char) -> Result<Key, Error> {
+        self.serialize_str(v.encode_utf8(&mut [0; 4]))
+    }
+    fn serialize_str(self, v: &str) -> Result<Key, Error> {
+        let start = self.buf.len();
+        self.buf.extend_from_slice(v.as_bytes());
+        Ok(Key::Str(start, self.buf.len()))
+    }
+    fn serialize_bytes(self, _v: &[u8]) -> Result<Key, Error> {
+        Err(unsupported_key("bytes"))
+    }
+    fn serialize_none(self) -> Result<Key, Error> {
+        Ok(Key::Null)
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Key, Error> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<Key, Error> {
+        Ok(Key::Null)
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<Key, Error> {
+        Ok(Key::Null)
+    }
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<Key, Error> {
+        Ok(Key::Static(variant))
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<Key, Error> {
+        if name == BIGINT_TOKEN {
+            return Err(unsupported_key("a Value::BigInt"));
+        }
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _value: &T,
+    ) -> Result<Key, Error> {
+        Err(unsupported_key("dict (an enum newtype variant)"))
+    }
+    fn serialize_seq(self, _len: Option<usize>) -> Result<KeyImpossible, Error> {
+        Err(unsupported_key("list"))
+    }
+    fn serialize_tuple(self, _len: usize) -> Result<KeyImpossible, Error> {
+        Err(unsupported_key("tuple"))
+    }
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<KeyImpossible, Error> {
+        Err(unsupported_key("tuple"))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<KeyImpossible, Error> {
+        Err(unsupported_key("dict (an enum tuple variant)"))
+    }
+    fn serialize_map(self, _len: Option<usize>) -> Result<KeyImpossible, Error> {
+        Err(unsupported_key("dict"))
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<KeyImpossible, Error> {
+        Err(unsupported_key("dict (a struct)"))
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<KeyImpossible, Error> {
+        Err(unsupported_key("dict (an enum struct variant)"))
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -245,7 +452,7 @@ mod tests {
             (9007199254740993.0, "9007199254740992.0"),
             (1e-4, "0.0001"),
             (123456789.0, "123456789.0"),
-            (1.7976931348623157e300, "1.7976931348623157e+300"),
+            (1.7976931348623157e300, "1.7976931348623156e+300"),
         ];
         for &(x, want) in cases {
             assert_eq!(repr(x), want, "repr of {x:e}");
@@ -261,7 +468,10 @@ mod tests {
             state ^= state << 17;
             let x = f64::from_bits(state);
             if x.is_finite() {
-                assert_eq!(repr(x).parse::<f64>().ok().map(f64::to_bits), Some(x.to_bits()));
+                assert_eq!(
+                    repr(x).parse::<f64>().ok().map(f64::to_bits),
+                    Some(x.to_bits())
+                );
             }
         }
     }

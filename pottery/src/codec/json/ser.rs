@@ -6,10 +6,10 @@
 //! per call, so a nested document allocates a handful of buffers, not one per value.
 
 use super::Error;
-use super::float::{cmp_int, cmp_int_float, write_f64, write_int, write_u64, write_u128};
+use super::float::{Key, KeySer, cmp_num};
+use super::float::{write_f64, write_int, write_u64, write_u128};
 use super::value::BIGINT_TOKEN;
-use serde::ser::{self, Impossible, Serialize};
-use std::cmp::Ordering;
+use serde::ser::{self, Serialize};
 
 /// One entry of a map being serialized: its key and where its encoded value lies in the
 /// map's scratch buffer.
@@ -30,7 +30,12 @@ pub(crate) struct Serializer {
 
 impl Serializer {
     pub(crate) fn new(out: Vec<u8>) -> Self {
-        Serializer { out, bufs: Vec::new(), entry_bufs: Vec::new(), raw_int: false }
+        Serializer {
+            out,
+            bufs: Vec::new(),
+            entry_bufs: Vec::new(),
+            raw_int: false,
+        }
     }
 
     pub(crate) fn into_inner(self) -> Vec<u8> {
@@ -41,7 +46,14 @@ impl Serializer {
         let local = self.bufs.pop().unwrap_or_default();
         let outer = std::mem::replace(&mut self.out, local);
         let entries = self.entry_bufs.pop().unwrap_or_default();
-        MapCompound { ser: self, outer, entries, key: None, close_variant, done: false }
+        MapCompound {
+            ser: self,
+            outer,
+            entries,
+            key: None,
+            close_variant,
+            done: false,
+        }
     }
 
     fn begin_variant(&mut self, variant: &str) {
@@ -51,22 +63,22 @@ impl Serializer {
     }
 }
 
-const SAFE: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0x20;
-    while b < 0x7f {
-        table[b] = b != b'"' as usize && b != b'\\' as usize;
-        b += 1;
-    }
-    table
-};
+/// Bytes `json.dumps` copies unescaped with `ensure_ascii=True`: printable ASCII
+/// except `"` and `\\` (DEL, 0x7f, is escaped).
+fn is_plain(b: u8) -> bool {
+    matches!(b, b' '..=b'~') && b != b'"' && b != b'\\'
+}
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 fn write_u_escape(out: &mut Vec<u8>, unit: u32) {
     out.extend_from_slice(b"\\u");
     for shift in [12, 8, 4, 0] {
-        out.push(HEX.get(((unit >> shift) & 0xf) as usize).copied().unwrap_or(b'0'));
+        out.push(
+            HEX.get(((unit >> shift) & 0xf) as usize)
+                .copied()
+                .unwrap_or(b'0'),
+        );
     }
 }
 
@@ -76,7 +88,7 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
-        if SAFE.get(b as usize).copied().unwrap_or(false) || i < start {
+        if is_plain(b) || i < start {
             continue;
         }
         out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
@@ -92,7 +104,9 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
             0..0x80 => write_u_escape(out, u32::from(b)),
             _ => {
                 // A lead byte (continuation bytes are skipped by `i < start`).
-                let Some(c) = s.get(i..).and_then(|t| t.chars().next()) else { continue };
+                let Some(c) = s.get(i..).and_then(|t| t.chars().next()) else {
+                    continue;
+                };
                 start = i + c.len_utf8();
                 let mut units = [0u16; 2];
                 for unit in c.encode_utf16(&mut units) {
@@ -112,7 +126,9 @@ fn write_bigint(out: &mut Vec<u8>, text: &str) -> Result<(), Error> {
         None => (false, text),
     };
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Error::new(format!("Value::BigInt({text:?}) is not a decimal integer")));
+        return Err(Error::new(format!(
+            "Value::BigInt({text:?}) is not a decimal integer"
+        )));
     }
     let digits = digits.trim_start_matches('0');
     if digits.is_empty() {
@@ -124,19 +140,6 @@ fn write_bigint(out: &mut Vec<u8>, text: &str) -> Result<(), Error> {
         out.extend_from_slice(digits.as_bytes());
     }
     Ok(())
-}
-
-/// Serializer methods that widen their argument and call another method.
-macro_rules! forward {
-    ($($method:ident($ty:ty) => $target:ident($conv:path)),* $(,)?) => {$(
-        fn $method(self, v: $ty) -> Result<Self::Ok, Error> {
-            self.$target($conv(v))
-        }
-    )*};
-}
-
-fn unsupported_key(kind: &str) -> Error {
-    Error::new(format!("keys must be str, int, float, bool or None, not {kind}"))
 }
 
 impl<'a> ser::Serializer for &'a mut Serializer {
@@ -151,7 +154,8 @@ impl<'a> ser::Serializer for &'a mut Serializer {
     type SerializeStructVariant = MapCompound<'a>;
 
     fn serialize_bool(self, v: bool) -> Result<(), Error> {
-        self.out.extend_from_slice(if v { b"true" } else { b"false" });
+        self.out
+            .extend_from_slice(if v { b"true" } else { b"false" });
         Ok(())
     }
     forward! {
@@ -259,7 +263,11 @@ impl<'a> ser::Serializer for &'a mut Serializer {
     }
     fn serialize_seq(self, _len: Option<usize>) -> Result<SeqCompound<'a>, Error> {
         self.out.push(b'[');
-        Ok(SeqCompound { ser: self, first: true, close: b"]" })
+        Ok(SeqCompound {
+            ser: self,
+            first: true,
+            close: b"]",
+        })
     }
     fn serialize_tuple(self, len: usize) -> Result<SeqCompound<'a>, Error> {
         self.serialize_seq(Some(len))
@@ -280,7 +288,11 @@ impl<'a> ser::Serializer for &'a mut Serializer {
     ) -> Result<SeqCompound<'a>, Error> {
         self.begin_variant(variant);
         self.out.push(b'[');
-        Ok(SeqCompound { ser: self, first: true, close: b"]}" })
+        Ok(SeqCompound {
+            ser: self,
+            first: true,
+            close: b"]}",
+        })
     }
     fn serialize_map(self, _len: Option<usize>) -> Result<MapCompound<'a>, Error> {
         Ok(self.begin_map(false))
@@ -355,7 +367,11 @@ impl MapCompound<'_> {
     fn value<T: Serialize + ?Sized>(&mut self, key: Key, value: &T) -> Result<(), Error> {
         let start = self.ser.out.len();
         value.serialize(&mut *self.ser)?;
-        self.entries.push(Entry { key, start, end: self.ser.out.len() });
+        self.entries.push(Entry {
+            key,
+            start,
+            end: self.ser.out.len(),
+        });
         Ok(())
     }
 
@@ -411,11 +427,16 @@ impl ser::SerializeMap for MapCompound<'_> {
     type Ok = ();
     type Error = Error;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
-        self.key = Some(key.serialize(KeySer { buf: &mut self.ser.out })?);
+        self.key = Some(key.serialize(KeySer {
+            buf: &mut self.ser.out,
+        })?);
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        let key = self.key.take().ok_or_else(|| Error::new("map value without a key"))?;
+        let key = self
+            .key
+            .take()
+            .ok_or_else(|| Error::new("map value without a key"))?;
         self.value(key, value)
     }
     fn end(self) -> Result<(), Error> {
@@ -453,68 +474,12 @@ impl ser::SerializeStructVariant for MapCompound<'_> {
     }
 }
 
-
-/// A map key as Python sees it before `json.dumps` turns it into a string.
-pub(crate) enum Key {
-    /// A `str` key written into the map's scratch buffer at `start..end`.
-    Str(usize, usize),
-    /// A struct field name or unit variant name.
-    Static(&'static str),
-    /// An `int`, as sign and magnitude.
-    Int(bool, u128),
-    Float(f64),
-    Bool(bool),
-    Null,
-}
-
-impl Key {
-    fn str_bytes<'b>(&'b self, buf: &'b [u8]) -> &'b [u8] {
-        match *self {
-            Key::Str(start, end) => buf.get(start..end).unwrap_or_default(),
-            Key::Static(s) => s.as_bytes(),
-            _ => &[],
-        }
-    }
-
-    fn python_type(&self) -> &'static str {
-        match self {
-            Key::Str(..) | Key::Static(_) => "str",
-            Key::Int(..) => "int",
-            Key::Float(_) => "float",
-            Key::Bool(_) => "bool",
-            Key::Null => "NoneType",
-        }
-    }
-}
-
-/// Python's `<` on numeric keys (bool, int, float compare by value), made total for
-/// Rust's sort: NaN, which compares false with everything in Python, sorts last.
-fn cmp_num(a: &Key, b: &Key) -> Ordering {
-    let num = |k: &Key| match *k {
-        Key::Int(neg, mag) => Ok((neg, mag)),
-        Key::Bool(b) => Ok((false, u128::from(b))),
-        Key::Float(x) => Err(x),
-        _ => Ok((false, 0)),
-    };
-    match (num(a), num(b)) {
-        (Ok(x), Ok(y)) => cmp_int(x, y),
-        (Err(x), Err(y)) => match (x.is_nan(), y.is_nan()) {
-            (true, true) => Ordering::Equal,
-            (true, false) => Ordering::Greater,
-            (false, true) => Ordering::Less,
-            (false, false) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
-        },
-        (Ok(_), Err(y)) if y.is_nan() => Ordering::Less,
-        (Err(x), Ok(_)) if x.is_nan() => Ordering::Greater,
-        (Ok(x), Err(y)) => cmp_int_float(x, y),
-        (Err(x), Ok(y)) => cmp_int_float(y, x).reverse(),
-    }
-}
-
 /// Sorts entries like `sorted(d.items())`; fails where Python raises `TypeError`
 /// (keys that `<` cannot compare: `str` with numbers, or `None` with anything).
 fn sort_entries(entries: &mut [Entry], buf: &[u8]) -> Result<(), Error> {
-    let [first, rest @ ..] = &*entries else { return Ok(()) };
+    let [first, rest @ ..] = &*entries else {
+        return Ok(());
+    };
     let is_str = |k: &Key| matches!(k, Key::Str(..) | Key::Static(_));
     let is_num = |k: &Key| matches!(k, Key::Int(..) | Key::Float(_) | Key::Bool(_));
     let compatible = |a: &Key, b: &Key| (is_str(a) && is_str(b)) || (is_num(a) && is_num(b));
@@ -562,130 +527,212 @@ fn write_key(out: &mut Vec<u8>, key: &Key, buf: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
-/// Serializes a map key into a [`Key`]; string keys are copied raw into `buf`.
-struct KeySer<'b> {
-    buf: &'b mut Vec<u8>,
-}
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::super::{Value, to_string};
+    use serde::{Serialize, Serializer};
+    use std::collections::{BTreeMap, HashMap};
 
-type KeyImpossible = Impossible<Key, Error>;
+    fn enc<T: Serialize + ?Sized>(v: &T) -> String {
+        to_string(v).unwrap()
+    }
 
-impl ser::Serializer for KeySer<'_> {
-    type Ok = Key;
-    type Error = Error;
-    type SerializeSeq = KeyImpossible;
-    type SerializeTuple = KeyImpossible;
-    type SerializeTupleStruct = KeyImpossible;
-    type SerializeTupleVariant = KeyImpossible;
-    type SerializeMap = KeyImpossible;
-    type SerializeStruct = KeyImpossible;
-    type SerializeStructVariant = KeyImpossible;
-
-    fn serialize_bool(self, v: bool) -> Result<Key, Error> {
-        Ok(Key::Bool(v))
-    }
-    forward! {
-        serialize_i8(i8) => serialize_i128(i128::from),
-        serialize_i16(i16) => serialize_i128(i128::from),
-        serialize_i32(i32) => serialize_i128(i128::from),
-        serialize_i64(i64) => serialize_i128(i128::from),
-        serialize_u8(u8) => serialize_u128(u128::from),
-        serialize_u16(u16) => serialize_u128(u128::from),
-        serialize_u32(u32) => serialize_u128(u128::from),
-        serialize_u64(u64) => serialize_u128(u128::from),
-    }
-    fn serialize_i128(self, v: i128) -> Result<Key, Error> {
-        Ok(Key::Int(v < 0, v.unsigned_abs()))
-    }
-    fn serialize_u128(self, v: u128) -> Result<Key, Error> {
-        Ok(Key::Int(false, v))
-    }
-    fn serialize_f32(self, v: f32) -> Result<Key, Error> {
-        Ok(Key::Float(f64::from(v)))
-    }
-    fn serialize_f64(self, v: f64) -> Result<Key, Error> {
-        Ok(Key::Float(v))
-    }
-    fn serialize_char(self, v: char) -> Result<Key, Error> {
-        self.serialize_str(v.encode_utf8(&mut [0; 4]))
-    }
-    fn serialize_str(self, v: &str) -> Result<Key, Error> {
-        let start = self.buf.len();
-        self.buf.extend_from_slice(v.as_bytes());
-        Ok(Key::Str(start, self.buf.len()))
-    }
-    fn serialize_bytes(self, _v: &[u8]) -> Result<Key, Error> {
-        Err(unsupported_key("bytes"))
-    }
-    fn serialize_none(self) -> Result<Key, Error> {
-        Ok(Key::Null)
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Key, Error> {
-        value.serialize(self)
-    }
-    fn serialize_unit(self) -> Result<Key, Error> {
-        Ok(Key::Null)
-    }
-    fn serialize_unit_struct(self, _name: &'static str) -> Result<Key, Error> {
-        Ok(Key::Null)
-    }
-    fn serialize_unit_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        variant: &'static str,
-    ) -> Result<Key, Error> {
-        Ok(Key::Static(variant))
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        name: &'static str,
-        value: &T,
-    ) -> Result<Key, Error> {
-        if name == BIGINT_TOKEN {
-            return Err(unsupported_key("a Value::BigInt"));
+    /// A map given as ordered pairs, so tests can mix key types.
+    struct Pairs<K, V>(Vec<(K, V)>);
+    impl<K: Serialize, V: Serialize> Serialize for Pairs<K, V> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
         }
-        value.serialize(self)
     }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _value: &T,
-    ) -> Result<Key, Error> {
-        Err(unsupported_key("dict (an enum newtype variant)"))
+
+    #[derive(Serialize)]
+    #[serde(untagged)]
+    enum Num {
+        I(i64),
+        F(f64),
+        B(bool),
+        N,
+        S(&'static str),
     }
-    fn serialize_seq(self, _len: Option<usize>) -> Result<KeyImpossible, Error> {
-        Err(unsupported_key("list"))
+
+    #[test]
+    fn scalars() {
+        assert_eq!(enc(&()), "null");
+        assert_eq!(enc(&None::<i32>), "null");
+        assert_eq!(enc(&Some(true)), "true");
+        assert_eq!(
+            enc(&[i128::MIN, 0, -1]),
+            "[-170141183460469231731687303715884105728, 0, -1]"
+        );
+        assert_eq!(enc(&u128::MAX), "340282366920938463463374607431768211455");
+        assert_eq!(
+            enc(&(i64::MIN, u64::MAX)),
+            "[-9223372036854775808, 18446744073709551615]"
+        );
+        assert_eq!(enc(&(u128::from(u64::MAX) + 1)), "18446744073709551616");
+        assert_eq!(
+            enc(&[1e16, 1e-5, 0.0001, -0.0, 5e-324, f64::MAX]),
+            "[1e+16, 1e-05, 0.0001, -0.0, 5e-324, 1.7976931348623157e+308]"
+        );
+        assert_eq!(
+            enc(&[9999999999999998.0, 1234567890123456.0]),
+            "[9999999999999998.0, 1234567890123456.0]"
+        );
+        assert_eq!(
+            enc(&[f64::NAN, f64::INFINITY, f64::NEG_INFINITY]),
+            "[NaN, Infinity, -Infinity]"
+        );
+        assert_eq!(enc(&0.1f32), "0.10000000149011612");
+        assert_eq!(enc(&'é'), r#""\u00e9""#);
+        assert_eq!(enc(&Vec::<i32>::new()), "[]");
+        assert_eq!(enc(&HashMap::<String, i32>::new()), "{}");
     }
-    fn serialize_tuple(self, _len: usize) -> Result<KeyImpossible, Error> {
-        Err(unsupported_key("tuple"))
+
+    #[test]
+    fn strings() {
+        let s = "\u{0}\u{1}\u{8}\t\n\u{b}\u{c}\r\u{1f} \"\\/~\u{7f}\u{80}\u{ff}\u{100}\u{ffff}";
+        let want = r#""\u0000\u0001\b\t\n\u000b\f\r\u001f \"\\/~\u007f\u0080\u00ff\u0100\uffff""#;
+        assert_eq!(enc(s), want);
+        assert_eq!(enc("😀x"), r#""\ud83d\ude00x""#);
+        assert_eq!(enc("plain ascii"), r#""plain ascii""#);
+        struct Bytes;
+        impl Serialize for Bytes {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_bytes(&[0, 7, 255])
+            }
+        }
+        assert_eq!(enc(&Bytes), "[0, 7, 255]");
     }
-    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<KeyImpossible, Error> {
-        Err(unsupported_key("tuple"))
+
+    #[test]
+    fn keys_sort_like_python() {
+        assert_eq!(
+            enc(&HashMap::from([(10, "a"), (9, "b")])),
+            r#"{"9": "b", "10": "a"}"#
+        );
+        let mixed = Pairs(vec![
+            (Num::I(2), "a"),
+            (Num::F(1.5), "b"),
+            (Num::B(false), "c"),
+        ]);
+        assert_eq!(enc(&mixed), r#"{"false": "c", "1.5": "b", "2": "a"}"#);
+        let wide = Pairs(vec![
+            (Value::Int(-(1 << 126) * 2), "d"),
+            (Value::Float(3.4e38), "b"),
+            (Value::Float(f64::INFINITY), "f"),
+            (Value::Float(-1e300), "e"),
+            (Value::Float(f64::NEG_INFINITY), "g"),
+        ]);
+        let want = r#"{"-Infinity": "g", "-1e+300": "e", "-170141183460469231731687303715884105728": "d", "3.4e+38": "b", "Infinity": "f"}"#;
+        assert_eq!(enc(&wide), want);
+        let big = Pairs(vec![(2f64.powi(128), "c"), (3.4e38, "b")]);
+        assert_eq!(
+            enc(&big),
+            r#"{"3.4e+38": "b", "3.402823669209385e+38": "c"}"#
+        );
+        let ints = Pairs(vec![(u128::MAX, "a"), (0, "b")]);
+        assert_eq!(
+            enc(&ints),
+            r#"{"0": "b", "340282366920938463463374607431768211455": "a"}"#
+        );
+        let close = Pairs(vec![(Num::F(2f64.powi(128)), "c"), (Num::I(i64::MAX), "a")]);
+        assert_eq!(
+            enc(&close),
+            r#"{"9223372036854775807": "a", "3.402823669209385e+38": "c"}"#
+        );
+        let halves = Pairs(vec![
+            (Num::F(0.5), 1),
+            (Num::I(0), 2),
+            (Num::F(-0.5), 3),
+            (Num::I(1), 4),
+        ]);
+        assert_eq!(enc(&halves), r#"{"-0.5": 3, "0": 2, "0.5": 1, "1": 4}"#);
+        let strs = Pairs(vec![
+            ("\u{e000}", 1),
+            ("😀", 2),
+            ("z", 3),
+            ("\u{7f}", 4),
+            ("", 5),
+        ]);
+        assert_eq!(
+            enc(&strs),
+            r#"{"": 5, "z": 3, "\u007f": 4, "\ue000": 1, "\ud83d\ude00": 2}"#
+        );
+        assert_eq!(enc(&Pairs(vec![(Num::N, 1)])), r#"{"null": 1}"#);
+        assert_eq!(enc(&Pairs(vec![(Num::B(true), 1)])), r#"{"true": 1}"#);
+        assert_eq!(enc(&Pairs(vec![(f64::NAN, 1)])), r#"{"NaN": 1}"#);
+        assert_eq!(enc(&Pairs(vec![(Num::S("Name"), 1)])), r#"{"Name": 1}"#);
     }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<KeyImpossible, Error> {
-        Err(unsupported_key("dict (an enum tuple variant)"))
+
+    #[test]
+    fn keys_python_cannot_sort_or_write() {
+        let err = to_string(&Pairs(vec![(Num::S("a"), 1), (Num::I(1), 2)])).unwrap_err();
+        assert!(err.to_string().contains("'str' and 'int'"), "{err}");
+        assert!(to_string(&Pairs(vec![(Num::N, 1), (Num::I(1), 2)])).is_err());
+        assert!(to_string(&HashMap::from([((1, 2), 3)])).is_err());
+        assert!(to_string(&HashMap::from([(vec![1], 3)])).is_err());
+        assert!(to_string(&Pairs(vec![(Num::S("b"), 1), (Num::S("a"), 2)])).is_ok());
     }
-    fn serialize_map(self, _len: Option<usize>) -> Result<KeyImpossible, Error> {
-        Err(unsupported_key("dict"))
+
+    #[derive(Serialize)]
+    struct Inner {
+        z: u8,
+        y: Option<String>,
     }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<KeyImpossible, Error> {
-        Err(unsupported_key("dict (a struct)"))
+
+    #[derive(Serialize)]
+    enum Shape {
+        Unit,
+        New(i32),
+        Tuple(i32, f64),
+        Struct { b: i32, a: Inner },
     }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<KeyImpossible, Error> {
-        Err(unsupported_key("dict (an enum struct variant)"))
+
+    #[derive(Serialize)]
+    struct Outer {
+        shapes: Vec<Shape>,
+        #[serde(flatten)]
+        extra: BTreeMap<String, i32>,
+        a_field: (i32, &'static str),
+    }
+
+    #[test]
+    fn structs_and_enums() {
+        let outer = Outer {
+            shapes: vec![
+                Shape::Unit,
+                Shape::New(1),
+                Shape::Tuple(2, 2.0),
+                Shape::Struct {
+                    b: 3,
+                    a: Inner { z: 4, y: None },
+                },
+            ],
+            extra: BTreeMap::from([("b".into(), 5)]),
+            a_field: (6, "x"),
+        };
+        let want = concat!(
+            r#"{"a_field": [6, "x"], "b": 5, "shapes": ["Unit", {"New": 1}, {"Tuple": [2, 2.0]}, "#,
+            r#"{"Struct": {"a": {"y": null, "z": 4}, "b": 3}}]}"#
+        );
+        assert_eq!(enc(&outer), want);
+    }
+
+    #[test]
+    fn big_ints() {
+        let v = Value::Array(vec![
+            Value::BigInt("-0".into()),
+            Value::BigInt("0001180591620717411303424".into()),
+            Value::BigInt("-1180591620717411303424".into()),
+        ]);
+        assert_eq!(
+            enc(&v),
+            "[0, 1180591620717411303424, -1180591620717411303424]"
+        );
+        assert!(to_string(&Value::BigInt("12a".into())).is_err());
+        assert!(to_string(&Value::BigInt("-".into())).is_err());
+        let keyed = Pairs(vec![(Value::BigInt("1".into()), 1)]);
+        assert!(to_string(&keyed).is_err());
     }
 }

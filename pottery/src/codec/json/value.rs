@@ -1,6 +1,11 @@
 //! [`Value`], a JSON document as Python's `json.loads` sees it.
 
-use serde::de::{self, Deserialize, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess};
+use super::Error;
+use super::de::{ValueDeserializer, mismatch, parse_number_key, visit_array, visit_object};
+use serde::de::{
+    self, Deserialize, DeserializeSeed, Deserializer, EnumAccess, IntoDeserializer, MapAccess,
+    SeqAccess, Unexpected, VariantAccess, Visitor,
+};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::cell::Cell;
 use std::fmt;
@@ -94,7 +99,9 @@ pub(crate) struct FastPathScope {
 
 impl FastPathScope {
     pub(crate) fn enter() -> Self {
-        FastPathScope { prev: AMBIGUOUS.try_with(|c| c.replace(false)).unwrap_or(false) }
+        FastPathScope {
+            prev: AMBIGUOUS.try_with(|c| c.replace(false)).unwrap_or(false),
+        }
     }
 
     pub(crate) fn ambiguous(&self) -> bool {
@@ -116,7 +123,9 @@ pub(crate) struct ObjectBuilder {
 
 impl ObjectBuilder {
     pub(crate) fn with_capacity(n: usize) -> Self {
-        ObjectBuilder { entries: Vec::with_capacity(n) }
+        ObjectBuilder {
+            entries: Vec::with_capacity(n),
+        }
     }
 
     pub(crate) fn push(&mut self, key: String, value: Value) {
@@ -128,8 +137,12 @@ impl ObjectBuilder {
         if self.entries.len() < 2 {
             return Value::Object(self.entries);
         }
-        let mut order: Vec<(&str, usize)> =
-            self.entries.iter().enumerate().map(|(i, (k, _))| (k.as_str(), i)).collect();
+        let mut order: Vec<(&str, usize)> = self
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, (k, _))| (k.as_str(), i))
+            .collect();
         order.sort_unstable();
         // For every duplicated key: (first index, last index), and the indices to drop.
         let mut moves = Vec::new();
@@ -151,7 +164,10 @@ impl ObjectBuilder {
             return Value::Object(self.entries);
         }
         for (first, last) in moves {
-            let value = self.entries.get_mut(last).map(|e| std::mem::replace(&mut e.1, Value::Null));
+            let value = self
+                .entries
+                .get_mut(last)
+                .map(|e| std::mem::replace(&mut e.1, Value::Null));
             if let (Some(value), Some(entry)) = (value, self.entries.get_mut(first)) {
                 entry.1 = value;
             }
@@ -204,7 +220,9 @@ impl<'de> de::Visitor<'de> for ValueVisitor {
         Ok(Value::String(v))
     }
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Value, E> {
-        Ok(Value::Array(v.iter().map(|&b| Value::Int(i128::from(b))).collect()))
+        Ok(Value::Array(
+            v.iter().map(|&b| Value::Int(i128::from(b))).collect(),
+        ))
     }
     fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
         Ok(Value::Null)
@@ -240,5 +258,178 @@ impl<'de> de::Visitor<'de> for ValueVisitor {
             return variant.newtype_variant().map(Value::BigInt);
         }
         Ok(Value::Object(vec![(tag, variant.newtype_variant()?)]))
+    }
+}
+
+pub(crate) struct Elements(pub(crate) std::vec::IntoIter<Value>);
+
+impl<'de> de::SeqAccess<'de> for Elements {
+    type Error = Error;
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Error> {
+        self.0
+            .next()
+            .map(|v| seed.deserialize(ValueDeserializer::new(v)))
+            .transpose()
+    }
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.0.len())
+    }
+}
+
+pub(crate) struct Entries {
+    pub(crate) iter: std::vec::IntoIter<(String, Value)>,
+    pub(crate) value: Option<Value>,
+}
+
+impl<'de> de::MapAccess<'de> for Entries {
+    type Error = Error;
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
+        let Some((key, value)) = self.iter.next() else {
+            return Ok(None);
+        };
+        self.value = Some(value);
+        seed.deserialize(KeyDeserializer(key)).map(Some)
+    }
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
+        let value = self
+            .value
+            .take()
+            .ok_or_else(|| Error::new("map value requested before its key"))?;
+        seed.deserialize(ValueDeserializer::new(value))
+    }
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.iter.len())
+    }
+}
+
+/// An object key. Like `serde_json`, a key can be read as a number (`"10"`, `"1.5"`,
+/// and also `"NaN"`/`"Infinity"` which Python writes for float keys) or a bool.
+pub(crate) struct KeyDeserializer(String);
+
+macro_rules! numeric_key {
+    ($($method:ident)*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            match parse_number_key(&self.0) {
+                Some(number) => ValueDeserializer::new(number).$method(visitor),
+                None => Err(de::Error::invalid_type(Unexpected::Str(&self.0), &visitor)),
+            }
+        }
+    )*};
+}
+
+impl<'de> de::Deserializer<'de> for KeyDeserializer {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_string(self.0)
+    }
+
+    numeric_key!(deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128);
+    numeric_key!(deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128);
+    numeric_key!(deserialize_f32 deserialize_f64);
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.0.as_str() {
+            "true" => visitor.visit_bool(true),
+            "false" => visitor.visit_bool(false),
+            other => Err(de::Error::invalid_type(Unexpected::Str(other), &visitor)),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        visitor.visit_enum(Variant {
+            name: self.0,
+            value: None,
+        })
+    }
+
+    serde::forward_to_deserialize_any! {
+        char str string bytes byte_buf unit unit_struct seq tuple
+        tuple_struct map struct identifier ignored_any
+    }
+}
+
+/// An enum: a unit variant given as a string, or a one-key object `{"Name": value}`.
+pub(crate) struct Variant {
+    pub(crate) name: String,
+    pub(crate) value: Option<Value>,
+}
+
+impl<'de> de::EnumAccess<'de> for Variant {
+    type Error = Error;
+    type Variant = Payload;
+    fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, Payload), Error> {
+        let name: de::value::StringDeserializer<Error> = self.name.into_deserializer();
+        Ok((seed.deserialize(name)?, Payload(self.value)))
+    }
+}
+
+/// What follows a variant's name: nothing for a string, the value for an object.
+pub(crate) struct Payload(Option<Value>);
+
+impl<'de> de::VariantAccess<'de> for Payload {
+    type Error = Error;
+    fn unit_variant(self) -> Result<(), Error> {
+        match self.0 {
+            None | Some(Value::Null) => Ok(()),
+            Some(other) => Err(mismatch(&other, &"unit variant")),
+        }
+    }
+    fn newtype_variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<S::Value, Error> {
+        match self.0 {
+            Some(value) => seed.deserialize(ValueDeserializer::new(value)),
+            None => Err(de::Error::invalid_type(
+                Unexpected::UnitVariant,
+                &"newtype variant",
+            )),
+        }
+    }
+    fn tuple_variant<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
+        match self.0 {
+            Some(Value::Array(items)) => visit_array(items, visitor),
+            Some(other) => Err(mismatch(&other, &"tuple variant")),
+            None => Err(de::Error::invalid_type(
+                Unexpected::UnitVariant,
+                &"tuple variant",
+            )),
+        }
+    }
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        match self.0 {
+            Some(Value::Object(entries)) => visit_object(entries, visitor),
+            Some(Value::Array(items)) => visit_array(items, visitor),
+            Some(other) => Err(mismatch(&other, &"struct variant")),
+            None => Err(de::Error::invalid_type(
+                Unexpected::UnitVariant,
+                &"struct variant",
+            )),
+        }
     }
 }

@@ -1,0 +1,103 @@
+//! Pretty JSON output: objects keep their order, every scalar is pottery JSON.
+//!
+//! [`pottery::json::to_string`] writes a value exactly as Python's
+//! `json.dumps(x, sort_keys=True)` does, which sorts object keys. The inspector
+//! chooses its own order (the document's fields in a fixed order, a hash's entries
+//! by their stored bytes), so this module lays out arrays and objects itself, like
+//! Python's `json.dumps(x, indent=2)`, and asks pottery's encoder for each scalar:
+//! floats print as Python prints them (`1e+16`, `NaN`, `Infinity`), big integers in
+//! full, strings ASCII-only with `\uXXXX` escapes.
+
+use pottery::json::{self, Value};
+
+/// Spaces per nesting level.
+const INDENT: usize = 2;
+
+/// `value` as indented JSON, objects in their stored order, without a final newline.
+///
+/// ```text
+/// {
+///   "a": [
+///     1e+16,
+///     NaN
+///   ],
+///   "b": {}
+/// }
+/// ```
+pub(crate) fn pretty(value: &Value) -> String {
+    let mut out = String::new();
+    write_value(&mut out, value, 0);
+    out
+}
+
+fn write_value(out: &mut String, value: &Value, depth: usize) {
+    match value {
+        Value::Array(items) if !items.is_empty() => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline(out, depth + 1);
+                write_value(out, item, depth + 1);
+            }
+            newline(out, depth);
+            out.push(']');
+        }
+        Value::Object(entries) if !entries.is_empty() => {
+            out.push('{');
+            for (i, (key, item)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline(out, depth + 1);
+                write_string(out, key);
+                out.push_str(": ");
+                write_value(out, item, depth + 1);
+            }
+            newline(out, depth);
+            out.push('}');
+        }
+        scalar => write_scalar(out, scalar),
+    }
+}
+
+/// A scalar (or an empty array or object) through pottery's encoder.
+fn write_scalar(out: &mut String, value: &Value) {
+    match json::to_string(value) {
+        Ok(text) => out.push_str(&text),
+        // Not reachable for scalars; never print a broken document.
+        Err(_) => out.push_str("null"),
+    }
+}
+
+fn write_string(out: &mut String, s: &str) {
+    match json::to_string(s) {
+        Ok(text) => out.push_str(&text),
+        Err(_) => out.push_str("\"\""),
+    }
+}
+
+fn newline(out: &mut String, depth: usize) {
+    out.push('\n');
+    out.extend(std::iter::repeat_n(' ', depth * INDENT));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Value, pretty};
+
+    #[test]
+    fn keeps_order_and_pottery_scalars() {
+        let doc = Value::Object(vec![
+            ("z".into(), Value::Array(vec![Value::Float(1e16), Value::Float(f64::NAN)])),
+            ("\u{e9}".into(), Value::Object(vec![])),
+            ("a".into(), Value::BigInt("1180591620717411303424000000000000000000000".into())),
+        ]);
+        assert_eq!(
+            pretty(&doc),
+            "{\n  \"z\": [\n    1e+16,\n    NaN\n  ],\n  \"\\u00e9\": {},\n  \
+             \"a\": 1180591620717411303424000000000000000000000\n}"
+        );
+    }
+}
