@@ -1,1 +1,93 @@
-fn main() {}
+//! `pottery`: look at pottery data in Redis, and take the tour.
+//!
+//! - `pottery inspect KEY` prints one JSON document describing the structure at
+//!   `KEY`, its contents decoded as Python's pottery and this crate store them
+//!   (see [`inspect`]).
+//! - `pottery tour` runs the README's walkthrough, line by line, against Redis (see
+//!   [`tour`]); without a URL it starts a private `redis-server` for itself.
+//!
+//! The server is `--url`, else `REDIS_URL`, else `redis://localhost:6379/0`
+//! (`inspect`) or a private server (`tour`).
+//!
+//! Exit status: 0 on success, 1 when the inspected key does not exist, 2 on an
+//! error (bad arguments, Redis unreachable, a failed tour step).
+
+mod inspect;
+mod output;
+mod tour;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Look at pottery data in Redis, and take the tour.
+#[derive(Debug, Parser)]
+#[command(name = "pottery", version, about, long_about = None)]
+#[command(after_help = "Exit status: 0 on success, 1 when the inspected key does not exist, 2 on errors.")]
+struct Cli {
+    /// Redis URL: redis://[user:password@]host[:port][/db], rediss://..., unix:///path.
+    #[arg(long, env = "REDIS_URL", global = true, hide_env_values = true)]
+    url: Option<String>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the structure at KEY as JSON: type, size, TTL and decoded contents.
+    ///
+    /// Hash keys that are not strings are shown as their JSON text ("3", "[1, 2]");
+    /// entries that are not pottery JSON as {"undecodable": "<raw text>"}, with a
+    /// warning on stderr. Without --url or REDIS_URL, reads redis://localhost:6379/0.
+    Inspect {
+        /// The Redis key.
+        key: String,
+    },
+    /// Walk through pottery's structures, showing each Rust line and its result.
+    ///
+    /// Without --url or REDIS_URL, starts a private redis-server on a free port and
+    /// stops it at the end. Every key the tour writes is deleted before it ends.
+    Tour,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Inspect { key } => run_inspect(cli.url.as_deref(), &key),
+        Command::Tour => match tour::run(cli.url) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("error: {err}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+/// `pottery inspect KEY`.
+fn run_inspect(url: Option<&str>, key: &str) -> ExitCode {
+    let client = match pottery::Client::open(url.unwrap_or(pottery::DEFAULT_URL)) {
+        Ok(client) => client,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut warnings = inspect::Warnings::default();
+    let report = match inspect::inspect(&client, key, &mut warnings) {
+        Ok(report) => report,
+        Err(err) => {
+            eprintln!("error: cannot inspect {key:?}: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    println!("{}", output::pretty(&report.to_value()));
+    warnings.finish();
+    if report.exists() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("error: key {key:?} does not exist");
+        ExitCode::from(1)
+    }
+}

@@ -76,7 +76,10 @@ impl Server {
             port: 0,
             unix_socket: Some(path),
         };
-        assert!(server.wait_ready(), "redis-server did not start on a Unix socket");
+        assert!(
+            server.wait_ready(),
+            "redis-server did not start on a Unix socket"
+        );
         server
     }
 
@@ -109,7 +112,11 @@ impl Server {
     pub fn restart(&mut self) {
         self.stop();
         self.process = Some(spawn(self.port, self.unix_socket.as_deref()));
-        assert!(self.wait_ready(), "redis-server did not restart on port {}", self.port);
+        assert!(
+            self.wait_ready(),
+            "redis-server did not restart on port {}",
+            self.port
+        );
     }
 
     /// Suspends the process (SIGSTOP): it keeps its socket but never answers.
@@ -124,18 +131,24 @@ impl Server {
 
     fn signal(&self, signal: &str) {
         if let Some(pid) = self.pid() {
-            let status = Command::new("kill").arg(signal).arg(pid.to_string()).status();
-            assert!(matches!(status, Ok(s) if s.success()), "kill {signal} {pid} failed");
+            let status = Command::new("kill")
+                .arg(signal)
+                .arg(pid.to_string())
+                .status();
+            assert!(
+                matches!(status, Ok(s) if s.success()),
+                "kill {signal} {pid} failed"
+            );
         }
     }
 
     fn wait_ready(&mut self) -> bool {
         let deadline = Instant::now() + READY_TIMEOUT;
         while Instant::now() < deadline {
-            if let Some(server) = self.process.as_mut() {
-                if let Ok(Some(_)) = server.process.try_wait() {
-                    return false; // exited: most likely the port was taken meanwhile
-                }
+            if let Some(server) = self.process.as_mut()
+                && let Ok(Some(_)) = server.process.try_wait()
+            {
+                return false; // exited: most likely the port was taken meanwhile
             }
             if ping(&self.url()) {
                 return true;
@@ -158,21 +171,13 @@ fn spawn(port: u16, unix_socket: Option<&std::path::Path>) -> RedisServer {
         Some(path) => redis::ConnectionAddr::Unix(path.to_owned()),
         None => redis::ConnectionAddr::Tcp("127.0.0.1".to_owned(), port),
     };
-    RedisServer::new_with_addr_tls_modules_and_spawner(
-        addr,
-        None,
-        None,
-        false,
-        None,
-        &[],
-        |cmd| {
-            cmd.arg("--appendonly").arg("no");
-            match cmd.spawn() {
-                Ok(child) => child,
-                Err(err) => panic!("cannot run redis-server: {err}"),
-            }
-        },
-    )
+    RedisServer::new_with_addr_tls_modules_and_spawner(addr, None, None, false, None, &[], |cmd| {
+        cmd.arg("--appendonly").arg("no");
+        match cmd.spawn() {
+            Ok(child) => child,
+            Err(err) => panic!("cannot run redis-server: {err}"),
+        }
+    })
 }
 
 fn ping(url: &str) -> bool {
@@ -218,7 +223,10 @@ impl Cluster {
         let cluster = Cluster { inner };
         let deadline = Instant::now() + READY_TIMEOUT;
         while !cluster.is_ok() {
-            assert!(Instant::now() < deadline, "the test cluster did not come up");
+            assert!(
+                Instant::now() < deadline,
+                "the test cluster did not come up"
+            );
             sleep(Duration::from_millis(50));
         }
         cluster

@@ -132,9 +132,17 @@ impl ClientBuilder {
     /// assert!(pottery::Client::builder("nope://x").build().unwrap_err().is_config());
     /// ```
     pub fn build(self) -> Result<Client> {
-        let shown = self.nodes.iter().map(|n| redact(n)).collect::<Vec<_>>().join(", ");
+        let shown = self
+            .nodes
+            .iter()
+            .map(|n| redact(n))
+            .collect::<Vec<_>>()
+            .join(", ");
         let bad = |err: redis::RedisError| {
-            Error::config(format!("cannot use {shown}: {}", describe_config_error(&err)))
+            Error::config(format!(
+                "cannot use {shown}: {}",
+                describe_config_error(&err)
+            ))
         };
         let backend = if self.cluster {
             if self.nodes.is_empty() {
@@ -275,7 +283,8 @@ impl Client {
         &self,
         f: impl FnOnce(&mut dyn ConnectionLike) -> RedisResult<T>,
     ) -> Result<T> {
-        self.blocking(|con| f(con)).map_err(|e| Error::from_redis(None, e))
+        self.blocking(|con| f(con))
+            .map_err(|e| Error::from_redis(None, e))
     }
 
     /// The shared async connection (multiplexed, reconnecting), made on first use
@@ -333,7 +342,10 @@ impl Client {
 
     fn cached_async(&self, runtime: RuntimeId) -> Option<AsyncConnection> {
         let conns = self.inner.async_conns.lock().ok()?;
-        conns.iter().find(|(id, _)| *id == runtime).map(|(_, conn)| conn.clone())
+        conns
+            .iter()
+            .find(|(id, _)| *id == runtime)
+            .map(|(_, conn)| conn.clone())
     }
 
     /// Runs `f` on a pooled blocking connection, opening one if none is idle.
@@ -357,8 +369,15 @@ impl Client {
                 },
                 |con| f(con),
             ),
-            Backend::Cluster { client, pool } => pool.with(|| client.get_connection(), |con| f(con)),
+            Backend::Cluster { client, pool } => {
+                pool.with(|| client.get_connection(), |con| f(con))
+            }
         }
+    }
+
+    /// Whether `other` is a clone of this handle (same connections).
+    pub(crate) fn same_as(&self, other: &Client) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
     }
 
     /// Drops idle pooled connections (they reopen on demand).
@@ -377,7 +396,11 @@ impl Client {
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kind = if self.is_cluster() { "cluster" } else { "server" };
+        let kind = if self.is_cluster() {
+            "cluster"
+        } else {
+            "server"
+        };
         f.debug_struct("Client")
             .field(kind, &self.inner.shown)
             .finish()
@@ -496,12 +519,5 @@ mod tests {
             "unix:///tmp/r.sock?db=1&pass=***"
         );
         assert_eq!(redact("redis://u:p@ss@h/0"), "redis://u:***@h/0");
-    }
-}
-
-impl Client {
-    /// Whether `other` is a clone of this handle (same connections).
-    pub(crate) fn same_as(&self, other: &Client) -> bool {
-        Arc::ptr_eq(&self.inner, &other.inner)
     }
 }

@@ -45,7 +45,10 @@ pub trait Container {
     fn expire(&self, ttl: Duration) -> <Self::Mode as Mode>::Output<'_, bool> {
         let mut cmd = redis::cmd("PEXPIRE");
         cmd.arg(self.key()).arg(millis(ttl));
-        Self::Mode::run(self.client(), Ok(Op::new(self.key(), self.redis_type(), cmd, decode::flag)))
+        Self::Mode::run(
+            self.client(),
+            Ok(Op::new(self.key(), self.redis_type(), cmd, decode::flag)),
+        )
     }
 
     /// The time left before the key expires; `None` if it has no expiry or does not exist.
@@ -63,14 +66,20 @@ pub trait Container {
     fn persist(&self) -> <Self::Mode as Mode>::Output<'_, bool> {
         let mut cmd = redis::cmd("PERSIST");
         cmd.arg(self.key());
-        Self::Mode::run(self.client(), Ok(Op::new(self.key(), self.redis_type(), cmd, decode::flag)))
+        Self::Mode::run(
+            self.client(),
+            Ok(Op::new(self.key(), self.redis_type(), cmd, decode::flag)),
+        )
     }
 
     /// Whether the key exists (an empty container has no key in Redis).
     fn exists(&self) -> <Self::Mode as Mode>::Output<'_, bool> {
         let mut cmd = redis::cmd("EXISTS");
         cmd.arg(self.key());
-        Self::Mode::run(self.client(), Ok(Op::new(self.key(), self.redis_type(), cmd, decode::flag)))
+        Self::Mode::run(
+            self.client(),
+            Ok(Op::new(self.key(), self.redis_type(), cmd, decode::flag)),
+        )
     }
 
     /// Removes every element (deletes the key with `UNLINK`).

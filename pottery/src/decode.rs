@@ -55,14 +55,20 @@ pub(crate) fn optional<C: Codec, T: DeserializeOwned>(
     key: &str,
     reply: Value,
 ) -> Result<Option<T>> {
-    bytes(key, reply)?.map(|raw| value(codec, key, &raw)).transpose()
+    bytes(key, reply)?
+        .map(|raw| value(codec, key, &raw))
+        .transpose()
 }
 
 /// A cursor reply `[cursor, [items...]]`.
 pub(crate) fn scan_page(key: &str, reply: Value) -> Result<(u64, Vec<Value>)> {
     let mut parts = array(key, reply)?.into_iter();
     let (Some(cursor), Some(items), None) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(Error::unexpected_reply(key, "SCAN", "not a [cursor, items] pair"));
+        return Err(Error::unexpected_reply(
+            key,
+            "SCAN",
+            "not a [cursor, items] pair",
+        ));
     };
     let cursor = match bytes(key, cursor)? {
         Some(raw) => std::str::from_utf8(&raw)

@@ -129,7 +129,11 @@ impl Error {
     /// assert!(err.is_encode());
     /// ```
     pub fn encode(key: &str, cause: impl fmt::Display) -> Self {
-        Error::new(ErrorKind::Encode, Some(key), format!("cannot encode: {cause}"))
+        Error::new(
+            ErrorKind::Encode,
+            Some(key),
+            format!("cannot encode: {cause}"),
+        )
     }
 
     /// `key` exists already.

@@ -74,9 +74,9 @@ pub use container::Container;
 pub use dict::RedisDict;
 pub use error::{Error, ErrorKind, Result};
 pub use key::{RANDOM_KEY_PREFIX, random_key};
-pub use mode::{Async, Blocking, BoxFuture, BoxStream, Iter, Mode};
 #[doc(hidden)]
 pub use mode::Pages;
+pub use mode::{Async, Blocking, BoxFuture, BoxStream, Iter, Mode};
 #[doc(hidden)]
 pub use op::Op;
 
@@ -110,3 +110,8 @@ pub mod future {
     /// An async [`RedisDict`](crate::RedisDict).
     pub type RedisDict<K, V, C = Json> = crate::RedisDict<K, V, C, Async>;
 }
+
+/// The README's examples, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

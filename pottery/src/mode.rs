@@ -134,18 +134,21 @@ impl Mode for Async {
     }
 
     fn iter<'a, T: Send + 'a>(client: &'a Client, pages: Pages<T>) -> BoxStream<'a, T> {
-        Box::pin(futures_util::stream::unfold(pages, move |mut pages| async move {
-            loop {
-                if let Some(item) = pages.buffered.pop_front() {
-                    return Some((item, pages));
+        Box::pin(futures_util::stream::unfold(
+            pages,
+            move |mut pages| async move {
+                loop {
+                    if let Some(item) = pages.buffered.pop_front() {
+                        return Some((item, pages));
+                    }
+                    let op = pages.next_op()?;
+                    let page = op.run_async(client).await;
+                    if let Some(err) = pages.feed(page) {
+                        return Some((Err(err), pages));
+                    }
                 }
-                let op = pages.next_op()?;
-                let page = op.run_async(client).await;
-                if let Some(err) = pages.feed(page) {
-                    return Some((Err(err), pages));
-                }
-            }
-        }))
+            },
+        ))
     }
 
     fn ready<'a, T: Send + 'a>(value: Result<T>) -> BoxFuture<'a, T> {
@@ -159,7 +162,8 @@ impl Mode for Async {
     ) -> BoxFuture<'a, T> {
         Box::pin(async move {
             let (a, b) = (a?, b?);
-            let (a, b) = futures_util::future::join(a.run_async(client_a), b.run_async(client_b)).await;
+            let (a, b) =
+                futures_util::future::join(a.run_async(client_a), b.run_async(client_b)).await;
             combine(a?, b?)
         })
     }

@@ -107,7 +107,11 @@ impl<T> Op<T> {
     }
 
     fn wrong_type(&self, actual: Option<String>) -> Error {
-        Error::wrong_type(&self.key, self.expects, actual.as_deref().unwrap_or("other type"))
+        Error::wrong_type(
+            &self.key,
+            self.expects,
+            actual.as_deref().unwrap_or("other type"),
+        )
     }
 }
 

@@ -43,12 +43,12 @@ impl<C: ConnectionLike> Pool<C> {
             Ok(_) => true,
             Err(err) => !(err.is_io_error() || err.is_timeout() || err.is_unrecoverable_error()),
         };
-        if reusable && conn.is_open() {
-            if let Ok(mut idle) = self.idle.lock() {
-                if idle.len() < MAX_IDLE {
-                    idle.push(conn);
-                }
-            }
+        if reusable
+            && conn.is_open()
+            && let Ok(mut idle) = self.idle.lock()
+            && idle.len() < MAX_IDLE
+        {
+            idle.push(conn);
         }
         result
     }

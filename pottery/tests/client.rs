@@ -1,7 +1,14 @@
 //! The connection handle: URLs, databases, passwords, Unix sockets, connection
 //! reuse, timeouts and unreachable servers. Each case starts the servers it needs.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::type_complexity,
+    missing_docs
+)]
 
 mod support;
 
@@ -44,7 +51,10 @@ fn blocking_path_reuses_connections(_: &Ctx) {
         assert_eq!(d.get("k").unwrap(), Some(i));
     }
     let opened = connections_received(&url) - before - 1; // minus our INFO connection
-    assert!(opened <= 1, "400 blocking operations opened {opened} connections");
+    assert!(
+        opened <= 1,
+        "400 blocking operations opened {opened} connections"
+    );
 }
 
 fn async_path_shares_one_connection(ctx: &Ctx) {
@@ -71,7 +81,10 @@ fn async_path_shares_one_connection(ctx: &Ctx) {
         assert_eq!(d.len().await.unwrap(), 16);
     });
     let opened = connections_received(&url) - before - 1;
-    assert!(opened <= 1, "320 concurrent async operations opened {opened} connections");
+    assert!(
+        opened <= 1,
+        "320 concurrent async operations opened {opened} connections"
+    );
 }
 
 fn database_number_in_url(ctx: &Ctx) {
@@ -81,24 +94,40 @@ fn database_number_in_url(ctx: &Ctx) {
     d.insert("x", &1).unwrap();
     let in_db0 = raw(&ctx.url(), &["EXISTS", &ctx.key("d")]);
     let in_db3 = raw(&url, &["EXISTS", &ctx.key("d")]);
-    assert_eq!((in_db0, in_db3), (redis::Value::Int(0), redis::Value::Int(1)));
+    assert_eq!(
+        (in_db0, in_db3),
+        (redis::Value::Int(0), redis::Value::Int(1))
+    );
 }
 
 fn passwords_and_users(_: &Ctx) {
     let server = Server::start();
     let port = server.port();
-    raw(&server.url(), &["ACL", "SETUSER", "app", "on", ">s3cr3t-pw", "~*", "+@all"]);
-    raw(&server.url(), &["CONFIG", "SET", "requirepass", "d3fault-pw"]);
+    raw(
+        &server.url(),
+        &["ACL", "SETUSER", "app", "on", ">s3cr3t-pw", "~*", "+@all"],
+    );
+    raw(
+        &server.url(),
+        &["CONFIG", "SET", "requirepass", "d3fault-pw"],
+    );
 
     let good = Client::open(&format!("redis://app:s3cr3t-pw@127.0.0.1:{port}/0")).unwrap();
     assert!(!format!("{good:?}").contains("s3cr3t"));
     let d: RedisDict<String, i64> = RedisDict::new(&good, "d");
     d.insert("x", &1).unwrap();
     let default_user = Client::open(&format!("redis://:d3fault-pw@127.0.0.1:{port}")).unwrap();
-    assert_eq!(RedisDict::<String, i64>::new(&default_user, "d").get("x").unwrap(), Some(1));
+    assert_eq!(
+        RedisDict::<String, i64>::new(&default_user, "d")
+            .get("x")
+            .unwrap(),
+        Some(1)
+    );
 
     let bad = Client::open(&format!("redis://app:wr0ng-pw@127.0.0.1:{port}/0")).unwrap();
-    let err = RedisDict::<String, i64>::new(&bad, "d").get("x").unwrap_err();
+    let err = RedisDict::<String, i64>::new(&bad, "d")
+        .get("x")
+        .unwrap_err();
     for text in [err.to_string(), format!("{err:?}"), format!("{bad:?}")] {
         assert!(!text.contains("wr0ng-pw"), "password leaked: {text}");
     }
@@ -117,7 +146,10 @@ fn unreachable_server_is_a_connection_error(_: &Ctx) {
     let mut server = Server::start();
     let url = server.url();
     server.stop();
-    let client = Client::builder(&url).connect_timeout(Duration::from_millis(500)).build().unwrap();
+    let client = Client::builder(&url)
+        .connect_timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
     let d: RedisDict<String, i64> = RedisDict::new(&client, "d");
     let err = d.get("x").unwrap_err();
     assert!(err.is_connection(), "{err:?}");
@@ -140,7 +172,10 @@ fn frozen_server_times_out(_: &Ctx) {
     // One async client connected before the freeze, one that connects during it.
     let connected = client.clone();
     support_block_on(async {
-        future::RedisDict::<String, i64>::new(&connected, "d").len().await.unwrap()
+        future::RedisDict::<String, i64>::new(&connected, "d")
+            .len()
+            .await
+            .unwrap()
     });
     let fresh = Client::builder(&server.url())
         .connect_timeout(Duration::from_millis(500))
@@ -151,7 +186,11 @@ fn frozen_server_times_out(_: &Ctx) {
     let started = Instant::now();
     let err = d.get("x").unwrap_err();
     assert!(err.is_timeout() && err.is_connection(), "{err:?}");
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
     for async_client in [&connected, &fresh] {
         let started = Instant::now();
         let err = support_block_on(async {
@@ -159,7 +198,11 @@ fn frozen_server_times_out(_: &Ctx) {
             d.get("x").await.unwrap_err()
         });
         assert!(err.is_timeout() && err.is_connection(), "{err:?}");
-        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
     }
     server.thaw();
     // The blocking path drops the broken connection and recovers.
@@ -180,11 +223,18 @@ fn from_env_reads_redis_url(ctx: &Ctx) {
     let d: RedisDict<String, i64> = RedisDict::new(&client, &ctx.key("env"));
     d.insert("x", &7).unwrap();
     let url = std::env::var("REDIS_URL").unwrap();
-    assert_eq!(raw(&url, &["HGET", &ctx.key("env"), "\"x\""]), redis::Value::BulkString(b"7".to_vec()));
+    assert_eq!(
+        raw(&url, &["HGET", &ctx.key("env"), "\"x\""]),
+        redis::Value::BulkString(b"7".to_vec())
+    );
 }
 
 fn support_block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(future)
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
 }
 
 fn main() {

@@ -4,7 +4,14 @@
 //! (named after it); the rest covers what our RedisDict adds, the async API, and
 //! errors.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::type_complexity,
+    missing_docs
+)]
 
 mod support;
 
@@ -36,8 +43,12 @@ fn sorted_keys(d: &Tel) -> Vec<String> {
 }
 
 fn three(ctx: &Ctx, name: &str) -> Tel {
-    Tel::create(&ctx.client, &ctx.key(name), items(&[("one", 1), ("two", 2), ("three", 3)]))
-        .unwrap()
+    Tel::create(
+        &ctx.client,
+        &ctx.key(name),
+        items(&[("one", 1), ("two", 2), ("three", 3)]),
+    )
+    .unwrap()
 }
 
 // ---- pottery 3.0.1 tests/test_dict.py ----
@@ -66,14 +77,24 @@ fn test_keyexistserror_repr(ctx: &Ctx) {
 }
 
 fn test_basic_usage(ctx: &Ctx) {
-    let tel = Tel::create(&ctx.client, &ctx.key("tel"), items(&[("jack", 4098), ("sape", 4139)]))
-        .unwrap();
+    let tel = Tel::create(
+        &ctx.client,
+        &ctx.key("tel"),
+        items(&[("jack", 4098), ("sape", 4139)]),
+    )
+    .unwrap();
     tel.insert("guido", &4127).unwrap();
-    assert_eq!(tel.to_hash_map().unwrap(), map(&[("sape", 4139), ("guido", 4127), ("jack", 4098)]));
+    assert_eq!(
+        tel.to_hash_map().unwrap(),
+        map(&[("sape", 4139), ("guido", 4127), ("jack", 4098)])
+    );
     assert_eq!(tel.get("jack").unwrap(), Some(4098));
     assert_eq!(tel.remove("sape").unwrap(), Some(4139));
     tel.insert("irv", &4127).unwrap();
-    assert_eq!(tel.to_hash_map().unwrap(), map(&[("guido", 4127), ("irv", 4127), ("jack", 4098)]));
+    assert_eq!(
+        tel.to_hash_map().unwrap(),
+        map(&[("guido", 4127), ("irv", 4127), ("jack", 4098)])
+    );
     assert_eq!(sorted_keys(&tel), ["guido", "irv", "jack"]);
     assert!(tel.contains_key("guido").unwrap());
     assert!(tel.contains_key("jack").unwrap());
@@ -82,14 +103,24 @@ fn test_basic_usage(ctx: &Ctx) {
 fn test_init_with_key_value_pairs(ctx: &Ctx) {
     let pairs = items(&[("sape", 4139), ("guido", 4127), ("jack", 4098)]);
     let d = Tel::create(&ctx.client, &ctx.key("d"), pairs).unwrap();
-    assert_eq!(d.to_hash_map().unwrap(), map(&[("sape", 4139), ("jack", 4098), ("guido", 4127)]));
+    assert_eq!(
+        d.to_hash_map().unwrap(),
+        map(&[("sape", 4139), ("jack", 4098), ("guido", 4127)])
+    );
 }
 
 fn test_init_with_kwargs(ctx: &Ctx) {
     // Rust has no keyword arguments; the counterpart is creating from a map.
-    let d = Tel::create(&ctx.client, &ctx.key("d"), &map(&[("sape", 4139), ("guido", 4127), ("jack", 4098)]))
-        .unwrap();
-    assert_eq!(d.to_hash_map().unwrap(), map(&[("sape", 4139), ("jack", 4098), ("guido", 4127)]));
+    let d = Tel::create(
+        &ctx.client,
+        &ctx.key("d"),
+        &map(&[("sape", 4139), ("guido", 4127), ("jack", 4098)]),
+    )
+    .unwrap();
+    assert_eq!(
+        d.to_hash_map().unwrap(),
+        map(&[("sape", 4139), ("jack", 4098), ("guido", 4127)])
+    );
 }
 
 fn test_more_construction_options(ctx: &Ctx) {
@@ -97,8 +128,12 @@ fn test_more_construction_options(ctx: &Ctx) {
     let b = map(&[("one", 1), ("two", 2), ("three", 3)]);
     let names = [s("one"), s("two"), s("three")];
     let c = Tel::create(&ctx.client, &ctx.key("c"), names.into_iter().zip([1, 2, 3])).unwrap();
-    let d = Tel::create(&ctx.client, &ctx.key("d"), items(&[("two", 2), ("one", 1), ("three", 3)]))
-        .unwrap();
+    let d = Tel::create(
+        &ctx.client,
+        &ctx.key("d"),
+        items(&[("two", 2), ("one", 1), ("three", 3)]),
+    )
+    .unwrap();
     let e_map: BTreeMap<String, i64> = b.clone().into_iter().collect();
     let e = Tel::create(&ctx.client, &ctx.key("e"), &e_map).unwrap();
     assert_eq!(a.to_hash_map().unwrap(), b);
@@ -130,12 +165,21 @@ fn test_repr(ctx: &Ctx) {
 fn test_update(ctx: &Ctx) {
     let a = three(ctx, "a");
     a.extend(Vec::<(String, i64)>::new()).unwrap();
-    assert_eq!(a.to_hash_map().unwrap(), map(&[("one", 1), ("two", 2), ("three", 3)]));
+    assert_eq!(
+        a.to_hash_map().unwrap(),
+        map(&[("one", 1), ("two", 2), ("three", 3)])
+    );
 
     a.extend(&map(&[("four", 4), ("five", 5)])).unwrap();
     assert_eq!(
         a.to_hash_map().unwrap(),
-        map(&[("one", 1), ("two", 2), ("three", 3), ("four", 4), ("five", 5)])
+        map(&[
+            ("one", 1),
+            ("two", 2),
+            ("three", 3),
+            ("four", 4),
+            ("five", 5)
+        ])
     );
 
     a.extend(items(&[("six", 6), ("seven", 7)])).unwrap();
@@ -168,8 +212,12 @@ fn test_keyerror(ctx: &Ctx) {
 }
 
 fn test_key_assignment(ctx: &Ctx) {
-    let a = Tel::create(&ctx.client, &ctx.key("a"), items(&[("one", 1), ("two", 2), ("three", 2)]))
-        .unwrap();
+    let a = Tel::create(
+        &ctx.client,
+        &ctx.key("a"),
+        items(&[("one", 1), ("two", 2), ("three", 2)]),
+    )
+    .unwrap();
     assert_eq!(a.get("three").unwrap(), Some(2));
     assert!(!a.insert("three", &3).unwrap());
     assert_eq!(a.get("three").unwrap(), Some(3));
@@ -232,7 +280,12 @@ fn test_items(ctx: &Ctx) {
     let a = three(ctx, "a");
     assert_eq!(a.len().unwrap(), 3);
     let all: HashSet<(String, i64)> = a.iter().collect::<pottery::Result<_>>().unwrap();
-    assert_eq!(all, items(&[("one", 1), ("two", 2), ("three", 3)]).into_iter().collect());
+    assert_eq!(
+        all,
+        items(&[("one", 1), ("two", 2), ("three", 3)])
+            .into_iter()
+            .collect()
+    );
     assert!(all.contains(&(s("one"), 1)));
     assert!(!all.contains(&(s("four"), 4)));
 }
@@ -270,7 +323,10 @@ fn test_membership_for_non_jsonifyable_element(ctx: &Ctx) {
 
 fn test_json_dumps(ctx: &Ctx) {
     let a = three(ctx, "a");
-    assert_eq!(pottery::json::to_vec(&a).unwrap(), br#"{"one": 1, "three": 3, "two": 2}"#);
+    assert_eq!(
+        pottery::json::to_vec(&a).unwrap(),
+        br#"{"one": 1, "three": 3, "two": 2}"#
+    );
 }
 
 fn test_eq_same_redis_database_and_key(ctx: &Ctx) {
@@ -297,7 +353,10 @@ fn get_many_is_in_order(ctx: &Ctx) {
         a.get_many(["three", "nope", "one"]).unwrap(),
         vec![Some(3), None, Some(1)]
     );
-    assert_eq!(a.get_many(Vec::<&str>::new()).unwrap(), Vec::<Option<i64>>::new());
+    assert_eq!(
+        a.get_many(Vec::<&str>::new()).unwrap(),
+        Vec::<Option<i64>>::new()
+    );
 }
 
 fn entry_style_writes(ctx: &Ctx) {
@@ -328,7 +387,10 @@ fn expiry(ctx: &Ctx) {
     assert_eq!(a.ttl().unwrap(), None);
     assert!(a.expire(Duration::from_secs(100)).unwrap());
     let ttl = a.ttl().unwrap().unwrap();
-    assert!(ttl > Duration::from_secs(90) && ttl <= Duration::from_secs(100), "{ttl:?}");
+    assert!(
+        ttl > Duration::from_secs(90) && ttl <= Duration::from_secs(100),
+        "{ttl:?}"
+    );
     assert!(a.persist().unwrap());
     assert_eq!(a.ttl().unwrap(), None);
     assert!(a.expire(Duration::from_millis(30)).unwrap());
@@ -344,10 +406,17 @@ fn wrong_type_names_key_and_types(ctx: &Ctx) {
         .with_connection(|con| redis::cmd("SET").arg(&key).arg("x").query::<()>(con))
         .unwrap();
     let d = Tel::new(&ctx.client, &key);
-    for err in [d.get("x").unwrap_err(), d.len().unwrap_err(), d.remove("x").unwrap_err()] {
+    for err in [
+        d.get("x").unwrap_err(),
+        d.len().unwrap_err(),
+        d.remove("x").unwrap_err(),
+    ] {
         assert!(err.is_wrong_type(), "{err:?}");
         assert_eq!(err.key(), Some(key.as_str()));
-        assert!(err.to_string().contains("holds a string, not a hash"), "{err}");
+        assert!(
+            err.to_string().contains("holds a string, not a hash"),
+            "{err}"
+        );
     }
 }
 
@@ -355,7 +424,13 @@ fn undecodable_value_is_a_decode_error(ctx: &Ctx) {
     let key = ctx.key("d");
     ctx.client
         .with_connection(|con| {
-            redis::cmd("HSET").arg(&key).arg("\"good\"").arg("1").arg("\"bad\"").arg("{nope").query::<()>(con)
+            redis::cmd("HSET")
+                .arg(&key)
+                .arg("\"good\"")
+                .arg("1")
+                .arg("\"bad\"")
+                .arg("{nope")
+                .query::<()>(con)
         })
         .unwrap();
     let d = Tel::new(&ctx.client, &key);
@@ -394,8 +469,12 @@ fn iteration_pages_through_large_dicts(ctx: &Ctx) {
 
 fn unicode_and_structured_keys(ctx: &Ctx) {
     let d: RedisDict<(String, i64), Vec<Option<f64>>> = RedisDict::new(&ctx.client, &ctx.key("d"));
-    d.insert(&(s("😀 é"), 1), &vec![Some(1e16), None, Some(-0.0)]).unwrap();
-    assert_eq!(d.get(&(s("😀 é"), 1)).unwrap(), Some(vec![Some(1e16), None, Some(-0.0)]));
+    d.insert(&(s("😀 é"), 1), &vec![Some(1e16), None, Some(-0.0)])
+        .unwrap();
+    assert_eq!(
+        d.get(&(s("😀 é"), 1)).unwrap(),
+        Some(vec![Some(1e16), None, Some(-0.0)])
+    );
     // The stored field is what Python writes.
     let raw: Vec<String> = ctx
         .client
@@ -409,7 +488,9 @@ fn async_api(ctx: &Ctx) {
     let client = ctx.client.clone();
     ctx.block_on(async move {
         let items = items(&[("one", 1), ("two", 2), ("three", 3)]);
-        let a = future::RedisDict::<String, i64>::create(&client, &key, items.clone()).await.unwrap();
+        let a = future::RedisDict::<String, i64>::create(&client, &key, items.clone())
+            .await
+            .unwrap();
         let again = future::RedisDict::<String, i64>::create(&client, &key, items).await;
         assert!(again.unwrap_err().is_key_exists());
         assert!(a.insert("four", &4).await.unwrap());

@@ -5,7 +5,14 @@
 //! other's entries with the right values, and creation over an existing key
 //! fails on both sides.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::type_complexity,
+    missing_docs
+)]
 
 mod support;
 
@@ -119,8 +126,12 @@ struct Nested {
 fn rust_write(ctx: &Ctx, key: &str) {
     let c = &ctx.client;
     let strings: RedisDict<String, String> = RedisDict::new(c, key);
-    strings.insert("héllo 😀", "wörld 🎉 \u{2028} \"quoted\" \\ back").unwrap();
-    RedisDict::<i64, u128>::new(c, key).insert(&3, &(1u128 << 70)).unwrap();
+    strings
+        .insert("héllo 😀", "wörld 🎉 \u{2028} \"quoted\" \\ back")
+        .unwrap();
+    RedisDict::<i64, u128>::new(c, key)
+        .insert(&3, &(1u128 << 70))
+        .unwrap();
     let ints: RedisDict<String, i64> = RedisDict::new(c, key);
     ints.insert("big", &((1i64 << 60) + 1)).unwrap();
     ints.insert("negative", &-(1i64 << 62)).unwrap();
@@ -138,7 +149,9 @@ fn rust_write(ctx: &Ctx, key: &str) {
     let bools: RedisDict<String, bool> = RedisDict::new(c, key);
     bools.insert("true", &true).unwrap();
     bools.insert("false", &false).unwrap();
-    RedisDict::<String, Option<i64>>::new(c, key).insert("none", &None).unwrap();
+    RedisDict::<String, Option<i64>>::new(c, key)
+        .insert("none", &None)
+        .unwrap();
     RedisDict::<String, (i64, String, (f64, Option<i64>))>::new(c, key)
         .insert("tuple", &(1, "a".to_owned(), (2.5, None)))
         .unwrap();
@@ -147,12 +160,26 @@ fn rust_write(ctx: &Ctx, key: &str) {
         a: None,
         e_acute: vec![true],
     };
-    RedisDict::<String, Nested>::new(c, key).insert("nested", &nested).unwrap();
-    let numeric = BTreeMap::from([(10, "x".to_owned()), (9, "y".to_owned()), (-1, "z".to_owned())]);
-    RedisDict::<String, BTreeMap<i64, String>>::new(c, key).insert("numeric", &numeric).unwrap();
-    RedisDict::<(i64, i64), String>::new(c, key).insert(&(1, 2), "tuple key").unwrap();
-    RedisDict::<f64, String>::new(c, key).insert(&1.5, "float key").unwrap();
-    RedisDict::<bool, String>::new(c, key).insert(&false, "bool key").unwrap();
+    RedisDict::<String, Nested>::new(c, key)
+        .insert("nested", &nested)
+        .unwrap();
+    let numeric = BTreeMap::from([
+        (10, "x".to_owned()),
+        (9, "y".to_owned()),
+        (-1, "z".to_owned()),
+    ]);
+    RedisDict::<String, BTreeMap<i64, String>>::new(c, key)
+        .insert("numeric", &numeric)
+        .unwrap();
+    RedisDict::<(i64, i64), String>::new(c, key)
+        .insert(&(1, 2), "tuple key")
+        .unwrap();
+    RedisDict::<f64, String>::new(c, key)
+        .insert(&1.5, "float key")
+        .unwrap();
+    RedisDict::<bool, String>::new(c, key)
+        .insert(&false, "bool key")
+        .unwrap();
 }
 
 /// Reads Python's entries through typed views and checks each value.
@@ -163,7 +190,10 @@ fn rust_check(ctx: &Ctx, key: &str) {
         strings.get("héllo 😀").unwrap().as_deref(),
         Some("wörld 🎉 \u{2028} \"quoted\" \\ back")
     );
-    assert_eq!(RedisDict::<i64, u128>::new(c, key).get(&3).unwrap(), Some(1u128 << 70));
+    assert_eq!(
+        RedisDict::<i64, u128>::new(c, key).get(&3).unwrap(),
+        Some(1u128 << 70)
+    );
     let ints: RedisDict<String, i64> = RedisDict::new(c, key);
     assert_eq!(ints.get("big").unwrap(), Some((1i64 << 60) + 1));
     assert_eq!(ints.get("negative").unwrap(), Some(-(1i64 << 62)));
@@ -175,22 +205,34 @@ fn rust_check(ctx: &Ctx, key: &str) {
     assert!(floats.get("negzero").unwrap().unwrap().is_sign_negative());
     assert_eq!(floats.get("inf").unwrap(), Some(f64::INFINITY));
     let bools: RedisDict<String, bool> = RedisDict::new(c, key);
-    assert_eq!(bools.get_many(["true", "false"]).unwrap(), [Some(true), Some(false)]);
+    assert_eq!(
+        bools.get_many(["true", "false"]).unwrap(),
+        [Some(true), Some(false)]
+    );
     let none: RedisDict<String, Option<i64>> = RedisDict::new(c, key);
     assert_eq!(none.get("none").unwrap(), Some(None));
     assert!(none.contains_key("none").unwrap());
     let tuple: RedisDict<String, (i64, String, (f64, Option<i64>))> = RedisDict::new(c, key);
-    assert_eq!(tuple.get("tuple").unwrap(), Some((1, "a".to_owned(), (2.5, None))));
+    assert_eq!(
+        tuple.get("tuple").unwrap(),
+        Some((1, "a".to_owned(), (2.5, None)))
+    );
     let nested: RedisDict<String, Nested> = RedisDict::new(c, key);
     let got = nested.get("nested").unwrap().unwrap();
-    assert_eq!(got.b, BTreeMap::from([("c".to_owned(), 2), ("d".to_owned(), 1)]));
+    assert_eq!(
+        got.b,
+        BTreeMap::from([("c".to_owned(), 2), ("d".to_owned(), 1)])
+    );
     assert_eq!((got.a, got.e_acute), (None, vec![true]));
     let numeric: RedisDict<String, BTreeMap<i64, String>> = RedisDict::new(c, key);
     let got = numeric.get("numeric").unwrap().unwrap();
     assert_eq!(got.get(&9).map(String::as_str), Some("y"));
     assert_eq!(got.len(), 3);
     let tuple_key: RedisDict<(i64, i64), String> = RedisDict::new(c, key);
-    assert_eq!(tuple_key.get(&(1, 2)).unwrap().as_deref(), Some("tuple key"));
+    assert_eq!(
+        tuple_key.get(&(1, 2)).unwrap().as_deref(),
+        Some("tuple key")
+    );
     let float_key: RedisDict<f64, String> = RedisDict::new(c, key);
     assert_eq!(float_key.get(&1.5).unwrap().as_deref(), Some("float key"));
     let bool_key: RedisDict<bool, String> = RedisDict::new(c, key);
@@ -227,7 +269,13 @@ fn both_sides_store_identical_bytes(ctx: &Ctx) {
     assert_eq!(py.len(), 19);
     for (field, value) in &py {
         let ours = rs.get(field).unwrap_or_else(|| {
-            panic!("Rust wrote no field {:?}; it has {:?}", String::from_utf8_lossy(field), rs.keys().map(|k| String::from_utf8_lossy(k)).collect::<Vec<_>>())
+            panic!(
+                "Rust wrote no field {:?}; it has {:?}",
+                String::from_utf8_lossy(field),
+                rs.keys()
+                    .map(|k| String::from_utf8_lossy(k))
+                    .collect::<Vec<_>>()
+            )
         });
         assert_eq!(
             String::from_utf8_lossy(ours),
@@ -245,9 +293,15 @@ fn both_sides_store_identical_bytes(ctx: &Ctx) {
 fn create_over_existing_key_fails_on_both_sides(ctx: &Ctx) {
     let key = ctx.key("exists");
     let d = RedisDict::<String, i64>::create(&ctx.client, &key, [("one".to_owned(), 1)]).unwrap();
-    assert_eq!(python(PY_CREATE_EXISTING, &ctx.url(), &key).trim(), "KeyExistsError");
+    assert_eq!(
+        python(PY_CREATE_EXISTING, &ctx.url(), &key).trim(),
+        "KeyExistsError"
+    );
     d.clear().unwrap();
-    assert_eq!(python(PY_CREATE_EXISTING, &ctx.url(), &key).trim(), "created");
+    assert_eq!(
+        python(PY_CREATE_EXISTING, &ctx.url(), &key).trim(),
+        "created"
+    );
     let again = RedisDict::<String, i64>::create(&ctx.client, &key, [("two".to_owned(), 2)]);
     assert!(again.unwrap_err().is_key_exists());
     assert_eq!(d.get("one").unwrap(), Some(1));

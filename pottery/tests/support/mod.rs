@@ -6,7 +6,13 @@
 //! are killed when `main` returns. A case written once against a [`Ctx`] runs on
 //! a single server and on a 3-master cluster.
 
-#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use std::sync::{Arc, OnceLock};
 

@@ -88,7 +88,9 @@ pub(crate) fn write_f64(out: &mut Vec<u8>, x: f64) {
     if exp_neg {
         exp = -exp;
     }
-    let digits = digits.get(..nd).unwrap_or_default();
+    let digits = digits.get_mut(..nd).unwrap_or_default();
+    round_half_even(digits, exp, x.abs());
+    let digits = trim_zeros(digits);
     if x.is_sign_negative() {
         out.push(b'-');
     }
@@ -97,6 +99,59 @@ pub(crate) fn write_f64(out: &mut Vec<u8>, x: f64) {
     } else {
         write_scientific(out, digits, exp);
     }
+}
+
+/// Rust and CPython both print the shortest digits that read back as `x` and, among
+/// those, the closest to `x`; but when `x` lies exactly halfway between two such
+/// candidates Rust takes the upper one and CPython's dtoa the even one
+/// (`1608882928643910.25` is `1608882928643910.2` in Python). Detects that exact tie
+/// and moves an odd last digit down.
+fn round_half_even(digits: &mut [u8], exp: i32, x: f64) {
+    let Some(&last) = digits.last() else { return };
+    if (last - b'0') % 2 == 0 || digits.len() < 2 {
+        return;
+    }
+    let d = digits
+        .iter()
+        .fold(0u128, |acc, &b| acc * 10 + u128::from(b - b'0'));
+    // The midpoint below `d × 10^q` is `n × 10^p` with `n` odd (it ends in 5).
+    let n = d * 10 - 5;
+    let p = i64::from(exp) - digits.len() as i64;
+    // `x = m × 2^e` with `m` odd.
+    let bits = x.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i64;
+    let frac = bits & ((1 << 52) - 1);
+    let (mut m, mut e) = if biased == 0 {
+        (frac, -1074)
+    } else {
+        (frac | 1 << 52, biased - 1075)
+    };
+    if m == 0 {
+        return;
+    }
+    e += i64::from(m.trailing_zeros());
+    m >>= m.trailing_zeros();
+    // m × 2^e = n × 2^p × 5^p with m, n odd: the powers of two must match, and then
+    // m × 5^-p = n (p < 0) or m = n × 5^p (p >= 0).
+    let five = |k: i64| u32::try_from(k).ok().and_then(|k| 5u128.checked_pow(k));
+    let tie = e == p
+        && if p < 0 {
+            five(-p).and_then(|f| f.checked_mul(u128::from(m))) == Some(n)
+        } else {
+            five(p).and_then(|f| f.checked_mul(n)) == Some(u128::from(m))
+        };
+    if tie && let Some(slot) = digits.last_mut() {
+        *slot -= 1;
+    }
+}
+
+/// Drops trailing zero digits (keeping at least one digit).
+fn trim_zeros(digits: &[u8]) -> &[u8] {
+    let mut end = digits.len();
+    while end > 1 && digits.get(end - 1) == Some(&b'0') {
+        end -= 1;
+    }
+    digits.get(..end).unwrap_or(digits)
 }
 
 /// Fixed notation; `decpt` is where the point goes relative to the digits
