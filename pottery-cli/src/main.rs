@@ -23,7 +23,9 @@ use clap::{Parser, Subcommand};
 /// Look at pottery data in Redis, and take the tour.
 #[derive(Debug, Parser)]
 #[command(name = "pottery", version, about, long_about = None)]
-#[command(after_help = "Exit status: 0 on success, 1 when the inspected key does not exist, 2 on errors.")]
+#[command(
+    after_help = "Exit status: 0 on success, 1 when the inspected key does not exist, 2 on errors."
+)]
 struct Cli {
     /// Redis URL: redis://[user:password@]host[:port][/db], rediss://..., unix:///path.
     #[arg(long, env = "REDIS_URL", global = true, hide_env_values = true)]

@@ -90,9 +90,15 @@ mod tests {
     #[test]
     fn keeps_order_and_pottery_scalars() {
         let doc = Value::Object(vec![
-            ("z".into(), Value::Array(vec![Value::Float(1e16), Value::Float(f64::NAN)])),
+            (
+                "z".into(),
+                Value::Array(vec![Value::Float(1e16), Value::Float(f64::NAN)]),
+            ),
             ("\u{e9}".into(), Value::Object(vec![])),
-            ("a".into(), Value::BigInt("1180591620717411303424000000000000000000000".into())),
+            (
+                "a".into(),
+                Value::BigInt("1180591620717411303424000000000000000000000".into()),
+            ),
         ]);
         assert_eq!(
             pretty(&doc),

@@ -42,6 +42,7 @@ pub struct Server {
     process: Option<RedisServer>,
     port: u16,
     unix_socket: Option<std::path::PathBuf>,
+    tls: bool,
 }
 
 impl Server {
@@ -54,6 +55,7 @@ impl Server {
                 process: Some(spawn(port, None)),
                 port,
                 unix_socket: None,
+                tls: false,
             };
             if server.wait_ready() {
                 return server;
@@ -75,6 +77,7 @@ impl Server {
             process: Some(spawn(0, Some(&path))),
             port: 0,
             unix_socket: Some(path),
+            tls: false,
         };
         assert!(
             server.wait_ready(),
@@ -83,10 +86,45 @@ impl Server {
         server
     }
 
-    /// `redis://127.0.0.1:PORT/0`, or `unix:///path` for a Unix-socket server.
+    /// Starts a server that speaks TLS only, with a self-signed certificate made
+    /// by `openssl`; its URL is `rediss://127.0.0.1:PORT/0#insecure`.
+    pub fn start_tls() -> Server {
+        require_redis_server();
+        let port = redis_test::utils::get_random_available_port();
+        let addr = redis::ConnectionAddr::TcpTls {
+            host: "127.0.0.1".to_owned(),
+            port,
+            insecure: true,
+            tls_params: None,
+        };
+        let process = RedisServer::new_with_addr_tls_modules_and_spawner(
+            addr,
+            None,
+            None,
+            false,
+            None,
+            &[],
+            |cmd| match cmd.spawn() {
+                Ok(child) => child,
+                Err(err) => panic!("cannot run redis-server: {err}"),
+            },
+        );
+        let mut server = Server {
+            process: Some(process),
+            port,
+            unix_socket: None,
+            tls: true,
+        };
+        assert!(server.wait_ready(), "redis-server did not start with TLS: {}", server.log());
+        server
+    }
+
+    /// `redis://127.0.0.1:PORT/0`, `unix:///path` for a Unix-socket server, or
+    /// `rediss://127.0.0.1:PORT/0#insecure` for a TLS server.
     pub fn url(&self) -> String {
         match &self.unix_socket {
             Some(path) => format!("unix://{}", path.display()),
+            None if self.tls => format!("rediss://127.0.0.1:{}/0#insecure", self.port),
             None => format!("redis://127.0.0.1:{}/0", self.port),
         }
     }
@@ -110,6 +148,7 @@ impl Server {
 
     /// Starts a fresh, empty server on the same port.
     pub fn restart(&mut self) {
+        assert!(!self.tls, "restarting a TLS server is not supported");
         self.stop();
         self.process = Some(spawn(self.port, self.unix_socket.as_deref()));
         assert!(
@@ -127,6 +166,14 @@ impl Server {
     /// Resumes a frozen process (SIGCONT).
     pub fn thaw(&self) {
         self.signal("-CONT");
+    }
+
+    /// The server's log, for failure messages.
+    pub fn log(&self) -> String {
+        self.process
+            .as_ref()
+            .and_then(RedisServer::log_file_contents)
+            .unwrap_or_default()
     }
 
     fn signal(&self, signal: &str) {

@@ -142,6 +142,19 @@ fn unix_socket_url(_: &Ctx) {
     assert_eq!(d.get("x").unwrap(), Some(1));
 }
 
+fn tls_url(_: &Ctx) {
+    let server = Server::start_tls();
+    assert!(server.url().starts_with("rediss://"));
+    let client = Client::open(&server.url()).unwrap();
+    let d: RedisDict<String, i64> = RedisDict::new(&client, "d");
+    d.insert("x", &1).unwrap();
+    assert_eq!(d.get("x").unwrap(), Some(1));
+    let got = support_block_on(async {
+        future::RedisDict::<String, i64>::new(&client, "d").get("x").await.unwrap()
+    });
+    assert_eq!(got, Some(1));
+}
+
 fn unreachable_server_is_a_connection_error(_: &Ctx) {
     let mut server = Server::start();
     let url = server.url();
@@ -251,6 +264,7 @@ fn main() {
         database_number_in_url,
         passwords_and_users,
         unix_socket_url,
+        tls_url,
         unreachable_server_is_a_connection_error,
         frozen_server_times_out,
         bad_urls_are_config_errors,

@@ -17,7 +17,11 @@ use pottery::json::{self, Value};
 use super::{Contents, Warnings, count, decode, scan};
 
 /// Reads the hash at `key` with `HSCAN`.
-pub(super) fn read(client: &Client, key: &str, warnings: &mut Warnings) -> pottery::Result<Contents> {
+pub(super) fn read(
+    client: &Client,
+    key: &str,
+    warnings: &mut Warnings,
+) -> pottery::Result<Contents> {
     let size = count(client, "HLEN", key)?;
     let mut entries: Vec<(Vec<u8>, String, Value)> = Vec::new();
     scan(client, "HSCAN", key, |flat| {
@@ -30,8 +34,14 @@ pub(super) fn read(client: &Client, key: &str, warnings: &mut Warnings) -> potte
     })?;
     entries.sort_by(|a, b| a.0.cmp(&b.0));
     entries.dedup_by(|a, b| a.0 == b.0);
-    let object = entries.into_iter().map(|(_, name, value)| (name, value)).collect();
-    Ok(Contents { size, value: Value::Object(object) })
+    let object = entries
+        .into_iter()
+        .map(|(_, name, value)| (name, value))
+        .collect();
+    Ok(Contents {
+        size,
+        value: Value::Object(object),
+    })
 }
 
 /// The object key shown for a decoded field: a string as is, anything else as its
@@ -53,6 +63,9 @@ mod tests {
         assert_eq!(key_text(Value::Int(3)), "3");
         assert_eq!(key_text(Value::Float(1e16)), "1e+16");
         assert_eq!(key_text(Value::Null), "null");
-        assert_eq!(key_text(Value::Array(vec![Value::Int(1), Value::Int(2)])), "[1, 2]");
+        assert_eq!(
+            key_text(Value::Array(vec![Value::Int(1), Value::Int(2)])),
+            "[1, 2]"
+        );
     }
 }

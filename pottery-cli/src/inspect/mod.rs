@@ -107,15 +107,23 @@ impl Report {
             ("key".to_owned(), Value::String(self.key.clone())),
             ("type".to_owned(), Value::String(self.redis_type.clone())),
             ("size".to_owned(), int(i128::from(self.size))),
-            ("ttl_ms".to_owned(), self.ttl_ms.map_or(Value::Null, |t| int(i128::from(t)))),
+            (
+                "ttl_ms".to_owned(),
+                self.ttl_ms.map_or(Value::Null, |t| int(i128::from(t))),
+            ),
             ("contents".to_owned(), self.contents.clone()),
         ])
     }
 }
 
 /// Reads `key` and reports on it; warnings about its data go to `warnings`.
-pub(crate) fn inspect(client: &Client, key: &str, warnings: &mut Warnings) -> pottery::Result<Report> {
-    let redis_type: String = client.with_connection(|con| redis::cmd("TYPE").arg(key).query(con))?;
+pub(crate) fn inspect(
+    client: &Client,
+    key: &str,
+    warnings: &mut Warnings,
+) -> pottery::Result<Report> {
+    let redis_type: String =
+        client.with_connection(|con| redis::cmd("TYPE").arg(key).query(con))?;
     let ttl: i64 = client.with_connection(|con| redis::cmd("PTTL").arg(key).query(con))?;
     let mut report = Report {
         key: key.to_owned(),
@@ -159,7 +167,10 @@ impl Warnings {
     /// Prints how many warnings were not shown, if any.
     pub(crate) fn finish(&self) {
         if let Some(hidden) = self.count.checked_sub(MAX_WARNINGS).filter(|&n| n > 0) {
-            eprintln!("warning: {hidden} more warnings not shown ({} in all)", self.count);
+            eprintln!(
+                "warning: {hidden} more warnings not shown ({} in all)",
+                self.count
+            );
         }
     }
 }
@@ -204,7 +215,12 @@ pub(crate) fn scan(
     let mut cursor: u64 = 0;
     loop {
         let (next, items): (u64, Vec<Vec<u8>>) = client.with_connection(|con| {
-            redis::cmd(command).arg(key).arg(cursor).arg("COUNT").arg(PAGE).query(con)
+            redis::cmd(command)
+                .arg(key)
+                .arg(cursor)
+                .arg("COUNT")
+                .arg(PAGE)
+                .query(con)
         })?;
         page(items);
         if next == 0 {

@@ -7,7 +7,11 @@ use pottery::json::Value;
 use super::{Contents, Warnings, count, decode, scan};
 
 /// Reads the set at `key`.
-pub(super) fn read(client: &Client, key: &str, warnings: &mut Warnings) -> pottery::Result<Contents> {
+pub(super) fn read(
+    client: &Client,
+    key: &str,
+    warnings: &mut Warnings,
+) -> pottery::Result<Contents> {
     let size = count(client, "SCARD", key)?;
     let mut members: Vec<(Vec<u8>, Value)> = Vec::new();
     scan(client, "SSCAN", key, |page| {
@@ -18,5 +22,8 @@ pub(super) fn read(client: &Client, key: &str, warnings: &mut Warnings) -> potte
     })?;
     members.sort_by(|a, b| a.0.cmp(&b.0));
     members.dedup_by(|a, b| a.0 == b.0);
-    Ok(Contents { size, value: Value::Array(members.into_iter().map(|(_, v)| v).collect()) })
+    Ok(Contents {
+        size,
+        value: Value::Array(members.into_iter().map(|(_, v)| v).collect()),
+    })
 }

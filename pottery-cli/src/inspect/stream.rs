@@ -13,13 +13,23 @@ use super::{Contents, PAGE, Warnings, count, decode, undecodable};
 type Entry = (String, Vec<Vec<u8>>);
 
 /// Reads the stream at `key`.
-pub(super) fn read(client: &Client, key: &str, warnings: &mut Warnings) -> pottery::Result<Contents> {
+pub(super) fn read(
+    client: &Client,
+    key: &str,
+    warnings: &mut Warnings,
+) -> pottery::Result<Contents> {
     let size = count(client, "XLEN", key)?;
     let mut items = Vec::new();
     let mut start = "-".to_owned();
     loop {
         let page: Vec<Entry> = client.with_connection(|con| {
-            redis::cmd("XRANGE").arg(key).arg(&start).arg("+").arg("COUNT").arg(PAGE).query(con)
+            redis::cmd("XRANGE")
+                .arg(key)
+                .arg(&start)
+                .arg("+")
+                .arg("COUNT")
+                .arg(PAGE)
+                .query(con)
         })?;
         let full = page.len() == PAGE;
         let mut last = None;
@@ -33,7 +43,10 @@ pub(super) fn read(client: &Client, key: &str, warnings: &mut Warnings) -> potte
             _ => break,
         }
     }
-    Ok(Contents { size, value: Value::Array(items) })
+    Ok(Contents {
+        size,
+        value: Value::Array(items),
+    })
 }
 
 /// The decoded item of one entry.
@@ -47,9 +60,17 @@ fn item(id: &str, fields: &[Vec<u8>], key: &str, warnings: &mut Warnings) -> Val
         .chunks(2)
         .map(|pair| match pair {
             [name, value] => {
-                format!("{}={}", String::from_utf8_lossy(name), String::from_utf8_lossy(value))
+                format!(
+                    "{}={}",
+                    String::from_utf8_lossy(name),
+                    String::from_utf8_lossy(value)
+                )
             }
-            other => other.iter().map(|b| String::from_utf8_lossy(b)).collect::<Vec<_>>().join(""),
+            other => other
+                .iter()
+                .map(|b| String::from_utf8_lossy(b))
+                .collect::<Vec<_>>()
+                .join(""),
         })
         .collect::<Vec<_>>()
         .join(", ");

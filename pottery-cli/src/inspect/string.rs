@@ -16,24 +16,39 @@ const MAX_READ: u64 = 16 * 1024 * 1024;
 const SHOWN: u64 = 4096;
 
 /// Reads the string at `key`.
-pub(super) fn read(client: &Client, key: &str, warnings: &mut Warnings) -> pottery::Result<Contents> {
+pub(super) fn read(
+    client: &Client,
+    key: &str,
+    warnings: &mut Warnings,
+) -> pottery::Result<Contents> {
     let size = count(client, "STRLEN", key)?;
     if size > MAX_READ {
-        let head: Vec<u8> = client
-            .with_connection(|con| redis::cmd("GETRANGE").arg(key).arg(0).arg(SHOWN - 1).query(con))?;
+        let head: Vec<u8> = client.with_connection(|con| {
+            redis::cmd("GETRANGE")
+                .arg(key)
+                .arg(0)
+                .arg(SHOWN - 1)
+                .query(con)
+        })?;
         warnings.warn(format_args!(
             "key {key:?} holds a string of {size} bytes: showing the first {SHOWN} as text"
         ));
         let text = String::from_utf8_lossy(&head).into_owned();
-        return Ok(Contents { size, value: Value::String(text) });
+        return Ok(Contents {
+            size,
+            value: Value::String(text),
+        });
     }
     // Nil if the key went away since TYPE: shown as an empty string.
-    let raw: Option<Vec<u8>> = client.with_connection(|con| redis::cmd("GET").arg(key).query(con))?;
+    let raw: Option<Vec<u8>> =
+        client.with_connection(|con| redis::cmd("GET").arg(key).query(con))?;
     let raw = raw.unwrap_or_default();
     let value = match json::from_slice::<Value>(&raw) {
         Ok(value) => value,
         Err(_) => {
-            eprintln!("note: key {key:?} holds a string that is not pottery JSON: showing its raw text");
+            eprintln!(
+                "note: key {key:?} holds a string that is not pottery JSON: showing its raw text"
+            );
             Value::String(String::from_utf8_lossy(&raw).into_owned())
         }
     };

@@ -7,7 +7,11 @@ use pottery::json::Value;
 use super::{Contents, Warnings, count, decode, scan};
 
 /// Reads the sorted set at `key`.
-pub(super) fn read(client: &Client, key: &str, warnings: &mut Warnings) -> pottery::Result<Contents> {
+pub(super) fn read(
+    client: &Client,
+    key: &str,
+    warnings: &mut Warnings,
+) -> pottery::Result<Contents> {
     let size = count(client, "ZCARD", key)?;
     let mut members: Vec<(f64, Vec<u8>, Value)> = Vec::new();
     scan(client, "ZSCAN", key, |flat| {
@@ -32,7 +36,10 @@ pub(super) fn read(client: &Client, key: &str, warnings: &mut Warnings) -> potte
         .into_iter()
         .map(|(score, _, value)| Value::Array(vec![value, Value::Float(score)]))
         .collect();
-    Ok(Contents { size, value: Value::Array(pairs) })
+    Ok(Contents {
+        size,
+        value: Value::Array(pairs),
+    })
 }
 
 /// A score as Redis writes it (`1`, `2.5`, `inf`, `-inf`).

@@ -11,7 +11,9 @@ use super::{BoxError, Ctx, Step, await_step, let_step, step};
 /// The README's telephone book, then the same dict from async code.
 pub(super) fn steps(ctx: &Ctx) -> Result<Vec<Step>, BoxError> {
     let client = ctx.client.clone();
-    let mut steps = vec![Step::Heading("RedisDict: a Redis hash that behaves like a HashMap")];
+    let mut steps = vec![Step::Heading(
+        "RedisDict: a Redis hash that behaves like a HashMap",
+    )];
     let_step!(steps; py "tel = RedisDict(redis=redis)";
         let tel: RedisDict<String, u32> = RedisDict::temporary(&client));
     ctx.track(tel.key());
@@ -31,7 +33,7 @@ pub(super) fn steps(ctx: &Ctx) -> Result<Vec<Step>, BoxError> {
             client.with_connection(|con| redis::cmd("HGETALL").arg(tel.key()).query::<Vec<String>>(con))?),
         Step::Heading("The same hash from async code (any Tokio runtime)"),
     ]);
-    let_step!(steps; py "(pottery has no async dict)";
+    let_step!(steps;
         let atel: future::RedisDict<String, u32> = future::RedisDict::new(&client, tel.key()));
     steps.extend([
         await_step!(ctx; [atel] atel.get("jack").await?),

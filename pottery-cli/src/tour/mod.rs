@@ -92,12 +92,20 @@ impl Step {
         python: Option<&'static str>,
         run: impl FnOnce() -> Result<String, BoxError> + 'static,
     ) -> Step {
-        Step::Code { code: one_line(code), python, run: Some(Box::new(run)) }
+        Step::Code {
+            code: one_line(code),
+            python,
+            run: Some(Box::new(run)),
+        }
     }
 
     /// A step that only shows `code` (a `let` already run while building).
     pub(crate) fn shown(code: &str, python: Option<&'static str>) -> Step {
-        Step::Code { code: one_line(code), python, run: None }
+        Step::Code {
+            code: one_line(code),
+            python,
+            run: None,
+        }
     }
 
     /// Prints the step, runs it, prints its value.
@@ -174,13 +182,16 @@ macro_rules! await_step {
 pub(crate) use await_step;
 
 /// Runs a `let` while building a section and shows it as a step:
-/// `let_step!(steps; py "tel = RedisDict(redis=redis)"; let tel: T = expr);`.
+/// `let_step!(steps; py "tel = RedisDict(redis=redis)"; let tel: T = expr);` (`py`
+/// is optional).
 macro_rules! let_step {
-    ($steps:ident; py $py:literal; let $name:ident $(: $ty:ty)? = $value:expr) => {
+    ($steps:ident; $(py $py:literal;)? let $name:ident $(: $ty:ty)? = $value:expr) => {
         let $name $(: $ty)? = $value;
         $steps.push($crate::tour::Step::shown(
-            stringify!(let $name $(: $ty)? = $value;),
-            Some($py),
+            concat!(
+                "let ", stringify!($name), $(": ", stringify!($ty),)? " = ", stringify!($value), ";"
+            ),
+            None $(.or(Some($py)))?,
         ));
     };
 }
@@ -188,18 +199,15 @@ pub(crate) use let_step;
 
 /// Runs the tour against `url`, or against a private server started for it.
 pub(crate) fn run(url: Option<String>) -> Result<(), BoxError> {
-    let server = match url {
-        Some(_) => None,
-        None => Some(start_server()?),
-    };
-    let url = match (url, &server) {
-        (Some(url), _) => url,
-        (None, Some(server)) => {
+    let (server, url) = match url {
+        Some(url) => (None, url),
+        None => {
+            let server = start_server()?;
+            let url = server.url();
             println!("# No --url and no REDIS_URL: started a private redis-server at");
-            println!("# {}; it is stopped when the tour ends.", server.url());
-            server.url()
+            println!("# {url}; it is stopped when the tour ends.");
+            (Some(server), url)
         }
-        (None, None) => return Err("no server".into()),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)

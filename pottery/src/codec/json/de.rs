@@ -6,10 +6,11 @@ use super::Error;
 use super::value::{BIGINT_TOKEN, Elements, Entries, ObjectBuilder, VALUE_TOKEN, Value, Variant};
 use serde::de::{self, Unexpected, Visitor};
 
-/// Deepest nesting accepted. CPython's default recursion limit stops `json.loads`
-/// a little below 1000 levels; this accepts as much while keeping the recursive
-/// parse and the deserialization that follows well within a 2 MiB thread stack.
-const MAX_DEPTH: usize = 1000;
+/// Deepest nesting accepted. CPython's default recursion limit lets `json.loads` go
+/// to about 990 levels, but the serde deserialization that follows the parse is
+/// recursive too and, in debug builds, needs a few KiB of stack per level: 512 levels
+/// stay well within a 2 MiB thread stack. (`serde_json` stops at 128.)
+const MAX_DEPTH: usize = 512;
 
 /// Parses a whole document the way `json.loads(str)` does.
 pub(crate) fn parse(text: &str) -> Result<Value, Error> {

@@ -1,11 +1,13 @@
-//! Python's `repr(float)`, which is what `json.dumps` writes for a float.
+//! Scalars as Python's `json.dumps` sees them: `repr(float)`, integer digits, and map
+//! keys, which are scalars that Python sorts by their original type.
+//!
+//! # `repr(float)`
 //!
 //! CPython prints the shortest digit string that reads back as the same `f64`
-//! (David Gay's algorithm, "mode 0"), and Rust's `{:e}` formatting prints the same
-//! shortest digits (Grisu with a Dragon4 fallback): both pick, among the shortest
-//! strings that round-trip, the one closest to the exact binary value. Only the layout
-//! differs, so this module asks Rust for the digits and the decimal exponent and lays
-//! them out the way `float_repr_style = 'short'` does:
+//! (David Gay's dtoa, mode 0), and so does Rust's `{:e}` formatting. Both pick, among
+//! the shortest strings that round-trip, the one closest to the exact binary value, but
+//! on an exact tie Rust rounds up and CPython to even; [`round_half_even`] repairs that.
+//! The layout is then CPython's (`float_repr_style = 'short'`):
 //!
 //! * fixed notation when the decimal exponent `e` (value = `d.ddd × 10^e`) satisfies
 //!   `-4 <= e < 16`, always with at least one digit after the point: `100.0`, `0.0001`,
@@ -14,6 +16,11 @@
 //!   and at least two exponent digits: `1e+16`, `1e-05`, `1.2345678901234568e+17`;
 //! * `0.0`, `-0.0`, and the non-finite values bare as `json.dumps` writes them with
 //!   `allow_nan=True`: `NaN`, `Infinity`, `-Infinity`.
+//!
+//! # Keys
+//!
+//! [`KeySer`] turns a serde map key into a [`Key`] (`str`, `int`, `float`, `bool` or
+//! `None`); [`cmp_num`] orders numeric keys exactly as Python compares them.
 
 use super::Error;
 use super::value::BIGINT_TOKEN;
@@ -108,7 +115,8 @@ pub(crate) fn write_f64(out: &mut Vec<u8>, x: f64) {
 /// and moves an odd last digit down.
 fn round_half_even(digits: &mut [u8], exp: i32, x: f64) {
     let Some(&last) = digits.last() else { return };
-    if (last - b'0') % 2 == 0 || digits.len() < 2 {
+    // ASCII digits have the parity of their value.
+    if last.is_multiple_of(2) || digits.len() < 2 {
         return;
     }
     let d = digits
@@ -472,6 +480,8 @@ mod tests {
     }
 
     #[test]
+    // The tie cases are written as their exact binary values, on purpose.
+    #[allow(clippy::excessive_precision)]
     fn examples_from_python() {
         let cases: &[(f64, &str)] = &[
             (1.0, "1.0"),
@@ -507,6 +517,12 @@ mod tests {
             (9007199254740993.0, "9007199254740992.0"),
             (1e-4, "0.0001"),
             (123456789.0, "123456789.0"),
+            // Exact ties between two shortest candidates: CPython rounds half to even.
+            (1608882928643910.25, "1608882928643910.2"),
+            (1608882928643910.75, "1608882928643910.8"),
+            (259189143840433.125, "259189143840433.12"),
+            (28648023506827.5625, "28648023506827.562"),
+            (-4132873420888.90625, "-4132873420888.9062"),
             (1.7976931348623157e300, "1.7976931348623156e+300"),
         ];
         for &(x, want) in cases {

@@ -84,6 +84,7 @@ fn write_u_escape(out: &mut Vec<u8>, unit: u32) {
 
 /// Appends `s` as a JSON string with `ensure_ascii=True` escaping.
 pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
+    out.reserve(s.len() + 2);
     out.push(b'"');
     let bytes = s.as_bytes();
     let mut start = 0;

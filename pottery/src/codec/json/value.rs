@@ -33,12 +33,13 @@ pub(crate) const BIGINT_TOKEN: &str = "$pottery::json::BigInt";
 /// ```
 /// use pottery::json::{self, Value};
 ///
-/// let v: Value = json::from_str(r#"{"b": [1, 2.5, NaN], "a": 1180591620717411303424}"#).unwrap();
+/// let two_130 = "1361129467683753853853498429727072845824";
+/// let v: Value = json::from_str(&format!(r#"{{"b": [1, 2.5, NaN], "a": {two_130}}}"#)).unwrap();
 /// let Value::Object(entries) = &v else { panic!("not an object") };
-/// assert_eq!(entries[1], ("a".to_string(), Value::BigInt("1180591620717411303424".into())));
+/// assert_eq!(entries[1], ("a".to_string(), Value::BigInt(two_130.into())));
 /// assert_eq!(
 ///     json::to_string(&v).unwrap(),
-///     r#"{"a": 1180591620717411303424, "b": [1, 2.5, NaN]}"#
+///     format!(r#"{{"a": {two_130}, "b": [1, 2.5, NaN]}}"#)
 /// );
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -134,7 +135,12 @@ impl ObjectBuilder {
 
     /// Merges duplicate keys: first position, last value.
     pub(crate) fn finish(mut self) -> Value {
-        if self.entries.len() < 2 {
+        let small_and_distinct =
+            self.entries.len() <= 8
+                && self.entries.iter().enumerate().all(|(i, (k, _))| {
+                    self.entries.iter().skip(i + 1).all(|(other, _)| other != k)
+                });
+        if small_and_distinct {
             return Value::Object(self.entries);
         }
         let mut order: Vec<(&str, usize)> = self

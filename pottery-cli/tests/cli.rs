@@ -1,0 +1,338 @@
+//! The `pottery` binary against private Redis servers: `inspect` on data written by
+//! Python's pottery 3.0.1, and `tour` with and without a URL.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::process::{Command, Output};
+
+use pottery::json::{self, Value};
+use pottery_testkit::{Server, python};
+
+/// Runs the built `pottery` with `args`, never inheriting `REDIS_URL`.
+fn pottery(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pottery"))
+        .args(args)
+        .env_remove("REDIS_URL")
+        .output()
+        .expect("run pottery")
+}
+
+/// `pottery --url URL inspect KEY`: (exit code, parsed stdout, stdout, stderr).
+fn inspect(server: &Server, key: &str) -> (i32, Value, String, String) {
+    let out = pottery(&["--url", &server.url(), "inspect", key]);
+    let stdout = String::from_utf8(out.stdout).expect("utf-8 stdout");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let doc = json::from_str::<Value>(&stdout)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{stdout}\n{stderr}"));
+    (out.status.code().expect("exit code"), doc, stdout, stderr)
+}
+
+fn s(text: &str) -> Value {
+    Value::String(text.to_owned())
+}
+
+fn obj(entries: &[(&str, Value)]) -> Value {
+    Value::Object(
+        entries
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect(),
+    )
+}
+
+/// The document `inspect` prints for an existing key without expiry.
+fn report(key: &str, ty: &str, size: i128, contents: Value) -> Value {
+    obj(&[
+        ("key", s(key)),
+        ("type", s(ty)),
+        ("size", Value::Int(size)),
+        ("ttl_ms", Value::Null),
+        ("contents", contents),
+    ])
+}
+
+/// `doc` with every NaN replaced by the string `"<NaN>"`, so that it compares equal.
+fn tame_nan(doc: Value) -> Value {
+    match doc {
+        Value::Float(x) if x.is_nan() => s("<NaN>"),
+        Value::Array(items) => Value::Array(items.into_iter().map(tame_nan).collect()),
+        Value::Object(entries) => {
+            Value::Object(entries.into_iter().map(|(k, v)| (k, tame_nan(v))).collect())
+        }
+        other => other,
+    }
+}
+
+fn dbsize(server: &Server) -> i64 {
+    let client = redis::Client::open(server.url()).unwrap();
+    let mut con = client.get_connection().unwrap();
+    redis::cmd("DBSIZE").query(&mut con).unwrap()
+}
+
+const PRELUDE: &str = "import os\nfrom redis import Redis\nfrom pottery import *\n\
+                       r = Redis.from_url(os.environ['REDIS_URL'])\n";
+
+#[test]
+fn inspect_a_python_dict() {
+    let server = Server::start();
+    python(
+        &format!(
+            "{PRELUDE}d = RedisDict(redis=r, key='tel')\n\
+             d['caf\u{e9}'] = {{'nested': {{'b': [1.5, None], 'a': 1e16}}}}\n\
+             d['\u{1f600}'] = 2**70\n\
+             d[3] = None\n\
+             d[(1, 2)] = True\n\
+             d['flag'] = False\n\
+             d['tiny'] = 1e-05\n"
+        ),
+        &server.url(),
+        "",
+    );
+    let (code, doc, stdout, stderr) = inspect(&server, "tel");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr, "");
+    // Ordered by the stored field bytes: "\ud83d..." < "caf..." < "flag" < "tiny" < 3 < [1, 2].
+    let contents = obj(&[
+        ("\u{1f600}", Value::Int(1 << 70)),
+        (
+            "caf\u{e9}",
+            obj(&[(
+                "nested",
+                obj(&[
+                    ("a", Value::Float(1e16)),
+                    ("b", Value::Array(vec![Value::Float(1.5), Value::Null])),
+                ]),
+            )]),
+        ),
+        ("flag", Value::Bool(false)),
+        ("tiny", Value::Float(1e-5)),
+        ("3", Value::Null),
+        ("[1, 2]", Value::Bool(true)),
+    ]);
+    assert_eq!(doc, report("tel", "hash", 6, contents));
+    // Scalars are written in pottery's (Python's) JSON form.
+    for text in [
+        r#""\ud83d\ude00": 1180591620717411303424"#,
+        r#""caf\u00e9": {"#,
+        r#""a": 1e+16"#,
+        r#""tiny": 1e-05"#,
+        r#""[1, 2]": true"#,
+    ] {
+        assert!(stdout.contains(text), "{text} not in\n{stdout}");
+    }
+    assert!(
+        stdout.starts_with("{\n  \"key\": \"tel\",\n  \"type\": \"hash\",\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn inspect_a_python_list_set_and_queue() {
+    let server = Server::start();
+    python(
+        &format!(
+            "{PRELUDE}RedisList([1, 'two', {{'three': 3.0}}, None, float('nan')], redis=r, key='l')\n\
+             RedisSet({{1, 'a', (1, 2)}}, redis=r, key='s')\n\
+             r.pexpire('s', 100000)\n\
+             q = RedisSimpleQueue(redis=r, key='q')\n\
+             for item in ['first', 2, [2.5, None]]: q.put(item)\n"
+        ),
+        &server.url(),
+        "",
+    );
+
+    let (code, doc, stdout, _) = inspect(&server, "l");
+    assert_eq!(code, 0);
+    let items = vec![
+        Value::Int(1),
+        s("two"),
+        obj(&[("three", Value::Float(3.0))]),
+        Value::Null,
+        s("<NaN>"),
+    ];
+    assert_eq!(tame_nan(doc), report("l", "list", 5, Value::Array(items)));
+    assert!(stdout.contains("    NaN\n"), "{stdout}");
+
+    // Members ordered by their stored bytes: "a" < 1 < [1, 2].
+    let (code, doc, _, _) = inspect(&server, "s");
+    assert_eq!(code, 0);
+    let Value::Object(mut fields) = doc else {
+        panic!()
+    };
+    let (name, ttl) = fields.remove(3);
+    assert_eq!(name, "ttl_ms");
+    assert!(
+        matches!(ttl, Value::Int(ms) if ms > 0 && ms <= 100_000),
+        "{ttl:?}"
+    );
+    fields.insert(3, ("ttl_ms".to_owned(), Value::Null));
+    let members = Value::Array(vec![
+        s("a"),
+        Value::Int(1),
+        Value::Array(vec![Value::Int(1), Value::Int(2)]),
+    ]);
+    assert_eq!(Value::Object(fields), report("s", "set", 3, members));
+
+    let (code, doc, _, _) = inspect(&server, "q");
+    assert_eq!(code, 0);
+    let items = Value::Array(vec![
+        s("first"),
+        Value::Int(2),
+        Value::Array(vec![Value::Float(2.5), Value::Null]),
+    ]);
+    assert_eq!(doc, report("q", "stream", 3, items));
+}
+
+#[test]
+fn inspect_pages_through_long_structures() {
+    let server = Server::start();
+    let script = format!(
+        "{PRELUDE}RedisList(list(range(1234)), redis=r, key='list')\n\
+         RedisDict({{i: -i for i in range(1234)}}, redis=r, key='dict')\n\
+         RedisSet(range(1234), redis=r, key='set')\n\
+         q = RedisSimpleQueue(redis=r, key='queue')\n\
+         for i in range(1234): q.put(i)\n"
+    );
+    python(&script, &server.url(), "");
+    let numbers = || Value::Array((0..1234).map(Value::Int).collect());
+    for (key, ty) in [("list", "list"), ("queue", "stream")] {
+        let (code, doc, _, _) = inspect(&server, key);
+        assert_eq!(code, 0);
+        assert_eq!(doc, report(key, ty, 1234, numbers()));
+    }
+    // Sets and dicts are ordered by their stored bytes: "0" < "1" < "10" < "100" ...
+    let mut by_bytes: Vec<i128> = (0..1234).collect();
+    by_bytes.sort_by_key(|n| n.to_string());
+    let (_, doc, _, _) = inspect(&server, "set");
+    let members = Value::Array(by_bytes.iter().map(|&n| Value::Int(n)).collect());
+    assert_eq!(doc, report("set", "set", 1234, members));
+    let (_, doc, _, _) = inspect(&server, "dict");
+    let entries = by_bytes
+        .iter()
+        .map(|&n| (n.to_string(), Value::Int(-n)))
+        .collect();
+    assert_eq!(doc, report("dict", "hash", 1234, Value::Object(entries)));
+}
+
+#[test]
+fn undecodable_entries_are_marked_and_warned_about() {
+    let server = Server::start();
+    python(
+        &format!("{PRELUDE}r.hset('h', mapping={{'\"ok\"': '1', 'not json': '{{oops'}})\n"),
+        &server.url(),
+        "",
+    );
+    let (code, doc, _, stderr) = inspect(&server, "h");
+    assert_eq!(code, 0);
+    let marker = |raw: &str| obj(&[("undecodable", s(raw))]);
+    let contents = obj(&[
+        ("ok", Value::Int(1)),
+        (r#"{"undecodable": "not json"}"#, marker("{oops")),
+    ]);
+    assert_eq!(doc, report("h", "hash", 2, contents));
+    assert_eq!(stderr.matches("warning:").count(), 2, "{stderr}");
+}
+
+#[test]
+fn a_missing_key_exits_1() {
+    let server = Server::start();
+    // The server comes from REDIS_URL this time.
+    let out = Command::new(env!("CARGO_BIN_EXE_pottery"))
+        .args(["inspect", "nothing here"])
+        .env("REDIS_URL", server.url())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json::from_slice::<Value>(&out.stdout).unwrap();
+    let expected = obj(&[
+        ("key", s("nothing here")),
+        ("type", s("none")),
+        ("size", Value::Int(0)),
+        ("ttl_ms", Value::Null),
+        ("contents", Value::Null),
+    ]);
+    assert_eq!(doc, expected);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("does not exist"), "{stderr}");
+}
+
+#[test]
+fn an_unreachable_server_exits_2() {
+    let mut server = Server::start();
+    let url = server.url();
+    server.stop();
+    let out = pottery(&["--url", &url, "inspect", "k"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error:"));
+}
+
+#[test]
+fn tour_without_a_url_starts_its_own_server() {
+    let out = pottery(&["tour"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.starts_with("# No --url and no REDIS_URL: started a private redis-server"));
+    assert!(
+        stdout.contains(">>> tel.insert(\"guido\", &4127)?"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("RedisDict{\"jack\": 4098, \"sape\": 4139, \"guido\": 4127}"));
+    assert!(
+        stdout.contains(">>> atel.get(\"jack\").await?\nSome(4098)\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(">>> atel.exists().await?\nfalse\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("[\"caf\\u00e9\", 1e+16, NaN, 1180591620717411303424, null]"));
+    assert!(
+        stdout
+            .trim_end()
+            .ends_with("# Stopped the private redis-server.")
+    );
+    assert!(
+        stdout.lines().count() <= 85,
+        "{} lines",
+        stdout.lines().count()
+    );
+}
+
+#[test]
+fn tour_without_redis_server_fails_cleanly() {
+    let out = Command::new(env!("CARGO_BIN_EXE_pottery"))
+        .arg("tour")
+        .env_remove("REDIS_URL")
+        .env("PATH", "")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("redis-server is not installed"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn tour_with_a_url_leaves_no_keys_behind() {
+    let server = Server::start();
+    let out = pottery(&["--url", &server.url(), "tour"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!stdout.contains("private redis-server"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("Client {{ server: \"{}\" }}", server.url())),
+        "{stdout}"
+    );
+    assert_eq!(dbsize(&server), 0);
+}
