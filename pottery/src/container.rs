@@ -15,11 +15,13 @@ use crate::op::Op;
 ///
 /// # Example
 ///
-/// ```no_run
+/// ```
 /// use pottery::{Client, Container, sync::RedisDict};
 /// use std::time::Duration;
 ///
-/// let client = Client::from_env()?;
+/// # let server = pottery_testkit::Server::start();
+/// # let url = server.url();
+/// let client = Client::open(&url)?;
 /// let sessions: RedisDict<String, String> = RedisDict::new(&client, "sessions");
 /// sessions.insert("alice", "token")?;
 /// sessions.expire(Duration::from_secs(60))?;

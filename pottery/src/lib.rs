@@ -48,7 +48,10 @@
 //! - `mode`: [`Mode`], [`Blocking`], [`Async`]; paged iteration.
 //! - [`codec`]: the [`Codec`] trait and the Python-compatible [`json`].
 //! - `container`: [`Container`], what every container offers on its key (expiry, clear).
-//! - `dict`: [`RedisDict`].
+//! - `dict/`: [`RedisDict`]; `mod.rs` holds the single-entry operations,
+//!   `whole.rs` the bulk ones, iteration, copies, comparison and trait impls.
+//! - `decode`: small reply decoders shared by the structures.
+//! - [`prelude`]: the traits to import (`use pottery::prelude::*`).
 //! - [`error`](Error): the crate's one error type.
 //! - `key`: random keys and their clean-up.
 
@@ -109,6 +112,20 @@ pub mod future {
 
     /// An async [`RedisDict`](crate::RedisDict).
     pub type RedisDict<K, V, C = Json> = crate::RedisDict<K, V, C, Async>;
+}
+
+/// The traits a caller needs in scope: `use pottery::prelude::*;`.
+///
+/// ```no_run
+/// use pottery::prelude::*;
+/// use std::time::Duration;
+///
+/// let d: pottery::sync::RedisDict<String, i64> = pottery::sync::RedisDict::new(&pottery::Client::from_env()?, "d");
+/// d.expire(Duration::from_secs(60))?;
+/// # Ok::<(), pottery::Error>(())
+/// ```
+pub mod prelude {
+    pub use crate::{Codec, Container};
 }
 
 /// The README's examples, run as doctests.

@@ -77,10 +77,12 @@ type Types<K, V, M> = PhantomData<fn() -> (K, V, M)>;
 ///
 /// # Example
 ///
-/// ```no_run
+/// ```
 /// use pottery::{Client, sync::RedisDict};
 ///
-/// let client = Client::from_env()?;
+/// # let server = pottery_testkit::Server::start();
+/// # let url = server.url();
+/// let client = Client::open(&url)?;
 /// let tel: RedisDict<String, u32> = RedisDict::new(&client, "tel");
 /// tel.insert("jack", &4098)?;
 /// tel.insert("sape", &4139)?;
@@ -195,9 +197,11 @@ where
     /// [`KeyExists`](crate::ErrorKind::KeyExists) error if `key` exists already,
     /// as Python's pottery does. With no items nothing is checked or written.
     ///
-    /// ```no_run
+    /// ```
     /// use pottery::{Client, sync::RedisDict};
-    /// let client = Client::from_env()?;
+    /// # let server = pottery_testkit::Server::start();
+    /// # let url = server.url();
+    /// let client = Client::open(&url)?;
     /// let tel = RedisDict::<String, u32>::create(&client, "tel", [("jack".to_owned(), 4098)])?;
     /// let again = RedisDict::<String, u32>::create(&client, "tel", [("jack".to_owned(), 1)]);
     /// assert!(again.unwrap_err().is_key_exists());
@@ -231,8 +235,9 @@ where
 
     /// The value for `key`, or `None`.
     ///
-    /// ```no_run
-    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::from_env()?, "tel");
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
     /// assert_eq!(tel.get("nobody")?, None);
     /// # Ok::<(), pottery::Error>(())
     /// ```
@@ -252,8 +257,9 @@ where
 
     /// The values for `keys`, in order, `None` where absent: one `HMGET`.
     ///
-    /// ```no_run
-    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::from_env()?, "tel");
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
     /// let numbers = tel.get_many(["jack", "sape"])?;
     /// assert_eq!(numbers.len(), 2);
     /// # Ok::<(), pottery::Error>(())
@@ -299,8 +305,9 @@ where
     /// `HashMap::insert` returns the old value; that costs a script here, so it is
     /// [`replace`](Self::replace).
     ///
-    /// ```no_run
-    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::from_env()?, "tel");
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
     /// tel.insert("guido", &4127)?;
     /// # Ok::<(), pottery::Error>(())
     /// ```
@@ -319,8 +326,9 @@ where
 
     /// Sets `key` to `value` only if `key` is absent (`HSETNX`); `true` if it was set.
     ///
-    /// ```no_run
-    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::from_env()?, "tel");
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
     /// tel.insert_if_absent("guido", &4127)?;
     /// # Ok::<(), pottery::Error>(())
     /// ```
@@ -343,8 +351,9 @@ where
     /// The value at `key`, after setting it to `default` if it was absent: Python's
     /// `dict.setdefault`, atomic.
     ///
-    /// ```no_run
-    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::from_env()?, "tel");
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
     /// let n = tel.get_or_insert("irv", &4127)?;
     /// # let _ = n;
     /// # Ok::<(), pottery::Error>(())
@@ -372,8 +381,9 @@ where
     /// Sets `key` to `value` and returns the previous value, atomically: what
     /// `HashMap::insert` returns.
     ///
-    /// ```no_run
-    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::from_env()?, "tel");
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
     /// let old = tel.replace("jack", &4099)?;
     /// # let _ = old;
     /// # Ok::<(), pottery::Error>(())
@@ -397,8 +407,9 @@ where
     /// Removes `key` and returns its value, atomically; `None` if it was absent
     /// (where Python's `del d[key]` raises `KeyError`).
     ///
-    /// ```no_run
-    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::from_env()?, "tel");
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
     /// if tel.remove("sape")?.is_none() { println!("no sape"); }
     /// # Ok::<(), pottery::Error>(())
     /// ```
@@ -419,8 +430,9 @@ where
     /// Removes and returns some entry, atomically; `None` if the dict is empty
     /// (Python's `dict.popitem`, which picks the last entry; Redis picks at random).
     ///
-    /// ```no_run
-    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::from_env()?, "tel");
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
     /// while let Some((name, number)) = tel.pop_item()? { println!("{name}: {number}"); }
     /// # Ok::<(), pottery::Error>(())
     /// ```
@@ -439,8 +451,9 @@ where
     /// Whether `key` is present (`HEXISTS`). A key the codec cannot encode cannot be
     /// stored, so it is reported absent, as Python's pottery does.
     ///
-    /// ```no_run
-    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::from_env()?, "tel");
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
     /// assert!(!tel.contains_key("nobody")?);
     /// # Ok::<(), pottery::Error>(())
     /// ```
@@ -460,8 +473,9 @@ where
 
     /// The number of entries (`HLEN`).
     ///
-    /// ```no_run
-    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::from_env()?, "tel");
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
     /// println!("{} entries", tel.len()?);
     /// # Ok::<(), pottery::Error>(())
     /// ```
@@ -471,8 +485,9 @@ where
 
     /// Whether the dict has no entries.
     ///
-    /// ```no_run
-    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::from_env()?, "tel");
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
     /// if tel.is_empty()? { println!("empty"); }
     /// # Ok::<(), pottery::Error>(())
     /// ```

@@ -30,8 +30,9 @@ where
     /// Inserts every `(key, value)` of `items` with one `HSET`: one atomic round trip
     /// whatever the number of items (none for no items).
     ///
-    /// ```no_run
-    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::from_env()?, "tel");
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
     /// tel.extend([("irv".to_owned(), 4127), ("guido".to_owned(), 4127)])?;
     /// let local = std::collections::HashMap::from([("ada".to_owned(), 1815)]);
     /// tel.extend(&local)?;
@@ -58,8 +59,9 @@ where
     /// As with `HSCAN`, an entry changed during the iteration may be seen twice or
     /// not at all.
     ///
-    /// ```no_run
-    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::from_env()?, "tel");
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
     /// for entry in tel.iter() {
     ///     let (name, number) = entry?;
     ///     println!("{name}: {number}");
@@ -72,8 +74,9 @@ where
 
     /// Streams the keys (see [`iter`](Self::iter)).
     ///
-    /// ```no_run
-    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::from_env()?, "tel");
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
     /// let mut names = tel.keys().collect::<pottery::Result<Vec<_>>>()?;
     /// names.sort();
     /// # Ok::<(), pottery::Error>(())
@@ -84,8 +87,9 @@ where
 
     /// Streams the values (see [`iter`](Self::iter)).
     ///
-    /// ```no_run
-    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::from_env()?, "tel");
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
     /// let total: u32 = tel.values().map(|v| v.unwrap_or(0)).sum();
     /// # let _ = total;
     /// # Ok::<(), pottery::Error>(())
@@ -96,8 +100,9 @@ where
 
     /// A full copy of the entries as a `Vec` (`HGETALL`), for keys that are not `Hash`.
     ///
-    /// ```no_run
-    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::from_env()?, "tel");
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
     /// let mut entries = tel.to_vec()?;
     /// entries.sort();
     /// # Ok::<(), pottery::Error>(())
@@ -114,8 +119,9 @@ where
 
     /// A full copy of the entries as a `HashMap` (`HGETALL`): Python's `to_dict()`.
     ///
-    /// ```no_run
-    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::from_env()?, "tel");
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
     /// let local = tel.to_hash_map()?;
     /// # let _ = local;
     /// # Ok::<(), pottery::Error>(())
@@ -137,8 +143,9 @@ where
     /// codec makes canonical; a dict on the same client and key is equal without a
     /// round trip (as in Python's pottery). Two dicts are read concurrently.
     ///
-    /// ```no_run
-    /// # let client = pottery::Client::from_env()?;
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
     /// use pottery::sync::RedisDict;
     /// let a: RedisDict<String, u32> = RedisDict::new(&client, "a");
     /// let b: RedisDict<String, u32> = RedisDict::new(&client, "b");
