@@ -13,13 +13,18 @@ use std::process::{Command, Output};
 use pottery::json::{self, Value};
 use pottery_testkit::{Server, python};
 
-/// Runs the built `pottery` with `args`, never inheriting `REDIS_URL`.
-fn pottery(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pottery"))
-        .args(args)
+/// Runs the built `pottery` with `args` and only the `env` variables given among
+/// `REDIS_URL` and `PATH` changed (`REDIS_URL` is never inherited).
+fn pottery_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pottery"));
+    cmd.args(args)
         .env_remove("REDIS_URL")
-        .output()
-        .expect("run pottery")
+        .envs(env.iter().copied());
+    cmd.output().expect("run pottery")
+}
+
+fn pottery(args: &[&str]) -> Output {
+    pottery_env(args, &[])
 }
 
 /// `pottery --url URL inspect KEY`: (exit code, parsed stdout, stdout, stderr).
@@ -242,21 +247,13 @@ fn undecodable_entries_are_marked_and_warned_about() {
 fn a_missing_key_exits_1() {
     let server = Server::start();
     // The server comes from REDIS_URL this time.
-    let out = Command::new(env!("CARGO_BIN_EXE_pottery"))
-        .args(["inspect", "nothing here"])
-        .env("REDIS_URL", server.url())
-        .output()
-        .unwrap();
+    let out = pottery_env(
+        &["inspect", "nothing here"],
+        &[("REDIS_URL", &server.url())],
+    );
     assert_eq!(out.status.code(), Some(1));
     let doc = json::from_slice::<Value>(&out.stdout).unwrap();
-    let expected = obj(&[
-        ("key", s("nothing here")),
-        ("type", s("none")),
-        ("size", Value::Int(0)),
-        ("ttl_ms", Value::Null),
-        ("contents", Value::Null),
-    ]);
-    assert_eq!(doc, expected);
+    assert_eq!(doc, report("nothing here", "none", 0, Value::Null));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("does not exist"), "{stderr}");
 }
@@ -307,12 +304,7 @@ fn tour_without_a_url_starts_its_own_server() {
 
 #[test]
 fn tour_without_redis_server_fails_cleanly() {
-    let out = Command::new(env!("CARGO_BIN_EXE_pottery"))
-        .arg("tour")
-        .env_remove("REDIS_URL")
-        .env("PATH", "")
-        .output()
-        .unwrap();
+    let out = pottery_env(&["tour"], &[("PATH", "")]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("redis-server is not installed"), "{stderr}");

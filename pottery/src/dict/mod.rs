@@ -318,10 +318,7 @@ where
         Q: Serialize + ?Sized,
         W: Serialize + ?Sized,
     {
-        let op = self.encode_pair(key, value).map(|(field, value)| {
-            self.op(self.cmd("HSET").arg(field).arg(value).clone(), decode::flag)
-        });
-        M::run(&self.client, op)
+        self.set_field("HSET", key, value)
     }
 
     /// Sets `key` to `value` only if `key` is absent (`HSETNX`); `true` if it was set.
@@ -339,13 +336,7 @@ where
         Q: Serialize + ?Sized,
         W: Serialize + ?Sized,
     {
-        let op = self.encode_pair(key, value).map(|(field, value)| {
-            self.op(
-                self.cmd("HSETNX").arg(field).arg(value).clone(),
-                decode::flag,
-            )
-        });
-        M::run(&self.client, op)
+        self.set_field("HSETNX", key, value)
     }
 
     /// The value at `key`, after setting it to `default` if it was absent: Python's

@@ -108,13 +108,7 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn to_vec(&self) -> M::Output<'_, Vec<(K, V)>> {
-        let codec = self.codec.clone();
-        let op = self.op(self.cmd("HGETALL"), move |key, reply| {
-            decode_pairs::<K, V, C>(&codec, key, decode::array(key, reply)?)
-                .into_iter()
-                .collect()
-        });
-        M::run(&self.client, Ok(op))
+        self.copy_all()
     }
 
     /// A full copy of the entries as a `HashMap` (`HGETALL`): Python's `to_dict()`.
@@ -130,6 +124,11 @@ where
     where
         K: Eq + Hash,
     {
+        self.copy_all()
+    }
+
+    /// Every entry with one `HGETALL`, collected into `B`.
+    fn copy_all<B: FromIterator<(K, V)> + Send + 'static>(&self) -> M::Output<'_, B> {
         let codec = self.codec.clone();
         let op = self.op(self.cmd("HGETALL"), move |key, reply| {
             decode_pairs::<K, V, C>(&codec, key, decode::array(key, reply)?)
@@ -193,6 +192,21 @@ where
             })
         });
         M::iter(&self.client, pages)
+    }
+
+    /// `command` (`HSET` or `HSETNX`) of one field; whether the field was set anew.
+    pub(super) fn set_field<Q, W>(&self, command: &str, key: &Q, value: &W) -> M::Output<'_, bool>
+    where
+        Q: Serialize + ?Sized,
+        W: Serialize + ?Sized,
+    {
+        let op = self.encode_pair(key, value).map(|(field, value)| {
+            self.op(
+                self.cmd(command).arg(field).arg(value).clone(),
+                decode::flag,
+            )
+        });
+        M::run(&self.client, op)
     }
 
     pub(super) fn encode_pair<Q, W>(&self, key: &Q, value: &W) -> Result<(Vec<u8>, Vec<u8>)>
