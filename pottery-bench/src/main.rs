@@ -65,7 +65,11 @@ struct Args {
 impl Args {
     /// The timing plan these arguments ask for.
     fn plan(&self) -> Plan {
-        let (rounds, slice_ms, warmup_ms) = if self.quick { (3, 100, 50) } else { (5, 300, 100) };
+        let (rounds, slice_ms, warmup_ms) = if self.quick {
+            (3, 100, 50)
+        } else {
+            (5, 300, 100)
+        };
         Plan {
             rounds: self.rounds.map_or(rounds, |r| r as usize),
             slice: Duration::from_millis(slice_ms),
@@ -85,7 +89,11 @@ enum Verdict {
 impl Verdict {
     /// PASS if `ratio >= target`.
     fn of(ratio: f64, target: f64) -> Verdict {
-        if ratio >= target { Verdict::Pass } else { Verdict::Miss }
+        if ratio >= target {
+            Verdict::Pass
+        } else {
+            Verdict::Miss
+        }
     }
 }
 
@@ -111,7 +119,11 @@ struct Row {
 impl Row {
     /// The row of `op` in one mode, from the per-round figures.
     fn new(op: &BenchOp, rounds: Rounds, python_rounds: &[f64]) -> Row {
-        let (ours, raw, python) = (median(&rounds.ours), median(&rounds.raw), median(python_rounds));
+        let (ours, raw, python) = (
+            median(&rounds.ours),
+            median(&rounds.raw),
+            median(python_rounds),
+        );
         Row {
             operation: op.name,
             mode: rounds.mode.label(),
@@ -165,7 +177,9 @@ fn run(args: &Args) -> Result<()> {
         Some(url) => url.clone(),
         None => server.insert(pottery_testkit::Server::start()).url(),
     };
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let raw_client = redis::Client::open(url.as_str())?;
     let mut con = raw_client.get_connection()?;
     let aconn = rt.block_on(raw_client.get_multiplexed_async_connection())?;
@@ -192,7 +206,11 @@ fn run(args: &Args) -> Result<()> {
     };
     let mut py = python::Driver::start(&url, &config)?;
     if py.version != python::POTTERY_VERSION {
-        eprintln!("WARNING: Python pottery is {}, not {}", py.version, python::POTTERY_VERSION);
+        eprintln!(
+            "WARNING: Python pottery is {}, not {}",
+            py.version,
+            python::POTTERY_VERSION
+        );
     }
     check_same_bytes(&mut con, &ctx, &py_key)?;
 
@@ -202,7 +220,11 @@ fn run(args: &Args) -> Result<()> {
         let mut contests = contests(&op, &ctx, &mut con, &aconn, &rt);
         let mut python: Timer<'_> = Box::new(|slice| py.run(op.python, slice));
         let (results, python_rounds) = run_rounds(&plan, &mut contests, &mut python)?;
-        rows.extend(results.into_iter().map(|r| Row::new(&op, r, &python_rounds)));
+        rows.extend(
+            results
+                .into_iter()
+                .map(|r| Row::new(&op, r, &python_rounds)),
+        );
     }
     py.finish()?;
 
@@ -239,7 +261,9 @@ fn contests<'a>(
     let raw_tasks = move |tasks: usize| -> Timer<'a> {
         Box::new(move |slice| {
             let (ctx, con) = (Arc::clone(ctx), aconn.clone());
-            time_async(rt, tasks, slice, move |i| raw_async(Arc::clone(&ctx), con.clone(), i))
+            time_async(rt, tasks, slice, move |i| {
+                raw_async(Arc::clone(&ctx), con.clone(), i)
+            })
         })
     };
     vec![
@@ -285,8 +309,15 @@ fn print_table(rows: &[Row]) {
     println!();
     println!(
         "{:<14} {:<10} {:>11} {:>11} {:>12} {:>9} {:>12}  {:<9} {:<7}",
-        "operation", "mode", "ours ops/s", "raw ops/s", "python ops/s", "ours/raw", "ours/python",
-        "raw>=0.9", "py>=8"
+        "operation",
+        "mode",
+        "ours ops/s",
+        "raw ops/s",
+        "python ops/s",
+        "ours/raw",
+        "ours/python",
+        "raw>=0.9",
+        "py>=8"
     );
     for r in rows {
         println!(
@@ -303,13 +334,20 @@ fn print_table(rows: &[Row]) {
         );
     }
     println!();
-    let raw_rows = rows.iter().filter_map(|r| r.raw_target.map(|v| (r, v, r.ours_over_raw)));
+    let raw_rows = rows
+        .iter()
+        .filter_map(|r| r.raw_target.map(|v| (r, v, r.ours_over_raw)));
     summarize(
         &format!("ours/raw >= {RAW_TARGET} (single-element ops: insert, get, contains_key, len)"),
         raw_rows.collect(),
     );
-    let python_rows = rows.iter().map(|r| (r, r.python_target, r.ours_over_python));
-    summarize(&format!("ours/python >= {PYTHON_TARGET} (every row)"), python_rows.collect());
+    let python_rows = rows
+        .iter()
+        .map(|r| (r, r.python_target, r.ours_over_python));
+    summarize(
+        &format!("ours/python >= {PYTHON_TARGET} (every row)"),
+        python_rows.collect(),
+    );
     println!();
     println!(
         "python: pottery {} RedisDict, single-threaded sync (it has no async dict); the same \
@@ -323,14 +361,20 @@ fn print_table(rows: &[Row]) {
 
 /// Prints one target's line: how many rows pass, and every miss with its ratio.
 fn summarize(target: &str, rows: Vec<(&Row, Verdict, f64)>) {
-    let passed = rows.iter().filter(|(_, v, _)| matches!(v, Verdict::Pass)).count();
+    let passed = rows
+        .iter()
+        .filter(|(_, v, _)| matches!(v, Verdict::Pass))
+        .count();
     let misses: Vec<String> = rows
         .iter()
         .filter(|(_, v, _)| matches!(v, Verdict::Miss))
         .map(|(r, _, ratio)| format!("{} ({}) {ratio:.2}", r.operation, r.mode))
         .collect();
     let verdict = if misses.is_empty() { "PASS" } else { "MISS" };
-    println!("target {target}: {verdict}, {passed}/{} rows pass", rows.len());
+    println!(
+        "target {target}: {verdict}, {passed}/{} rows pass",
+        rows.len()
+    );
     if !misses.is_empty() {
         println!("  misses: {}", misses.join(", "));
     }

@@ -56,7 +56,10 @@ impl Mode {
 }
 
 /// Calls `op(0)`, `op(1)`, ... until `slice` has passed (at least once); returns ops/s.
-pub(crate) fn time_blocking(slice: Duration, mut op: impl FnMut(usize) -> Result<()>) -> Result<f64> {
+pub(crate) fn time_blocking(
+    slice: Duration,
+    mut op: impl FnMut(usize) -> Result<()>,
+) -> Result<f64> {
     let start = Instant::now();
     let deadline = start + slice;
     let mut count = 0;
@@ -181,7 +184,11 @@ pub(crate) fn median(samples: &[f64]) -> f64 {
     let mut sorted = samples.to_vec();
     sorted.sort_by(f64::total_cmp);
     let mid = sorted.len() / 2;
-    match (sorted.len() % 2, sorted.get(mid), mid.checked_sub(1).and_then(|i| sorted.get(i))) {
+    match (
+        sorted.len() % 2,
+        sorted.get(mid),
+        mid.checked_sub(1).and_then(|i| sorted.get(i)),
+    ) {
         (1, Some(m), _) => *m,
         (0, Some(hi), Some(lo)) => (lo + hi) / 2.0,
         _ => f64::NAN,

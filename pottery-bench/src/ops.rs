@@ -57,9 +57,19 @@ impl Data {
                 visits: i as u64 * 7,
             })
             .collect();
-        let enc_keys = keys.iter().map(pottery::json::to_vec).collect::<Result<Vec<_>, _>>()?;
-        let enc_values = values.iter().map(pottery::json::to_vec).collect::<Result<Vec<_>, _>>()?;
-        let enc_pairs = enc_keys.iter().cloned().zip(enc_values.iter().cloned()).collect();
+        let enc_keys = keys
+            .iter()
+            .map(pottery::json::to_vec)
+            .collect::<Result<Vec<_>, _>>()?;
+        let enc_values = values
+            .iter()
+            .map(pottery::json::to_vec)
+            .collect::<Result<Vec<_>, _>>()?;
+        let enc_pairs = enc_keys
+            .iter()
+            .cloned()
+            .zip(enc_values.iter().cloned())
+            .collect();
         Ok(Data {
             keys,
             values,
@@ -72,13 +82,17 @@ impl Data {
 
 /// Item `i` of `items`, cycling.
 fn pick<T>(items: &[T], i: usize) -> Result<&T> {
-    items.get(i % items.len().max(1)).ok_or_else(|| "no bench data".into())
+    items
+        .get(i % items.len().max(1))
+        .ok_or_else(|| "no bench data".into())
 }
 
 /// Window `i` (cycling) of [`MANY`] consecutive items.
 fn window<T>(items: &[T], i: usize) -> Result<&[T]> {
     let start = (i % (items.len() / MANY).max(1)) * MANY;
-    items.get(start..start + MANY).ok_or_else(|| "too little bench data".into())
+    items
+        .get(start..start + MANY)
+        .ok_or_else(|| "too little bench data".into())
 }
 
 /// What every operation works on.
@@ -135,7 +149,11 @@ pub(crate) fn all() -> Vec<BenchOp> {
             ours_async: |c, i| {
                 Box::pin(async move {
                     let d = &c.data;
-                    black_box(c.adict.insert(pick(&d.keys, i)?, pick(&d.values, i)?).await?);
+                    black_box(
+                        c.adict
+                            .insert(pick(&d.keys, i)?, pick(&d.values, i)?)
+                            .await?,
+                    );
                     Ok(())
                 })
             },
@@ -279,7 +297,9 @@ pub(crate) fn all() -> Vec<BenchOp> {
             },
             ours_async: |c, _| {
                 Box::pin(async move {
-                    c.adict.extend(c.data.keys.iter().zip(&c.data.values)).await?;
+                    c.adict
+                        .extend(c.data.keys.iter().zip(&c.data.values))
+                        .await?;
                     Ok(())
                 })
             },

@@ -17,9 +17,9 @@ use crate::ops::Profile;
 
 /// The Python version of each operation, on pottery 3.0.1's `RedisDict`.
 pub(crate) const SCRIPT: &str = r#"
-import json, os, sys, time, warnings
+import importlib.metadata, json, os, sys, time, warnings
 warnings.simplefilter('ignore')  # InefficientAccessWarning on update()
-import redis, pottery
+import redis
 from pottery import RedisDict
 
 cfg = json.loads(sys.stdin.readline())
@@ -39,7 +39,7 @@ def extend(i): d.update(mapping)
 
 OPS = {'insert': insert, 'get': get, 'contains_key': contains_key, 'len': length,
        'get_many': get_many, 'extend': extend}
-print(json.dumps({'ready': True, 'pottery': pottery.__version__}), flush=True)
+print(json.dumps({'ready': True, 'pottery': importlib.metadata.version('pottery')}), flush=True)
 for line in sys.stdin:
     name, seconds = line.split()
     if name == 'quit':

@@ -60,7 +60,7 @@ fn main() -> ExitCode {
         Command::Tour => match tour::run(cli.url) {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
-                eprintln!("error: {err}");
+                output::err(format_args!("error: {err}"));
                 ExitCode::from(2)
             }
         },
@@ -72,7 +72,7 @@ fn run_inspect(url: Option<&str>, key: &str) -> ExitCode {
     let client = match pottery::Client::open(url.unwrap_or(pottery::DEFAULT_URL)) {
         Ok(client) => client,
         Err(err) => {
-            eprintln!("error: {err}");
+            output::err(format_args!("error: {err}"));
             return ExitCode::from(2);
         }
     };
@@ -80,16 +80,20 @@ fn run_inspect(url: Option<&str>, key: &str) -> ExitCode {
     let report = match inspect::inspect(&client, key, &mut warnings) {
         Ok(report) => report,
         Err(err) => {
-            eprintln!("error: cannot inspect {key:?}: {err}");
+            output::err(format_args!("error: cannot inspect {key:?}: {err}"));
             return ExitCode::from(2);
         }
     };
-    println!("{}", output::pretty(&report.to_value()));
+    let printed = output::out(output::pretty(&report.to_value()));
     warnings.finish();
+    if let Err(err) = printed {
+        output::err(format_args!("error: cannot write the report: {err}"));
+        return ExitCode::from(2);
+    }
     if report.exists() {
         ExitCode::SUCCESS
     } else {
-        eprintln!("error: key {key:?} does not exist");
+        output::err(format_args!("error: key {key:?} does not exist"));
         ExitCode::from(1)
     }
 }

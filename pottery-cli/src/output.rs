@@ -8,7 +8,24 @@
 //! floats print as Python prints them (`1e+16`, `NaN`, `Infinity`), big integers in
 //! full, strings ASCII-only with `\uXXXX` escapes.
 
+use std::fmt::Display;
+use std::io::{self, Write};
+
 use pottery::json::{self, Value};
+
+/// Writes `text` and a newline to stdout. A failure (a closed pipe, `pottery tour |
+/// head`) is returned rather than a panic, as `println!` would.
+pub(crate) fn out(text: impl Display) -> io::Result<()> {
+    let mut stdout = io::stdout().lock();
+    writeln!(stdout, "{text}")?;
+    stdout.flush()
+}
+
+/// Writes `text` and a newline to stderr; a failure is ignored (there is nowhere
+/// left to report it).
+pub(crate) fn err(text: impl Display) {
+    let _ = writeln!(io::stderr().lock(), "{text}");
+}
 
 /// Spaces per nesting level.
 const INDENT: usize = 2;

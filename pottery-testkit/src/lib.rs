@@ -27,13 +27,21 @@ const READY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Panics with instructions unless `redis-server` can be run.
 pub fn require_redis_server() {
-    let found = Command::new("redis-server").arg("--version").output();
-    if !matches!(found, Ok(ref out) if out.status.success()) {
-        panic!(
-            "redis-server is not installed or not on PATH: these tests start their own \
-             Redis servers. Install it (Debian: `apt-get install -y redis-server`) or run \
-             the README's test command, `bash scripts/dev test`, which does."
-        );
+    if let Err(why) = check_redis_server() {
+        panic!("{why}");
+    }
+}
+
+/// Whether `redis-server` can be run; the error says how to install it.
+pub fn check_redis_server() -> Result<(), String> {
+    match Command::new("redis-server").arg("--version").output() {
+        Ok(out) if out.status.success() => Ok(()),
+        _ => Err(
+            "redis-server is not installed or not on PATH. Install it (Debian: \
+                  `apt-get install -y redis-server`) or run the README's test command, \
+                  `bash scripts/dev test`, which does."
+                .to_owned(),
+        ),
     }
 }
 
@@ -46,9 +54,18 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts a server on a free port and waits until it answers `PING`.
+    /// Starts a server on a free port and waits until it answers `PING`; panics
+    /// (failing the test) when it cannot.
     pub fn start() -> Server {
-        require_redis_server();
+        match Server::try_start() {
+            Ok(server) => server,
+            Err(why) => panic!("{why}"),
+        }
+    }
+
+    /// Starts a server like [`Server::start`], or says why it could not.
+    pub fn try_start() -> Result<Server, String> {
+        check_redis_server()?;
         for _ in 0..5 {
             let port = redis_test::utils::get_random_available_port();
             let mut server = Server {
@@ -58,11 +75,11 @@ impl Server {
                 tls: false,
             };
             if server.wait_ready() {
-                return server;
+                return Ok(server);
             }
             server.stop();
         }
-        panic!("could not start redis-server on a free port after 5 tries");
+        Err("could not start redis-server on a free port after 5 tries".to_owned())
     }
 
     /// Starts a server that listens on a Unix socket only.
@@ -115,7 +132,11 @@ impl Server {
             unix_socket: None,
             tls: true,
         };
-        assert!(server.wait_ready(), "redis-server did not start with TLS: {}", server.log());
+        assert!(
+            server.wait_ready(),
+            "redis-server did not start with TLS: {}",
+            server.log()
+        );
         server
     }
 
@@ -176,6 +197,16 @@ impl Server {
             .unwrap_or_default()
     }
 
+    /// Resumes the process if it may be frozen; never panics (used in `drop`).
+    fn thaw_quietly(&self) {
+        if let Some(pid) = self.pid() {
+            let _ = Command::new("kill")
+                .arg("-CONT")
+                .arg(pid.to_string())
+                .status();
+        }
+    }
+
     fn signal(&self, signal: &str) {
         if let Some(pid) = self.pid() {
             let status = Command::new("kill")
@@ -208,7 +239,7 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        self.thaw();
+        self.thaw_quietly();
         self.stop();
     }
 }

@@ -150,7 +150,10 @@ fn tls_url(_: &Ctx) {
     d.insert("x", &1).unwrap();
     assert_eq!(d.get("x").unwrap(), Some(1));
     let got = support_block_on(async {
-        future::RedisDict::<String, i64>::new(&client, "d").get("x").await.unwrap()
+        future::RedisDict::<String, i64>::new(&client, "d")
+            .get("x")
+            .await
+            .unwrap()
     });
     assert_eq!(got, Some(1));
 }

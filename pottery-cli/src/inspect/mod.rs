@@ -160,17 +160,17 @@ impl Warnings {
     pub(crate) fn warn(&mut self, message: impl fmt::Display) {
         self.count += 1;
         if self.count <= MAX_WARNINGS {
-            eprintln!("warning: {message}");
+            crate::output::err(format_args!("warning: {message}"));
         }
     }
 
     /// Prints how many warnings were not shown, if any.
     pub(crate) fn finish(&self) {
         if let Some(hidden) = self.count.checked_sub(MAX_WARNINGS).filter(|&n| n > 0) {
-            eprintln!(
+            crate::output::err(format_args!(
                 "warning: {hidden} more warnings not shown ({} in all)",
                 self.count
-            );
+            ));
         }
     }
 }

@@ -46,9 +46,9 @@ pub(super) fn read(
     let value = match json::from_slice::<Value>(&raw) {
         Ok(value) => value,
         Err(_) => {
-            eprintln!(
+            crate::output::err(format_args!(
                 "note: key {key:?} holds a string that is not pottery JSON: showing its raw text"
-            );
+            ));
             Value::String(String::from_utf8_lossy(&raw).into_owned())
         }
     };

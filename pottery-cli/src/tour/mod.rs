@@ -18,6 +18,8 @@ use std::fmt::Debug;
 use std::sync::Arc;
 
 use pottery::Client;
+
+use crate::output::out;
 use tokio::runtime::Runtime;
 
 /// The error of a step: anything, shown with its message.
@@ -112,7 +114,7 @@ impl Step {
     fn perform(self) -> Result<(), BoxError> {
         let (code, python, run) = match self {
             Step::Heading(title) => {
-                println!("\n## {title}");
+                out(format_args!("\n## {title}"))?;
                 return Ok(());
             }
             Step::Code { code, python, run } => (code, python, run),
@@ -120,15 +122,15 @@ impl Step {
         let line = format!(">>> {code}");
         match python {
             Some(py) if line.len().max(PYTHON_COLUMN) + py.len() + 11 <= MAX_WIDTH => {
-                println!("{line:<PYTHON_COLUMN$}  # Python: {py}");
+                out(format_args!("{line:<PYTHON_COLUMN$}  # Python: {py}"))?;
             }
-            Some(py) => println!("# Python: {py}\n{line}"),
-            None => println!("{line}"),
+            Some(py) => out(format_args!("# Python: {py}\n{line}"))?,
+            None => out(&line)?,
         }
         if let Some(run) = run {
             let shown = run().map_err(|err| format!("`{code}` failed: {err}"))?;
             if !shown.is_empty() {
-                println!("{shown}");
+                out(&shown)?;
             }
         }
         Ok(())
@@ -204,8 +206,10 @@ pub(crate) fn run(url: Option<String>) -> Result<(), BoxError> {
         None => {
             let server = start_server()?;
             let url = server.url();
-            println!("# No --url and no REDIS_URL: started a private redis-server at");
-            println!("# {url}; it is stopped when the tour ends.");
+            out(format_args!(
+                "# No --url and no REDIS_URL: started a private redis-server at\n\
+                 # {url}; it is stopped when the tour ends."
+            ))?;
             (Some(server), url)
         }
     };
@@ -226,29 +230,20 @@ pub(crate) fn run(url: Option<String>) -> Result<(), BoxError> {
     }
     let left = ctx.clean_up()?;
     let made = ctx.keys.borrow().len();
-    println!("\n# The tour wrote {made} key(s); {left} were left to delete at the end.");
+    out(format_args!(
+        "\n# The tour wrote {made} key(s); {left} were left to delete at the end."
+    ))?;
     drop(ctx);
     if let Some(mut server) = server {
         server.stop();
-        println!("# Stopped the private redis-server.");
+        out("# Stopped the private redis-server.")?;
     }
     Ok(())
 }
 
-/// Starts a private `redis-server`; the testkit panics when it cannot, which is
-/// turned into an error here.
+/// Starts a private `redis-server`.
 fn start_server() -> Result<pottery_testkit::Server, BoxError> {
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|info| {
-        let payload = info.payload();
-        let message = payload
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| payload.downcast_ref::<&str>().copied())
-            .unwrap_or("unknown failure");
-        eprintln!("error: {message}");
-    }));
-    let started = std::panic::catch_unwind(pottery_testkit::Server::start);
-    std::panic::set_hook(hook);
-    started.map_err(|_| "cannot start a private redis-server (pass --url to use one)".into())
+    pottery_testkit::Server::try_start().map_err(|why| {
+        format!("cannot start a private redis-server (pass --url to use one): {why}").into()
+    })
 }

@@ -163,7 +163,7 @@ where
                 dict_key,
                 "hash",
                 redis::cmd("HGETALL").arg(dict_key).clone(),
-                |key, reply| raw_map(key, reply),
+                raw_map,
             )
         };
         M::run_pair(

@@ -44,6 +44,88 @@ impl std::fmt::Write for StackBuf {
     }
 }
 
+impl std::io::Write for StackBuf {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let end = self.len + bytes.len();
+        let slot = self
+            .buf
+            .get_mut(self.len..end)
+            .ok_or(std::io::ErrorKind::WriteZero)?;
+        slot.copy_from_slice(bytes);
+        self.len = end;
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The significant digits of a decimal number and its exponent `e` (value =
+/// `d.ddd × 10^e`).
+struct Decimal {
+    digits: [u8; 32],
+    len: usize,
+    exp: i32,
+}
+
+impl Decimal {
+    /// Reads a positive number written like `123.45`, `1e-7`, `1.5e+300` or `0.0001`.
+    fn parse(text: &[u8]) -> Option<Decimal> {
+        let mut d = Decimal {
+            digits: [0; 32],
+            len: 0,
+            exp: 0,
+        };
+        let (mantissa, exponent) = match text.iter().position(|&b| b == b'e' || b == b'E') {
+            Some(at) => (text.get(..at)?, text.get(at + 1..)?),
+            None => (text, &b""[..]),
+        };
+        let exponent = std::str::from_utf8(exponent).ok()?;
+        let exponent: i32 = if exponent.is_empty() {
+            0
+        } else {
+            exponent.parse().ok()?
+        };
+        // Position of the decimal point counted in digits from the first one kept.
+        let mut point: i32 = 0;
+        let mut seen_point = false;
+        for &b in mantissa {
+            match b {
+                b'.' if !seen_point => seen_point = true,
+                b'0' if d.len == 0 => point -= i32::from(seen_point),
+                b'0'..=b'9' => {
+                    *d.digits.get_mut(d.len)? = b;
+                    d.len += 1;
+                    point += i32::from(!seen_point);
+                }
+                _ => return None,
+            }
+        }
+        while d.len > 1 && d.digits.get(d.len - 1) == Some(&b'0') {
+            d.len -= 1;
+        }
+        d.exp = point.checked_add(exponent)? - 1;
+        (d.len > 0 && d.len <= 17).then_some(d)
+    }
+
+    /// Shortest round-trip digits of a positive finite `x`: from `serde_json` (Żmij, fast),
+    /// or from Rust's `{:e}` formatting should that ever not parse.
+    fn shortest(x: f64) -> Option<Decimal> {
+        let mut buf = StackBuf {
+            buf: [0; 48],
+            len: 0,
+        };
+        if serde_json::to_writer(&mut buf, &x).is_ok()
+            && let Some(d) = Decimal::parse(buf.buf.get(..buf.len)?)
+        {
+            return Some(d);
+        }
+        buf.len = 0;
+        write!(buf, "{x:e}").ok()?;
+        Decimal::parse(buf.buf.get(..buf.len)?)
+    }
+}
+
 /// Appends `repr(x)` as CPython's `json.dumps` writes it.
 pub(crate) fn write_f64(out: &mut Vec<u8>, x: f64) {
     if x.is_nan() {
@@ -62,69 +144,53 @@ pub(crate) fn write_f64(out: &mut Vec<u8>, x: f64) {
         });
         return;
     }
-    let mut sci = StackBuf {
-        buf: [0; 48],
-        len: 0,
-    };
-    if write!(sci, "{:e}", x.abs()).is_err() {
-        // Unreachable: the longest f64 in `{:e}` form has 23 bytes. Stay correct anyway.
-        out.extend_from_slice(format!("{x:?}").as_bytes());
+    let Some(mut d) = Decimal::shortest(x.abs()) else {
+        // Unreachable; stay valid JSON that reads back as `x` anyway.
+        out.extend_from_slice(format!("{x:e}").as_bytes());
         return;
-    }
-    // `sci` looks like `1.2345e-7` or `5e-324`: split it into digits and exponent.
-    let text = sci.buf.get(..sci.len).unwrap_or_default();
-    let mut digits = [0u8; 32];
-    let mut nd = 0;
-    let mut exp: i32 = 0;
-    let mut exp_neg = false;
-    let mut in_exp = false;
-    for &b in text {
-        match b {
-            b'e' => in_exp = true,
-            b'-' if in_exp => exp_neg = true,
-            b'0'..=b'9' if in_exp => exp = exp * 10 + i32::from(b - b'0'),
-            b'0'..=b'9' => {
-                if let Some(slot) = digits.get_mut(nd) {
-                    *slot = b;
-                    nd += 1;
-                }
-            }
-            _ => {}
-        }
-    }
-    if exp_neg {
-        exp = -exp;
-    }
-    let digits = digits.get_mut(..nd).unwrap_or_default();
-    round_half_even(digits, exp, x.abs());
-    let digits = trim_zeros(digits);
+    };
+    round_half_even(&mut d, x.abs());
+    let digits = d.digits.get(..d.len).unwrap_or_default();
     if x.is_sign_negative() {
         out.push(b'-');
     }
-    if (-4..16).contains(&exp) {
-        write_fixed(out, digits, exp + 1);
+    if (-4..16).contains(&d.exp) {
+        write_fixed(out, digits, d.exp + 1);
     } else {
-        write_scientific(out, digits, exp);
+        write_scientific(out, digits, d.exp);
     }
 }
 
-/// Rust and CPython both print the shortest digits that read back as `x` and, among
-/// those, the closest to `x`; but when `x` lies exactly halfway between two such
-/// candidates Rust takes the upper one and CPython's dtoa the even one
-/// (`1608882928643910.25` is `1608882928643910.2` in Python). Detects that exact tie
-/// and moves an odd last digit down.
-fn round_half_even(digits: &mut [u8], exp: i32, x: f64) {
+/// Both CPython and the digit generators used here print the shortest digits that read
+/// back as `x` and, among those, the closest to `x`. When `x` lies exactly halfway
+/// between two such candidates CPython's dtoa takes the even one (`1608882928643910.25`
+/// is `1608882928643910.2`), and so does Żmij, but Rust's `{:e}` takes the upper one.
+/// This detects an exact tie next to an odd last digit and moves to the even neighbour.
+fn round_half_even(d: &mut Decimal, x: f64) {
+    let digits = d.digits.get(..d.len).unwrap_or_default();
     let Some(&last) = digits.last() else { return };
     // ASCII digits have the parity of their value.
     if last.is_multiple_of(2) || digits.len() < 2 {
         return;
     }
-    let d = digits
+    let value = digits
         .iter()
         .fold(0u128, |acc, &b| acc * 10 + u128::from(b - b'0'));
-    // The midpoint below `d × 10^q` is `n × 10^p` with `n` odd (it ends in 5).
-    let n = d * 10 - 5;
-    let p = i64::from(exp) - digits.len() as i64;
+    let p = i64::from(d.exp) - digits.len() as i64;
+    let step = if is_exactly(x, value * 10 - 5, p) {
+        -1
+    } else if last != b'9' && is_exactly(x, value * 10 + 5, p) {
+        1
+    } else {
+        return;
+    };
+    if let Some(slot) = d.digits.get_mut(d.len - 1) {
+        *slot = slot.wrapping_add_signed(step);
+    }
+}
+
+/// Whether `x` equals `n × 10^p` exactly, for an odd `n`.
+fn is_exactly(x: f64, n: u128, p: i64) -> bool {
     // `x = m × 2^e` with `m` odd.
     let bits = x.to_bits();
     let biased = ((bits >> 52) & 0x7ff) as i64;
@@ -135,31 +201,19 @@ fn round_half_even(digits: &mut [u8], exp: i32, x: f64) {
         (frac | 1 << 52, biased - 1075)
     };
     if m == 0 {
-        return;
+        return false;
     }
     e += i64::from(m.trailing_zeros());
     m >>= m.trailing_zeros();
-    // m × 2^e = n × 2^p × 5^p with m, n odd: the powers of two must match, and then
+    // m × 2^e = n × 2^p × 5^p with m and n odd: the powers of two must match, and then
     // m × 5^-p = n (p < 0) or m = n × 5^p (p >= 0).
     let five = |k: i64| u32::try_from(k).ok().and_then(|k| 5u128.checked_pow(k));
-    let tie = e == p
+    e == p
         && if p < 0 {
             five(-p).and_then(|f| f.checked_mul(u128::from(m))) == Some(n)
         } else {
             five(p).and_then(|f| f.checked_mul(n)) == Some(u128::from(m))
-        };
-    if tie && let Some(slot) = digits.last_mut() {
-        *slot -= 1;
-    }
-}
-
-/// Drops trailing zero digits (keeping at least one digit).
-fn trim_zeros(digits: &[u8]) -> &[u8] {
-    let mut end = digits.len();
-    while end > 1 && digits.get(end - 1) == Some(&b'0') {
-        end -= 1;
-    }
-    digits.get(..end).unwrap_or(digits)
+        }
 }
 
 /// Fixed notation; `decpt` is where the point goes relative to the digits
@@ -208,19 +262,39 @@ fn write_scientific(out: &mut Vec<u8>, digits: &[u8], exp: i32) {
     }
 }
 
+/// `"00010203…99"`: the two digits of every number below 100.
+// Evaluated at compile time, where an out-of-bounds index is a build error.
+#[allow(clippy::indexing_slicing)]
+const PAIRS: [u8; 200] = {
+    let mut table = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        table[2 * i] = b'0' + (i / 10) as u8;
+        table[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    table
+};
+
 /// Appends the decimal digits of `n`.
 pub(crate) fn write_u64(out: &mut Vec<u8>, mut n: u64) {
-    let start = out.len();
-    loop {
-        out.push(b'0' + (n % 10) as u8);
-        n /= 10;
-        if n == 0 {
-            break;
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    while n >= 10 {
+        let pair = (n % 100) as usize * 2;
+        n /= 100;
+        at -= 2;
+        if let (Some(dst), Some(src)) = (buf.get_mut(at..at + 2), PAIRS.get(pair..pair + 2)) {
+            dst.copy_from_slice(src);
         }
     }
-    if let Some(digits) = out.get_mut(start..) {
-        digits.reverse();
+    if n > 0 || at == buf.len() {
+        at -= 1;
+        if let Some(slot) = buf.get_mut(at) {
+            *slot = b'0' + n as u8;
+        }
     }
+    out.extend_from_slice(buf.get(at..).unwrap_or_default());
 }
 
 /// Appends the decimal digits of `n`.
