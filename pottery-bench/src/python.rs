@@ -41,9 +41,9 @@ OPS = {'insert': insert, 'get': get, 'contains_key': contains_key, 'len': length
        'get_many': get_many, 'extend': extend}
 print(json.dumps({'ready': True, 'pottery': importlib.metadata.version('pottery')}), flush=True)
 for line in sys.stdin:
-    name, seconds = line.split()
-    if name == 'quit':
+    if line.strip() == 'quit':
         break
+    name, seconds = line.split()
     op, count = OPS[name], 0
     start = time.perf_counter()
     deadline = start + float(seconds)

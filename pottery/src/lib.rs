@@ -10,7 +10,7 @@
 //!
 //! let client = Client::from_env()?; // REDIS_URL, or redis://localhost:6379/0
 //! let tel: RedisDict<String, u32> = RedisDict::new(&client, "tel");
-//! tel.insert("jack", &4098)?;
+//! tel.insert("jack", 4098)?;
 //! assert_eq!(tel.get("jack")?, Some(4098));
 //! # Ok::<(), pottery::Error>(())
 //! ```
@@ -72,7 +72,7 @@ pub use client::{
     AsyncConnection, Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT,
     DEFAULT_URL,
 };
-pub use codec::{Codec, CodecError, Json, json};
+pub use codec::{Codec, CodecError, EncodeAs, Json, json};
 pub use container::Container;
 pub use dict::RedisDict;
 pub use error::{Error, ErrorKind, Result};
@@ -88,7 +88,7 @@ pub use op::Op;
 /// ```no_run
 /// use pottery::{Client, sync::RedisDict};
 /// let d: RedisDict<String, i64> = RedisDict::new(&Client::from_env()?, "d");
-/// d.insert("a", &1)?;
+/// d.insert("a", 1)?;
 /// # Ok::<(), pottery::Error>(())
 /// ```
 pub mod sync {
@@ -104,7 +104,7 @@ pub mod sync {
 /// # async fn demo() -> pottery::Result<()> {
 /// use pottery::{Client, future::RedisDict};
 /// let d: RedisDict<String, i64> = RedisDict::new(&Client::from_env()?, "d");
-/// d.insert("a", &1).await?;
+/// d.insert("a", 1).await?;
 /// # Ok(()) }
 /// ```
 pub mod future {

@@ -20,12 +20,12 @@ pub(super) fn steps(ctx: &Ctx) -> Result<Vec<Step>, BoxError> {
     steps.extend([
         step!(py "tel.key"; [tel] tel.key()),
         step!(py "tel.update({'jack': 4098, 'sape': 4139})"; [tel]
-            tel.extend([("jack".to_owned(), 4098), ("sape".to_owned(), 4139)])?),
-        step!(py "tel['guido'] = 4127"; [tel] tel.insert("guido", &4127)?),
+            tel.extend([("jack", 4098), ("sape", 4139)])?),
+        step!(py "tel['guido'] = 4127"; [tel] tel.insert("guido", 4127)?),
         step!(py "tel"; [tel] tel),
         step!(py "tel['jack']"; [tel] tel.get("jack")?),
         step!(py "del tel['sape']"; [tel] tel.remove("sape")?),
-        step!(py "tel['irv'] = 4127"; [tel] tel.insert("irv", &4127)?),
+        step!(py "tel['irv'] = 4127"; [tel] tel.insert("irv", 4127)?),
         step!(py "sorted(tel)"; [tel] tel.keys().collect::<pottery::Result<BTreeSet<_>>>()?),
         step!(py "'guido' in tel"; [tel] tel.contains_key("guido")?),
         step!(py "len(tel)"; [tel] tel.len()?),
@@ -37,7 +37,7 @@ pub(super) fn steps(ctx: &Ctx) -> Result<Vec<Step>, BoxError> {
         let atel: future::RedisDict<String, u32> = future::RedisDict::new(&client, tel.key()));
     steps.extend([
         await_step!(ctx; [atel] atel.get("jack").await?),
-        await_step!(ctx; [atel] atel.replace("jack", &4099).await?),
+        await_step!(ctx; [atel] atel.replace("jack", 4099).await?),
         await_step!(ctx; [atel] atel.iter().try_collect::<BTreeMap<_, _>>().await?),
         step!([tel] tel.get("jack")?),
         Step::Heading("Expiry, from Redis (the Container trait)"),

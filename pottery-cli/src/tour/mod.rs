@@ -148,7 +148,7 @@ fn one_line(code: &str) -> String {
     code.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// A blocking step: `step!(py "tel['jack'] = 4098"; [tel] tel.insert("jack", &4098)?)`.
+/// A blocking step: `step!(py "tel['jack'] = 4098"; [tel] tel.insert("jack", 4098)?)`.
 /// The names in brackets are cloned into the closure; `py` is optional.
 macro_rules! step {
     (@ $py:expr; [$($cap:ident),*] $($code:tt)+) => {{

@@ -75,3 +75,25 @@ impl Codec for Json {
         Ok(json::from_slice(bytes)?)
     }
 }
+
+/// Values that encode exactly as a `T` would, so a method expecting a `T` key or
+/// value can take them without a conversion: `T` itself, `&T`, `&str` for
+/// `String`, and `&[T]` for `Vec<T>`.
+///
+/// # Example
+///
+/// ```
+/// use pottery::{Codec, EncodeAs, Json};
+///
+/// fn encode_key<K: serde::Serialize>(key: impl EncodeAs<K>) -> Vec<u8> {
+///     Json.encode(&key).unwrap()
+/// }
+/// assert_eq!(encode_key::<String>("jack"), encode_key::<String>("jack".to_owned()));
+/// assert_eq!(encode_key::<Vec<u8>>(&[1u8, 2][..]), b"[1, 2]");
+/// ```
+pub trait EncodeAs<T: ?Sized>: Serialize {}
+
+impl<T: Serialize> EncodeAs<T> for T {}
+impl<T: Serialize + ?Sized> EncodeAs<T> for &T {}
+impl EncodeAs<String> for &str {}
+impl<T: Serialize> EncodeAs<Vec<T>> for &[T] {}

@@ -4,7 +4,6 @@ mod whole;
 
 use whole::decode_pairs;
 
-use std::borrow::Borrow;
 use std::marker::PhantomData;
 use std::sync::LazyLock;
 
@@ -13,7 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::client::Client;
-use crate::codec::{Codec, Json};
+use crate::codec::{Codec, EncodeAs, Json};
 use crate::decode;
 use crate::error::{Error, Result};
 use crate::key::Key;
@@ -84,8 +83,8 @@ type Types<K, V, M> = PhantomData<fn() -> (K, V, M)>;
 /// # let url = server.url();
 /// let client = Client::open(&url)?;
 /// let tel: RedisDict<String, u32> = RedisDict::new(&client, "tel");
-/// tel.insert("jack", &4098)?;
-/// tel.insert("sape", &4139)?;
+/// tel.insert("jack", 4098)?;
+/// tel.insert("sape", 4139)?;
 /// assert_eq!(tel.get("jack")?, Some(4098));
 /// assert!(tel.contains_key("sape")?);
 /// assert_eq!(tel.remove("sape")?, Some(4139));
@@ -202,8 +201,8 @@ where
     /// # let server = pottery_testkit::Server::start();
     /// # let url = server.url();
     /// let client = Client::open(&url)?;
-    /// let tel = RedisDict::<String, u32>::create(&client, "tel", [("jack".to_owned(), 4098)])?;
-    /// let again = RedisDict::<String, u32>::create(&client, "tel", [("jack".to_owned(), 1)]);
+    /// let tel = RedisDict::<String, u32>::create(&client, "tel", [("jack", 4098)])?;
+    /// let again = RedisDict::<String, u32>::create(&client, "tel", [("jack", 1)]);
     /// assert!(again.unwrap_err().is_key_exists());
     /// # Ok::<(), pottery::Error>(())
     /// ```
@@ -211,8 +210,8 @@ where
     where
         C: Default,
         I: IntoIterator<Item = (A, B)>,
-        A: Borrow<K>,
-        B: Borrow<V>,
+        A: EncodeAs<K>,
+        B: EncodeAs<V>,
     {
         let dict = Self::new(client, key);
         let args = match dict.encode_items(items) {
@@ -241,12 +240,8 @@ where
     /// assert_eq!(tel.get("nobody")?, None);
     /// # Ok::<(), pottery::Error>(())
     /// ```
-    pub fn get<Q>(&self, key: &Q) -> M::Output<'_, Option<V>>
-    where
-        K: Borrow<Q>,
-        Q: Serialize + ?Sized,
-    {
-        let op = self.encode(key).map(|field| {
+    pub fn get(&self, key: impl EncodeAs<K>) -> M::Output<'_, Option<V>> {
+        let op = self.encode(&key).map(|field| {
             let codec = self.codec.clone();
             self.op(self.cmd("HGET").arg(field).clone(), move |key, reply| {
                 decode::optional(&codec, key, reply)
@@ -264,16 +259,14 @@ where
     /// assert_eq!(numbers.len(), 2);
     /// # Ok::<(), pottery::Error>(())
     /// ```
-    pub fn get_many<'q, Q, I>(&self, keys: I) -> M::Output<'_, Vec<Option<V>>>
+    pub fn get_many<I>(&self, keys: I) -> M::Output<'_, Vec<Option<V>>>
     where
-        I: IntoIterator<Item = &'q Q>,
-        K: Borrow<Q>,
-        Q: Serialize + ?Sized + 'q,
+        I: IntoIterator<Item: EncodeAs<K>>,
     {
         let mut cmd = self.cmd("HMGET");
         let mut any = false;
         for key in keys {
-            match self.encode(key) {
+            match self.encode(&key) {
                 Ok(field) => cmd.arg(field),
                 Err(err) => return M::run(&self.client, Err(err)),
             };
@@ -308,17 +301,11 @@ where
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
-    /// tel.insert("guido", &4127)?;
+    /// tel.insert("guido", 4127)?;
     /// # Ok::<(), pottery::Error>(())
     /// ```
-    pub fn insert<Q, W>(&self, key: &Q, value: &W) -> M::Output<'_, bool>
-    where
-        K: Borrow<Q>,
-        V: Borrow<W>,
-        Q: Serialize + ?Sized,
-        W: Serialize + ?Sized,
-    {
-        self.set_field("HSET", key, value)
+    pub fn insert(&self, key: impl EncodeAs<K>, value: impl EncodeAs<V>) -> M::Output<'_, bool> {
+        self.set_field("HSET", &key, &value)
     }
 
     /// Sets `key` to `value` only if `key` is absent (`HSETNX`); `true` if it was set.
@@ -326,17 +313,15 @@ where
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
-    /// tel.insert_if_absent("guido", &4127)?;
+    /// tel.insert_if_absent("guido", 4127)?;
     /// # Ok::<(), pottery::Error>(())
     /// ```
-    pub fn insert_if_absent<Q, W>(&self, key: &Q, value: &W) -> M::Output<'_, bool>
-    where
-        K: Borrow<Q>,
-        V: Borrow<W>,
-        Q: Serialize + ?Sized,
-        W: Serialize + ?Sized,
-    {
-        self.set_field("HSETNX", key, value)
+    pub fn insert_if_absent(
+        &self,
+        key: impl EncodeAs<K>,
+        value: impl EncodeAs<V>,
+    ) -> M::Output<'_, bool> {
+        self.set_field("HSETNX", &key, &value)
     }
 
     /// The value at `key`, after setting it to `default` if it was absent: Python's
@@ -345,18 +330,16 @@ where
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
-    /// let n = tel.get_or_insert("irv", &4127)?;
+    /// let n = tel.get_or_insert("irv", 4127)?;
     /// # let _ = n;
     /// # Ok::<(), pottery::Error>(())
     /// ```
-    pub fn get_or_insert<Q, W>(&self, key: &Q, default: &W) -> M::Output<'_, V>
-    where
-        K: Borrow<Q>,
-        V: Borrow<W>,
-        Q: Serialize + ?Sized,
-        W: Serialize + ?Sized,
-    {
-        let op = self.encode_pair(key, default).map(|(field, value)| {
+    pub fn get_or_insert(
+        &self,
+        key: impl EncodeAs<K>,
+        default: impl EncodeAs<V>,
+    ) -> M::Output<'_, V> {
+        let op = self.encode_pair(&key, &default).map(|(field, value)| {
             let codec = self.codec.clone();
             self.op(
                 self.script(&GET_OR_INSERT, &[field, value]),
@@ -375,18 +358,16 @@ where
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
-    /// let old = tel.replace("jack", &4099)?;
+    /// let old = tel.replace("jack", 4099)?;
     /// # let _ = old;
     /// # Ok::<(), pottery::Error>(())
     /// ```
-    pub fn replace<Q, W>(&self, key: &Q, value: &W) -> M::Output<'_, Option<V>>
-    where
-        K: Borrow<Q>,
-        V: Borrow<W>,
-        Q: Serialize + ?Sized,
-        W: Serialize + ?Sized,
-    {
-        let op = self.encode_pair(key, value).map(|(field, value)| {
+    pub fn replace(
+        &self,
+        key: impl EncodeAs<K>,
+        value: impl EncodeAs<V>,
+    ) -> M::Output<'_, Option<V>> {
+        let op = self.encode_pair(&key, &value).map(|(field, value)| {
             let codec = self.codec.clone();
             self.op(self.script(&REPLACE, &[field, value]), move |key, reply| {
                 decode::optional(&codec, key, reply)
@@ -404,12 +385,8 @@ where
     /// if tel.remove("sape")?.is_none() { println!("no sape"); }
     /// # Ok::<(), pottery::Error>(())
     /// ```
-    pub fn remove<Q>(&self, key: &Q) -> M::Output<'_, Option<V>>
-    where
-        K: Borrow<Q>,
-        Q: Serialize + ?Sized,
-    {
-        let op = self.encode(key).map(|field| {
+    pub fn remove(&self, key: impl EncodeAs<K>) -> M::Output<'_, Option<V>> {
+        let op = self.encode(&key).map(|field| {
             let codec = self.codec.clone();
             self.op(self.script(&REMOVE, &[field]), move |key, reply| {
                 decode::optional(&codec, key, reply)
@@ -448,12 +425,8 @@ where
     /// assert!(!tel.contains_key("nobody")?);
     /// # Ok::<(), pottery::Error>(())
     /// ```
-    pub fn contains_key<Q>(&self, key: &Q) -> M::Output<'_, bool>
-    where
-        K: Borrow<Q>,
-        Q: Serialize + ?Sized,
-    {
-        match self.encode(key) {
+    pub fn contains_key(&self, key: impl EncodeAs<K>) -> M::Output<'_, bool> {
+        match self.encode(&key) {
             Ok(field) => M::run(
                 &self.client,
                 Ok(self.op(self.cmd("HEXISTS").arg(field).clone(), decode::flag)),

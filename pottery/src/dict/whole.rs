@@ -1,7 +1,6 @@
 //! The whole-dict operations of [`RedisDict`]: bulk writes, iteration, copies,
 //! comparison, and the trait impls.
 
-use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::Hash;
@@ -13,7 +12,7 @@ use serde::de::DeserializeOwned;
 
 use super::{RedisDict, SCAN_COUNT};
 use crate::client::Client;
-use crate::codec::Codec;
+use crate::codec::{Codec, EncodeAs};
 use crate::container::Container;
 use crate::decode;
 use crate::error::Result;
@@ -33,7 +32,7 @@ where
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
-    /// tel.extend([("irv".to_owned(), 4127), ("guido".to_owned(), 4127)])?;
+    /// tel.extend([("irv", 4127), ("guido", 4127)])?;
     /// let local = std::collections::HashMap::from([("ada".to_owned(), 1815)]);
     /// tel.extend(&local)?;
     /// # Ok::<(), pottery::Error>(())
@@ -41,8 +40,8 @@ where
     pub fn extend<I, A, B>(&self, items: I) -> M::Output<'_, ()>
     where
         I: IntoIterator<Item = (A, B)>,
-        A: Borrow<K>,
-        B: Borrow<V>,
+        A: EncodeAs<K>,
+        B: EncodeAs<V>,
     {
         let args = match self.encode_items(items) {
             Ok(args) if args.is_empty() => return M::ready(Ok(())),
@@ -220,13 +219,13 @@ where
     pub(super) fn encode_items<I, A, B>(&self, items: I) -> Result<Vec<Vec<u8>>>
     where
         I: IntoIterator<Item = (A, B)>,
-        A: Borrow<K>,
-        B: Borrow<V>,
+        A: EncodeAs<K>,
+        B: EncodeAs<V>,
     {
         let mut args = Vec::new();
         for (k, v) in items {
-            args.push(self.encode(k.borrow())?);
-            args.push(self.encode(v.borrow())?);
+            args.push(self.encode(&k)?);
+            args.push(self.encode(&v)?);
         }
         Ok(args)
     }

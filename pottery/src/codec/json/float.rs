@@ -23,6 +23,7 @@
 //! `None`); [`cmp_num`] orders numeric keys exactly as Python compares them.
 
 use super::Error;
+use super::ser::write_str;
 use super::value::BIGINT_TOKEN;
 use serde::ser::{self, Impossible, Serialize};
 use std::cmp::Ordering;
@@ -354,7 +355,7 @@ pub(crate) fn cmp_int_float(int: (bool, u128), x: f64) -> Ordering {
 
 /// A map key as Python sees it before `json.dumps` turns it into a string.
 pub(crate) enum Key {
-    /// A `str` key written into the map's scratch buffer at `start..end`.
+    /// A `str` key, copied raw into the serializer's key stack at `start..end`.
     Str(usize, usize),
     /// A struct field name or unit variant name.
     Static(&'static str),
@@ -415,9 +416,21 @@ fn unsupported_key(kind: &str) -> Error {
     ))
 }
 
-/// Serializes a map key into a [`Key`]; string keys are copied raw into `buf`.
+/// Serializes a map key: writes it to `out` the way `json.dumps` converts it to a
+/// string, and returns it as a [`Key`] for sorting (a string key is also copied raw
+/// into `keys`).
 pub(crate) struct KeySer<'b> {
-    pub(crate) buf: &'b mut Vec<u8>,
+    pub(crate) out: &'b mut Vec<u8>,
+    pub(crate) keys: &'b mut Vec<u8>,
+}
+
+impl KeySer<'_> {
+    fn quoted(self, key: Key, write: impl FnOnce(&mut Vec<u8>)) -> Result<Key, Error> {
+        self.out.push(b'"');
+        write(self.out);
+        self.out.push(b'"');
+        Ok(key)
+    }
 }
 
 type KeyImpossible = Impossible<Key, Error>;
@@ -434,7 +447,9 @@ impl ser::Serializer for KeySer<'_> {
     type SerializeStructVariant = KeyImpossible;
 
     fn serialize_bool(self, v: bool) -> Result<Key, Error> {
-        Ok(Key::Bool(v))
+        self.quoted(Key::Bool(v), |out| {
+            out.extend_from_slice(if v { b"true" } else { b"false" })
+        })
     }
     forward! {
         serialize_i8(i8) => serialize_i128(i128::from),
@@ -447,39 +462,42 @@ impl ser::Serializer for KeySer<'_> {
         serialize_u64(u64) => serialize_u128(u128::from),
     }
     fn serialize_i128(self, v: i128) -> Result<Key, Error> {
-        Ok(Key::Int(v < 0, v.unsigned_abs()))
+        let (neg, mag) = (v < 0, v.unsigned_abs());
+        self.quoted(Key::Int(neg, mag), |out| write_int(out, neg, mag))
     }
     fn serialize_u128(self, v: u128) -> Result<Key, Error> {
-        Ok(Key::Int(false, v))
+        self.quoted(Key::Int(false, v), |out| write_u128(out, v))
     }
     fn serialize_f32(self, v: f32) -> Result<Key, Error> {
-        Ok(Key::Float(f64::from(v)))
+        self.serialize_f64(f64::from(v))
     }
     fn serialize_f64(self, v: f64) -> Result<Key, Error> {
-        Ok(Key::Float(v))
+        self.quoted(Key::Float(v), |out| write_f64(out, v))
     }
     fn serialize_char(self, v: char) -> Result<Key, Error> {
         self.serialize_str(v.encode_utf8(&mut [0; 4]))
     }
     fn serialize_str(self, v: &str) -> Result<Key, Error> {
-        let start = self.buf.len();
-        self.buf.extend_from_slice(v.as_bytes());
-        Ok(Key::Str(start, self.buf.len()))
+        let start = self.keys.len();
+        self.keys.extend_from_slice(v.as_bytes());
+        write_str(self.out, v);
+        Ok(Key::Str(start, self.keys.len()))
     }
     fn serialize_bytes(self, _v: &[u8]) -> Result<Key, Error> {
         Err(unsupported_key("bytes"))
     }
     fn serialize_none(self) -> Result<Key, Error> {
+        self.out.extend_from_slice(b"\"null\"");
         Ok(Key::Null)
     }
     fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Key, Error> {
         value.serialize(self)
     }
     fn serialize_unit(self) -> Result<Key, Error> {
-        Ok(Key::Null)
+        self.serialize_none()
     }
     fn serialize_unit_struct(self, _name: &'static str) -> Result<Key, Error> {
-        Ok(Key::Null)
+        self.serialize_none()
     }
     fn serialize_unit_variant(
         self,
@@ -487,6 +505,7 @@ impl ser::Serializer for KeySer<'_> {
         _index: u32,
         variant: &'static str,
     ) -> Result<Key, Error> {
+        write_str(self.out, variant);
         Ok(Key::Static(variant))
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(

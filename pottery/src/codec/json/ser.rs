@@ -1,30 +1,37 @@
 //! The encoder: a serde `Serializer` writing what `json.dumps(x, sort_keys=True)` writes.
 //!
-//! Everything goes straight into one `Vec<u8>` except the entries of a map or struct:
-//! those are written into a scratch buffer (keys in raw form, values encoded), sorted the
-//! way Python sorts the original keys, and then copied out. Scratch buffers are pooled
-//! per call, so a nested document allocates a handful of buffers, not one per value.
+//! Everything is written straight into one `Vec<u8>`, map entries included: each entry
+//! goes out as `"key": value` while its key is remembered (string keys raw, on a stack
+//! shared by the nested maps). When a map ends, entries that are not already in
+//! Python's order (by the original keys) are moved once through a scratch buffer.
+//! A struct with alphabetically declared fields or a `BTreeMap<String, _>` is therefore
+//! written with no copy at all.
 
 use super::Error;
 use super::float::{Key, KeySer, cmp_num};
 use super::float::{write_f64, write_int, write_u64, write_u128};
 use super::value::BIGINT_TOKEN;
 use serde::ser::{self, Serialize};
+use std::cmp::Ordering;
 
-/// One entry of a map being serialized: its key and where its encoded value lies in the
-/// map's scratch buffer.
+/// One entry of a map being serialized: its key, and where `"key": value` lies in the
+/// output.
 pub(crate) struct Entry {
     key: Key,
     start: usize,
     end: usize,
 }
 
-/// The serializer. `out` is the buffer currently written to: the final output, or the
-/// scratch buffer of the innermost map being serialized.
+/// The serializer.
 pub(crate) struct Serializer {
     out: Vec<u8>,
-    bufs: Vec<Vec<u8>>,
-    entry_bufs: Vec<Vec<Entry>>,
+    /// Raw string keys of the maps being written, innermost last.
+    keys: Vec<u8>,
+    /// Entries of the maps being written, innermost last.
+    entries: Vec<Entry>,
+    /// Room for reordering the entries of one map.
+    scratch: Vec<u8>,
+    /// The next string is the digits of a `Value::BigInt`.
     raw_int: bool,
 }
 
@@ -32,8 +39,9 @@ impl Serializer {
     pub(crate) fn new(out: Vec<u8>) -> Self {
         Serializer {
             out,
-            bufs: Vec::new(),
-            entry_bufs: Vec::new(),
+            keys: Vec::new(),
+            entries: Vec::new(),
+            scratch: Vec::new(),
             raw_int: false,
         }
     }
@@ -43,16 +51,12 @@ impl Serializer {
     }
 
     fn begin_map(&mut self, close_variant: bool) -> MapCompound<'_> {
-        let local = self.bufs.pop().unwrap_or_default();
-        let outer = std::mem::replace(&mut self.out, local);
-        let entries = self.entry_bufs.pop().unwrap_or_default();
+        self.out.push(b'{');
         MapCompound {
+            entries_base: self.entries.len(),
+            keys_base: self.keys.len(),
             ser: self,
-            outer,
-            entries,
-            key: None,
             close_variant,
-            done: false,
         }
     }
 
@@ -354,73 +358,74 @@ seq_impl!(
     SerializeTupleVariant::serialize_field
 );
 
-/// A map, struct or struct variant: entries are buffered, sorted, then written.
+/// A map, struct or struct variant: entries are written as they come and put in
+/// Python's order at the end.
 pub(crate) struct MapCompound<'a> {
     ser: &'a mut Serializer,
-    outer: Vec<u8>,
-    entries: Vec<Entry>,
-    key: Option<Key>,
+    entries_base: usize,
+    keys_base: usize,
     close_variant: bool,
-    done: bool,
 }
 
 impl MapCompound<'_> {
-    fn value<T: Serialize + ?Sized>(&mut self, key: Key, value: &T) -> Result<(), Error> {
-        let start = self.ser.out.len();
-        value.serialize(&mut *self.ser)?;
-        self.entries.push(Entry {
+    /// Starts an entry: the separator, then the key written by `key`, then `": "`.
+    fn key(&mut self, key: impl FnOnce(KeySer<'_>) -> Result<Key, Error>) -> Result<(), Error> {
+        let ser = &mut *self.ser;
+        if ser.entries.len() > self.entries_base {
+            ser.out.extend_from_slice(b", ");
+        }
+        let start = ser.out.len();
+        let key = key(KeySer {
+            out: &mut ser.out,
+            keys: &mut ser.keys,
+        })?;
+        ser.out.extend_from_slice(b": ");
+        ser.entries.push(Entry {
             key,
             start,
-            end: self.ser.out.len(),
+            end: start,
         });
         Ok(())
     }
 
-    /// Puts the output buffer back and returns the scratch buffer and entries.
-    fn restore(&mut self) -> (Vec<u8>, Vec<Entry>) {
-        self.done = true;
-        let local = std::mem::replace(&mut self.ser.out, std::mem::take(&mut self.outer));
-        (local, std::mem::take(&mut self.entries))
+    fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        value.serialize(&mut *self.ser)?;
+        let end = self.ser.out.len();
+        match self
+            .ser
+            .entries
+            .get_mut(self.entries_base..)
+            .and_then(<[Entry]>::last_mut)
+        {
+            Some(entry) => entry.end = end,
+            None => return Err(Error::new("map value without a key")),
+        }
+        Ok(())
     }
 
-    fn recycle(&mut self, mut local: Vec<u8>, mut entries: Vec<Entry>) {
-        local.clear();
-        entries.clear();
-        self.ser.bufs.push(local);
-        self.ser.entry_bufs.push(entries);
-    }
-
-    fn finish(mut self) -> Result<(), Error> {
-        let (local, mut entries) = self.restore();
-        let result = sort_entries(&mut entries, &local).and_then(|()| {
-            let out = &mut self.ser.out;
-            out.push(b'{');
-            for (i, entry) in entries.iter().enumerate() {
-                if i > 0 {
-                    out.extend_from_slice(b", ");
-                }
-                write_key(out, &entry.key, &local)?;
-                out.extend_from_slice(b": ");
-                out.extend_from_slice(local.get(entry.start..entry.end).unwrap_or_default());
-            }
+    fn finish(self) -> Result<(), Error> {
+        let Serializer {
+            out,
+            keys,
+            entries,
+            scratch,
+            ..
+        } = &mut *self.ser;
+        let mine = entries.get_mut(self.entries_base..).unwrap_or_default();
+        order_entries(mine, keys, out, scratch)?;
+        out.push(b'}');
+        if self.close_variant {
             out.push(b'}');
-            if self.close_variant {
-                out.push(b'}');
-            }
-            Ok(())
-        });
-        self.recycle(local, entries);
-        result
+        }
+        Ok(())
     }
 }
 
 impl Drop for MapCompound<'_> {
-    /// If serialization stopped halfway (an error), leave the serializer consistent.
+    /// Pops this map's keys and entries, also when serialization stopped halfway.
     fn drop(&mut self) {
-        if !self.done {
-            let (local, entries) = self.restore();
-            self.recycle(local, entries);
-        }
+        self.ser.entries.truncate(self.entries_base);
+        self.ser.keys.truncate(self.keys_base);
     }
 }
 
@@ -428,17 +433,10 @@ impl ser::SerializeMap for MapCompound<'_> {
     type Ok = ();
     type Error = Error;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
-        self.key = Some(key.serialize(KeySer {
-            buf: &mut self.ser.out,
-        })?);
-        Ok(())
+        self.key(|ks| key.serialize(ks))
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        let key = self
-            .key
-            .take()
-            .ok_or_else(|| Error::new("map value without a key"))?;
-        self.value(key, value)
+        self.value(value)
     }
     fn end(self) -> Result<(), Error> {
         self.finish()
@@ -453,7 +451,11 @@ impl ser::SerializeStruct for MapCompound<'_> {
         key: &'static str,
         value: &T,
     ) -> Result<(), Error> {
-        self.value(Key::Static(key), value)
+        self.key(|ks| {
+            write_str(ks.out, key);
+            Ok(Key::Static(key))
+        })?;
+        self.value(value)
     }
     fn end(self) -> Result<(), Error> {
         self.finish()
@@ -468,16 +470,22 @@ impl ser::SerializeStructVariant for MapCompound<'_> {
         key: &'static str,
         value: &T,
     ) -> Result<(), Error> {
-        self.value(Key::Static(key), value)
+        ser::SerializeStruct::serialize_field(self, key, value)
     }
     fn end(self) -> Result<(), Error> {
         self.finish()
     }
 }
 
-/// Sorts entries like `sorted(d.items())`; fails where Python raises `TypeError`
-/// (keys that `<` cannot compare: `str` with numbers, or `None` with anything).
-fn sort_entries(entries: &mut [Entry], buf: &[u8]) -> Result<(), Error> {
+/// Puts a map's entries, written in `out` in input order and separated by `", "`,
+/// into the order of `sorted(d.items())`. Fails where Python raises `TypeError`: keys
+/// that `<` cannot compare (`str` with numbers, or `None` with anything).
+fn order_entries(
+    entries: &mut [Entry],
+    keys: &[u8],
+    out: &mut Vec<u8>,
+    scratch: &mut Vec<u8>,
+) -> Result<(), Error> {
     let [first, rest @ ..] = &*entries else {
         return Ok(());
     };
@@ -492,38 +500,36 @@ fn sort_entries(entries: &mut [Entry], buf: &[u8]) -> Result<(), Error> {
             bad.key.python_type()
         )));
     }
-    if rest.is_empty() {
+    let by_str = is_str(&first.key);
+    let cmp = |a: &Entry, b: &Entry| {
+        if by_str {
+            a.key.str_bytes(keys).cmp(b.key.str_bytes(keys))
+        } else {
+            cmp_num(&a.key, &b.key)
+        }
+    };
+    if entries.is_sorted_by(|a, b| cmp(a, b) != Ordering::Greater) {
         return Ok(());
     }
-    if is_str(&first.key) {
-        entries.sort_by(|a, b| a.key.str_bytes(buf).cmp(b.key.str_bytes(buf)));
-    } else {
-        entries.sort_by(|a, b| cmp_num(&a.key, &b.key));
-    }
-    Ok(())
-}
-
-/// Writes a key the way `json.dumps` converts it to a string.
-fn write_key(out: &mut Vec<u8>, key: &Key, buf: &[u8]) -> Result<(), Error> {
-    match *key {
-        Key::Str(..) => {
-            let s = std::str::from_utf8(key.str_bytes(buf))
-                .map_err(|_| Error::new("internal error: map key is not UTF-8"))?;
-            write_str(out, s);
+    let (Some(start), Some(end)) = (
+        entries.first().map(|e| e.start),
+        entries.last().map(|e| e.end),
+    ) else {
+        return Ok(());
+    };
+    scratch.clear();
+    scratch.extend_from_slice(out.get(start..end).unwrap_or_default());
+    out.truncate(start);
+    entries.sort_by(cmp);
+    for (i, entry) in entries.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b", ");
         }
-        Key::Static(s) => write_str(out, s),
-        Key::Int(neg, mag) => {
-            out.push(b'"');
-            write_int(out, neg, mag);
-            out.push(b'"');
-        }
-        Key::Float(x) => {
-            out.push(b'"');
-            write_f64(out, x);
-            out.push(b'"');
-        }
-        Key::Bool(b) => out.extend_from_slice(if b { b"\"true\"" } else { b"\"false\"" }),
-        Key::Null => out.extend_from_slice(b"\"null\""),
+        out.extend_from_slice(
+            scratch
+                .get(entry.start - start..entry.end - start)
+                .unwrap_or_default(),
+        );
     }
     Ok(())
 }
