@@ -54,10 +54,10 @@ struct Args {
     /// Use this Redis server instead of a private one (keys are random and deleted after).
     #[arg(long)]
     url: Option<String>,
-    /// A ~20 s run: 0.1 s slices, 3 rounds unless --rounds says otherwise.
+    /// A ~20 s run: 0.06 s slices, 5 rounds unless --rounds says otherwise.
     #[arg(long)]
     quick: bool,
-    /// Rounds per operation [default: 5, or 3 with --quick].
+    /// Rounds per operation [default: 10, or 5 with --quick].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
     rounds: Option<u32>,
 }
@@ -107,6 +107,9 @@ struct Row {
     python_ops_per_sec: f64,
     ours_over_raw: f64,
     ours_over_python: f64,
+    /// The median of the per-round ratios ours/raw (each round's two slices run
+    /// back to back): less sensitive to drift than the ratio of medians.
+    ours_over_raw_paired: f64,
     /// Only single-element operations are held to it.
     raw_target: Option<Verdict>,
     python_target: Verdict,
@@ -132,6 +135,7 @@ impl Row {
             python_ops_per_sec: python,
             ours_over_raw: ours / raw,
             ours_over_python: ours / python,
+            ours_over_raw_paired: median(&paired_ratios(&rounds.ours, &rounds.raw)),
             raw_target: op.single.then(|| Verdict::of(ours / raw, RAW_TARGET)),
             python_target: Verdict::of(ours / python, PYTHON_TARGET),
             ours_rounds: rounds.ours,
@@ -140,6 +144,11 @@ impl Row {
             note: op.note,
         }
     }
+}
+
+/// `ours[i] / raw[i]` for every round.
+fn paired_ratios(ours: &[f64], raw: &[f64]) -> Vec<f64> {
+    ours.iter().zip(raw).map(|(o, r)| o / r).collect()
 }
 
 /// Deletes the bench's keys when dropped, whatever happened (best effort).
