@@ -47,7 +47,7 @@ fn blocking_path_reuses_connections(_: &Ctx) {
     let before = connections_received(&url);
     let d: RedisDict<String, i64> = RedisDict::new(&client, "d");
     for i in 0..200 {
-        d.insert("k", &i).unwrap();
+        d.insert("k", i).unwrap();
         assert_eq!(d.get("k").unwrap(), Some(i));
     }
     let opened = connections_received(&url) - before - 1; // minus our INFO connection
@@ -70,7 +70,7 @@ fn async_path_shares_one_connection(ctx: &Ctx) {
                 let d = d.clone();
                 tokio::spawn(async move {
                     for j in 0..20 {
-                        d.insert(&format!("k{i}"), &j).await.unwrap();
+                        d.insert(format!("k{i}"), j).await.unwrap();
                     }
                 })
             })
@@ -91,7 +91,7 @@ fn database_number_in_url(ctx: &Ctx) {
     let url = ctx.url().replace("/0", "/3");
     let client = Client::open(&url).unwrap();
     let d: RedisDict<String, i64> = RedisDict::new(&client, &ctx.key("d"));
-    d.insert("x", &1).unwrap();
+    d.insert("x", 1).unwrap();
     let in_db0 = raw(&ctx.url(), &["EXISTS", &ctx.key("d")]);
     let in_db3 = raw(&url, &["EXISTS", &ctx.key("d")]);
     assert_eq!(
@@ -115,7 +115,7 @@ fn passwords_and_users(_: &Ctx) {
     let good = Client::open(&format!("redis://app:s3cr3t-pw@127.0.0.1:{port}/0")).unwrap();
     assert!(!format!("{good:?}").contains("s3cr3t"));
     let d: RedisDict<String, i64> = RedisDict::new(&good, "d");
-    d.insert("x", &1).unwrap();
+    d.insert("x", 1).unwrap();
     let default_user = Client::open(&format!("redis://:d3fault-pw@127.0.0.1:{port}")).unwrap();
     assert_eq!(
         RedisDict::<String, i64>::new(&default_user, "d")
@@ -138,7 +138,7 @@ fn unix_socket_url(_: &Ctx) {
     assert!(server.url().starts_with("unix://"));
     let client = Client::open(&server.url()).unwrap();
     let d: RedisDict<String, i64> = RedisDict::new(&client, "d");
-    d.insert("x", &1).unwrap();
+    d.insert("x", 1).unwrap();
     assert_eq!(d.get("x").unwrap(), Some(1));
 }
 
@@ -147,7 +147,7 @@ fn tls_url(_: &Ctx) {
     assert!(server.url().starts_with("rediss://"));
     let client = Client::open(&server.url()).unwrap();
     let d: RedisDict<String, i64> = RedisDict::new(&client, "d");
-    d.insert("x", &1).unwrap();
+    d.insert("x", 1).unwrap();
     assert_eq!(d.get("x").unwrap(), Some(1));
     let got = support_block_on(async {
         future::RedisDict::<String, i64>::new(&client, "d")
@@ -184,7 +184,7 @@ fn frozen_server_times_out(_: &Ctx) {
         .build()
         .unwrap();
     let d: RedisDict<String, i64> = RedisDict::new(&client, "d");
-    d.insert("x", &1).unwrap();
+    d.insert("x", 1).unwrap();
     // One async client connected before the freeze, one that connects during it.
     let connected = client.clone();
     support_block_on(async {
@@ -237,7 +237,7 @@ fn from_env_reads_redis_url(ctx: &Ctx) {
     // REDIS_URL is set by main before any thread starts.
     let client = Client::from_env().unwrap();
     let d: RedisDict<String, i64> = RedisDict::new(&client, &ctx.key("env"));
-    d.insert("x", &7).unwrap();
+    d.insert("x", 7).unwrap();
     let url = std::env::var("REDIS_URL").unwrap();
     assert_eq!(
         raw(&url, &["HGET", &ctx.key("env"), "\"x\""]),

@@ -83,14 +83,14 @@ fn test_basic_usage(ctx: &Ctx) {
         items(&[("jack", 4098), ("sape", 4139)]),
     )
     .unwrap();
-    tel.insert("guido", &4127).unwrap();
+    tel.insert("guido", 4127).unwrap();
     assert_eq!(
         tel.to_hash_map().unwrap(),
         map(&[("sape", 4139), ("guido", 4127), ("jack", 4098)])
     );
     assert_eq!(tel.get("jack").unwrap(), Some(4098));
     assert_eq!(tel.remove("sape").unwrap(), Some(4139));
-    tel.insert("irv", &4127).unwrap();
+    tel.insert("irv", 4127).unwrap();
     assert_eq!(
         tel.to_hash_map().unwrap(),
         map(&[("guido", 4127), ("irv", 4127), ("jack", 4098)])
@@ -147,7 +147,7 @@ fn test_len(ctx: &Ctx) {
     assert_eq!(a.len().unwrap(), 0);
     let a = three(ctx, "a");
     assert_eq!(a.len().unwrap(), 3);
-    a.insert("four", &4).unwrap();
+    a.insert("four", 4).unwrap();
     assert_eq!(a.len().unwrap(), 4);
     a.remove("four").unwrap();
     assert_eq!(a.len().unwrap(), 3);
@@ -219,16 +219,16 @@ fn test_key_assignment(ctx: &Ctx) {
     )
     .unwrap();
     assert_eq!(a.get("three").unwrap(), Some(2));
-    assert!(!a.insert("three", &3).unwrap());
+    assert!(!a.insert("three", 3).unwrap());
     assert_eq!(a.get("three").unwrap(), Some(3));
-    assert!(a.insert("four", &4).unwrap());
+    assert!(a.insert("four", 4).unwrap());
     assert_eq!(a.get("four").unwrap(), Some(4));
 }
 
 fn test_key_deletion(ctx: &Ctx) {
     let a = three(ctx, "a");
     assert_eq!(sorted_keys(&a), ["one", "three", "two"]);
-    a.insert("four", &4).unwrap();
+    a.insert("four", 4).unwrap();
     assert_eq!(sorted_keys(&a), ["four", "one", "three", "two"]);
     assert_eq!(a.remove("five").unwrap(), None);
     assert_eq!(a.remove("four").unwrap(), Some(4));
@@ -246,7 +246,7 @@ fn test_key_membership(ctx: &Ctx) {
     let a = three(ctx, "a");
     assert!(a.contains_key("one").unwrap());
     assert!(!a.contains_key("four").unwrap());
-    a.insert("four", &4).unwrap();
+    a.insert("four", 4).unwrap();
     assert!(a.contains_key("four").unwrap());
     a.remove("four").unwrap();
     assert!(!a.contains_key("four").unwrap());
@@ -269,7 +269,7 @@ fn test_get(ctx: &Ctx) {
     assert_eq!(a.get("three").unwrap().unwrap_or(42), 3);
     assert_eq!(a.get("four").unwrap(), None);
     assert_eq!(a.get("four").unwrap().unwrap_or(42), 42);
-    a.insert("four", &4).unwrap();
+    a.insert("four", 4).unwrap();
     assert_eq!(a.get("four").unwrap(), Some(4));
     a.remove("four").unwrap();
     assert_eq!(a.get("four").unwrap(), None);
@@ -318,7 +318,7 @@ impl serde::Serialize for Unencodable {
 fn test_membership_for_non_jsonifyable_element(ctx: &Ctx) {
     let d: RedisDict<Unencodable, i64> = RedisDict::new(&ctx.client, &ctx.key("d"));
     assert!(!d.contains_key(&Unencodable).unwrap());
-    assert!(d.insert(&Unencodable, &1).unwrap_err().is_encode());
+    assert!(d.insert(&Unencodable, 1).unwrap_err().is_encode());
 }
 
 fn test_json_dumps(ctx: &Ctx) {
@@ -341,7 +341,7 @@ fn contents_eq_compares_contents(ctx: &Ctx) {
     let a = three(ctx, "a");
     let b = three(ctx, "b");
     assert!(a.contents_eq(&b).unwrap());
-    b.insert("three", &4).unwrap();
+    b.insert("three", 4).unwrap();
     assert!(!a.contents_eq(&b).unwrap());
     let empty = Tel::new(&ctx.client, &ctx.key("empty"));
     assert!(!a.contents_eq(&empty).unwrap());
@@ -361,13 +361,13 @@ fn get_many_is_in_order(ctx: &Ctx) {
 
 fn entry_style_writes(ctx: &Ctx) {
     let a = three(ctx, "a");
-    assert!(!a.insert_if_absent("one", &100).unwrap());
-    assert!(a.insert_if_absent("four", &4).unwrap());
+    assert!(!a.insert_if_absent("one", 100).unwrap());
+    assert!(a.insert_if_absent("four", 4).unwrap());
     assert_eq!(a.get("one").unwrap(), Some(1));
-    assert_eq!(a.get_or_insert("one", &100).unwrap(), 1);
-    assert_eq!(a.get_or_insert("five", &5).unwrap(), 5);
-    assert_eq!(a.replace("five", &55).unwrap(), Some(5));
-    assert_eq!(a.replace("six", &6).unwrap(), None);
+    assert_eq!(a.get_or_insert("one", 100).unwrap(), 1);
+    assert_eq!(a.get_or_insert("five", 5).unwrap(), 5);
+    assert_eq!(a.replace("five", 55).unwrap(), Some(5));
+    assert_eq!(a.replace("six", 6).unwrap(), None);
     assert_eq!(a.get("five").unwrap(), Some(55));
 }
 
@@ -448,7 +448,7 @@ fn temporary_key_is_deleted_with_last_clone(ctx: &Ctx) {
     let d: Tel = RedisDict::temporary(&ctx.client);
     let key = d.key().to_owned();
     assert!(key.starts_with("pottery:"));
-    d.insert("a", &1).unwrap();
+    d.insert("a", 1).unwrap();
     let clone = d.clone();
     drop(d);
     assert_eq!(clone.get("a").unwrap(), Some(1));
@@ -469,7 +469,7 @@ fn iteration_pages_through_large_dicts(ctx: &Ctx) {
 
 fn unicode_and_structured_keys(ctx: &Ctx) {
     let d: RedisDict<(String, i64), Vec<Option<f64>>> = RedisDict::new(&ctx.client, &ctx.key("d"));
-    d.insert(&(s("😀 é"), 1), &vec![Some(1e16), None, Some(-0.0)])
+    d.insert(&(s("😀 é"), 1), vec![Some(1e16), None, Some(-0.0)])
         .unwrap();
     assert_eq!(
         d.get(&(s("😀 é"), 1)).unwrap(),
@@ -493,14 +493,14 @@ fn async_api(ctx: &Ctx) {
             .unwrap();
         let again = future::RedisDict::<String, i64>::create(&client, &key, items).await;
         assert!(again.unwrap_err().is_key_exists());
-        assert!(a.insert("four", &4).await.unwrap());
+        assert!(a.insert("four", 4).await.unwrap());
         assert_eq!(a.get("four").await.unwrap(), Some(4));
         assert_eq!(a.get_many(["one", "x"]).await.unwrap(), vec![Some(1), None]);
         assert!(a.contains_key("one").await.unwrap());
         assert_eq!(a.len().await.unwrap(), 4);
         assert_eq!(a.remove("four").await.unwrap(), Some(4));
-        assert_eq!(a.get_or_insert("five", &5).await.unwrap(), 5);
-        assert!(!a.insert_if_absent("five", &6).await.unwrap());
+        assert_eq!(a.get_or_insert("five", 5).await.unwrap(), 5);
+        assert!(!a.insert_if_absent("five", 6).await.unwrap());
         a.extend([(s("six"), 6)]).await.unwrap();
         let mut keys: Vec<String> = a.keys().map(Result::unwrap).collect().await;
         keys.sort();
@@ -516,7 +516,7 @@ fn async_api(ctx: &Ctx) {
         assert!(a.is_empty().await.unwrap());
         assert_eq!(format!("{a:?}"), format!("RedisDict {{ key: {key:?} }}"));
         let temp = future::RedisDict::<String, i64>::temporary(&client);
-        temp.insert("x", &1).await.unwrap();
+        temp.insert("x", 1).await.unwrap();
         let temp_key = temp.key().to_owned();
         drop(temp);
         // Dropped inside a runtime: deleted in the background, soon.

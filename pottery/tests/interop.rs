@@ -130,11 +130,11 @@ fn rust_write(ctx: &Ctx, key: &str) {
         .insert("héllo 😀", "wörld 🎉 \u{2028} \"quoted\" \\ back")
         .unwrap();
     RedisDict::<i64, u128>::new(c, key)
-        .insert(&3, &(1u128 << 70))
+        .insert(3, 1u128 << 70)
         .unwrap();
     let ints: RedisDict<String, i64> = RedisDict::new(c, key);
-    ints.insert("big", &((1i64 << 60) + 1)).unwrap();
-    ints.insert("negative", &-(1i64 << 62)).unwrap();
+    ints.insert("big", (1i64 << 60) + 1).unwrap();
+    ints.insert("negative", -(1i64 << 62)).unwrap();
     let floats: RedisDict<String, f64> = RedisDict::new(c, key);
     for (k, v) in [
         ("float", 1.2345678901234568e17),
@@ -144,13 +144,13 @@ fn rust_write(ctx: &Ctx, key: &str) {
         ("negzero", -0.0),
         ("inf", f64::INFINITY),
     ] {
-        floats.insert(k, &v).unwrap();
+        floats.insert(k, v).unwrap();
     }
     let bools: RedisDict<String, bool> = RedisDict::new(c, key);
-    bools.insert("true", &true).unwrap();
-    bools.insert("false", &false).unwrap();
+    bools.insert("true", true).unwrap();
+    bools.insert("false", false).unwrap();
     RedisDict::<String, Option<i64>>::new(c, key)
-        .insert("none", &None)
+        .insert("none", None)
         .unwrap();
     RedisDict::<String, (i64, String, (f64, Option<i64>))>::new(c, key)
         .insert("tuple", &(1, "a".to_owned(), (2.5, None)))
@@ -172,13 +172,13 @@ fn rust_write(ctx: &Ctx, key: &str) {
         .insert("numeric", &numeric)
         .unwrap();
     RedisDict::<(i64, i64), String>::new(c, key)
-        .insert(&(1, 2), "tuple key")
+        .insert((1, 2), "tuple key")
         .unwrap();
     RedisDict::<f64, String>::new(c, key)
-        .insert(&1.5, "float key")
+        .insert(1.5, "float key")
         .unwrap();
     RedisDict::<bool, String>::new(c, key)
-        .insert(&false, "bool key")
+        .insert(false, "bool key")
         .unwrap();
 }
 
@@ -191,7 +191,7 @@ fn rust_check(ctx: &Ctx, key: &str) {
         Some("wörld 🎉 \u{2028} \"quoted\" \\ back")
     );
     assert_eq!(
-        RedisDict::<i64, u128>::new(c, key).get(&3).unwrap(),
+        RedisDict::<i64, u128>::new(c, key).get(3).unwrap(),
         Some(1u128 << 70)
     );
     let ints: RedisDict<String, i64> = RedisDict::new(c, key);
@@ -229,14 +229,11 @@ fn rust_check(ctx: &Ctx, key: &str) {
     assert_eq!(got.get(&9).map(String::as_str), Some("y"));
     assert_eq!(got.len(), 3);
     let tuple_key: RedisDict<(i64, i64), String> = RedisDict::new(c, key);
-    assert_eq!(
-        tuple_key.get(&(1, 2)).unwrap().as_deref(),
-        Some("tuple key")
-    );
+    assert_eq!(tuple_key.get((1, 2)).unwrap().as_deref(), Some("tuple key"));
     let float_key: RedisDict<f64, String> = RedisDict::new(c, key);
-    assert_eq!(float_key.get(&1.5).unwrap().as_deref(), Some("float key"));
+    assert_eq!(float_key.get(1.5).unwrap().as_deref(), Some("float key"));
     let bool_key: RedisDict<bool, String> = RedisDict::new(c, key);
-    assert_eq!(bool_key.get(&false).unwrap().as_deref(), Some("bool key"));
+    assert_eq!(bool_key.get(false).unwrap().as_deref(), Some("bool key"));
     // Every field decodes as a generic JSON value too.
     let all: RedisDict<pottery::json::Value, pottery::json::Value> = RedisDict::new(c, key);
     assert_eq!(all.iter().filter(Result::is_ok).count(), 19);
