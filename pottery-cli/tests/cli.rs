@@ -277,7 +277,7 @@ fn tour_without_a_url_starts_its_own_server() {
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.starts_with("# No --url and no REDIS_URL: started a private redis-server"));
     assert!(
-        stdout.contains(">>> tel.insert(\"guido\", &4127)?"),
+        stdout.contains(">>> tel.insert(\"guido\", 4127)?"),
         "{stdout}"
     );
     assert!(stdout.contains("RedisDict{\"jack\": 4098, \"sape\": 4139, \"guido\": 4127}"));
