@@ -58,6 +58,8 @@ macro_rules! forward {
 
 mod de;
 mod float;
+mod key;
+mod parse;
 mod ser;
 mod value;
 
@@ -218,7 +220,7 @@ fn decode_fallback<T: DeserializeOwned>(
     text: &str,
     fast_error: Option<serde_json::Error>,
 ) -> Result<T, Error> {
-    let value = de::parse(text)?;
+    let value = parse::parse(text)?;
     T::deserialize(de::ValueDeserializer::new(value)).map_err(|e| match fast_error {
         Some(fast) if fast.is_data() && fast.to_string().starts_with(&*e.msg) => {
             Error::new(fast.to_string())

@@ -1,7 +1,8 @@
 //! [`Value`], a JSON document as Python's `json.loads` sees it.
 
 use super::Error;
-use super::de::{ValueDeserializer, mismatch, parse_number_key, visit_array, visit_object};
+use super::de::{ValueDeserializer, mismatch, visit_array, visit_object};
+use super::parse::parse_number_key;
 use serde::de::{
     self, Deserialize, DeserializeSeed, Deserializer, EnumAccess, IntoDeserializer, MapAccess,
     SeqAccess, Unexpected, VariantAccess, Visitor,
