@@ -225,6 +225,20 @@ fn frozen_server_times_out(_: &Ctx) {
     assert_eq!(d.get("x").unwrap(), Some(1));
 }
 
+fn independent_masters(_: &Ctx) {
+    let masters = pottery_testkit::Masters::start(3);
+    let urls = masters.urls();
+    assert_eq!(urls.len(), 3);
+    let dicts: Vec<RedisDict<String, i64>> = urls
+        .iter()
+        .map(|url| RedisDict::new(&Client::open(url).unwrap(), "d"))
+        .collect();
+    dicts[0].insert("only-on-first", 1).unwrap();
+    assert!(dicts[0].contains_key("only-on-first").unwrap());
+    assert!(!dicts[1].contains_key("only-on-first").unwrap());
+    assert!(!dicts[2].contains_key("only-on-first").unwrap());
+}
+
 fn bad_urls_are_config_errors(_: &Ctx) {
     for url in ["nope://host", "redis://:pw@host:notaport", ""] {
         let err = Client::open(url).unwrap_err();
@@ -271,6 +285,7 @@ fn main() {
         unreachable_server_is_a_connection_error,
         frozen_server_times_out,
         bad_urls_are_config_errors,
+        independent_masters,
         from_env_reads_redis_url,
     ];
     let conclusion = support::run("client", &[Target::Server], cases);
