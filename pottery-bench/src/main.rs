@@ -116,7 +116,9 @@ fn run(args: &Args) -> Result<()> {
         .enable_all()
         .build()?;
     let raw_client = redis::Client::open(url.as_str())?;
-    let mut con = raw_client.get_connection()?;
+    let mut con = raw_client
+        .get_connection()
+        .map_err(|e| format!("cannot connect to Redis: {e}"))?;
     let aconn = rt.block_on(raw_client.get_multiplexed_async_connection())?;
     let (key, py_key) = (pottery::random_key(), pottery::random_key());
     let _cleanup = Cleanup {

@@ -106,7 +106,7 @@ pub(crate) fn print_table(rows: &[Row]) {
     );
     for r in rows {
         println!(
-            "{:<14} {:<10} {:>11} {:>11} {:>12} {:>9.2} {:>12.1}  {:<9} {:<7}",
+            "{:<14} {:<10} {:>11} {:>11} {:>12} {:>9.3} {:>12.1}  {:<9} {:<7}",
             r.operation,
             r.mode,
             thousands(r.ours_ops_per_sec),
@@ -153,7 +153,7 @@ fn summarize(target: &str, rows: Vec<(&Row, Verdict, f64)>) {
     let misses: Vec<String> = rows
         .iter()
         .filter(|(_, v, _)| matches!(v, Verdict::Miss))
-        .map(|(r, _, ratio)| format!("{} ({}) {ratio:.2}", r.operation, r.mode))
+        .map(|(r, _, ratio)| format!("{} ({}) {ratio:.3}", r.operation, r.mode))
         .collect();
     let verdict = if misses.is_empty() { "PASS" } else { "MISS" };
     println!(
