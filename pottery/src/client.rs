@@ -4,13 +4,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::AsyncConnectionConfig;
 use redis::cluster::{ClusterClient, ClusterConnection};
-use redis::{Cmd, ConnectionLike, Pipeline, RedisFuture, RedisResult, Value};
-use std::sync::Mutex;
+use redis::{ConnectionLike, RedisResult};
 
-use tokio::runtime::{Handle, Id as RuntimeId};
-
+use crate::async_conn::{AsyncConnection, AsyncConns, Lease};
 use crate::error::{Error, Result};
 use crate::pool::Pool;
 
@@ -20,9 +18,6 @@ pub const DEFAULT_URL: &str = "redis://localhost:6379/0";
 /// Default time allowed to open a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Runtimes whose async connections a client keeps (the oldest is dropped).
-const MAX_RUNTIMES: usize = 4;
-
 /// Default time allowed for Redis to answer one request.
 pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -30,8 +25,8 @@ pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
 ///
 /// Every structure takes a `Client`. Clones share the connections: the blocking
 /// API reuses pooled connections (it never opens one per operation) and the async
-/// API shares one multiplexed connection that reconnects by itself. Nothing
-/// connects until the first operation.
+/// API shares one multiplexed connection, replaced on the next operation after it
+/// breaks. Nothing connects until the first operation.
 ///
 /// The async connection is made on the first async operation in each Tokio
 /// runtime and lives on that runtime, so a client can move between runtimes
@@ -61,11 +56,7 @@ struct Inner {
     backend: Backend,
     shown: String,
     connect_timeout: Duration,
-    /// One async connection per Tokio runtime (most recent first): a connection's
-    /// driver task lives on the runtime that made it and dies with it.
-    async_conns: Mutex<Vec<(RuntimeId, AsyncConnection)>>,
-    /// Held while connecting, so concurrent first calls make one connection.
-    connecting: tokio::sync::Mutex<()>,
+    async_conns: AsyncConns,
 }
 
 enum Backend {
@@ -74,7 +65,7 @@ enum Backend {
         pool: Pool<redis::Connection>,
         connect_timeout: Duration,
         response_timeout: Duration,
-        manager_config: ConnectionManagerConfig,
+        async_config: AsyncConnectionConfig,
     },
     Cluster {
         client: ClusterClient,
@@ -160,16 +151,15 @@ impl ClientBuilder {
         } else {
             let url = self.nodes.first().map_or(DEFAULT_URL, String::as_str);
             let client = redis::Client::open(url).map_err(bad)?;
-            let manager_config = ConnectionManagerConfig::new()
+            let async_config = AsyncConnectionConfig::new()
                 .set_connection_timeout(Some(self.connect_timeout))
-                .set_response_timeout(Some(self.response_timeout))
-                .set_number_of_retries(1);
+                .set_response_timeout(Some(self.response_timeout));
             Backend::Single {
                 client,
                 pool: Pool::new(),
                 connect_timeout: self.connect_timeout,
                 response_timeout: self.response_timeout,
-                manager_config,
+                async_config,
             }
         };
         Ok(Client {
@@ -177,8 +167,7 @@ impl ClientBuilder {
                 backend,
                 shown,
                 connect_timeout: self.connect_timeout,
-                async_conns: Mutex::new(Vec::new()),
-                connecting: tokio::sync::Mutex::new(()),
+                async_conns: AsyncConns::new(),
             }),
         })
     }
@@ -299,23 +288,21 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn async_connection(&self) -> Result<AsyncConnection> {
-        let runtime = Handle::current().id();
-        if let Some(conn) = self.cached_async(runtime) {
-            return Ok(conn);
-        }
-        let _connecting = self.inner.connecting.lock().await;
-        if let Some(conn) = self.cached_async(runtime) {
-            return Ok(conn);
-        }
-        let conn = {
-            // One overall bound: the manager's own retries must not stretch it.
+        Ok(self.async_lease().await?.conn)
+    }
+
+    /// The current runtime's async connection, connecting if needed, within the
+    /// connect timeout.
+    pub(crate) async fn async_lease(&self) -> Result<Lease> {
+        let connect = || async {
             let connecting = async {
                 match &self.inner.backend {
                     Backend::Single {
                         client,
-                        manager_config,
+                        async_config,
                         ..
-                    } => ConnectionManager::new_with_config(client.clone(), manager_config.clone())
+                    } => client
+                        .get_multiplexed_async_connection_with_config(async_config)
                         .await
                         .map(AsyncConnection::Single),
                     Backend::Cluster { client, .. } => client
@@ -325,27 +312,22 @@ impl Client {
                 }
             };
             match tokio::time::timeout(self.inner.connect_timeout, connecting).await {
-                Ok(made) => made.map_err(|e| Error::from_redis(None, e))?,
+                Ok(made) => made.map_err(|e| Error::from_redis(None, e)),
                 Err(_) => {
                     let timeout = std::io::Error::from(std::io::ErrorKind::TimedOut);
-                    return Err(Error::from_redis(None, timeout.into()));
+                    Err(Error::from_redis(None, timeout.into()))
                 }
             }
         };
-        if let Ok(mut conns) = self.inner.async_conns.lock() {
-            conns.retain(|(id, _)| *id != runtime);
-            conns.insert(0, (runtime, conn.clone()));
-            conns.truncate(MAX_RUNTIMES);
-        }
-        Ok(conn)
+        self.inner.async_conns.get(connect).await
     }
 
-    fn cached_async(&self, runtime: RuntimeId) -> Option<AsyncConnection> {
-        let conns = self.inner.async_conns.lock().ok()?;
-        conns
-            .iter()
-            .find(|(id, _)| *id == runtime)
-            .map(|(_, conn)| conn.clone())
+    /// Forgets a single-server async connection that broke, so the next
+    /// operation reconnects (a cluster connection reconnects by itself).
+    pub(crate) fn async_broken(&self, lease: &Lease) {
+        if matches!(lease.conn, AsyncConnection::Single(_)) {
+            self.inner.async_conns.forget(lease.generation);
+        }
     }
 
     /// Runs `f` on a pooled blocking connection, opening one if none is idle.
@@ -404,61 +386,6 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field(kind, &self.inner.shown)
             .finish()
-    }
-}
-
-/// The async connection of a [`Client`]: multiplexed and reconnecting; cheap to clone.
-///
-/// It implements redis-rs's async `ConnectionLike`, so raw commands run on it.
-///
-/// ```no_run
-/// # async fn demo() -> pottery::Result<()> {
-/// let mut con = pottery::Client::from_env()?.async_connection().await?;
-/// let n: i64 = redis::cmd("DBSIZE").query_async(&mut con).await.unwrap();
-/// # let _ = n; Ok(()) }
-/// ```
-#[derive(Clone)]
-pub enum AsyncConnection {
-    /// One server, through redis-rs's `ConnectionManager`.
-    Single(ConnectionManager),
-    /// A Redis Cluster.
-    Cluster(Box<redis::cluster_async::ClusterConnection>),
-}
-
-impl fmt::Debug for AsyncConnection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            AsyncConnection::Single(_) => "AsyncConnection::Single",
-            AsyncConnection::Cluster(_) => "AsyncConnection::Cluster",
-        })
-    }
-}
-
-impl redis::aio::ConnectionLike for AsyncConnection {
-    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
-        match self {
-            AsyncConnection::Single(c) => c.req_packed_command(cmd),
-            AsyncConnection::Cluster(c) => c.req_packed_command(cmd),
-        }
-    }
-
-    fn req_packed_commands<'a>(
-        &'a mut self,
-        pipeline: &'a Pipeline,
-        offset: usize,
-        count: usize,
-    ) -> RedisFuture<'a, Vec<Value>> {
-        match self {
-            AsyncConnection::Single(c) => c.req_packed_commands(pipeline, offset, count),
-            AsyncConnection::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
-        }
-    }
-
-    fn get_db(&self) -> i64 {
-        match self {
-            AsyncConnection::Single(c) => c.get_db(),
-            AsyncConnection::Cluster(c) => c.get_db(),
-        }
     }
 }
 

@@ -32,7 +32,7 @@ pub(crate) struct Key(Arc<KeyInner>);
 
 #[derive(Debug)]
 struct KeyInner {
-    name: String,
+    name: Arc<str>,
     cleanup: Option<Client>,
 }
 
@@ -40,7 +40,7 @@ impl Key {
     /// A key the caller chose; never deleted by us.
     pub(crate) fn named(name: &str) -> Self {
         Key(Arc::new(KeyInner {
-            name: name.to_owned(),
+            name: name.into(),
             cleanup: None,
         }))
     }
@@ -48,13 +48,18 @@ impl Key {
     /// A random key, deleted when the last handle on it is dropped.
     pub(crate) fn temporary(client: &Client) -> Self {
         Key(Arc::new(KeyInner {
-            name: random_key(),
+            name: random_key().into(),
             cleanup: Some(client.clone()),
         }))
     }
 
     pub(crate) fn as_str(&self) -> &str {
         &self.0.name
+    }
+
+    /// The name, shared without copying (operations carry it for error messages).
+    pub(crate) fn shared(&self) -> Arc<str> {
+        Arc::clone(&self.0.name)
     }
 }
 
@@ -64,7 +69,7 @@ impl Drop for KeyInner {
             return;
         };
         let mut unlink = redis::cmd("UNLINK");
-        unlink.arg(&self.name);
+        unlink.arg(&*self.name);
         // Inside a Tokio runtime, never block it: delete in the background.
         // Outside one, delete now on a pooled connection. Errors are ignored:
         // a drop has no one to report to, and the key is merely left behind.

@@ -44,6 +44,8 @@
 //!
 //! - [`client`](Client): the connection handle, its URL parsing and timeouts.
 //! - `pool`: connection reuse for the blocking path.
+//! - `async_conn`: the async path's multiplexed connections, one per runtime,
+//!   replaced after they break.
 //! - `op`: an operation as data (request + reply decoder) and its two runners.
 //! - `mode`: [`Mode`], [`Blocking`], [`Async`]; paged iteration.
 //! - [`codec`]: the [`Codec`] trait and the Python-compatible [`json`].
@@ -57,6 +59,7 @@
 
 #![forbid(unsafe_code)]
 
+mod async_conn;
 mod client;
 pub mod codec;
 mod container;
@@ -68,9 +71,9 @@ mod mode;
 mod op;
 mod pool;
 
+pub use async_conn::AsyncConnection;
 pub use client::{
-    AsyncConnection, Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT,
-    DEFAULT_URL,
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, DEFAULT_URL,
 };
 pub use codec::{Codec, CodecError, EncodeAs, Json, json};
 pub use container::Container;

@@ -6,6 +6,8 @@
 //! only places that talk to Redis, so an operation's logic exists once whichever
 //! API the caller uses. This mirrors redis-rs's `Script::invoke` / `invoke_async`.
 
+use std::sync::Arc;
+
 use redis::{Cmd, ConnectionLike, Script, ScriptInvocation, Value};
 
 use crate::client::Client;
@@ -58,7 +60,7 @@ type Decoder<T> = Box<dyn FnOnce(&str, Value) -> Result<T> + Send>;
 
 /// One round trip: a request, the key it works on, and how to decode the reply.
 pub struct Op<T> {
-    key: String,
+    key: Arc<str>,
     expects: &'static str,
     request: Request,
     decode: Decoder<T>,
@@ -67,13 +69,13 @@ pub struct Op<T> {
 impl<T> Op<T> {
     /// An operation on `key`, which must hold a Redis `expects` (e.g. `"hash"`) if it exists.
     pub(crate) fn new(
-        key: &str,
+        key: impl Into<Arc<str>>,
         expects: &'static str,
         request: impl Into<Request>,
         decode: impl FnOnce(&str, Value) -> Result<T> + Send + 'static,
     ) -> Self {
         Op {
-            key: key.to_owned(),
+            key: key.into(),
             expects,
             request: request.into(),
             decode: Box::new(decode),
@@ -95,13 +97,20 @@ impl<T> Op<T> {
 
     /// Runs the operation on the client's shared async connection.
     pub(crate) async fn run_async(self, client: &Client) -> Result<T> {
-        let mut con = client.async_connection().await?;
+        let lease = client.async_lease().await?;
+        let mut con = lease.conn.clone();
         let reply = match self.request.query_async(&mut con).await {
             Err(err) if is_wrong_type(&err) => {
                 let actual = type_of(&self.key).query_async::<String>(&mut con).await;
                 return Err(self.wrong_type(actual.ok()));
             }
-            other => other.map_err(|e| Error::from_redis(Some(&self.key), e))?,
+            Err(err) => {
+                if crate::async_conn::is_broken(&err) {
+                    client.async_broken(&lease);
+                }
+                return Err(Error::from_redis(Some(&self.key), err));
+            }
+            Ok(reply) => reply,
         };
         (self.decode)(&self.key, reply)
     }

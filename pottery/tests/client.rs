@@ -239,6 +239,31 @@ fn independent_masters(_: &Ctx) {
     assert!(!dicts[2].contains_key("only-on-first").unwrap());
 }
 
+fn reconnects_after_a_server_restart(_: &Ctx) {
+    let mut server = Server::start();
+    let client = Client::open(&server.url()).unwrap();
+    let d: RedisDict<String, i64> = RedisDict::new(&client, "d");
+    d.insert("x", 1).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let ad: future::RedisDict<String, i64> = future::RedisDict::new(&client, "d");
+    assert_eq!(rt.block_on(ad.get("x")).unwrap(), Some(1));
+    server.restart(); // same port, empty
+    // The first use of each broken connection may fail; after that both recover.
+    let blocking: Vec<_> = (0..3).map(|_| d.get("x")).collect();
+    let asynchronous: Vec<_> = (0..3).map(|_| rt.block_on(ad.get("x"))).collect();
+    for (name, results) in [("blocking", blocking), ("async", asynchronous)] {
+        let failed = results.iter().filter(|r| r.is_err()).count();
+        assert!(failed <= 1, "{name}: {results:?}");
+        assert!(
+            matches!(results.last(), Some(Ok(None))),
+            "{name}: {results:?}"
+        );
+    }
+}
+
 fn bad_urls_are_config_errors(_: &Ctx) {
     for url in ["nope://host", "redis://:pw@host:notaport", ""] {
         let err = Client::open(url).unwrap_err();
@@ -286,6 +311,7 @@ fn main() {
         frozen_server_times_out,
         bad_urls_are_config_errors,
         independent_masters,
+        reconnects_after_a_server_restart,
         from_env_reads_redis_url,
     ];
     let conclusion = support::run("client", &[Target::Server], cases);

@@ -172,12 +172,19 @@ impl<K, V, C: Codec, M: Mode> RedisDict<K, V, C, M> {
         cmd
     }
 
+    /// `name key args...`.
+    fn cmd_with(&self, name: &str, args: impl redis::ToRedisArgs) -> redis::Cmd {
+        let mut cmd = self.cmd(name);
+        cmd.arg(args);
+        cmd
+    }
+
     fn op<T>(
         &self,
         request: impl Into<Request>,
         decode: impl FnOnce(&str, Value) -> Result<T> + Send + 'static,
     ) -> Op<T> {
-        Op::new(self.key(), "hash", request, decode)
+        Op::new(self.key.shared(), "hash", request, decode)
     }
 
     fn script(&self, script: &'static Script, args: &[Vec<u8>]) -> Request {
@@ -243,7 +250,7 @@ where
     pub fn get(&self, key: impl EncodeAs<K>) -> M::Output<'_, Option<V>> {
         let op = self.encode(&key).map(|field| {
             let codec = self.codec.clone();
-            self.op(self.cmd("HGET").arg(field).clone(), move |key, reply| {
+            self.op(self.cmd_with("HGET", field), move |key, reply| {
                 decode::optional(&codec, key, reply)
             })
         });
@@ -429,7 +436,7 @@ where
         match self.encode(&key) {
             Ok(field) => M::run(
                 &self.client,
-                Ok(self.op(self.cmd("HEXISTS").arg(field).clone(), decode::flag)),
+                Ok(self.op(self.cmd_with("HEXISTS", field), decode::flag)),
             ),
             Err(_) => M::ready(Ok(false)),
         }

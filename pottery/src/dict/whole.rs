@@ -161,7 +161,11 @@ where
             Op::new(
                 dict_key,
                 "hash",
-                redis::cmd("HGETALL").arg(dict_key).clone(),
+                {
+                    let mut cmd = redis::cmd("HGETALL");
+                    cmd.arg(dict_key);
+                    cmd
+                },
                 raw_map,
             )
         };
@@ -173,15 +177,12 @@ where
     }
 
     fn scan<T: Send + 'static>(&self, pick: fn((K, V)) -> T) -> M::Iter<'_, T> {
-        let (client_key, codec) = (self.key().to_owned(), self.codec.clone());
+        let (dict_key, codec) = (self.key.shared(), self.codec.clone());
         let pages = Pages::new(move |cursor| {
             let mut cmd = redis::cmd("HSCAN");
-            cmd.arg(&client_key)
-                .arg(cursor)
-                .arg("COUNT")
-                .arg(SCAN_COUNT);
+            cmd.arg(&*dict_key).arg(cursor).arg("COUNT").arg(SCAN_COUNT);
             let codec = codec.clone();
-            Op::new(&client_key, "hash", cmd, move |key, reply| {
+            Op::new(dict_key.clone(), "hash", cmd, move |key, reply| {
                 let (cursor, flat) = decode::scan_page(key, reply)?;
                 let items = decode_pairs::<K, V, C>(&codec, key, flat)
                     .into_iter()
@@ -199,12 +200,9 @@ where
         Q: Serialize + ?Sized,
         W: Serialize + ?Sized,
     {
-        let op = self.encode_pair(key, value).map(|(field, value)| {
-            self.op(
-                self.cmd(command).arg(field).arg(value).clone(),
-                decode::flag,
-            )
-        });
+        let op = self
+            .encode_pair(key, value)
+            .map(|(field, value)| self.op(self.cmd_with(command, (field, value)), decode::flag));
         M::run(&self.client, op)
     }
 
