@@ -115,11 +115,19 @@ fn run(args: &Args) -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    // Raw connections get the same timeouts as pottery's defaults, so both sides
+    // do the same job: a response timeout costs a timer per async request.
     let raw_client = redis::Client::open(url.as_str())?;
     let mut con = raw_client
-        .get_connection()
+        .get_connection_with_timeout(pottery::DEFAULT_CONNECT_TIMEOUT)
         .map_err(|e| format!("cannot connect to Redis: {e}"))?;
-    let aconn = rt.block_on(raw_client.get_multiplexed_async_connection())?;
+    con.set_read_timeout(Some(pottery::DEFAULT_RESPONSE_TIMEOUT))?;
+    con.set_write_timeout(Some(pottery::DEFAULT_RESPONSE_TIMEOUT))?;
+    let async_config = redis::AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(pottery::DEFAULT_CONNECT_TIMEOUT))
+        .set_response_timeout(Some(pottery::DEFAULT_RESPONSE_TIMEOUT));
+    let aconn =
+        rt.block_on(raw_client.get_multiplexed_async_connection_with_config(&async_config))?;
     let (key, py_key) = (pottery::random_key(), pottery::random_key());
     let _cleanup = Cleanup {
         client: raw_client.clone(),

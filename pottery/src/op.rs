@@ -97,11 +97,11 @@ impl<T> Op<T> {
 
     /// Runs the operation on the client's shared async connection.
     pub(crate) async fn run_async(self, client: &Client) -> Result<T> {
-        let lease = client.async_lease().await?;
-        let mut con = lease.conn.clone();
-        let reply = match self.request.query_async(&mut con).await {
+        let mut lease = client.async_lease().await?;
+        let con = &mut lease.conn;
+        let reply = match self.request.query_async(con).await {
             Err(err) if is_wrong_type(&err) => {
-                let actual = type_of(&self.key).query_async::<String>(&mut con).await;
+                let actual = type_of(&self.key).query_async::<String>(con).await;
                 return Err(self.wrong_type(actual.ok()));
             }
             Err(err) => {
