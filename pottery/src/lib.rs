@@ -49,6 +49,8 @@
 //! - `op`: an operation as data (request + reply decoder) and its two runners.
 //! - `mode`: [`Mode`], [`Blocking`], [`Async`]; paged iteration.
 //! - [`codec`]: the [`Codec`] trait and the Python-compatible [`json`].
+//! - `base`: what every container holds (client, key, codec) and builds its
+//!   operations with.
 //! - `container`: [`Container`], what every container offers on its key (expiry, clear).
 //! - `dict/`: [`RedisDict`]; `mod.rs` holds the single-entry operations,
 //!   `whole.rs` the bulk ones, iteration, copies, comparison and trait impls.
@@ -60,6 +62,7 @@
 #![forbid(unsafe_code)]
 
 mod async_conn;
+mod base;
 mod client;
 pub mod codec;
 mod container;

@@ -2,6 +2,8 @@
 
 mod whole;
 
+use crate::base::Base;
+
 use whole::decode_pairs;
 
 use std::marker::PhantomData;
@@ -14,10 +16,9 @@ use serde::de::DeserializeOwned;
 use crate::client::Client;
 use crate::codec::{Codec, EncodeAs, Json};
 use crate::decode;
-use crate::error::{Error, Result};
-use crate::key::Key;
+use crate::error::Error;
 use crate::mode::{Blocking, Mode};
-use crate::op::{Op, Request};
+use crate::op::Op;
 
 /// Entries read per HSCAN round trip while iterating.
 const SCAN_COUNT: usize = 500;
@@ -92,9 +93,7 @@ type Types<K, V, M> = PhantomData<fn() -> (K, V, M)>;
 /// # Ok::<(), pottery::Error>(())
 /// ```
 pub struct RedisDict<K, V, C = Json, M = Blocking> {
-    client: Client,
-    key: Key,
-    codec: C,
+    base: Base<C>,
     types: Types<K, V, M>,
 }
 
@@ -121,7 +120,7 @@ impl<K, V, C: Codec + Default, M: Mode> RedisDict<K, V, C, M> {
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn temporary(client: &Client) -> Self {
-        Self::from_key(client, Key::temporary(client), C::default())
+        Self::from_base(Base::temporary(client, C::default(), "hash"))
     }
 }
 
@@ -136,14 +135,12 @@ impl<K, V, C: Codec, M: Mode> RedisDict<K, V, C, M> {
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn with_codec(client: &Client, key: &str, codec: C) -> Self {
-        Self::from_key(client, Key::named(key), codec)
+        Self::from_base(Base::named(client, key, codec, "hash"))
     }
 
-    fn from_key(client: &Client, key: Key, codec: C) -> Self {
+    fn from_base(base: Base<C>) -> Self {
         RedisDict {
-            client: client.clone(),
-            key,
-            codec,
+            base,
             types: PhantomData,
         }
     }
@@ -157,38 +154,7 @@ impl<K, V, C: Codec, M: Mode> RedisDict<K, V, C, M> {
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn key(&self) -> &str {
-        self.key.as_str()
-    }
-
-    fn encode<T: Serialize + ?Sized>(&self, value: &T) -> Result<Vec<u8>> {
-        self.codec
-            .encode(value)
-            .map_err(|e| Error::encode(self.key(), e))
-    }
-
-    fn cmd(&self, name: &str) -> redis::Cmd {
-        let mut cmd = redis::cmd(name);
-        cmd.arg(self.key());
-        cmd
-    }
-
-    /// `name key args...`.
-    fn cmd_with(&self, name: &str, args: impl redis::ToRedisArgs) -> redis::Cmd {
-        let mut cmd = self.cmd(name);
-        cmd.arg(args);
-        cmd
-    }
-
-    fn op<T>(
-        &self,
-        request: impl Into<Request>,
-        decode: impl FnOnce(&str, Value) -> Result<T> + Send + 'static,
-    ) -> Op<T> {
-        Op::new(self.key.shared(), "hash", request, decode)
-    }
-
-    fn script(&self, script: &'static Script, args: &[Vec<u8>]) -> Request {
-        Request::script(script, &[self.key().as_bytes()], args)
+        self.base.key()
     }
 }
 
@@ -226,7 +192,7 @@ where
             Ok(args) => args,
             Err(err) => return M::ready(Err(err)),
         };
-        let request = dict.script(&CREATE, &args);
+        let request = dict.base.script(&CREATE, &args);
         let op = Op::new(
             key,
             "hash",
@@ -248,13 +214,14 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn get(&self, key: impl EncodeAs<K>) -> M::Output<'_, Option<V>> {
-        let op = self.encode(&key).map(|field| {
-            let codec = self.codec.clone();
-            self.op(self.cmd_with("HGET", field), move |key, reply| {
-                decode::optional(&codec, key, reply)
-            })
+        let op = self.base.encode(&key).map(|field| {
+            let codec = self.base.codec().clone();
+            self.base
+                .op(self.base.cmd_with("HGET", field), move |key, reply| {
+                    decode::optional(&codec, key, reply)
+                })
         });
-        M::run(&self.client, op)
+        M::run(self.base.client(), op)
     }
 
     /// The values for `keys`, in order, `None` where absent: one `HMGET`.
@@ -270,26 +237,20 @@ where
     where
         I: IntoIterator<Item: EncodeAs<K>>,
     {
-        let mut cmd = self.cmd("HMGET");
-        let mut any = false;
-        for key in keys {
-            match self.encode(&key) {
-                Ok(field) => cmd.arg(field),
-                Err(err) => return M::run(&self.client, Err(err)),
-            };
-            any = true;
-        }
-        if !any {
-            return M::ready(Ok(Vec::new()));
-        }
-        let codec = self.codec.clone();
-        let op = self.op(cmd, move |key, reply| {
+        let fields = match self.base.encode_each(keys) {
+            Ok(fields) if fields.is_empty() => return M::ready(Ok(Vec::new())),
+            Ok(fields) => fields,
+            Err(err) => return M::ready(Err(err)),
+        };
+        let cmd = self.base.cmd_with("HMGET", fields);
+        let codec = self.base.codec().clone();
+        let op = self.base.op(cmd, move |key, reply| {
             decode::array(key, reply)?
                 .into_iter()
                 .map(|v| decode::optional(&codec, key, v))
                 .collect()
         });
-        M::run(&self.client, Ok(op))
+        M::run(self.base.client(), Ok(op))
     }
 }
 
@@ -347,16 +308,16 @@ where
         default: impl EncodeAs<V>,
     ) -> M::Output<'_, V> {
         let op = self.encode_pair(&key, &default).map(|(field, value)| {
-            let codec = self.codec.clone();
-            self.op(
-                self.script(&GET_OR_INSERT, &[field, value]),
+            let codec = self.base.codec().clone();
+            self.base.op(
+                self.base.script(&GET_OR_INSERT, &[field, value]),
                 move |key, reply| {
                     decode::optional(&codec, key, reply)?
                         .ok_or_else(|| Error::unexpected_reply(key, "setdefault", "nil"))
                 },
             )
         });
-        M::run(&self.client, op)
+        M::run(self.base.client(), op)
     }
 
     /// Sets `key` to `value` and returns the previous value, atomically: what
@@ -375,12 +336,13 @@ where
         value: impl EncodeAs<V>,
     ) -> M::Output<'_, Option<V>> {
         let op = self.encode_pair(&key, &value).map(|(field, value)| {
-            let codec = self.codec.clone();
-            self.op(self.script(&REPLACE, &[field, value]), move |key, reply| {
-                decode::optional(&codec, key, reply)
-            })
+            let codec = self.base.codec().clone();
+            self.base.op(
+                self.base.script(&REPLACE, &[field, value]),
+                move |key, reply| decode::optional(&codec, key, reply),
+            )
         });
-        M::run(&self.client, op)
+        M::run(self.base.client(), op)
     }
 
     /// Removes `key` and returns its value, atomically; `None` if it was absent
@@ -393,13 +355,14 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn remove(&self, key: impl EncodeAs<K>) -> M::Output<'_, Option<V>> {
-        let op = self.encode(&key).map(|field| {
-            let codec = self.codec.clone();
-            self.op(self.script(&REMOVE, &[field]), move |key, reply| {
-                decode::optional(&codec, key, reply)
-            })
+        let op = self.base.encode(&key).map(|field| {
+            let codec = self.base.codec().clone();
+            self.base
+                .op(self.base.script(&REMOVE, &[field]), move |key, reply| {
+                    decode::optional(&codec, key, reply)
+                })
         });
-        M::run(&self.client, op)
+        M::run(self.base.client(), op)
     }
 
     /// Removes and returns some entry, atomically; `None` if the dict is empty
@@ -412,15 +375,17 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn pop_item(&self) -> M::Output<'_, Option<(K, V)>> {
-        let codec = self.codec.clone();
-        let op = self.op(self.script(&POP_ITEM, &[]), move |key, reply| {
-            if reply == Value::Nil {
-                return Ok(None);
-            }
-            let pairs = decode_pairs::<K, V, C>(&codec, key, decode::array(key, reply)?);
-            pairs.into_iter().next().transpose()
-        });
-        M::run(&self.client, Ok(op))
+        let codec = self.base.codec().clone();
+        let op = self
+            .base
+            .op(self.base.script(&POP_ITEM, &[]), move |key, reply| {
+                if reply == Value::Nil {
+                    return Ok(None);
+                }
+                let pairs = decode_pairs::<K, V, C>(&codec, key, decode::array(key, reply)?);
+                pairs.into_iter().next().transpose()
+            });
+        M::run(self.base.client(), Ok(op))
     }
 
     /// Whether `key` is present (`HEXISTS`). A key the codec cannot encode cannot be
@@ -433,10 +398,12 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn contains_key(&self, key: impl EncodeAs<K>) -> M::Output<'_, bool> {
-        match self.encode(&key) {
+        match self.base.encode(&key) {
             Ok(field) => M::run(
-                &self.client,
-                Ok(self.op(self.cmd_with("HEXISTS", field), decode::flag)),
+                self.base.client(),
+                Ok(self
+                    .base
+                    .op(self.base.cmd_with("HEXISTS", field), decode::flag)),
             ),
             Err(_) => M::ready(Ok(false)),
         }
@@ -451,7 +418,10 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn len(&self) -> M::Output<'_, usize> {
-        M::run(&self.client, Ok(self.op(self.cmd("HLEN"), decode::count)))
+        M::run(
+            self.base.client(),
+            Ok(self.base.op(self.base.cmd("HLEN"), decode::count)),
+        )
     }
 
     /// Whether the dict has no entries.
@@ -463,9 +433,9 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn is_empty(&self) -> M::Output<'_, bool> {
-        let op = self.op(self.cmd("HLEN"), |key, reply| {
+        let op = self.base.op(self.base.cmd("HLEN"), |key, reply| {
             Ok(decode::count(key, reply)? == 0)
         });
-        M::run(&self.client, Ok(op))
+        M::run(self.base.client(), Ok(op))
     }
 }

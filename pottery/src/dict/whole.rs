@@ -48,9 +48,9 @@ where
             Ok(args) => args,
             Err(err) => return M::ready(Err(err)),
         };
-        let mut cmd = self.cmd("HSET");
+        let mut cmd = self.base.cmd("HSET");
         cmd.arg(args);
-        M::run(&self.client, Ok(self.op(cmd, |_, _| Ok(()))))
+        M::run(self.base.client(), Ok(self.base.op(cmd, |_, _| Ok(()))))
     }
 
     /// Streams the entries with `HSCAN`, one page of a few hundred per round trip.
@@ -128,13 +128,13 @@ where
 
     /// Every entry with one `HGETALL`, collected into `B`.
     fn copy_all<B: FromIterator<(K, V)> + Send + 'static>(&self) -> M::Output<'_, B> {
-        let codec = self.codec.clone();
-        let op = self.op(self.cmd("HGETALL"), move |key, reply| {
+        let codec = self.base.codec().clone();
+        let op = self.base.op(self.base.cmd("HGETALL"), move |key, reply| {
             decode_pairs::<K, V, C>(&codec, key, decode::array(key, reply)?)
                 .into_iter()
                 .collect()
         });
-        M::run(&self.client, Ok(op))
+        M::run(self.base.client(), Ok(op))
     }
 
     /// Whether `other` holds the same entries. Compares the stored bytes, which the
@@ -154,7 +154,7 @@ where
         &'a self,
         other: &'a RedisDict<K, V, C2, M2>,
     ) -> M::Output<'a, bool> {
-        if self.key() == other.key() && self.client.same_as(&other.client) {
+        if self.key() == other.key() && self.base.client().same_as(other.base.client()) {
             return M::ready(Ok(true));
         }
         let raw = |dict_key: &str| {
@@ -170,14 +170,14 @@ where
             )
         };
         M::run_pair(
-            (&self.client, Ok(raw(self.key()))),
-            (&other.client, Ok(raw(other.key()))),
+            (self.base.client(), Ok(raw(self.key()))),
+            (other.base.client(), Ok(raw(other.key()))),
             |a, b| Ok(a == b),
         )
     }
 
     fn scan<T: Send + 'static>(&self, pick: fn((K, V)) -> T) -> M::Iter<'_, T> {
-        let (dict_key, codec) = (self.key.shared(), self.codec.clone());
+        let (dict_key, codec) = (self.base.key_shared(), self.base.codec().clone());
         let pages = Pages::new(move |cursor| {
             let mut cmd = redis::cmd("HSCAN");
             cmd.arg(&*dict_key).arg(cursor).arg("COUNT").arg(SCAN_COUNT);
@@ -191,7 +191,7 @@ where
                 Ok((cursor, items))
             })
         });
-        M::iter(&self.client, pages)
+        M::iter(self.base.client(), pages)
     }
 
     /// `command` (`HSET` or `HSETNX`) of one field; whether the field was set anew.
@@ -200,10 +200,11 @@ where
         Q: Serialize + ?Sized,
         W: Serialize + ?Sized,
     {
-        let op = self
-            .encode_pair(key, value)
-            .map(|(field, value)| self.op(self.cmd_with(command, (field, value)), decode::flag));
-        M::run(&self.client, op)
+        let op = self.encode_pair(key, value).map(|(field, value)| {
+            self.base
+                .op(self.base.cmd_with(command, (field, value)), decode::flag)
+        });
+        M::run(self.base.client(), op)
     }
 
     pub(super) fn encode_pair<Q, W>(&self, key: &Q, value: &W) -> Result<(Vec<u8>, Vec<u8>)>
@@ -211,7 +212,7 @@ where
         Q: Serialize + ?Sized,
         W: Serialize + ?Sized,
     {
-        Ok((self.encode(key)?, self.encode(value)?))
+        Ok((self.base.encode(key)?, self.base.encode(value)?))
     }
 
     pub(super) fn encode_items<I, A, B>(&self, items: I) -> Result<Vec<Vec<u8>>>
@@ -222,8 +223,8 @@ where
     {
         let mut args = Vec::new();
         for (k, v) in items {
-            args.push(self.encode(&k)?);
-            args.push(self.encode(&v)?);
+            args.push(self.base.encode(&k)?);
+            args.push(self.base.encode(&v)?);
         }
         Ok(args)
     }
@@ -264,9 +265,7 @@ fn raw_map(key: &str, reply: Value) -> Result<HashMap<Vec<u8>, Vec<u8>>> {
 impl<K, V, C: Codec, M: Mode> Clone for RedisDict<K, V, C, M> {
     fn clone(&self) -> Self {
         RedisDict {
-            client: self.client.clone(),
-            key: self.key.clone(),
-            codec: self.codec.clone(),
+            base: self.base.clone(),
             types: PhantomData,
         }
     }
@@ -276,15 +275,15 @@ impl<K, V, C: Codec, M: Mode> Container for RedisDict<K, V, C, M> {
     type Mode = M;
 
     fn key(&self) -> &str {
-        self.key.as_str()
+        self.base.key()
     }
 
     fn client(&self) -> &Client {
-        &self.client
+        self.base.client()
     }
 
     fn redis_type(&self) -> &'static str {
-        "hash"
+        self.base.redis_type()
     }
 }
 
