@@ -54,6 +54,8 @@
 //! - `container`: [`Container`], what every container offers on its key (expiry, clear).
 //! - `dict/`: [`RedisDict`]; `mod.rs` holds the single-entry operations,
 //!   `whole.rs` the bulk ones, iteration, copies, comparison and trait impls.
+//! - `set/`, `list/`, `deque/`, `counter/`, `queue/`: [`RedisSet`], [`RedisList`],
+//!   [`RedisDeque`], [`RedisCounter`], [`RedisSimpleQueue`], one directory each.
 //! - `decode`: small reply decoders shared by the structures.
 //! - [`prelude`]: the traits to import (`use pottery::prelude::*`).
 //! - [`error`](Error): the crate's one error type.
@@ -66,13 +68,18 @@ mod base;
 mod client;
 pub mod codec;
 mod container;
+mod counter;
 mod decode;
+mod deque;
 mod dict;
 mod error;
 mod key;
+mod list;
 mod mode;
 mod op;
 mod pool;
+mod queue;
+mod set;
 
 pub use async_conn::AsyncConnection;
 pub use client::{
@@ -80,14 +87,19 @@ pub use client::{
 };
 pub use codec::{Codec, CodecError, EncodeAs, Json, json};
 pub use container::Container;
+pub use counter::RedisCounter;
+pub use deque::RedisDeque;
 pub use dict::RedisDict;
 pub use error::{Error, ErrorKind, Result};
 pub use key::{RANDOM_KEY_PREFIX, random_key};
+pub use list::RedisList;
 #[doc(hidden)]
 pub use mode::Pages;
 pub use mode::{Async, Blocking, BoxFuture, BoxStream, Iter, Mode};
 #[doc(hidden)]
 pub use op::Op;
+pub use queue::RedisSimpleQueue;
+pub use set::RedisSet;
 
 /// The blocking structures: methods return [`Result`]s.
 ///
@@ -102,6 +114,16 @@ pub mod sync {
 
     /// A blocking [`RedisDict`](crate::RedisDict).
     pub type RedisDict<K, V, C = Json> = crate::RedisDict<K, V, C, Blocking>;
+    /// A blocking [`RedisSet`](crate::RedisSet).
+    pub type RedisSet<T, C = Json> = crate::RedisSet<T, C, Blocking>;
+    /// A blocking [`RedisList`](crate::RedisList).
+    pub type RedisList<T, C = Json> = crate::RedisList<T, C, Blocking>;
+    /// A blocking [`RedisDeque`](crate::RedisDeque).
+    pub type RedisDeque<T, C = Json> = crate::RedisDeque<T, C, Blocking>;
+    /// A blocking [`RedisCounter`](crate::RedisCounter).
+    pub type RedisCounter<K, C = Json> = crate::RedisCounter<K, C, Blocking>;
+    /// A blocking [`RedisSimpleQueue`](crate::RedisSimpleQueue).
+    pub type RedisSimpleQueue<T, C = Json> = crate::RedisSimpleQueue<T, C, Blocking>;
 }
 
 /// The async structures: methods return futures; iteration returns streams.
@@ -118,6 +140,16 @@ pub mod future {
 
     /// An async [`RedisDict`](crate::RedisDict).
     pub type RedisDict<K, V, C = Json> = crate::RedisDict<K, V, C, Async>;
+    /// An async [`RedisSet`](crate::RedisSet).
+    pub type RedisSet<T, C = Json> = crate::RedisSet<T, C, Async>;
+    /// An async [`RedisList`](crate::RedisList).
+    pub type RedisList<T, C = Json> = crate::RedisList<T, C, Async>;
+    /// An async [`RedisDeque`](crate::RedisDeque).
+    pub type RedisDeque<T, C = Json> = crate::RedisDeque<T, C, Async>;
+    /// An async [`RedisCounter`](crate::RedisCounter).
+    pub type RedisCounter<K, C = Json> = crate::RedisCounter<K, C, Async>;
+    /// An async [`RedisSimpleQueue`](crate::RedisSimpleQueue).
+    pub type RedisSimpleQueue<T, C = Json> = crate::RedisSimpleQueue<T, C, Async>;
 }
 
 /// The traits a caller needs in scope: `use pottery::prelude::*;`.

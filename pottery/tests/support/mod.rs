@@ -97,32 +97,44 @@ macro_rules! cases {
 /// Runs `cases` on every target in `targets` and stops the servers; the caller
 /// exits with the returned conclusion (after dropping anything else it started).
 pub fn run(suite: &str, targets: &[Target], cases: Vec<Case>) -> libtest_mimic::Conclusion {
+    run_groups(suite, vec![(targets, cases)])
+}
+
+/// Like [`run`], for groups of cases that run on different targets (for example
+/// interop cases, which need a single server, beside cases that run everywhere).
+pub fn run_groups(suite: &str, groups: Vec<(&[Target], Vec<Case>)>) -> libtest_mimic::Conclusion {
     let args = Arguments::from_args();
     let env = Arc::new(Env::default());
     let mut trials = Vec::new();
-    for &target in targets {
-        for &(name, case) in &cases {
-            let env = Arc::clone(&env);
-            let label = match target {
-                Target::Server => "server",
-                Target::Cluster => "cluster",
-            };
-            let prefix = format!("test:{suite}:{name}:{label}:");
-            trials.push(Trial::test(format!("{label}::{name}"), move || {
-                let ctx = Ctx {
-                    client: env.client(target),
-                    target,
-                    env: Arc::clone(&env),
-                    prefix,
-                };
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| case(&ctx)))
-                    .map_err(|panic| Failed::from(panic_message(&panic)))
-            }));
+    for (targets, cases) in groups {
+        for &target in targets {
+            for &(name, case) in &cases {
+                trials.push(trial(suite, &env, target, name, case));
+            }
         }
     }
     let conclusion = libtest_mimic::run(&args, trials);
     drop(env);
     conclusion
+}
+
+fn trial(suite: &str, env: &Arc<Env>, target: Target, name: &'static str, case: fn(&Ctx)) -> Trial {
+    let env = Arc::clone(env);
+    let label = match target {
+        Target::Server => "server",
+        Target::Cluster => "cluster",
+    };
+    let prefix = format!("test:{suite}:{name}:{label}:");
+    Trial::test(format!("{label}::{name}"), move || {
+        let ctx = Ctx {
+            client: env.client(target),
+            target,
+            env: Arc::clone(&env),
+            prefix,
+        };
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| case(&ctx)))
+            .map_err(|panic| Failed::from(panic_message(&panic)))
+    })
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
