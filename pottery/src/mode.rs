@@ -57,6 +57,14 @@ pub trait Mode: sealed::Sealed + Send + Sync + Sized + 'static {
     #[doc(hidden)]
     fn ready<'a, T: Send + 'a>(value: Result<T>) -> Self::Output<'a, T>;
 
+    /// Runs `first`, then the operation `next` builds from its result, on `client`.
+    #[doc(hidden)]
+    fn and_then<'a, A: Send + 'a, T: Send + 'a>(
+        first: Self::Output<'a, A>,
+        client: &'a Client,
+        next: impl FnOnce(A) -> Result<Op<T>> + Send + 'a,
+    ) -> Self::Output<'a, T>;
+
     /// Two operations, possibly on two clients, run concurrently, then combined.
     #[doc(hidden)]
     fn run_pair<'a, A: Send + 'a, B: Send + 'a, T: Send + 'a>(
@@ -100,6 +108,14 @@ impl Mode for Blocking {
 
     fn ready<'a, T: Send + 'a>(value: Result<T>) -> Result<T> {
         value
+    }
+
+    fn and_then<'a, A: Send + 'a, T: Send + 'a>(
+        first: Result<A>,
+        client: &'a Client,
+        next: impl FnOnce(A) -> Result<Op<T>> + Send + 'a,
+    ) -> Result<T> {
+        next(first?)?.run(client)
     }
 
     fn run_pair<'a, A: Send + 'a, B: Send + 'a, T: Send + 'a>(
@@ -153,6 +169,14 @@ impl Mode for Async {
 
     fn ready<'a, T: Send + 'a>(value: Result<T>) -> BoxFuture<'a, T> {
         Box::pin(std::future::ready(value))
+    }
+
+    fn and_then<'a, A: Send + 'a, T: Send + 'a>(
+        first: BoxFuture<'a, A>,
+        client: &'a Client,
+        next: impl FnOnce(A) -> Result<Op<T>> + Send + 'a,
+    ) -> BoxFuture<'a, T> {
+        Box::pin(async move { next(first.await?)?.run_async(client).await })
     }
 
     fn run_pair<'a, A: Send + 'a, B: Send + 'a, T: Send + 'a>(

@@ -308,6 +308,31 @@ where
     }
 }
 
+/// `for entry in &dict` streams the entries, as [`RedisDict::iter`] does.
+///
+/// ```
+/// # let server = pottery_testkit::Server::start();
+/// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
+/// tel.insert("jack", 4098)?;
+/// for entry in &tel {
+///     assert_eq!(entry?, ("jack".to_owned(), 4098));
+/// }
+/// # Ok::<(), pottery::Error>(())
+/// ```
+impl<'a, K, V, C> IntoIterator for &'a RedisDict<K, V, C, Blocking>
+where
+    K: Serialize + DeserializeOwned + Send + 'static,
+    V: Serialize + DeserializeOwned + Send + 'static,
+    C: Codec,
+{
+    type Item = Result<(K, V)>;
+    type IntoIter = crate::mode::Iter<'a, (K, V)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
 /// An async dict cannot read in `Debug`; it prints its key.
 impl<K, V, C: Codec> fmt::Debug for RedisDict<K, V, C, Async> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -1,20 +1,65 @@
-//! [`RedisList`]: Redis list that behaves like a `Vec<T>`.
+//! [`RedisList`]: a Redis list that behaves like a `Vec<T>`.
+//!
+//! `mod.rs` holds the structure and its single-element operations; `ends.rs`
+//! pushes and pops at either end; `slices.rs` the
+//! range and slice operations; `whole.rs` the bulk ones, iteration, sorting,
+//! copies and trait impls; `script.rs` the Lua scripts (shared with
+//! [`RedisDeque`](crate::RedisDeque)).
+
+mod ends;
+pub(crate) mod script;
+mod slices;
+mod whole;
+
+pub(crate) use whole::{create_op, debug_elements, serialize_elements};
 
 use std::marker::PhantomData;
 
+use redis::Value;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
 use crate::base::Base;
 use crate::client::Client;
-use crate::codec::{Codec, Json};
+use crate::codec::{Codec, EncodeAs, Json};
 use crate::container::Container;
+use crate::decode;
+use crate::error::{Error, Result};
 use crate::mode::{Blocking, Mode};
+use crate::op::Op;
 
 /// Ties the element and mode types to the structure without owning any.
 type Types<T, M> = PhantomData<fn() -> (T, M)>;
 
 /// A Redis list that behaves like a `Vec<T>`; Python pottery's `RedisList`.
 ///
+/// Each element is stored as one list entry encoded with the codec `C` (by
+/// default [`Json`], byte-compatible with Python's pottery). Indices are `isize`
+/// and may be negative, counting from the end as in Python. Every single-element
+/// method is one round trip; whatever moves elements by index (insert, remove at
+/// an index, slices, sort, reverse) is one atomic Lua script; iteration reads a
+/// page of elements per round trip.
+///
 /// Use it through [`crate::sync::RedisList`] (methods return `Result`) or
 /// [`crate::future::RedisList`] (methods return futures).
+///
+/// # Example
+///
+/// ```
+/// use pottery::{Client, sync::RedisList};
+///
+/// # let server = pottery_testkit::Server::start();
+/// # let url = server.url();
+/// let client = Client::open(&url)?;
+/// let squares: RedisList<i64> = RedisList::new(&client, "squares");
+/// squares.extend([1, 4, 9, 16, 25])?;
+/// assert_eq!(squares.get(-1)?, Some(25));
+/// assert_eq!(squares.get_range(-3..)?, [9, 16, 25]);
+/// squares.insert(0, 0)?;
+/// assert_eq!(squares.pop()?, Some(25));
+/// assert_eq!(squares.to_vec()?, [0, 1, 4, 9, 16]);
+/// # Ok::<(), pottery::Error>(())
+/// ```
 pub struct RedisList<T, C = Json, M = Blocking> {
     base: Base<C>,
     types: Types<T, M>,
@@ -61,11 +106,16 @@ impl<T, C: Codec, M: Mode> RedisList<T, C, M> {
         Self::from_base(Base::named(client, key, codec, "list"))
     }
 
-    fn from_base(base: Base<C>) -> Self {
+    pub(crate) fn from_base(base: Base<C>) -> Self {
         RedisList {
             base,
             types: PhantomData,
         }
+    }
+
+    /// What the list is built on (the deque shares it).
+    pub(crate) fn base(&self) -> &Base<C> {
+        &self.base
     }
 
     /// The Redis key holding the RedisList.
@@ -78,6 +128,300 @@ impl<T, C: Codec, M: Mode> RedisList<T, C, M> {
     /// ```
     pub fn key(&self) -> &str {
         self.base.key()
+    }
+}
+
+/// A decimal number as a script argument.
+pub(crate) fn num_arg(n: impl ToString) -> Vec<u8> {
+    n.to_string().into_bytes()
+}
+
+/// An array reply of stored elements, decoded in order.
+pub(crate) fn decode_all<C: Codec, T: DeserializeOwned>(
+    codec: &C,
+    key: &str,
+    reply: Value,
+) -> Result<Vec<T>> {
+    decode::array(key, reply)?
+        .into_iter()
+        .map(|v| decode::value(codec, key, &decode::bytes(key, v)?.unwrap_or_default()))
+        .collect()
+}
+
+impl<T, C, M> RedisList<T, C, M>
+where
+    T: Serialize + DeserializeOwned + Send + 'static,
+    C: Codec,
+    M: Mode,
+{
+    /// An op whose reply is one optional stored element.
+    pub(crate) fn optional_op(&self, request: impl Into<crate::op::Request>) -> Op<Option<T>> {
+        let codec = self.base.codec().clone();
+        self.base.op(request, move |key, reply| {
+            decode::optional(&codec, key, reply)
+        })
+    }
+
+    /// The element at `index` (negative counts from the end), or `None` when out
+    /// of range (`LINDEX`).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&client, "l");
+    /// l.extend([1, 4, 9])?;
+    /// assert_eq!(l.get(0)?, Some(1));
+    /// assert_eq!(l.get(-1)?, Some(9));
+    /// assert_eq!(l.get(3)?, None);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn get(&self, index: isize) -> M::Output<'_, Option<T>> {
+        let op = self.optional_op(self.base.cmd_with("LINDEX", index));
+        M::run(self.base.client(), Ok(op))
+    }
+
+    /// Replaces the element at `index` (negative counts from the end); a
+    /// [`NotFound`](crate::ErrorKind::NotFound) error when out of range, as Python
+    /// raises `IndexError`.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&client, "l");
+    /// l.extend([1, 8, 27, 65])?;
+    /// l.set(-1, 64)?;
+    /// assert_eq!(l.to_vec()?, [1, 8, 27, 64]);
+    /// assert!(l.set(4, 125).unwrap_err().is_not_found());
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn set(&self, index: isize, value: impl EncodeAs<T>) -> M::Output<'_, ()> {
+        let op = self.base.encode(&value).map(|value| {
+            let request = self.base.script(&script::SET, &[num_arg(index), value]);
+            self.base
+                .op(request, move |key, reply| match decode::flag(key, reply)? {
+                    true => Ok(()),
+                    false => Err(Error::not_found(
+                        key,
+                        format!("list assignment index {index} out of range"),
+                    )),
+                })
+        });
+        M::run(self.base.client(), op)
+    }
+
+    /// Inserts `value` before `index`, atomically; like Python's `list.insert`,
+    /// a negative index counts from the end and an index out of range inserts at
+    /// the nearer end.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&client, "l");
+    /// l.extend([0, 0, 0])?;
+    /// l.insert(1, 1)?;
+    /// l.insert(100, 9)?;
+    /// l.insert(-100, -9)?;
+    /// assert_eq!(l.to_vec()?, [-9, 0, 1, 0, 0, 9]);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn insert(&self, index: isize, value: impl EncodeAs<T>) -> M::Output<'_, ()> {
+        let op = self.insert_op(index, &value, None, |key, fitted| match fitted {
+            true => Ok(()),
+            false => Err(Error::unexpected_reply(key, "insert", "nil")),
+        });
+        M::run(self.base.client(), op)
+    }
+
+    /// The insert script; `finish` learns whether the value fitted under `maxlen`.
+    pub(crate) fn insert_op<V: Serialize + ?Sized, R>(
+        &self,
+        index: isize,
+        value: &V,
+        maxlen: Option<usize>,
+        finish: impl FnOnce(&str, bool) -> Result<R> + Send + 'static,
+    ) -> Result<Op<R>> {
+        let value = self.base.encode(value)?;
+        let max = maxlen.map(num_arg).unwrap_or_default();
+        let args = [num_arg(index), num_arg(index), num_arg(0), max, value];
+        let request = self.base.script(&script::SPLICE, &args);
+        Ok(self
+            .base
+            .op(request, move |key, reply| finish(key, reply != Value::Nil)))
+    }
+
+    /// Removes and returns the element at `index` (negative counts from the end),
+    /// atomically; `None` when out of range. Python's `list.pop(index)`.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<String> = pottery::sync::RedisList::new(&client, "l");
+    /// l.extend(["foo", "bar", "baz"])?;
+    /// assert_eq!(l.pop_at(1)?.as_deref(), Some("bar"));
+    /// assert_eq!(l.pop_at(5)?, None);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn pop_at(&self, index: isize) -> M::Output<'_, Option<T>> {
+        let request = self.base.script(&script::REMOVE_AT, &[num_arg(index)]);
+        M::run(self.base.client(), Ok(self.optional_op(request)))
+    }
+
+    /// Removes and returns the element at `index` (negative counts from the end),
+    /// atomically; a [`NotFound`](crate::ErrorKind::NotFound) error when out of
+    /// range. `Vec::remove`, or Python's `del l[index]`.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&client, "l");
+    /// l.extend([-1, 1, 66])?;
+    /// assert_eq!(l.remove_at(0)?, -1);
+    /// assert!(l.remove_at(2).unwrap_err().is_not_found());
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn remove_at(&self, index: isize) -> M::Output<'_, T> {
+        let request = self.base.script(&script::REMOVE_AT, &[num_arg(index)]);
+        let codec = self.base.codec().clone();
+        let op = self.base.op(request, move |key, reply| {
+            decode::optional(&codec, key, reply)?
+                .ok_or_else(|| Error::not_found(key, format!("list index {index} out of range")))
+        });
+        M::run(self.base.client(), Ok(op))
+    }
+
+    /// Removes the first element equal to `value` (`LREM` with count 1); a
+    /// [`NotFound`](crate::ErrorKind::NotFound) error when there is none, as Python
+    /// raises `ValueError`.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&client, "l");
+    /// l.extend([1, 333, 2, 333])?;
+    /// l.remove(333)?;
+    /// assert_eq!(l.to_vec()?, [1, 2, 333]);
+    /// assert!(l.remove(7).unwrap_err().is_not_found());
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn remove(&self, value: impl EncodeAs<T>) -> M::Output<'_, ()> {
+        let op = self.base.encode(&value).map(|value| {
+            let request = self.base.cmd_with("LREM", (1, value));
+            self.base
+                .op(request, |key, reply| match decode::flag(key, reply)? {
+                    true => Ok(()),
+                    false => Err(Error::not_found(key, "remove(x): x not in list")),
+                })
+        });
+        M::run(self.base.client(), op)
+    }
+
+    /// The index of the first element equal to `value` (`LPOS`), or `None`.
+    /// Python's `list.index`, which raises `ValueError` instead.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&client, "l");
+    /// l.extend([66, 333, -1, 333])?;
+    /// assert_eq!(l.index_of(333)?, Some(1));
+    /// assert_eq!(l.index_of(7)?, None);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn index_of(&self, value: impl EncodeAs<T>) -> M::Output<'_, Option<usize>> {
+        match self.base.encode(&value) {
+            Ok(value) => {
+                let op = self.base.op(
+                    self.base.cmd_with("LPOS", value),
+                    |key, reply| match reply {
+                        Value::Nil => Ok(None),
+                        other => decode::count(key, other).map(Some),
+                    },
+                );
+                M::run(self.base.client(), Ok(op))
+            }
+            Err(_) => M::ready(Ok(None)),
+        }
+    }
+
+    /// Whether some element equals `value` (`LPOS`). A value the codec cannot
+    /// encode cannot be stored, so it is reported absent.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<String> = pottery::sync::RedisList::new(&client, "l");
+    /// l.extend(["g", "h"])?;
+    /// assert!(l.contains("h")?);
+    /// assert!(!l.contains("x")?);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn contains(&self, value: impl EncodeAs<T>) -> M::Output<'_, bool> {
+        match self.base.encode(&value) {
+            Ok(value) => M::run(
+                self.base.client(),
+                Ok(self.base.op(self.base.cmd_with("LPOS", value), |_, reply| {
+                    Ok(reply != Value::Nil)
+                })),
+            ),
+            Err(_) => M::ready(Ok(false)),
+        }
+    }
+
+    /// How many elements equal `value` (`LPOS ... COUNT 0`).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<f64> = pottery::sync::RedisList::new(&client, "l");
+    /// l.extend([66.25, 333.0, 333.0])?;
+    /// assert_eq!(l.count(333.0)?, 2);
+    /// assert_eq!(l.count(1.0)?, 0);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn count(&self, value: impl EncodeAs<T>) -> M::Output<'_, usize> {
+        match self.base.encode(&value) {
+            Ok(value) => {
+                let cmd = self.base.cmd_with("LPOS", (value, "COUNT", 0));
+                let op = self
+                    .base
+                    .op(cmd, |key, reply| Ok(decode::array(key, reply)?.len()));
+                M::run(self.base.client(), Ok(op))
+            }
+            Err(_) => M::ready(Ok(0)),
+        }
+    }
+
+    /// The number of elements (`LLEN`).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&client, "l");
+    /// l.extend([1, 2, 3, 4])?;
+    /// assert_eq!(l.len()?, 4);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn len(&self) -> M::Output<'_, usize> {
+        M::run(
+            self.base.client(),
+            Ok(self.base.op(self.base.cmd("LLEN"), decode::count)),
+        )
+    }
+
+    /// Whether the list has no elements.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&client, "l");
+    /// assert!(l.is_empty()?);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn is_empty(&self) -> M::Output<'_, bool> {
+        let op = self.base.op(self.base.cmd("LLEN"), |key, reply| {
+            Ok(decode::count(key, reply)? == 0)
+        });
+        M::run(self.base.client(), Ok(op))
     }
 }
 

@@ -1,0 +1,244 @@
+//! Ranges and Python slices of a [`RedisList`]: reading, assigning, deleting.
+
+use std::ops::{Bound, RangeBounds};
+
+use redis::Value;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{RedisList, decode_all, num_arg, script};
+use crate::codec::{Codec, EncodeAs};
+use crate::decode;
+use crate::error::{Error, Result};
+use crate::mode::Mode;
+
+/// A Rust range of Python indices as Python's `start` and `stop` (`None` = open).
+///
+/// Negative bounds count from the end: `-3..` is Python's `[-3:]`, `..=-2` is
+/// `[:-1]`.
+fn python_bounds(range: &impl RangeBounds<isize>) -> (Option<isize>, Option<isize>) {
+    let start = match range.start_bound() {
+        Bound::Included(&s) => Some(s),
+        // Just after the last element: past the end, clamped to the length.
+        Bound::Excluded(&-1) => Some(isize::MAX),
+        Bound::Excluded(&s) => Some(s.saturating_add(1)),
+        Bound::Unbounded => None,
+    };
+    let stop = match range.end_bound() {
+        Bound::Included(&-1) => None,
+        Bound::Included(&e) => Some(e.saturating_add(1)),
+        Bound::Excluded(&e) => Some(e),
+        Bound::Unbounded => None,
+    };
+    (start, stop)
+}
+
+/// An optional Python index as a script argument (empty for `None`).
+fn opt_arg(bound: Option<isize>) -> Vec<u8> {
+    bound.map(num_arg).unwrap_or_default()
+}
+
+/// Python rejects a zero step; so do we, before any round trip.
+fn check_step(key: &str, step: isize) -> Result<()> {
+    match step {
+        0 => Err(Error::config(format!(
+            "slice step cannot be zero (list `{key}`)"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+impl<T, C, M> RedisList<T, C, M>
+where
+    T: Serialize + DeserializeOwned + Send + 'static,
+    C: Codec,
+    M: Mode,
+{
+    /// The elements in `range`, one `LRANGE`; bounds may be negative and are
+    /// clamped like Python slices: `get_range(-3..)` is Python's `l[-3:]`,
+    /// `get_range(-5..-1)` is `l[-5:-1]`, `get_range(..)` is everything. A range
+    /// from a non-negative to a negative bound (Python's `l[1:-1]`) works too, but
+    /// clippy's `reversed_empty_ranges` lint rejects the literal `1..-1`: write
+    /// `get_slice(Some(1), Some(-1), 1)` instead.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&client, "l");
+    /// l.extend([10, 20, 30, 40, 50])?;
+    /// assert_eq!(l.get_range(1..3)?, [20, 30]);
+    /// assert_eq!(l.get_range(-2..)?, [40, 50]);
+    /// assert_eq!(l.get_range(..=-2)?, [10, 20, 30, 40]);
+    /// assert_eq!(l.get_range(3..100)?, [40, 50]);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn get_range(&self, range: impl RangeBounds<isize>) -> M::Output<'_, Vec<T>> {
+        let (start, stop) = python_bounds(&range);
+        // LRANGE's inclusive stop: Python's exclusive stop minus one, which keeps
+        // its meaning for negative stops too; a stop of 0 selects nothing.
+        let last = match stop {
+            None => -1,
+            Some(0) => return M::ready(Ok(Vec::new())),
+            Some(e) => e.saturating_sub(1),
+        };
+        let cmd = self.base.cmd_with("LRANGE", (start.unwrap_or(0), last));
+        M::run(self.base.client(), Ok(self.elements_op(cmd)))
+    }
+
+    /// Python's `l[start:stop:step]` in one round trip (a Lua script): `None`
+    /// bounds are open, negative ones count from the end, a negative step walks
+    /// backwards. A zero step is a [`Config`](crate::ErrorKind::Config) error, as
+    /// Python raises `ValueError`.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&client, "l");
+    /// l.extend([10, 20, 30, 40, 50, 60, 70, 80, 90])?;
+    /// assert_eq!(l.get_slice(None, None, 2)?, [10, 30, 50, 70, 90]); // l[::2]
+    /// assert_eq!(l.get_slice(Some(-2), Some(1), -3)?, [80, 50]); // l[-2:1:-3]
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn get_slice(
+        &self,
+        start: Option<isize>,
+        stop: Option<isize>,
+        step: isize,
+    ) -> M::Output<'_, Vec<T>> {
+        let op = check_step(self.key(), step).map(|()| {
+            let args = [opt_arg(start), opt_arg(stop), num_arg(step)];
+            self.elements_op(self.base.script(&script::GET_SLICE, &args))
+        });
+        M::run(self.base.client(), op)
+    }
+
+    /// Python's `l[start:stop:step] = values`, atomically. With a step of 1 the
+    /// slice is replaced by `values` whatever their number; with another step
+    /// `values` must have exactly as many elements as the slice, else nothing is
+    /// written and a [`Config`](crate::ErrorKind::Config) error says so (Python's
+    /// `ValueError`). Elements outside the slice are never touched.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<Option<String>> = pottery::sync::RedisList::new(&client, "l");
+    /// l.extend([Some("a"), Some("b"), Some("c"), Some("d"), Some("e")].map(|x| x.map(String::from)))?;
+    /// l.set_slice(Some(1), Some(4), 2, [None, None])?; // l[1:4:2] = [None, None]
+    /// l.set_slice(Some(4), None, 1, [Some("E".to_owned()), Some("F".to_owned())])?;
+    /// let got: Vec<_> = l.to_vec()?.into_iter().map(|x| x.unwrap_or_default()).collect();
+    /// assert_eq!(got, ["a", "", "c", "", "E", "F"]);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn set_slice<I>(
+        &self,
+        start: Option<isize>,
+        stop: Option<isize>,
+        step: isize,
+        values: I,
+    ) -> M::Output<'_, ()>
+    where
+        I: IntoIterator<Item: EncodeAs<T>>,
+    {
+        let op = check_step(self.key(), step)
+            .and_then(|()| self.base.encode_each(values))
+            .map(|values| {
+                let given = values.len();
+                let mut args = vec![opt_arg(start), opt_arg(stop), num_arg(step)];
+                args.extend(values);
+                let request = self.base.script(&script::SET_SLICE, &args);
+                self.base.op(request, move |key, reply| {
+                    let mut parts = decode::array(key, reply)?.into_iter();
+                    let done = decode::int(key, "slice assignment", parts.next().unwrap_or(Value::Nil))?;
+                    let size = decode::int(key, "slice assignment", parts.next().unwrap_or(Value::Nil))?;
+                    match done {
+                        1 => Ok(()),
+                        _ => Err(Error::config(format!(
+                            "attempt to assign sequence of size {given} to extended slice of size {size} (list `{key}`)"
+                        ))),
+                    }
+                })
+            });
+        M::run(self.base.client(), op)
+    }
+
+    /// Python's `del l[start:stop:step]`, atomically; returns how many elements
+    /// went. Elements outside the slice are never touched.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&client, "l");
+    /// l.extend(0..10)?;
+    /// assert_eq!(l.delete_slice(None, None, 3)?, 4); // del l[::3]
+    /// assert_eq!(l.to_vec()?, [1, 2, 4, 5, 7, 8]);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn delete_slice(
+        &self,
+        start: Option<isize>,
+        stop: Option<isize>,
+        step: isize,
+    ) -> M::Output<'_, usize> {
+        let op = check_step(self.key(), step).map(|()| {
+            let args = [opt_arg(start), opt_arg(stop), num_arg(step)];
+            self.base.op(
+                self.base.script(&script::DELETE_SLICE, &args),
+                decode::count,
+            )
+        });
+        M::run(self.base.client(), op)
+    }
+
+    /// Removes the elements in `range` and returns them, atomically: `Vec::drain`,
+    /// or Python's `del l[start:stop]`, with Python's negative and clamped bounds.
+    /// Elements outside the range are never touched.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&client, "l");
+    /// l.extend([1, 66, 333, 333, 1234])?;
+    /// assert_eq!(l.drain(2..4)?, [333, 333]);
+    /// assert_eq!(l.to_vec()?, [1, 66, 1234]);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn drain(&self, range: impl RangeBounds<isize>) -> M::Output<'_, Vec<T>> {
+        self.splice(range, std::iter::empty::<T>())
+    }
+
+    /// Replaces the elements in `range` with `values` (any number of them) and
+    /// returns the removed ones, atomically: `Vec::splice`, or Python's
+    /// `l[start:stop] = values`. Elements outside the range are never touched.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<String> = pottery::sync::RedisList::new(&client, "l");
+    /// l.extend(["a", "b", "c", "d"])?;
+    /// assert_eq!(l.splice(1..3, ["X"])?, ["b", "c"]);
+    /// assert_eq!(l.to_vec()?, ["a", "X", "d"]);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn splice<I>(&self, range: impl RangeBounds<isize>, values: I) -> M::Output<'_, Vec<T>>
+    where
+        I: IntoIterator<Item: EncodeAs<T>>,
+    {
+        let (start, stop) = python_bounds(&range);
+        let op = self.base.encode_each(values).map(|values| {
+            let mut args = vec![opt_arg(start), opt_arg(stop), num_arg(1), Vec::new()];
+            args.extend(values);
+            self.elements_op(self.base.script(&script::SPLICE, &args))
+        });
+        M::run(self.base.client(), op)
+    }
+
+    /// An op whose reply is an array of stored elements.
+    pub(crate) fn elements_op(
+        &self,
+        request: impl Into<crate::op::Request>,
+    ) -> crate::op::Op<Vec<T>> {
+        let codec = self.base.codec().clone();
+        self.base
+            .op(request, move |key, reply| decode_all(&codec, key, reply))
+    }
+}
