@@ -87,7 +87,7 @@ pub use client::{
 };
 pub use codec::{Codec, CodecError, EncodeAs, Json, json};
 pub use container::Container;
-pub use counter::RedisCounter;
+pub use counter::{CounterArg, RedisCounter};
 pub use deque::RedisDeque;
 pub use dict::RedisDict;
 pub use error::{Error, ErrorKind, Result};
@@ -99,7 +99,7 @@ pub use mode::{Async, Blocking, BoxFuture, BoxStream, Iter, Mode};
 #[doc(hidden)]
 pub use op::Op;
 pub use queue::RedisSimpleQueue;
-pub use set::RedisSet;
+pub use set::{RedisSet, SetOperand};
 
 /// The blocking structures: methods return [`Result`]s.
 ///

@@ -57,13 +57,23 @@ pub trait Mode: sealed::Sealed + Send + Sync + Sized + 'static {
     #[doc(hidden)]
     fn ready<'a, T: Send + 'a>(value: Result<T>) -> Self::Output<'a, T>;
 
-    /// Runs `first`, then the operation `next` builds from its result, on `client`.
+    /// Runs `first`, then what `next` decides from its result, on `client`.
     #[doc(hidden)]
     fn and_then<'a, A: Send + 'a, T: Send + 'a>(
         first: Self::Output<'a, A>,
         client: &'a Client,
-        next: impl FnOnce(A) -> Result<Op<T>> + Send + 'a,
+        next: impl FnOnce(A) -> Result<Next<T>> + Send + 'a,
     ) -> Self::Output<'a, T>;
+
+    /// Operations on their own clients, run concurrently (threads in the blocking
+    /// mode), each with its own result, in order.
+    #[doc(hidden)]
+    fn run_each<'a, T: Send + 'a>(ops: Vec<(Client, Op<T>)>) -> Self::Output<'a, Vec<Result<T>>>;
+
+    /// Every item of a paged read, collected (for a structure read whole before
+    /// a write that needs it, such as algebra across cluster slots).
+    #[doc(hidden)]
+    fn collect<'a, T: Send + 'a>(client: Client, pages: Pages<T>) -> Self::Output<'a, Vec<T>>;
 
     /// Two operations, possibly on two clients, run concurrently, then combined.
     #[doc(hidden)]
@@ -113,9 +123,38 @@ impl Mode for Blocking {
     fn and_then<'a, A: Send + 'a, T: Send + 'a>(
         first: Result<A>,
         client: &'a Client,
-        next: impl FnOnce(A) -> Result<Op<T>> + Send + 'a,
+        next: impl FnOnce(A) -> Result<Next<T>> + Send + 'a,
     ) -> Result<T> {
-        next(first?)?.run(client)
+        match next(first?)? {
+            Next::Run(op) => op.run(client),
+            Next::Done(value) => Ok(value),
+        }
+    }
+
+    fn collect<'a, T: Send + 'a>(client: Client, pages: Pages<T>) -> Result<Vec<T>> {
+        Blocking::iter(&client, pages).collect()
+    }
+
+    fn run_each<'a, T: Send + 'a>(ops: Vec<(Client, Op<T>)>) -> Result<Vec<Result<T>>> {
+        if ops.len() < 2 {
+            return Ok(ops
+                .into_iter()
+                .map(|(client, op)| op.run(&client))
+                .collect());
+        }
+        Ok(std::thread::scope(|s| {
+            let running: Vec<_> = ops
+                .into_iter()
+                .map(|(client, op)| s.spawn(move || op.run(&client)))
+                .collect();
+            running
+                .into_iter()
+                .map(|r| {
+                    r.join()
+                        .unwrap_or_else(|_| Err(crate::Error::config("a worker thread panicked")))
+                })
+                .collect()
+        }))
     }
 
     fn run_pair<'a, A: Send + 'a, B: Send + 'a, T: Send + 'a>(
@@ -174,9 +213,35 @@ impl Mode for Async {
     fn and_then<'a, A: Send + 'a, T: Send + 'a>(
         first: BoxFuture<'a, A>,
         client: &'a Client,
-        next: impl FnOnce(A) -> Result<Op<T>> + Send + 'a,
+        next: impl FnOnce(A) -> Result<Next<T>> + Send + 'a,
     ) -> BoxFuture<'a, T> {
-        Box::pin(async move { next(first.await?)?.run_async(client).await })
+        Box::pin(async move {
+            match next(first.await?)? {
+                Next::Run(op) => op.run_async(client).await,
+                Next::Done(value) => Ok(value),
+            }
+        })
+    }
+
+    fn run_each<'a, T: Send + 'a>(ops: Vec<(Client, Op<T>)>) -> BoxFuture<'a, Vec<Result<T>>> {
+        Box::pin(async move {
+            let runs = ops
+                .into_iter()
+                .map(|(client, op)| async move { op.run_async(&client).await });
+            Ok(futures_util::future::join_all(runs).await)
+        })
+    }
+
+    fn collect<'a, T: Send + 'a>(client: Client, pages: Pages<T>) -> BoxFuture<'a, Vec<T>> {
+        Box::pin(async move {
+            use futures_util::StreamExt;
+            let mut items = Vec::new();
+            let mut stream = Async::iter(&client, pages);
+            while let Some(item) = stream.next().await {
+                items.push(item?);
+            }
+            Ok(items)
+        })
     }
 
     fn run_pair<'a, A: Send + 'a, B: Send + 'a, T: Send + 'a>(
@@ -191,6 +256,15 @@ impl Mode for Async {
             combine(a?, b?)
         })
     }
+}
+
+/// What comes after a first step: one more operation, or the result at once.
+#[doc(hidden)]
+pub enum Next<T> {
+    /// Run this operation.
+    Run(Op<T>),
+    /// The result, known without a round trip.
+    Done(T),
 }
 
 /// The reply to one page of a cursor scan: the next cursor and the decoded items.

@@ -12,6 +12,7 @@
 
 mod basics;
 mod dict;
+mod list;
 
 use std::cell::RefCell;
 use std::fmt::Debug;
@@ -29,7 +30,7 @@ pub(crate) type BoxError = Box<dyn std::error::Error>;
 type Section = fn(&Ctx) -> Result<Vec<Step>, BoxError>;
 
 /// The tour, in order.
-const SECTIONS: &[Section] = &[basics::client, dict::steps, basics::codec];
+const SECTIONS: &[Section] = &[basics::client, dict::steps, list::steps, basics::codec];
 
 /// The column where a `# Python:` comment starts when it fits on the step's line.
 const PYTHON_COLUMN: usize = 52;

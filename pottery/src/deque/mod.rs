@@ -121,9 +121,7 @@ impl<T, C: Codec + Default, M: Mode> RedisDeque<T, C, M> {
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn with_maxlen(client: &Client, key: &str, maxlen: usize) -> Self {
-        let mut deque = Self::new(client, key);
-        deque.maxlen = Some(maxlen);
-        deque
+        Self::new(client, key).bounded(maxlen)
     }
 
     /// A RedisDeque at a fresh random key (`pottery:<uuid4>`), deleted when it and all
@@ -152,6 +150,20 @@ impl<T, C: Codec, M: Mode> RedisDeque<T, C, M> {
     /// ```
     pub fn with_codec(client: &Client, key: &str, codec: C) -> Self {
         Self::from_base(Base::named(client, key, codec, "list"))
+    }
+
+    /// The same deque, holding at most `maxlen` elements from now on (for a
+    /// [`temporary`](Self::temporary) one, say).
+    ///
+    /// ```
+    /// let client = pottery::Client::open("redis://localhost")?;
+    /// let d: pottery::sync::RedisDeque<String> = pottery::sync::RedisDeque::temporary(&client).bounded(3);
+    /// assert_eq!(d.maxlen(), Some(3));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn bounded(mut self, maxlen: usize) -> Self {
+        self.maxlen = Some(maxlen);
+        self
     }
 
     fn from_base(base: Base<C>) -> Self {

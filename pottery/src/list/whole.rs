@@ -13,7 +13,7 @@ use crate::client::Client;
 use crate::codec::{Codec, EncodeAs};
 use crate::decode;
 use crate::error::{Error, Result};
-use crate::mode::{Async, Blocking, Mode, Pages};
+use crate::mode::{Async, Blocking, Mode, Next, Pages};
 use crate::op::{Op, Request};
 
 /// Elements read per `LRANGE` round trip while iterating.
@@ -329,7 +329,7 @@ where
         let result = self.concat_result(new_key);
         let new_key = new_key.to_owned();
         M::and_then(read, self.base.client(), move |raw| {
-            Ok(create_op(&new_key, &raw, || result))
+            Ok(Next::Run(create_op(&new_key, &raw, || result)))
         })
     }
 }

@@ -1,20 +1,86 @@
 //! [`RedisSet`]: Redis set that behaves like a `HashSet<T>`.
+//!
+//! `mod.rs` holds the single-member operations, `whole.rs` the bulk ones,
+//! iteration, copies, comparison and trait impls, `algebra.rs` the set algebra
+//! (union, intersection, ... against another RedisSet or local members),
+//! and `scripts.rs` its Lua scripts.
+
+mod algebra;
+mod scripts;
+mod whole;
+
+pub use algebra::SetOperand;
 
 use std::marker::PhantomData;
+use std::sync::LazyLock;
+
+use redis::{Script, Value};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::base::Base;
 use crate::client::Client;
-use crate::codec::{Codec, Json};
+use crate::codec::{Codec, EncodeAs, Json};
 use crate::container::Container;
+use crate::decode;
+use crate::error::Error;
 use crate::mode::{Blocking, Mode};
+use crate::op::Op;
+
+/// Members read per SSCAN round trip while iterating.
+const SCAN_COUNT: usize = 500;
+
+/// Members passed per SADD/SREM/SMISMEMBER call inside a script (Lua's `unpack`
+/// has a stack limit).
+const LUA_CHUNK: &str = "1000";
+
+/// Creates the set unless the key exists: `1` if created, `0` if it existed.
+static CREATE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&format!(
+        "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+         for i = 1, #ARGV, {LUA_CHUNK} do
+           redis.call('SADD', KEYS[1], unpack(ARGV, i, math.min(i + {LUA_CHUNK} - 1, #ARGV)))
+         end
+         return 1"
+    ))
+});
 
 /// Ties the element and mode types to the structure without owning any.
 type Types<T, M> = PhantomData<fn() -> (T, M)>;
 
 /// A Redis set that behaves like a `HashSet<T>`; Python pottery's `RedisSet`.
 ///
+/// Each member is stored encoded with the codec `C` (by default [`Json`],
+/// byte-compatible with Python's pottery). Every single-member method is one round
+/// trip; bulk methods are one round trip whatever their size; iteration streams
+/// with `SSCAN`. The set algebra ([`union`](Self::union), [`intersection`](Self::intersection),
+/// [`difference`](Self::difference), [`symmetric_difference`](Self::symmetric_difference),
+/// their `_update` forms, [`is_disjoint`](Self::is_disjoint), [`is_subset`](Self::is_subset),
+/// [`is_superset`](Self::is_superset)) takes another RedisSet or any local collection
+/// of members; see [`SetOperand`].
+///
 /// Use it through [`crate::sync::RedisSet`] (methods return `Result`) or
 /// [`crate::future::RedisSet`] (methods return futures).
+///
+/// # Example
+///
+/// ```
+/// use pottery::{Client, sync::RedisSet};
+///
+/// # let server = pottery_testkit::Server::start();
+/// # let url = server.url();
+/// let client = Client::open(&url)?;
+/// let basket: RedisSet<String> = RedisSet::new(&client, "basket");
+/// basket.extend(["apple", "orange", "pear"])?;
+/// assert!(basket.insert("banana")?);
+/// assert!(basket.contains("orange")?);
+/// assert!(!basket.contains("crabgrass")?);
+/// basket.remove("pear")?;
+/// assert_eq!(basket.len()?, 3);
+/// let citrus = ["orange", "lemon"];
+/// assert_eq!(basket.intersection(citrus)?, ["orange".to_owned()].into());
+/// # Ok::<(), pottery::Error>(())
+/// ```
 pub struct RedisSet<T, C = Json, M = Blocking> {
     base: Base<C>,
     types: Types<T, M>,
@@ -104,4 +170,238 @@ impl<T, C: Codec, M: Mode> Container for RedisSet<T, C, M> {
     fn redis_type(&self) -> &'static str {
         self.base.redis_type()
     }
+}
+
+impl<T, C, M> RedisSet<T, C, M>
+where
+    T: Serialize + DeserializeOwned + Send + 'static,
+    C: Codec,
+    M: Mode,
+{
+    /// Creates a set at `key` holding `members`, atomically; fails with a
+    /// [`KeyExists`](crate::ErrorKind::KeyExists) error if `key` exists already,
+    /// as Python's pottery does. With no members nothing is checked or written.
+    ///
+    /// ```
+    /// use pottery::{Client, sync::RedisSet};
+    /// # let server = pottery_testkit::Server::start();
+    /// # let url = server.url();
+    /// let client = Client::open(&url)?;
+    /// let basket = RedisSet::<String>::create(&client, "basket", ["apple", "pear"])?;
+    /// let again = RedisSet::<String>::create(&client, "basket", ["fig"]);
+    /// assert!(again.unwrap_err().is_key_exists());
+    /// assert_eq!(basket.len()?, 2);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn create<I>(client: &Client, key: &str, members: I) -> M::Output<'static, Self>
+    where
+        C: Default,
+        I: IntoIterator<Item: EncodeAs<T>>,
+    {
+        let set = Self::new(client, key);
+        let args = match set.base.encode_each(members) {
+            Ok(args) if args.is_empty() => return M::ready(Ok(set)),
+            Ok(args) => args,
+            Err(err) => return M::ready(Err(err)),
+        };
+        let request = set.base.script(&CREATE, &args);
+        let op = Op::new(key, "set", request, move |key, reply| {
+            match decode::flag(key, reply)? {
+                true => Ok(set),
+                false => Err(Error::key_exists(key)),
+            }
+        });
+        M::run_owned(client.clone(), Ok(op))
+    }
+
+    /// Adds `member` (`SADD`); `true` if it was not there yet. Python's `add`.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let basket: pottery::sync::RedisSet<String> = pottery::sync::RedisSet::new(&pottery::Client::open(&server.url())?, "basket");
+    /// assert!(basket.insert("tomato")?);
+    /// assert!(!basket.insert("tomato")?);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn insert(&self, member: impl EncodeAs<T>) -> M::Output<'_, bool> {
+        let op = self
+            .base
+            .encode(&member)
+            .map(|raw| self.base.op(self.base.cmd_with("SADD", raw), decode::flag));
+        M::run(self.base.client(), op)
+    }
+
+    /// Removes `member` (`SREM`); `true` if it was there. Python's `discard`.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let basket: pottery::sync::RedisSet<String> = pottery::sync::RedisSet::new(&pottery::Client::open(&server.url())?, "basket");
+    /// basket.insert("tomato")?;
+    /// assert!(basket.discard("tomato")?);
+    /// assert!(!basket.discard("tomato")?);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn discard(&self, member: impl EncodeAs<T>) -> M::Output<'_, bool> {
+        let op = self
+            .base
+            .encode(&member)
+            .map(|raw| self.base.op(self.base.cmd_with("SREM", raw), decode::flag));
+        M::run(self.base.client(), op)
+    }
+
+    /// Removes `member` (`SREM`); a [`NotFound`](crate::ErrorKind::NotFound) error if
+    /// it was absent, as Python's `remove` raises `KeyError`. See also
+    /// [`discard`](Self::discard).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let basket: pottery::sync::RedisSet<String> = pottery::sync::RedisSet::new(&pottery::Client::open(&server.url())?, "basket");
+    /// basket.insert("apple")?;
+    /// basket.remove("apple")?;
+    /// assert!(basket.remove("apple").unwrap_err().is_not_found());
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn remove(&self, member: impl EncodeAs<T>) -> M::Output<'_, ()> {
+        let op = self.base.encode(&member).map(|raw| {
+            let shown = String::from_utf8_lossy(&raw).into_owned();
+            self.base.op(
+                self.base.cmd_with("SREM", raw),
+                move |key, reply| match decode::flag(key, reply)? {
+                    true => Ok(()),
+                    false => Err(Error::not_found(key, format!("no member {shown}"))),
+                },
+            )
+        });
+        M::run(self.base.client(), op)
+    }
+
+    /// Whether `member` is in the set (`SISMEMBER`). A member the codec cannot
+    /// encode cannot be stored, so it is reported absent, as Python's pottery does.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let basket: pottery::sync::RedisSet<String> = pottery::sync::RedisSet::new(&pottery::Client::open(&server.url())?, "basket");
+    /// assert!(!basket.contains("crabgrass")?);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn contains(&self, member: impl EncodeAs<T>) -> M::Output<'_, bool> {
+        match self.base.encode(&member) {
+            Ok(raw) => M::run(
+                self.base.client(),
+                Ok(self
+                    .base
+                    .op(self.base.cmd_with("SISMEMBER", raw), decode::flag)),
+            ),
+            Err(_) => M::ready(Ok(false)),
+        }
+    }
+
+    /// Whether each of `members` is in the set, in order: one `SMISMEMBER` round
+    /// trip (none for no members). Members the codec cannot encode are reported
+    /// absent.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let basket: pottery::sync::RedisSet<String> = pottery::sync::RedisSet::new(&pottery::Client::open(&server.url())?, "basket");
+    /// basket.extend(["foo", "bar"])?;
+    /// assert_eq!(basket.contains_many(["foo", "baz", "bar"])?, [true, false, true]);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn contains_many<I>(&self, members: I) -> M::Output<'_, Vec<bool>>
+    where
+        I: IntoIterator<Item: EncodeAs<T>>,
+    {
+        // `None` marks a member that cannot be encoded, hence is absent.
+        let encoded: Vec<Option<Vec<u8>>> = members
+            .into_iter()
+            .map(|m| self.base.encode(&m).ok())
+            .collect();
+        let asked: Vec<&Vec<u8>> = encoded.iter().flatten().collect();
+        if asked.is_empty() {
+            return M::ready(Ok(vec![false; encoded.len()]));
+        }
+        let cmd = self.base.cmd_with("SMISMEMBER", asked);
+        let op = self.base.op(cmd, move |key, reply| {
+            let mut answers = decode::array(key, reply)?.into_iter();
+            encoded
+                .iter()
+                .map(|raw| match raw {
+                    None => Ok(false),
+                    Some(_) => match answers.next() {
+                        Some(answer) => decode::flag(key, answer),
+                        None => Err(Error::unexpected_reply(
+                            key,
+                            "SMISMEMBER",
+                            "too few answers",
+                        )),
+                    },
+                })
+                .collect()
+        });
+        M::run(self.base.client(), Ok(op))
+    }
+
+    /// Removes and returns some member, at random (`SPOP`); `None` if the set is
+    /// empty (where Python's `pop` raises `KeyError`).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let basket: pottery::sync::RedisSet<String> = pottery::sync::RedisSet::new(&pottery::Client::open(&server.url())?, "basket");
+    /// basket.insert("apple")?;
+    /// assert_eq!(basket.pop()?.as_deref(), Some("apple"));
+    /// assert_eq!(basket.pop()?, None);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn pop(&self) -> M::Output<'_, Option<T>> {
+        let codec = self.base.codec().clone();
+        let op = self.base.op(self.base.cmd("SPOP"), move |key, reply| {
+            decode::optional(&codec, key, reply)
+        });
+        M::run(self.base.client(), Ok(op))
+    }
+
+    /// The number of members (`SCARD`).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let basket: pottery::sync::RedisSet<String> = pottery::sync::RedisSet::new(&pottery::Client::open(&server.url())?, "basket");
+    /// assert_eq!(basket.len()?, 0);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn len(&self) -> M::Output<'_, usize> {
+        M::run(
+            self.base.client(),
+            Ok(self.base.op(self.base.cmd("SCARD"), decode::count)),
+        )
+    }
+
+    /// Whether the set has no members.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let basket: pottery::sync::RedisSet<String> = pottery::sync::RedisSet::new(&pottery::Client::open(&server.url())?, "basket");
+    /// assert!(basket.is_empty()?);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn is_empty(&self) -> M::Output<'_, bool> {
+        let op = self.base.op(self.base.cmd("SCARD"), |key, reply| {
+            Ok(decode::count(key, reply)? == 0)
+        });
+        M::run(self.base.client(), Ok(op))
+    }
+}
+
+/// Decodes raw members into `B`; the first member that does not decode fails it.
+pub(super) fn decode_members<T, C, B>(codec: &C, key: &str, raw: Vec<Value>) -> crate::Result<B>
+where
+    T: DeserializeOwned,
+    C: Codec,
+    B: FromIterator<T>,
+{
+    raw.into_iter()
+        .map(|member| {
+            let member = decode::bytes(key, member)?.unwrap_or_default();
+            decode::value(codec, key, &member)
+        })
+        .collect()
 }
