@@ -1,10 +1,16 @@
-//! Measures the process's peak memory while streaming a large RedisDict, then
+//! Measures the process's peak memory while streaming a large structure, then
 //! while copying it whole, on a private redis-server:
-//! `cargo run --release -p pottery --example iter_memory -- 1000000`.
+//! `cargo run --release -p pottery --example iter_memory -- dict|set|list 1000000`.
+//!
+//! Peak RSS only grows, so each run measures one structure: streaming first,
+//! then the full copy for comparison.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use pottery::{Client, sync::RedisDict};
+use pottery::{
+    Client,
+    sync::{RedisDict, RedisList, RedisSet},
+};
 
 /// Peak resident set size so far, in MiB (Linux `VmHWM`).
 fn peak_mib() -> f64 {
@@ -17,34 +23,72 @@ fn peak_mib() -> f64 {
     kib / 1024.0
 }
 
+/// Streams `items` (counting them), then reports peak memory before and after.
+fn stream<T>(items: impl Iterator<Item = pottery::Result<T>>) -> pottery::Result<usize> {
+    let before = peak_mib();
+    let mut count = 0usize;
+    for item in items {
+        item?;
+        count += 1;
+    }
+    println!(
+        "peak RSS before streaming: {before:.1} MiB, after streaming {count}: {:.1} MiB",
+        peak_mib()
+    );
+    Ok(count)
+}
+
 fn main() -> pottery::Result<()> {
-    let n: usize = std::env::args()
-        .nth(1)
+    let what = std::env::args().nth(1).unwrap_or_else(|| "dict".to_owned());
+    let n: u64 = std::env::args()
+        .nth(2)
         .and_then(|a| a.parse().ok())
         .unwrap_or(1_000_000);
     let server = pottery_testkit::Server::start();
     let client = Client::open(&server.url())?;
-    let d: RedisDict<String, u64> = RedisDict::new(&client, "big");
-    for start in (0..n).step_by(10_000) {
-        d.extend((start..(start + 10_000).min(n)).map(|i| (format!("key-{i}"), i as u64)))?;
+    let chunks = (0..n)
+        .step_by(10_000)
+        .map(|start| start..(start + 10_000).min(n));
+    match what.as_str() {
+        "set" => {
+            let s: RedisSet<String> = RedisSet::new(&client, "big");
+            for chunk in chunks {
+                s.extend(chunk.map(|i| format!("member-{i}")))?;
+            }
+            stream(s.iter())?;
+            let copy = s.to_hash_set()?;
+            println!(
+                "peak RSS after to_hash_set() of {}: {:.1} MiB",
+                copy.len(),
+                peak_mib()
+            );
+        }
+        "list" => {
+            let l: RedisList<String> = RedisList::new(&client, "big");
+            for chunk in chunks {
+                l.extend(chunk.map(|i| format!("element-{i}")))?;
+            }
+            stream(l.iter())?;
+            let copy = l.to_vec()?;
+            println!(
+                "peak RSS after to_vec() of {}: {:.1} MiB",
+                copy.len(),
+                peak_mib()
+            );
+        }
+        _ => {
+            let d: RedisDict<String, u64> = RedisDict::new(&client, "big");
+            for chunk in chunks {
+                d.extend(chunk.map(|i| (format!("key-{i}"), i)))?;
+            }
+            stream(d.iter())?;
+            let copy = d.to_hash_map()?;
+            println!(
+                "peak RSS after to_hash_map() of {}: {:.1} MiB",
+                copy.len(),
+                peak_mib()
+            );
+        }
     }
-    let before = peak_mib();
-    let mut count = 0usize;
-    let mut sum = 0u64;
-    for entry in d.iter() {
-        let (_, v) = entry?;
-        count += 1;
-        sum += v;
-    }
-    let streamed = peak_mib();
-    println!("entries: {}, streamed {count} (sum {sum})", d.len()?);
-    println!("peak RSS before iterating: {before:.1} MiB");
-    println!("peak RSS after streaming with iter(): {streamed:.1} MiB");
-    let copy = d.to_hash_map()?;
-    println!(
-        "peak RSS after to_hash_map() of {} entries: {:.1} MiB",
-        copy.len(),
-        peak_mib()
-    );
     Ok(())
 }

@@ -65,6 +65,7 @@
 
 mod async_conn;
 mod base;
+mod basics;
 mod client;
 pub mod codec;
 mod container;

@@ -18,9 +18,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::base::Base;
-use crate::client::Client;
 use crate::codec::{Codec, EncodeAs, Json};
-use crate::container::Container;
 use crate::decode;
 use crate::error::{Error, Result};
 use crate::mode::{Blocking, Mode};
@@ -81,66 +79,7 @@ pub struct RedisCounter<K, C = Json, M = Blocking> {
     types: Types<K, M>,
 }
 
-impl<K, C: Codec + Default, M: Mode> RedisCounter<K, C, M> {
-    /// A RedisCounter at `key`: nothing is read or written until you use it.
-    ///
-    /// ```
-    /// let client = pottery::Client::open("redis://localhost")?;
-    /// let s: pottery::sync::RedisCounter<String> = pottery::sync::RedisCounter::new(&client, "k");
-    /// assert_eq!(s.key(), "k");
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn new(client: &Client, key: &str) -> Self {
-        Self::with_codec(client, key, C::default())
-    }
-
-    /// A RedisCounter at a fresh random key (`pottery:<uuid4>`), deleted when it and all
-    /// its clones are dropped.
-    ///
-    /// ```
-    /// let client = pottery::Client::open("redis://localhost")?;
-    /// let s: pottery::sync::RedisCounter<String> = pottery::sync::RedisCounter::temporary(&client);
-    /// assert!(s.key().starts_with("pottery:"));
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn temporary(client: &Client) -> Self {
-        Self::from_base(Base::temporary(client, C::default(), "hash"))
-    }
-}
-
-impl<K, C: Codec, M: Mode> RedisCounter<K, C, M> {
-    /// A RedisCounter at `key` that encodes with `codec`.
-    ///
-    /// ```
-    /// use pottery::{Client, Json, sync::RedisCounter};
-    /// let client = Client::open("redis://localhost")?;
-    /// let s: RedisCounter<String> = RedisCounter::with_codec(&client, "k", Json);
-    /// # let _ = s;
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn with_codec(client: &Client, key: &str, codec: C) -> Self {
-        Self::from_base(Base::named(client, key, codec, "hash"))
-    }
-
-    fn from_base(base: Base<C>) -> Self {
-        RedisCounter {
-            base,
-            types: PhantomData,
-        }
-    }
-
-    /// The Redis key holding the RedisCounter.
-    ///
-    /// ```
-    /// let client = pottery::Client::open("redis://localhost")?;
-    /// let s: pottery::sync::RedisCounter<String> = pottery::sync::RedisCounter::new(&client, "k");
-    /// assert_eq!(s.key(), "k");
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn key(&self) -> &str {
-        self.base.key()
-    }
-}
+crate::basics::container_basics!(RedisCounter<K>, "hash", "<String>");
 
 impl<K, C, M> RedisCounter<K, C, M>
 where
@@ -422,29 +361,4 @@ pub(super) fn parse_count(key: &str, raw: &[u8]) -> Result<i64> {
         .ok()
         .and_then(|s| s.parse::<i64>().ok())
         .ok_or_else(|| Error::decode(key, raw, "a count must be an integer that fits in i64"))
-}
-
-impl<K, C: Codec, M: Mode> Clone for RedisCounter<K, C, M> {
-    fn clone(&self) -> Self {
-        RedisCounter {
-            base: self.base.clone(),
-            types: PhantomData,
-        }
-    }
-}
-
-impl<K, C: Codec, M: Mode> Container for RedisCounter<K, C, M> {
-    type Mode = M;
-
-    fn key(&self) -> &str {
-        self.base.key()
-    }
-
-    fn client(&self) -> &Client {
-        self.base.client()
-    }
-
-    fn redis_type(&self) -> &'static str {
-        self.base.redis_type()
-    }
 }

@@ -97,66 +97,7 @@ pub struct RedisDict<K, V, C = Json, M = Blocking> {
     types: Types<K, V, M>,
 }
 
-impl<K, V, C: Codec + Default, M: Mode> RedisDict<K, V, C, M> {
-    /// A dict at `key`: nothing is read or written until you use it.
-    ///
-    /// ```
-    /// let client = pottery::Client::open("redis://localhost")?;
-    /// let d: pottery::sync::RedisDict<String, i64> = pottery::sync::RedisDict::new(&client, "tel");
-    /// assert_eq!(d.key(), "tel");
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn new(client: &Client, key: &str) -> Self {
-        Self::with_codec(client, key, C::default())
-    }
-
-    /// A dict at a fresh random key (`pottery:<uuid4>`), deleted when the dict and
-    /// all its clones are dropped.
-    ///
-    /// ```
-    /// let client = pottery::Client::open("redis://localhost")?;
-    /// let d: pottery::sync::RedisDict<String, i64> = pottery::sync::RedisDict::temporary(&client);
-    /// assert!(d.key().starts_with("pottery:"));
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn temporary(client: &Client) -> Self {
-        Self::from_base(Base::temporary(client, C::default(), "hash"))
-    }
-}
-
-impl<K, V, C: Codec, M: Mode> RedisDict<K, V, C, M> {
-    /// A dict at `key` that encodes with `codec`.
-    ///
-    /// ```
-    /// use pottery::{Client, Json, sync::RedisDict};
-    /// let client = Client::open("redis://localhost")?;
-    /// let d: RedisDict<String, i64> = RedisDict::with_codec(&client, "tel", Json);
-    /// # let _ = d;
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn with_codec(client: &Client, key: &str, codec: C) -> Self {
-        Self::from_base(Base::named(client, key, codec, "hash"))
-    }
-
-    fn from_base(base: Base<C>) -> Self {
-        RedisDict {
-            base,
-            types: PhantomData,
-        }
-    }
-
-    /// The Redis key holding the dict.
-    ///
-    /// ```
-    /// let client = pottery::Client::open("redis://localhost")?;
-    /// let d: pottery::sync::RedisDict<String, i64> = pottery::sync::RedisDict::new(&client, "tel");
-    /// assert_eq!(d.key(), "tel");
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn key(&self) -> &str {
-        self.base.key()
-    }
-}
+crate::basics::container_basics!(RedisDict<K, V>, "hash", "<String, i64>");
 
 impl<K, V, C, M> RedisDict<K, V, C, M>
 where

@@ -4,16 +4,13 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::Hash;
-use std::marker::PhantomData;
 
 use redis::Value;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{RedisDict, SCAN_COUNT};
-use crate::client::Client;
 use crate::codec::{Codec, EncodeAs};
-use crate::container::Container;
 use crate::decode;
 use crate::error::Result;
 use crate::mode::{Async, Blocking, Mode, Pages};
@@ -260,31 +257,6 @@ fn raw_map(key: &str, reply: Value) -> Result<HashMap<Vec<u8>, Vec<u8>>> {
         map.insert(field, decode::bytes(key, value)?.unwrap_or_default());
     }
     Ok(map)
-}
-
-impl<K, V, C: Codec, M: Mode> Clone for RedisDict<K, V, C, M> {
-    fn clone(&self) -> Self {
-        RedisDict {
-            base: self.base.clone(),
-            types: PhantomData,
-        }
-    }
-}
-
-impl<K, V, C: Codec, M: Mode> Container for RedisDict<K, V, C, M> {
-    type Mode = M;
-
-    fn key(&self) -> &str {
-        self.base.key()
-    }
-
-    fn client(&self) -> &Client {
-        self.base.client()
-    }
-
-    fn redis_type(&self) -> &'static str {
-        self.base.redis_type()
-    }
 }
 
 /// Prints like Python pottery's `repr`: `RedisDict{"one": 1, "two": 2}`, streaming the

@@ -20,9 +20,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::base::Base;
-use crate::client::Client;
 use crate::codec::{Codec, EncodeAs, Json};
-use crate::container::Container;
 use crate::decode;
 use crate::error::{Error, Result};
 use crate::mode::{Blocking, Mode};
@@ -65,71 +63,7 @@ pub struct RedisList<T, C = Json, M = Blocking> {
     types: Types<T, M>,
 }
 
-impl<T, C: Codec + Default, M: Mode> RedisList<T, C, M> {
-    /// A RedisList at `key`: nothing is read or written until you use it.
-    ///
-    /// ```
-    /// let client = pottery::Client::open("redis://localhost")?;
-    /// let s: pottery::sync::RedisList<String> = pottery::sync::RedisList::new(&client, "k");
-    /// assert_eq!(s.key(), "k");
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn new(client: &Client, key: &str) -> Self {
-        Self::with_codec(client, key, C::default())
-    }
-
-    /// A RedisList at a fresh random key (`pottery:<uuid4>`), deleted when it and all
-    /// its clones are dropped.
-    ///
-    /// ```
-    /// let client = pottery::Client::open("redis://localhost")?;
-    /// let s: pottery::sync::RedisList<String> = pottery::sync::RedisList::temporary(&client);
-    /// assert!(s.key().starts_with("pottery:"));
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn temporary(client: &Client) -> Self {
-        Self::from_base(Base::temporary(client, C::default(), "list"))
-    }
-}
-
-impl<T, C: Codec, M: Mode> RedisList<T, C, M> {
-    /// A RedisList at `key` that encodes with `codec`.
-    ///
-    /// ```
-    /// use pottery::{Client, Json, sync::RedisList};
-    /// let client = Client::open("redis://localhost")?;
-    /// let s: RedisList<String> = RedisList::with_codec(&client, "k", Json);
-    /// # let _ = s;
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn with_codec(client: &Client, key: &str, codec: C) -> Self {
-        Self::from_base(Base::named(client, key, codec, "list"))
-    }
-
-    pub(crate) fn from_base(base: Base<C>) -> Self {
-        RedisList {
-            base,
-            types: PhantomData,
-        }
-    }
-
-    /// What the list is built on (the deque shares it).
-    pub(crate) fn base(&self) -> &Base<C> {
-        &self.base
-    }
-
-    /// The Redis key holding the RedisList.
-    ///
-    /// ```
-    /// let client = pottery::Client::open("redis://localhost")?;
-    /// let s: pottery::sync::RedisList<String> = pottery::sync::RedisList::new(&client, "k");
-    /// assert_eq!(s.key(), "k");
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn key(&self) -> &str {
-        self.base.key()
-    }
-}
+crate::basics::container_basics!(RedisList<T>, "list", "<String>");
 
 /// A decimal number as a script argument.
 pub(crate) fn num_arg(n: impl ToString) -> Vec<u8> {
@@ -422,30 +356,5 @@ where
             Ok(decode::count(key, reply)? == 0)
         });
         M::run(self.base.client(), Ok(op))
-    }
-}
-
-impl<T, C: Codec, M: Mode> Clone for RedisList<T, C, M> {
-    fn clone(&self) -> Self {
-        RedisList {
-            base: self.base.clone(),
-            types: PhantomData,
-        }
-    }
-}
-
-impl<T, C: Codec, M: Mode> Container for RedisList<T, C, M> {
-    type Mode = M;
-
-    fn key(&self) -> &str {
-        self.base.key()
-    }
-
-    fn client(&self) -> &Client {
-        self.base.client()
-    }
-
-    fn redis_type(&self) -> &'static str {
-        self.base.redis_type()
     }
 }

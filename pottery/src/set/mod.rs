@@ -21,7 +21,6 @@ use serde::de::DeserializeOwned;
 use crate::base::Base;
 use crate::client::Client;
 use crate::codec::{Codec, EncodeAs, Json};
-use crate::container::Container;
 use crate::decode;
 use crate::error::Error;
 use crate::mode::{Blocking, Mode};
@@ -86,91 +85,7 @@ pub struct RedisSet<T, C = Json, M = Blocking> {
     types: Types<T, M>,
 }
 
-impl<T, C: Codec + Default, M: Mode> RedisSet<T, C, M> {
-    /// A RedisSet at `key`: nothing is read or written until you use it.
-    ///
-    /// ```
-    /// let client = pottery::Client::open("redis://localhost")?;
-    /// let s: pottery::sync::RedisSet<String> = pottery::sync::RedisSet::new(&client, "k");
-    /// assert_eq!(s.key(), "k");
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn new(client: &Client, key: &str) -> Self {
-        Self::with_codec(client, key, C::default())
-    }
-
-    /// A RedisSet at a fresh random key (`pottery:<uuid4>`), deleted when it and all
-    /// its clones are dropped.
-    ///
-    /// ```
-    /// let client = pottery::Client::open("redis://localhost")?;
-    /// let s: pottery::sync::RedisSet<String> = pottery::sync::RedisSet::temporary(&client);
-    /// assert!(s.key().starts_with("pottery:"));
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn temporary(client: &Client) -> Self {
-        Self::from_base(Base::temporary(client, C::default(), "set"))
-    }
-}
-
-impl<T, C: Codec, M: Mode> RedisSet<T, C, M> {
-    /// A RedisSet at `key` that encodes with `codec`.
-    ///
-    /// ```
-    /// use pottery::{Client, Json, sync::RedisSet};
-    /// let client = Client::open("redis://localhost")?;
-    /// let s: RedisSet<String> = RedisSet::with_codec(&client, "k", Json);
-    /// # let _ = s;
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn with_codec(client: &Client, key: &str, codec: C) -> Self {
-        Self::from_base(Base::named(client, key, codec, "set"))
-    }
-
-    fn from_base(base: Base<C>) -> Self {
-        RedisSet {
-            base,
-            types: PhantomData,
-        }
-    }
-
-    /// The Redis key holding the RedisSet.
-    ///
-    /// ```
-    /// let client = pottery::Client::open("redis://localhost")?;
-    /// let s: pottery::sync::RedisSet<String> = pottery::sync::RedisSet::new(&client, "k");
-    /// assert_eq!(s.key(), "k");
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn key(&self) -> &str {
-        self.base.key()
-    }
-}
-
-impl<T, C: Codec, M: Mode> Clone for RedisSet<T, C, M> {
-    fn clone(&self) -> Self {
-        RedisSet {
-            base: self.base.clone(),
-            types: PhantomData,
-        }
-    }
-}
-
-impl<T, C: Codec, M: Mode> Container for RedisSet<T, C, M> {
-    type Mode = M;
-
-    fn key(&self) -> &str {
-        self.base.key()
-    }
-
-    fn client(&self) -> &Client {
-        self.base.client()
-    }
-
-    fn redis_type(&self) -> &'static str {
-        self.base.redis_type()
-    }
-}
+crate::basics::container_basics!(RedisSet<T>, "set", "<String>");
 
 impl<T, C, M> RedisSet<T, C, M>
 where
