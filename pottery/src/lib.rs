@@ -15,6 +15,9 @@
 //! # Ok::<(), pottery::Error>(())
 //! ```
 //!
+//! The structures: [`RedisDict`], [`RedisSet`], [`RedisList`], [`RedisDeque`],
+//! [`RedisCounter`] and [`RedisSimpleQueue`], each in [`sync`] and [`future`].
+//!
 //! # Blocking and async
 //!
 //! Every structure is one generic type with a mode parameter, [`Blocking`] or
@@ -47,10 +50,12 @@
 //! - `async_conn`: the async path's multiplexed connections, one per runtime,
 //!   replaced after they break.
 //! - `op`: an operation as data (request + reply decoder) and its two runners.
-//! - `mode`: [`Mode`], [`Blocking`], [`Async`]; paged iteration.
+//! - `mode`: [`Mode`], [`Blocking`], [`Async`]: running one operation, two
+//!   concurrently, one after another, or a paged read.
 //! - [`codec`]: the [`Codec`] trait and the Python-compatible [`json`].
 //! - `base`: what every container holds (client, key, codec) and builds its
-//!   operations with.
+//!   operations with; `basics`: the macro writing each container's constructors,
+//!   `key()`, `Clone` and `Container` impl.
 //! - `container`: [`Container`], what every container offers on its key (expiry, clear).
 //! - `dict/`: [`RedisDict`]; `mod.rs` holds the single-entry operations,
 //!   `whole.rs` the bulk ones, iteration, copies, comparison and trait impls.
