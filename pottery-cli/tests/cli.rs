@@ -225,6 +225,48 @@ fn inspect_pages_through_long_structures() {
 }
 
 #[test]
+fn inspect_a_python_counter_and_deque() {
+    let server = Server::start();
+    python(
+        &format!(
+            "{PRELUDE}c = RedisCounter('abracadabra', redis=r, key='c')\n\
+             c[10] = -2\n\
+             c.update({{(1, 2): 4}})\n\
+             d = RedisDeque([1, 'two', None], maxlen=3, redis=r, key='d')\n\
+             d.appendleft({{'x': 2.5}})\n\
+             d.append('last')\n"
+        ),
+        &server.url(),
+        "",
+    );
+
+    // A counter is a hash whose values are plain integers ("5"), decoded as JSON.
+    let (code, doc, stdout, stderr) = inspect(&server, "c");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr, "");
+    // Ordered by the stored field bytes: "\"a\"" ... "\"r\"" < "10" < "[1, 2]".
+    let counts = obj(&[
+        ("a", Value::Int(5)),
+        ("b", Value::Int(2)),
+        ("c", Value::Int(1)),
+        ("d", Value::Int(1)),
+        ("r", Value::Int(2)),
+        ("10", Value::Int(-2)),
+        ("[1, 2]", Value::Int(4)),
+    ]);
+    assert_eq!(doc, report("c", "hash", 7, counts));
+    assert!(stdout.contains("    \"a\": 5,\n"), "{stdout}");
+
+    // A full deque drops from the other end: appendleft dropped None, append dropped
+    // {'x': 2.5}.
+    let (code, doc, _, stderr) = inspect(&server, "d");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr, "");
+    let items = Value::Array(vec![Value::Int(1), s("two"), s("last")]);
+    assert_eq!(doc, report("d", "list", 3, items));
+}
+
+#[test]
 fn undecodable_entries_are_marked_and_warned_about() {
     let server = Server::start();
     python(
@@ -269,6 +311,17 @@ fn an_unreachable_server_exits_2() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("error:"));
 }
 
+/// The line printed right after the step whose code line starts with `>>> {code}`.
+fn after<'a>(stdout: &'a str, code: &str) -> &'a str {
+    let prefix = format!(">>> {code}");
+    let mut lines = stdout.lines();
+    lines
+        .by_ref()
+        .find(|line| line.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("no step `{code}` in\n{stdout}"));
+    lines.next().unwrap_or_default()
+}
+
 #[test]
 fn tour_without_a_url_starts_its_own_server() {
     let out = pottery(&["tour"]);
@@ -297,8 +350,55 @@ fn tour_without_a_url_starts_its_own_server() {
             .trim_end()
             .ends_with("# Stopped the private redis-server.")
     );
+    // RedisSet: membership, algebra against another RedisSet and a local set.
+    assert_eq!(
+        after(&stdout, "basket.contains_many([\"apple\", \"kiwi\"])?"),
+        "[true, false]"
+    );
+    assert_eq!(
+        after(
+            &stdout,
+            "BTreeSet::from_iter(basket.intersection(&market)?)"
+        ),
+        r#"{"banana", "pear"}"#
+    );
     assert!(
-        stdout.lines().count() <= 85,
+        stdout
+            .contains("# Python: basket - {'pear', 'fig'}\n{\"apple\", \"banana\", \"orange\"}\n"),
+        "{stdout}"
+    );
+    // RedisCounter: counting words, then arithmetic into new (tracked) counters.
+    assert_eq!(
+        after(&stdout, "cnt.most_common(Some(1))?"),
+        r#"[("yes", 2)]"#
+    );
+    assert_eq!(after(&stdout, "cnt.increment(\"maybe\", 2)?"), "3");
+    assert_eq!(
+        after(&stdout, "c.add(&d, None)?"),
+        "RedisCounter{'a': 4, 'b': 3}"
+    );
+    assert_eq!(after(&stdout, "c.sub(&d, None)?"), "RedisCounter{'a': 2}");
+    // RedisSimpleQueue: put, get_nowait, an async get woken by another task's put,
+    // and a get that returns None once its 200 ms are up.
+    assert_eq!(after(&stdout, "q.qsize()?"), "1");
+    assert_eq!(
+        after(&stdout, "q.get_nowait()?"),
+        r#"Some("resize photo.jpg")"#
+    );
+    assert_eq!(after(&stdout, "{ tokio::spawn("), r#"Some("ding")"#);
+    let timed_out = after(&stdout, "{ let start = Instant::now();");
+    let waited: u64 = timed_out
+        .strip_prefix("(None, ")
+        .and_then(|rest| rest.strip_suffix(')'))
+        .and_then(|ms| ms.parse().ok())
+        .unwrap_or_else(|| panic!("{timed_out}"));
+    assert!(waited >= 200, "{timed_out}");
+    assert!(
+        stdout.contains("; 0 were left to delete at the end."),
+        "{stdout}"
+    );
+    assert!(
+        stdout.lines().count() <= 155,
         "{} lines",
         stdout.lines().count()
     );
@@ -326,6 +426,11 @@ fn tour_with_a_url_leaves_no_keys_behind() {
     assert!(!stdout.contains("private redis-server"), "{stdout}");
     assert!(
         stdout.contains(&format!("Client {{ server: \"{}\" }}", server.url())),
+        "{stdout}"
+    );
+    // The new counters made by `c + d` and `c - d` were tracked too.
+    assert!(
+        stdout.contains("; 0 were left to delete at the end."),
         "{stdout}"
     );
     assert_eq!(dbsize(&server), 0);

@@ -380,6 +380,54 @@ print('done')
     assert_eq!(c.get("hits").unwrap(), 3000);
 }
 
+/// The environment variable that turns this test binary into an increment worker.
+const WORKER_ENV: &str = "POTTERY_COUNTER_WORKER";
+
+/// 2 OS processes running this crate (this test binary, re-run as workers) and
+/// 4 threads here each increment the same count 500 times: nothing is lost.
+fn test_increments_from_two_rust_processes(ctx: &Ctx) {
+    let c = Counter::new(&ctx.client, &ctx.key("c"));
+    let exe = std::env::current_exe().unwrap();
+    let spec = format!("{}\n{}", ctx.url(), c.key());
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            std::process::Command::new(&exe)
+                .env(WORKER_ENV, &spec)
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            let c = c.clone();
+            s.spawn(move || {
+                for _ in 0..500 {
+                    c.increment("hits", 1).unwrap();
+                }
+            });
+        }
+    });
+    for worker in workers {
+        let out = worker.wait_with_output().unwrap();
+        assert!(out.status.success(), "worker failed: {out:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "500");
+    }
+    assert_eq!(c.get("hits").unwrap(), 3000);
+}
+
+/// A worker process: 500 increments of `hits` at the key named in `WORKER_ENV`.
+fn increment_worker(spec: &str) {
+    let (url, key) = spec.split_once('\n').unwrap();
+    let c = Counter::new(&pottery::Client::open(url).unwrap(), key);
+    let mut done = 0;
+    for _ in 0..500 {
+        c.increment("hits", 1).unwrap();
+        done += 1;
+    }
+    println!("{done}");
+}
+
 /// pottery's update with an iterable counts the existing value twice.
 fn test_update_with_iterable_counts_once(ctx: &Ctx) {
     let c = counter(ctx, "c", &[("a", 2)]);
@@ -700,6 +748,9 @@ fn test_same_bytes_as_python(ctx: &Ctx) {
 }
 
 fn main() {
+    if let Ok(spec) = std::env::var(WORKER_ENV) {
+        return increment_worker(&spec);
+    }
     let everywhere = cases![
         test_basic_usage,
         test_init,
@@ -744,6 +795,7 @@ fn main() {
         test_wrong_type_and_bad_counts,
     ];
     let interop = cases![
+        test_increments_from_two_rust_processes,
         test_increments_with_other_processes,
         test_python_writes_rust_reads,
         test_rust_writes_python_reads,

@@ -9,13 +9,19 @@
 //! Every key the tour makes is a temporary one (`pottery:<uuid4>`, deleted when its
 //! last handle drops) and is also [tracked](Ctx::track): at the end, and if a step
 //! fails, tracked keys still present are deleted, so the tour leaves nothing behind.
+//! A step whose line makes a new temporary container (`c.add(&d, None)?`) is built
+//! with [`tracked_step!`], which tracks the new key before showing the value.
 
 mod basics;
+mod counter;
 mod dict;
 mod list;
+mod queue;
+mod set;
 
 use std::cell::RefCell;
 use std::fmt::Debug;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use pottery::Client;
@@ -30,7 +36,15 @@ pub(crate) type BoxError = Box<dyn std::error::Error>;
 type Section = fn(&Ctx) -> Result<Vec<Step>, BoxError>;
 
 /// The tour, in order.
-const SECTIONS: &[Section] = &[basics::client, dict::steps, list::steps, basics::codec];
+const SECTIONS: &[Section] = &[
+    basics::client,
+    dict::steps,
+    list::steps,
+    set::steps,
+    counter::steps,
+    queue::steps,
+    basics::codec,
+];
 
 /// The column where a `# Python:` comment starts when it fits on the step's line.
 const PYTHON_COLUMN: usize = 52;
@@ -46,18 +60,35 @@ pub(crate) struct Ctx {
     pub(crate) client: Client,
     /// The runtime the async steps block on.
     pub(crate) runtime: Arc<Runtime>,
-    keys: RefCell<Vec<String>>,
+    keys: Tracker,
+}
+
+/// The keys the tour writes; clones share the list, so a step can track a key it
+/// makes while it runs.
+#[derive(Clone, Default)]
+pub(crate) struct Tracker(Rc<RefCell<Vec<String>>>);
+
+impl Tracker {
+    /// Notes `key`, to make sure it is gone at the end.
+    pub(crate) fn track(&self, key: &str) {
+        self.0.borrow_mut().push(key.to_owned());
+    }
 }
 
 impl Ctx {
     /// Notes a key the tour writes, to make sure it is gone at the end.
     pub(crate) fn track(&self, key: &str) {
-        self.keys.borrow_mut().push(key.to_owned());
+        self.keys.track(key);
+    }
+
+    /// A handle on the tracked keys, for steps that make keys while they run.
+    pub(crate) fn tracker(&self) -> Tracker {
+        self.keys.clone()
     }
 
     /// Deletes the tracked keys that still exist; returns how many there were.
     fn clean_up(&self) -> pottery::Result<u64> {
-        let keys = self.keys.borrow();
+        let keys = self.keys.0.borrow();
         if keys.is_empty() {
             return Ok(0);
         }
@@ -184,6 +215,28 @@ macro_rules! await_step {
 }
 pub(crate) use await_step;
 
+/// A blocking step whose value is a container the line made at a new temporary key:
+/// `tracked_step!(ctx; py "c + d"; [c, d] c.add(&d, None)?)`. The key is tracked
+/// before the value is shown; `py` is optional.
+macro_rules! tracked_step {
+    (@ $ctx:expr; $py:expr; [$($cap:ident),*] $($code:tt)+) => {{
+        $(let $cap = $cap.clone();)*
+        let tracker = $ctx.tracker();
+        $crate::tour::Step::run(stringify!($($code)+), $py, move || {
+            let value = { $($code)+ };
+            tracker.track(::pottery::Container::key(&value));
+            Ok($crate::tour::show(&value))
+        })
+    }};
+    ($ctx:expr; py $py:literal; [$($cap:ident),*] $($code:tt)+) => {
+        $crate::tour::tracked_step!(@ $ctx; Some($py); [$($cap),*] $($code)+)
+    };
+    ($ctx:expr; [$($cap:ident),*] $($code:tt)+) => {
+        $crate::tour::tracked_step!(@ $ctx; None; [$($cap),*] $($code)+)
+    };
+}
+pub(crate) use tracked_step;
+
 /// Runs a `let` while building a section and shows it as a step:
 /// `let_step!(steps; py "tel = RedisDict(redis=redis)"; let tel: T = expr);` (`py`
 /// is optional).
@@ -222,7 +275,7 @@ pub(crate) fn run(url: Option<String>) -> Result<(), BoxError> {
         client: Client::open(&url)?,
         url,
         runtime: Arc::new(runtime),
-        keys: RefCell::new(Vec::new()),
+        keys: Tracker::default(),
     };
     for section in SECTIONS {
         for step in section(&ctx)? {
@@ -230,7 +283,7 @@ pub(crate) fn run(url: Option<String>) -> Result<(), BoxError> {
         }
     }
     let left = ctx.clean_up()?;
-    let made = ctx.keys.borrow().len();
+    let made = ctx.keys.0.borrow().len();
     out(format_args!(
         "\n# The tour wrote {made} key(s); {left} were left to delete at the end."
     ))?;
