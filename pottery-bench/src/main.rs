@@ -1,23 +1,32 @@
-//! `pottery-bench`: pottery's `RedisDict` against raw redis-rs and against Python
-//! pottery 3.0.1, in one run, on one Redis server.
+//! `pottery-bench`: pottery's structures (dict, set, list, deque, counter,
+//! queue) against raw redis-rs and against Python pottery 3.0.1, in one run, on
+//! one Redis server.
 //!
 //! ```text
-//! cargo run --release -p pottery-bench -- --out bench.jsonl          # ~70 s
-//! cargo run --release -p pottery-bench -- --quick --out bench.jsonl  # ~20 s
+//! cargo run --release -p pottery-bench -- --out bench.jsonl                 # ~2.5 min
+//! cargo run --release -p pottery-bench -- --quick --out bench.jsonl         # ~35 s
+//! cargo run --release -p pottery-bench -- --quick --only set,queue          # some structures
 //! ```
 //!
 //! Unless `--url` is given it starts a private `redis-server` on a free port. Each
-//! operation ([`ops`]) is measured blocking, async (one task) and async with 32
-//! tasks sharing the client; each side runs in turns, round after round
-//! ([`measure`]), with the Python driver ([`python`]) taking its turn in every
-//! round. The table and the JSON lines ([`report`]) show the median ops/s of each
-//! side and PASS/MISS against the targets; a miss is never hidden, and the exit
-//! status is 0 whenever the bench itself ran.
+//! operation ([`ops`], one module per structure) is measured blocking, async (one
+//! task) and async with 32 tasks sharing the client; each side runs in turns,
+//! round after round ([`measure`]), with the Python driver ([`python`]) taking
+//! its turn in every round. The table and the JSON lines ([`report`]) show the
+//! median ops/s of each side and PASS/MISS against the targets; a miss is never
+//! hidden, and the exit status is 0 whenever the bench itself ran.
 
 mod measure;
 mod ops;
+mod ops_counter;
+mod ops_deque;
+mod ops_dict;
+mod ops_list;
+mod ops_queue;
+mod ops_set;
 mod python;
 mod report;
+mod setup;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,15 +34,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use pottery::{future, sync};
-use redis::Commands;
 use redis::aio::MultiplexedConnection;
 use tokio::runtime::Runtime;
 
-use measure::{Contest, Mode, Plan, Result, Timer, run_rounds};
+use measure::{Contest, Mode, Plan, Prep, Result, Timer, run_rounds};
 use measure::{time_async, time_blocking};
-use ops::{BenchOp, Ctx, Data};
+use ops::{BenchOp, Ctx, Data, Group};
 use report::{Row, print_table, write_jsonl};
+use setup::{Cleanup, Keys, check_same_bytes};
 
 /// Tasks sharing the client in the concurrent async rows.
 pub(crate) const TASKS: usize = 32;
@@ -42,7 +50,7 @@ pub(crate) const TASKS: usize = 32;
 #[derive(Parser, Debug)]
 #[command(
     name = "pottery-bench",
-    about = "Benchmarks pottery's RedisDict against raw redis-rs and Python pottery 3.0.1"
+    about = "Benchmarks pottery's structures against raw redis-rs and Python pottery 3.0.1"
 )]
 struct Args {
     /// Also write the rows as JSON lines to this file.
@@ -51,23 +59,29 @@ struct Args {
     /// Use this Redis server instead of a private one (keys are random and deleted after).
     #[arg(long)]
     url: Option<String>,
-    /// A ~20 s run: 0.06 s slices, 5 rounds unless --rounds says otherwise.
+    /// A ~35 s run: 4 rounds of 0.05 s slices unless --rounds says otherwise.
     #[arg(long)]
     quick: bool,
-    /// Rounds per operation [default: 10, or 5 with --quick].
+    /// Rounds per operation [default: 10 of 0.15 s for dict and 7 of 0.12 s for the
+    /// other structures, or 4 of 0.05 s with --quick].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
     rounds: Option<u32>,
+    /// Only these structures, comma-separated [default: all].
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<Group>,
 }
 
 impl Args {
-    /// The timing plan these arguments ask for.
-    fn plan(&self) -> Plan {
+    /// The timing plan these arguments ask for, for an operation on `group`.
+    fn plan(&self, group: Group) -> Plan {
         // Many short rounds rather than a few long ones: on a busy machine the
         // median then drops more of the slices that another process disturbed.
-        let (rounds, slice_ms, warmup_ms) = if self.quick {
-            (5, 60, 40)
-        } else {
-            (10, 150, 100)
+        // The structures added after the dict get fewer, shorter rounds in a full
+        // run, to keep it under 3 minutes.
+        let (rounds, slice_ms, warmup_ms) = match (self.quick, group) {
+            (true, _) => (4, 50, 30),
+            (false, Group::Dict) => (10, 150, 100),
+            (false, _) => (7, 120, 100),
         };
         Plan {
             rounds: self.rounds.map_or(rounds, |r| r as usize),
@@ -75,19 +89,10 @@ impl Args {
             warmup: Duration::from_millis(warmup_ms),
         }
     }
-}
 
-/// Deletes the bench's keys when dropped, whatever happened (best effort).
-struct Cleanup {
-    client: redis::Client,
-    keys: Vec<String>,
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        if let Ok(mut con) = self.client.get_connection() {
-            let _: redis::RedisResult<()> = con.del(&self.keys);
-        }
+    /// Whether operations on `group` are measured.
+    fn selected(&self, group: Group) -> bool {
+        self.only.is_empty() || self.only.contains(&group)
     }
 }
 
@@ -102,11 +107,10 @@ fn main() -> ExitCode {
     }
 }
 
-/// Sets up the server, data, clients and Python driver, measures every operation,
-/// prints the table and writes the JSON lines.
+/// Sets up the server, data, clients and Python driver, measures every selected
+/// operation, prints the table and writes the JSON lines.
 fn run(args: &Args) -> Result<()> {
     let started = Instant::now();
-    let plan = args.plan();
     let mut server = None;
     let url = match &args.url {
         Some(url) => url.clone(),
@@ -118,36 +122,37 @@ fn run(args: &Args) -> Result<()> {
     // Raw connections get the same timeouts as pottery's defaults, so both sides
     // do the same job: a response timeout costs a timer per async request.
     let raw_client = redis::Client::open(url.as_str())?;
-    let mut con = raw_client
-        .get_connection_with_timeout(pottery::DEFAULT_CONNECT_TIMEOUT)
-        .map_err(|e| format!("cannot connect to Redis: {e}"))?;
-    con.set_read_timeout(Some(pottery::DEFAULT_RESPONSE_TIMEOUT))?;
-    con.set_write_timeout(Some(pottery::DEFAULT_RESPONSE_TIMEOUT))?;
+    let connect = || -> Result<redis::Connection> {
+        let con = raw_client
+            .get_connection_with_timeout(pottery::DEFAULT_CONNECT_TIMEOUT)
+            .map_err(|e| format!("cannot connect to Redis: {e}"))?;
+        con.set_read_timeout(Some(pottery::DEFAULT_RESPONSE_TIMEOUT))?;
+        con.set_write_timeout(Some(pottery::DEFAULT_RESPONSE_TIMEOUT))?;
+        Ok(con)
+    };
+    // `con` is timed; `prep_con` does the untimed work between slices.
+    let (mut con, mut prep_con) = (connect()?, connect()?);
     let async_config = redis::AsyncConnectionConfig::new()
         .set_connection_timeout(Some(pottery::DEFAULT_CONNECT_TIMEOUT))
         .set_response_timeout(Some(pottery::DEFAULT_RESPONSE_TIMEOUT));
     let aconn =
         rt.block_on(raw_client.get_multiplexed_async_connection_with_config(&async_config))?;
-    let (key, py_key) = (pottery::random_key(), pottery::random_key());
+    let (keys, py_keys) = (Keys::random(), Keys::random());
     let _cleanup = Cleanup {
         client: raw_client.clone(),
-        keys: vec![key.clone(), py_key.clone()],
+        keys: [keys.all(), py_keys.all()].concat(),
     };
 
-    let data = Data::new()?;
-    let () = con.hset_multiple(&key, &data.enc_pairs)?;
     let client = pottery::Client::open(&url)?;
-    let ctx = Arc::new(Ctx {
-        dict: sync::RedisDict::new(&client, &key),
-        adict: future::RedisDict::new(&client, &key),
-        key,
-        data,
-    });
+    let ctx = Arc::new(Ctx::new(&client, keys, Data::new()?));
+    ctx.fill(&mut con)?;
     let config = python::Config {
-        key: &py_key,
+        redis_keys: &py_keys,
         keys: &ctx.data.keys,
         values: &ctx.data.values,
+        counts: &ctx.data.counts,
         many: ops::MANY,
+        maxlen: ops_deque::MAXLEN,
     };
     let mut py = python::Driver::start(&url, &config)?;
     if py.version != python::POTTERY_VERSION {
@@ -157,19 +162,33 @@ fn run(args: &Args) -> Result<()> {
             python::POTTERY_VERSION
         );
     }
-    check_same_bytes(&mut con, &ctx, &py_key)?;
+    check_same_bytes(&mut con, &ctx, &py_keys)?;
 
     let mut rows = Vec::new();
-    for op in ops::all() {
-        eprintln!("measuring {} ...", op.name);
+    let mut plans = Vec::new();
+    for op in ops::all().into_iter().filter(|op| args.selected(op.group)) {
+        eprintln!("measuring {} {} ...", op.group.name(), op.name);
+        let plan = args.plan(op.group);
         let mut contests = contests(&op, &ctx, &mut con, &aconn, &rt);
         let mut python: Timer<'_> = Box::new(|slice| py.run(op.python, slice));
-        let (results, python_rounds) = run_rounds(&plan, &mut contests, &mut python)?;
+        let mut prep: Prep<'_> = Box::new(|slice| match op.prep {
+            Some(prep) => prep(&ctx, &mut prep_con, slice),
+            None => Ok(()),
+        });
+        let (results, python_rounds) = run_rounds(&plan, &mut contests, &mut python, &mut prep)?;
         rows.extend(
             results
                 .into_iter()
                 .map(|r| Row::new(&op, r, &python_rounds)),
         );
+        let shown = format!(
+            "{} rounds of {:.2} s slices",
+            plan.rounds,
+            plan.slice.as_secs_f64()
+        );
+        if !plans.contains(&shown) {
+            plans.push(shown);
+        }
     }
     py.finish()?;
 
@@ -179,9 +198,8 @@ fn run(args: &Args) -> Result<()> {
         println!("wrote {} rows to {}", rows.len(), path.display());
     }
     println!(
-        "{} rounds of {:.2} s slices per side; took {:.1} s",
-        plan.rounds,
-        plan.slice.as_secs_f64(),
+        "{} per side; took {:.1} s",
+        plans.join(", "),
         started.elapsed().as_secs_f64()
     );
     Ok(())
@@ -228,23 +246,4 @@ fn contests<'a>(
             raw: raw_tasks(TASKS),
         },
     ]
-}
-
-/// Warns unless Python stored an entry with the very bytes ours and raw send.
-fn check_same_bytes(con: &mut redis::Connection, ctx: &Ctx, py_key: &str) -> Result<()> {
-    let data = &ctx.data;
-    let (Some(field), Some(value)) = (data.enc_keys.first(), data.enc_values.first()) else {
-        return Err("no bench data".into());
-    };
-    let theirs: Option<Vec<u8>> = con.hget(py_key, field)?;
-    if theirs.as_deref() != Some(value.as_slice()) {
-        eprintln!(
-            "WARNING: Python stored {:?} at field {:?} where pottery encodes {:?}: the sides \
-             do not send the same bytes",
-            theirs.map(|v| String::from_utf8_lossy(&v).into_owned()),
-            String::from_utf8_lossy(field),
-            String::from_utf8_lossy(value),
-        );
-    }
-    Ok(())
 }

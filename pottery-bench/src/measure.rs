@@ -122,9 +122,9 @@ pub(crate) type Timer<'a> = Box<dyn FnMut(Duration) -> Result<f64> + 'a>;
 pub(crate) struct Contest<'a> {
     /// How both sides are driven.
     pub(crate) mode: Mode,
-    /// pottery's `RedisDict`.
+    /// pottery's structure.
     pub(crate) ours: Timer<'a>,
-    /// The bare redis-rs command with pre-encoded bytes.
+    /// The bare redis-rs commands with pre-encoded bytes.
     pub(crate) raw: Timer<'a>,
 }
 
@@ -139,19 +139,30 @@ pub(crate) struct Rounds {
     pub(crate) raw: Vec<f64>,
 }
 
+/// Untimed work run before every slice of ours and of raw, given its length.
+pub(crate) type Prep<'a> = Box<dyn FnMut(Duration) -> Result<()> + 'a>;
+
+/// Runs `prep`, then `timer`, for `slice`; returns the timer's ops/s.
+fn prepared(prep: &mut Prep<'_>, timer: &mut Timer<'_>, slice: Duration) -> Result<f64> {
+    prep(slice)?;
+    timer(slice)
+}
+
 /// Warms every side up, then runs `plan.rounds` rounds. In each round every
 /// contest runs ours and raw back to back (which one goes first alternates from
-/// round to round), then `python` runs its slice.
+/// round to round), then `python` runs its slice. `prep` runs, untimed, before
+/// every slice of ours and of raw (Python prepares its own).
 ///
 /// Returns each contest's per-round figures, in order, and Python's.
 pub(crate) fn run_rounds(
     plan: &Plan,
     contests: &mut [Contest<'_>],
     python: &mut Timer<'_>,
+    prep: &mut Prep<'_>,
 ) -> Result<(Vec<Rounds>, Vec<f64>)> {
     for contest in contests.iter_mut() {
-        (contest.ours)(plan.warmup)?;
-        (contest.raw)(plan.warmup)?;
+        prepared(prep, &mut contest.ours, plan.warmup)?;
+        prepared(prep, &mut contest.raw, plan.warmup)?;
     }
     python(plan.warmup)?;
 
@@ -167,11 +178,19 @@ pub(crate) fn run_rounds(
     for round in 0..plan.rounds {
         for (contest, result) in contests.iter_mut().zip(results.iter_mut()) {
             if round % 2 == 0 {
-                result.ours.push((contest.ours)(plan.slice)?);
-                result.raw.push((contest.raw)(plan.slice)?);
+                result
+                    .ours
+                    .push(prepared(prep, &mut contest.ours, plan.slice)?);
+                result
+                    .raw
+                    .push(prepared(prep, &mut contest.raw, plan.slice)?);
             } else {
-                result.raw.push((contest.raw)(plan.slice)?);
-                result.ours.push((contest.ours)(plan.slice)?);
+                result
+                    .raw
+                    .push(prepared(prep, &mut contest.raw, plan.slice)?);
+                result
+                    .ours
+                    .push(prepared(prep, &mut contest.ours, plan.slice)?);
             }
         }
         python_rounds.push(python(plan.slice)?);

@@ -1,27 +1,36 @@
-//! The operations benchmarked, each written four ways: ours blocking, raw
-//! blocking, ours async, raw async.
+//! What every benchmarked operation shares: the data, the keys, the structures
+//! ([`Ctx`]) and the shape of one operation ([`BenchOp`]). The operations
+//! themselves live in one module per structure (`ops_dict`, `ops_set`, ...).
 //!
-//! "Ours" calls pottery's `RedisDict`, which encodes keys and values to JSON and
-//! decodes replies. "Raw" sends the same command with the same bytes, encoded
-//! once before timing, and keeps the reply as bytes: the difference is pottery's
-//! whole overhead (encoding, decoding, its connection pool or shared async
-//! connection, error mapping).
+//! Each operation is written four ways: ours blocking, raw blocking, ours async,
+//! raw async. "Ours" calls a pottery structure, which encodes to JSON and decodes
+//! replies. "Raw" sends the same commands with the same bytes, encoded once
+//! before timing, and keeps the reply as bytes: the difference is pottery's whole
+//! overhead (encoding, decoding, its connection pool or shared async connection,
+//! error mapping).
 
-use std::hint::black_box;
 use std::sync::Arc;
+use std::time::Duration;
 
-use pottery::{future, sync};
+use clap::ValueEnum;
+use redis::Connection;
 use redis::aio::MultiplexedConnection;
-use redis::{AsyncCommands, Commands, Connection};
 use serde::{Deserialize, Serialize};
 
 use crate::measure::{BoxFuture, Result};
+use crate::setup::Keys;
+use crate::{ops_counter, ops_deque, ops_dict, ops_list, ops_queue, ops_set};
 
-/// Entries in the benchmarked hash; also the size of one `extend`.
+/// Entries in each benchmarked structure; also the size of one dict `extend`.
 pub(crate) const ENTRIES: usize = 1000;
 
-/// Fields read by one `get_many`.
+/// Elements read by one multi-element read (`get_many`, `contains_many`, a range).
 pub(crate) const MANY: usize = 100;
+
+/// Operations per second that a consumed structure (deque pop, queue get) is
+/// topped up for before each slice: about 4x the fastest rate seen here, so it
+/// never runs empty mid-slice (and if it did, the operation fails loudly).
+const TOPUP_RATE: f64 = 1_000_000.0;
 
 /// The stored value: a small record, a typical payload.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -32,13 +41,47 @@ pub(crate) struct Profile {
     pub(crate) visits: u64,
 }
 
-/// The keys and values every side uses, and their encodings for raw.
+/// The structure an operation works on: groups the table, selects with `--only`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Group {
+    /// `RedisDict`.
+    Dict,
+    /// `RedisSet`.
+    Set,
+    /// `RedisList`.
+    List,
+    /// `RedisDeque`.
+    Deque,
+    /// `RedisCounter`.
+    Counter,
+    /// `RedisSimpleQueue`.
+    Queue,
+}
+
+impl Group {
+    /// The name shown in the table.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Group::Dict => "dict",
+            Group::Set => "set",
+            Group::List => "list",
+            Group::Deque => "deque",
+            Group::Counter => "counter",
+            Group::Queue => "queue",
+        }
+    }
+}
+
+/// The elements every side uses, and their encodings for raw.
 #[derive(Debug)]
 pub(crate) struct Data {
-    /// `user:0000` ... `user:0999`.
+    /// `user:0000` ... `user:0999`: dict fields, set members, counter elements.
     pub(crate) keys: Vec<String>,
-    /// One value per key.
+    /// One value per key: dict values, list, deque and queue items.
     pub(crate) values: Vec<Profile>,
+    /// The counts of the counter read by `most_common` (all different).
+    pub(crate) counts: Vec<i64>,
     /// The keys as pottery encodes them (`"user:0000"`, with the quotes).
     pub(crate) enc_keys: Vec<Vec<u8>>,
     /// The values as pottery encodes them.
@@ -48,7 +91,7 @@ pub(crate) struct Data {
 }
 
 impl Data {
-    /// Builds [`ENTRIES`] entries and encodes them with `pottery::json::to_vec`.
+    /// Builds [`ENTRIES`] elements and encodes them with `pottery::json::to_vec`.
     pub(crate) fn new() -> Result<Data> {
         let keys: Vec<String> = (0..ENTRIES).map(|i| format!("user:{i:04}")).collect();
         let values: Vec<Profile> = (0..ENTRIES)
@@ -56,6 +99,10 @@ impl Data {
                 name: format!("User number {i}"),
                 visits: i as u64 * 7,
             })
+            .collect();
+        // A permutation of 1..=ENTRIES (7919 is prime, so coprime with 1000).
+        let counts = (0..ENTRIES)
+            .map(|i| ((i * 7919) % ENTRIES) as i64 + 1)
             .collect();
         let enc_keys = keys
             .iter()
@@ -73,50 +120,114 @@ impl Data {
         Ok(Data {
             keys,
             values,
+            counts,
             enc_keys,
             enc_values,
             enc_pairs,
         })
     }
+
+    /// `n` encoded values, cycling, for topping up a consumed structure.
+    pub(crate) fn cycle_values(&self, n: usize) -> impl Iterator<Item = &Vec<u8>> {
+        self.enc_values.iter().cycle().take(n)
+    }
 }
 
 /// Item `i` of `items`, cycling.
-fn pick<T>(items: &[T], i: usize) -> Result<&T> {
+pub(crate) fn pick<T>(items: &[T], i: usize) -> Result<&T> {
     items
         .get(i % items.len().max(1))
         .ok_or_else(|| "no bench data".into())
 }
 
 /// Window `i` (cycling) of [`MANY`] consecutive items.
-fn window<T>(items: &[T], i: usize) -> Result<&[T]> {
-    let start = (i % (items.len() / MANY).max(1)) * MANY;
+pub(crate) fn window<T>(items: &[T], i: usize) -> Result<&[T]> {
+    let start = window_start(items.len(), i);
     items
         .get(start..start + MANY)
         .ok_or_else(|| "too little bench data".into())
 }
 
-/// What every operation works on.
+/// Where window `i` (cycling) of [`MANY`] items out of `len` starts.
+pub(crate) fn window_start(len: usize, i: usize) -> usize {
+    (i % (len / MANY).max(1)) * MANY
+}
+
+/// How many elements a consumed structure needs before a slice of `slice`.
+pub(crate) fn topup_target(slice: Duration) -> usize {
+    (slice.as_secs_f64() * TOPUP_RATE) as usize + ENTRIES
+}
+
+/// The error of a pop or get that found its structure empty mid-slice.
+pub(crate) fn ran_empty(what: &str) -> crate::measure::Error {
+    format!("{what} ran empty mid-slice: raise TOPUP_RATE in ops.rs").into()
+}
+
+/// What every operation works on: the data and ours's structures, blocking and
+/// async, on the keys ours and raw share.
 pub(crate) struct Ctx {
     /// The data.
     pub(crate) data: Data,
-    /// The Redis key of the hash that ours and raw share.
-    pub(crate) key: String,
-    /// Ours, blocking, on `key`.
-    pub(crate) dict: sync::RedisDict<String, Profile>,
-    /// Ours, async, on `key`.
-    pub(crate) adict: future::RedisDict<String, Profile>,
+    /// The keys (raw uses them directly).
+    pub(crate) keys: Keys,
+    /// The dict.
+    pub(crate) dict: ops_dict::Dict,
+    /// The set.
+    pub(crate) set: ops_set::Set,
+    /// The lists.
+    pub(crate) list: ops_list::Lists,
+    /// The deques.
+    pub(crate) deque: ops_deque::Deques,
+    /// The counters.
+    pub(crate) counter: ops_counter::Counters,
+    /// The queues.
+    pub(crate) queue: ops_queue::Queues,
 }
+
+impl Ctx {
+    /// Ours's structures on `keys`; stores nothing.
+    pub(crate) fn new(client: &pottery::Client, keys: Keys, data: Data) -> Ctx {
+        Ctx {
+            dict: ops_dict::Dict::new(client, &keys),
+            set: ops_set::Set::new(client, &keys),
+            list: ops_list::Lists::new(client, &keys),
+            deque: ops_deque::Deques::new(client, &keys),
+            counter: ops_counter::Counters::new(client, &keys),
+            queue: ops_queue::Queues::new(client, &keys),
+            data,
+            keys,
+        }
+    }
+
+    /// Fills the structures that start with contents, with raw commands.
+    pub(crate) fn fill(&self, con: &mut Connection) -> Result<()> {
+        ops_dict::fill(self, con)?;
+        ops_set::fill(self, con)?;
+        ops_list::fill(self, con)?;
+        ops_deque::fill(self, con)?;
+        ops_counter::fill(self, con)?;
+        Ok(())
+    }
+}
+
+/// Untimed work before each slice of ours or raw (emptying an appended list,
+/// topping up a popped deque), given the slice's length; on its own connection.
+pub(crate) type Prep = fn(&Ctx, &mut Connection, Duration) -> Result<()>;
 
 /// One benchmarked operation.
 pub(crate) struct BenchOp {
+    /// The structure it works on.
+    pub(crate) group: Group,
     /// The row name.
     pub(crate) name: &'static str,
-    /// The operation's name in the Python driver ([`crate::python::SCRIPT`]).
+    /// The operation's name in the Python driver (`bench.py`).
     pub(crate) python: &'static str,
     /// A single-element operation (held to the ours/raw target).
     pub(crate) single: bool,
     /// What the row compares, printed under the table and kept in the JSON row.
     pub(crate) note: &'static str,
+    /// Run before each slice of ours and of raw, if any.
+    pub(crate) prep: Option<Prep>,
     /// Ours, blocking: call `i`.
     pub(crate) ours_blocking: fn(&Ctx, usize) -> Result<()>,
     /// Raw redis-rs, blocking, on one `redis::Connection`.
@@ -127,188 +238,13 @@ pub(crate) struct BenchOp {
     pub(crate) raw_async: fn(Arc<Ctx>, MultiplexedConnection, usize) -> BoxFuture,
 }
 
-/// The operations, in table order.
+/// Every operation, in table order (grouped by structure).
 pub(crate) fn all() -> Vec<BenchOp> {
-    vec![
-        BenchOp {
-            name: "insert",
-            python: "insert",
-            single: true,
-            note: "HSET key field value (overwrites one of the 1000 entries); python: d[k] = v",
-            ours_blocking: |c, i| {
-                let d = &c.data;
-                black_box(c.dict.insert(pick(&d.keys, i)?, pick(&d.values, i)?)?);
-                Ok(())
-            },
-            raw_blocking: |c, con, i| {
-                let d = &c.data;
-                let n: i64 = con.hset(&c.key, pick(&d.enc_keys, i)?, pick(&d.enc_values, i)?)?;
-                black_box(n);
-                Ok(())
-            },
-            ours_async: |c, i| {
-                Box::pin(async move {
-                    let d = &c.data;
-                    black_box(
-                        c.adict
-                            .insert(pick(&d.keys, i)?, pick(&d.values, i)?)
-                            .await?,
-                    );
-                    Ok(())
-                })
-            },
-            raw_async: |c, mut con, i| {
-                Box::pin(async move {
-                    let d = &c.data;
-                    let (k, v) = (pick(&d.enc_keys, i)?, pick(&d.enc_values, i)?);
-                    let n: i64 = con.hset(&c.key, k, v).await?;
-                    black_box(n);
-                    Ok(())
-                })
-            },
-        },
-        BenchOp {
-            name: "get",
-            python: "get",
-            single: true,
-            note: "HGET of a present field, value decoded by ours, bytes kept by raw; python: d[k]",
-            ours_blocking: |c, i| {
-                black_box(c.dict.get(pick(&c.data.keys, i)?)?);
-                Ok(())
-            },
-            raw_blocking: |c, con, i| {
-                let v: Option<Vec<u8>> = con.hget(&c.key, pick(&c.data.enc_keys, i)?)?;
-                black_box(v);
-                Ok(())
-            },
-            ours_async: |c, i| {
-                Box::pin(async move {
-                    black_box(c.adict.get(pick(&c.data.keys, i)?).await?);
-                    Ok(())
-                })
-            },
-            raw_async: |c, mut con, i| {
-                Box::pin(async move {
-                    let v: Option<Vec<u8>> = con.hget(&c.key, pick(&c.data.enc_keys, i)?).await?;
-                    black_box(v);
-                    Ok(())
-                })
-            },
-        },
-        BenchOp {
-            name: "contains_key",
-            python: "contains_key",
-            single: true,
-            note: "HEXISTS of a present field; python: k in d",
-            ours_blocking: |c, i| {
-                black_box(c.dict.contains_key(pick(&c.data.keys, i)?)?);
-                Ok(())
-            },
-            raw_blocking: |c, con, i| {
-                let b: bool = con.hexists(&c.key, pick(&c.data.enc_keys, i)?)?;
-                black_box(b);
-                Ok(())
-            },
-            ours_async: |c, i| {
-                Box::pin(async move {
-                    black_box(c.adict.contains_key(pick(&c.data.keys, i)?).await?);
-                    Ok(())
-                })
-            },
-            raw_async: |c, mut con, i| {
-                Box::pin(async move {
-                    let b: bool = con.hexists(&c.key, pick(&c.data.enc_keys, i)?).await?;
-                    black_box(b);
-                    Ok(())
-                })
-            },
-        },
-        BenchOp {
-            name: "len",
-            python: "len",
-            single: true,
-            note: "HLEN; python: len(d)",
-            ours_blocking: |c, _| {
-                black_box(c.dict.len()?);
-                Ok(())
-            },
-            raw_blocking: |c, con, _| {
-                let n: usize = con.hlen(&c.key)?;
-                black_box(n);
-                Ok(())
-            },
-            ours_async: |c, _| {
-                Box::pin(async move {
-                    black_box(c.adict.len().await?);
-                    Ok(())
-                })
-            },
-            raw_async: |c, mut con, _| {
-                Box::pin(async move {
-                    let n: usize = con.hlen(&c.key).await?;
-                    black_box(n);
-                    Ok(())
-                })
-            },
-        },
-        BenchOp {
-            name: "get_many(100)",
-            python: "get_many",
-            single: false,
-            note: "one HMGET of 100 present fields; python: [d[k] for k in keys] (100 HGETs: \
-                   pottery 3.0.1's RedisDict has no multi-get)",
-            ours_blocking: |c, i| {
-                black_box(c.dict.get_many(window(&c.data.keys, i)?)?);
-                Ok(())
-            },
-            raw_blocking: |c, con, i| {
-                let v: Vec<Option<Vec<u8>>> = con.hmget(&c.key, window(&c.data.enc_keys, i)?)?;
-                black_box(v);
-                Ok(())
-            },
-            ours_async: |c, i| {
-                Box::pin(async move {
-                    black_box(c.adict.get_many(window(&c.data.keys, i)?).await?);
-                    Ok(())
-                })
-            },
-            raw_async: |c, mut con, i| {
-                Box::pin(async move {
-                    let fields = window(&c.data.enc_keys, i)?;
-                    let v: Vec<Option<Vec<u8>>> = con.hmget(&c.key, fields).await?;
-                    black_box(v);
-                    Ok(())
-                })
-            },
-        },
-        BenchOp {
-            name: "extend(1000)",
-            python: "extend",
-            single: false,
-            note: "one HSET of 1000 field-value pairs (ours encodes all 2000); python: \
-                   d.update(mapping) (WATCH + MULTI/HSET/EXEC)",
-            ours_blocking: |c, _| {
-                c.dict.extend(c.data.keys.iter().zip(&c.data.values))?;
-                Ok(())
-            },
-            raw_blocking: |c, con, _| {
-                let () = con.hset_multiple(&c.key, &c.data.enc_pairs)?;
-                Ok(())
-            },
-            ours_async: |c, _| {
-                Box::pin(async move {
-                    c.adict
-                        .extend(c.data.keys.iter().zip(&c.data.values))
-                        .await?;
-                    Ok(())
-                })
-            },
-            raw_async: |c, mut con, _| {
-                Box::pin(async move {
-                    let () = con.hset_multiple(&c.key, &c.data.enc_pairs).await?;
-                    Ok(())
-                })
-            },
-        },
-    ]
+    let mut ops = ops_dict::ops();
+    ops.extend(ops_set::ops());
+    ops.extend(ops_list::ops());
+    ops.extend(ops_deque::ops());
+    ops.extend(ops_counter::ops());
+    ops.extend(ops_queue::ops());
+    ops
 }

@@ -1,10 +1,11 @@
 //! Python pottery's side: one `python3` subprocess, driven over stdin/stdout,
 //! so its slices interleave with ours and raw in every round.
 //!
-//! Protocol: the first stdin line is a JSON [`Config`]; the script fills its own
-//! `RedisDict` with the same entries and prints `{"ready": true, "pottery": VERSION}`.
-//! Each further line `OP SECONDS` runs OP in a loop for that long and prints
-//! `{"op": OP, "count": N, "seconds": S}`; `quit` ends it.
+//! Protocol: the first stdin line is a JSON [`Config`]; the script (`bench.py`)
+//! fills its own structures with the same contents and prints
+//! `{"ready": true, "pottery": VERSION}`. Each further line `OP SECONDS` runs
+//! OP's untimed preparation if it has one, then OP in a loop for that long, and
+//! prints `{"op": OP, "count": N, "seconds": S}`; `quit` ends it.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -14,62 +15,29 @@ use serde::{Deserialize, Serialize};
 
 use crate::measure::Result;
 use crate::ops::Profile;
+use crate::setup::Keys;
 
-/// The Python version of each operation, on pottery 3.0.1's `RedisDict`.
-pub(crate) const SCRIPT: &str = r#"
-import importlib.metadata, json, os, sys, time, warnings
-warnings.simplefilter('ignore')  # InefficientAccessWarning on update()
-import redis
-from pottery import RedisDict
-
-cfg = json.loads(sys.stdin.readline())
-d = RedisDict(redis=redis.Redis.from_url(os.environ['REDIS_URL']), key=cfg['key'])
-keys, values, many = cfg['keys'], cfg['values'], cfg['many']
-n = len(keys)
-windows = [keys[s:s + many] for s in range(0, n - many + 1, many)]
-mapping = dict(zip(keys, values))
-d.update(mapping)
-
-def insert(i): d[keys[i % n]] = values[i % n]
-def get(i): return d[keys[i % n]]
-def contains_key(i): return keys[i % n] in d
-def length(i): return len(d)
-def get_many(i): return [d[k] for k in windows[i % len(windows)]]
-def extend(i): d.update(mapping)
-
-OPS = {'insert': insert, 'get': get, 'contains_key': contains_key, 'len': length,
-       'get_many': get_many, 'extend': extend}
-print(json.dumps({'ready': True, 'pottery': importlib.metadata.version('pottery')}), flush=True)
-for line in sys.stdin:
-    if line.strip() == 'quit':
-        break
-    name, seconds = line.split()
-    op, count = OPS[name], 0
-    start = time.perf_counter()
-    deadline = start + float(seconds)
-    while True:
-        op(count)
-        count += 1
-        if time.perf_counter() >= deadline:
-            break
-    elapsed = time.perf_counter() - start
-    print(json.dumps({'op': name, 'count': count, 'seconds': elapsed}), flush=True)
-"#;
+/// The Python version of each operation, on pottery 3.0.1's structures.
+pub(crate) const SCRIPT: &str = include_str!("bench.py");
 
 /// The pottery version the comparison is meant for.
 pub(crate) const POTTERY_VERSION: &str = "3.0.1";
 
-/// What the script needs: its key and the same entries ours uses.
+/// What the script needs: its keys and the same contents ours uses.
 #[derive(Serialize)]
 pub(crate) struct Config<'a> {
-    /// The Redis key of Python's dict (not the one ours and raw use).
-    pub(crate) key: &'a str,
-    /// The keys.
+    /// The Redis keys of Python's structures (not the ones ours and raw use).
+    pub(crate) redis_keys: &'a Keys,
+    /// The dict keys, set members and counter elements.
     pub(crate) keys: &'a [String],
-    /// The values.
+    /// The dict values and the list, deque and queue items.
     pub(crate) values: &'a [Profile],
-    /// Fields per `get_many`.
+    /// The counts of the counter read by `most_common`.
+    pub(crate) counts: &'a [i64],
+    /// Elements per multi-element read.
     pub(crate) many: usize,
+    /// The pushed deque's maxlen.
+    pub(crate) maxlen: usize,
 }
 
 /// The script's first line.
@@ -96,7 +64,7 @@ pub(crate) struct Driver {
 
 impl Driver {
     /// Starts `python3` with `REDIS_URL=url`, sends `config`, waits until it has
-    /// filled its dict. Its stderr (tracebacks) goes to ours.
+    /// filled its structures. Its stderr (tracebacks) goes to ours.
     pub(crate) fn start(url: &str, config: &Config<'_>) -> Result<Driver> {
         let mut child = Command::new("python3")
             .arg("-c")
