@@ -27,7 +27,7 @@ use clap::{Parser, Subcommand};
     after_help = "Exit status: 0 on success, 1 when the inspected key does not exist, 2 on errors."
 )]
 struct Cli {
-    /// Redis URL: redis://[user:password@]host[:port][/db], rediss://..., unix:///path.
+    /// Redis URL: `redis://[user:password@]host[:port][/db]`, `rediss://...`, `unix:///path`.
     #[arg(long, env = "REDIS_URL", global = true, hide_env_values = true)]
     url: Option<String>,
 
@@ -40,7 +40,7 @@ enum Command {
     /// Print the structure at KEY as JSON: type, size, TTL and decoded contents.
     ///
     /// Hash keys that are not strings are shown as their JSON text ("3", "[1, 2]");
-    /// entries that are not pottery JSON as {"undecodable": "<raw text>"}, with a
+    /// entries that are not pottery JSON as `{"undecodable": "<raw text>"}`, with a
     /// warning on stderr. Without --url or REDIS_URL, reads redis://localhost:6379/0.
     Inspect {
         /// The Redis key.
