@@ -40,6 +40,21 @@ pub enum ErrorKind {
     Config,
     /// Redis answered with an error not covered above, or with an unexpected reply.
     Redis,
+    /// A [`Redlock`](crate::Redlock) could not be acquired where it had to be (by
+    /// [`Redlock::run`](crate::Redlock::run)); pottery's `QuorumNotAchieved`.
+    QuorumNotAchieved,
+    /// More than half of a [`Redlock`](crate::Redlock)'s masters failed or did not
+    /// answer in time, so no quorum was possible; pottery's `QuorumIsImpossible`.
+    QuorumIsImpossible,
+    /// Extending a [`Redlock`](crate::Redlock) that is no longer held (it expired
+    /// or was released); pottery's `ExtendUnlockedLock`.
+    ExtendUnlockedLock,
+    /// Releasing a [`Redlock`](crate::Redlock) that is no longer held (it expired
+    /// or was released); pottery's `ReleaseUnlockedLock`.
+    ReleaseUnlockedLock,
+    /// A [`Redlock`](crate::Redlock) hold was extended more often than its
+    /// `num_extensions` allows; pottery's `TooManyExtensions`.
+    TooManyExtensions,
 }
 
 /// The crate's error: what happened, which key it concerns, and the cause.
@@ -181,6 +196,88 @@ impl Error {
         )
     }
 
+    /// The lock at `key` could not be acquired from a quorum of its `masters`.
+    ///
+    /// ```
+    /// let err = pottery::Error::quorum_not_achieved("redlock:printer", 5);
+    /// assert!(err.is_quorum_not_achieved());
+    /// assert_eq!(err.kind(), pottery::ErrorKind::QuorumNotAchieved);
+    /// ```
+    pub fn quorum_not_achieved(key: &str, masters: usize) -> Self {
+        Error::new(
+            ErrorKind::QuorumNotAchieved,
+            Some(key),
+            format!("the lock could not be acquired on a quorum of its {masters} masters"),
+        )
+    }
+
+    /// `failed` of the `masters` of the lock at `key` failed or did not answer in
+    /// time, so no quorum was possible.
+    ///
+    /// ```
+    /// let err = pottery::Error::quorum_is_impossible("redlock:printer", 3, 5);
+    /// assert!(err.is_quorum_is_impossible());
+    /// assert!(err.to_string().contains("3 of 5 masters"));
+    /// ```
+    pub fn quorum_is_impossible(key: &str, failed: usize, masters: usize) -> Self {
+        Error::new(
+            ErrorKind::QuorumIsImpossible,
+            Some(key),
+            format!("{failed} of {masters} masters failed or did not answer in time"),
+        )
+    }
+
+    /// The lock at `key` was extended but is no longer held.
+    ///
+    /// ```
+    /// assert!(pottery::Error::extend_unlocked_lock("redlock:printer").is_extend_unlocked_lock());
+    /// ```
+    pub fn extend_unlocked_lock(key: &str) -> Self {
+        Error::new(
+            ErrorKind::ExtendUnlockedLock,
+            Some(key),
+            "cannot extend a lock that is no longer held (it expired or was released)",
+        )
+    }
+
+    /// The lock at `key` was released but is no longer held.
+    ///
+    /// ```
+    /// assert!(pottery::Error::release_unlocked_lock("redlock:printer").is_release_unlocked_lock());
+    /// ```
+    pub fn release_unlocked_lock(key: &str) -> Self {
+        Error::new(
+            ErrorKind::ReleaseUnlockedLock,
+            Some(key),
+            "cannot release a lock that is no longer held (it expired or was released)",
+        )
+    }
+
+    /// The hold on the lock at `key` was already extended `limit` times.
+    ///
+    /// ```
+    /// let err = pottery::Error::too_many_extensions("redlock:printer", 3);
+    /// assert!(err.is_too_many_extensions());
+    /// ```
+    pub fn too_many_extensions(key: &str, limit: u32) -> Self {
+        Error::new(
+            ErrorKind::TooManyExtensions,
+            Some(key),
+            format!("the hold was already extended {limit} times, its limit"),
+        )
+    }
+
+    /// Attaches the error that caused this one (shown after its message).
+    pub(crate) fn caused_by(self, cause: Error) -> Self {
+        self.with_source(cause)
+    }
+
+    /// Redis at `key` did not answer within a caller's deadline.
+    pub(crate) fn timed_out(key: Option<&str>) -> Self {
+        let io = std::io::Error::from(std::io::ErrorKind::TimedOut);
+        Error::from_redis(key, redis::RedisError::from(io))
+    }
+
     /// Wraps an error from the redis crate met while working on `key`.
     pub(crate) fn from_redis(key: Option<&str>, err: redis::RedisError) -> Self {
         let kind = if err.is_io_error()
@@ -296,6 +393,51 @@ impl Error {
     pub fn is_config(&self) -> bool {
         self.inner.kind == ErrorKind::Config
     }
+
+    /// A Redlock could not be acquired where it had to be.
+    ///
+    /// ```
+    /// assert!(pottery::Error::quorum_not_achieved("k", 1).is_quorum_not_achieved());
+    /// ```
+    pub fn is_quorum_not_achieved(&self) -> bool {
+        self.inner.kind == ErrorKind::QuorumNotAchieved
+    }
+
+    /// Too many of a Redlock's masters failed for a quorum.
+    ///
+    /// ```
+    /// assert!(pottery::Error::quorum_is_impossible("k", 1, 1).is_quorum_is_impossible());
+    /// ```
+    pub fn is_quorum_is_impossible(&self) -> bool {
+        self.inner.kind == ErrorKind::QuorumIsImpossible
+    }
+
+    /// A Redlock extended when no longer held.
+    ///
+    /// ```
+    /// assert!(pottery::Error::extend_unlocked_lock("k").is_extend_unlocked_lock());
+    /// ```
+    pub fn is_extend_unlocked_lock(&self) -> bool {
+        self.inner.kind == ErrorKind::ExtendUnlockedLock
+    }
+
+    /// A Redlock released when no longer held.
+    ///
+    /// ```
+    /// assert!(pottery::Error::release_unlocked_lock("k").is_release_unlocked_lock());
+    /// ```
+    pub fn is_release_unlocked_lock(&self) -> bool {
+        self.inner.kind == ErrorKind::ReleaseUnlockedLock
+    }
+
+    /// A Redlock hold extended more often than allowed.
+    ///
+    /// ```
+    /// assert!(pottery::Error::too_many_extensions("k", 3).is_too_many_extensions());
+    /// ```
+    pub fn is_too_many_extensions(&self) -> bool {
+        self.inner.kind == ErrorKind::TooManyExtensions
+    }
 }
 
 impl fmt::Display for Error {
@@ -309,6 +451,11 @@ impl fmt::Display for Error {
             ErrorKind::NotFound => "not found",
             ErrorKind::Config => "configuration error",
             ErrorKind::Redis => "Redis error",
+            ErrorKind::QuorumNotAchieved => "quorum not achieved",
+            ErrorKind::QuorumIsImpossible => "quorum is impossible",
+            ErrorKind::ExtendUnlockedLock => "extend unlocked lock",
+            ErrorKind::ReleaseUnlockedLock => "release unlocked lock",
+            ErrorKind::TooManyExtensions => "too many extensions",
         };
         f.write_str(kind)?;
         if let Some(key) = &self.inner.key {

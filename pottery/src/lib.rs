@@ -18,6 +18,10 @@
 //! The structures: [`RedisDict`], [`RedisSet`], [`RedisList`], [`RedisDeque`],
 //! [`RedisCounter`] and [`RedisSimpleQueue`], each in [`sync`] and [`future`].
 //!
+//! The distributed lock: [`Redlock`] (the Redlock algorithm over any number of
+//! independent masters, wire-compatible with pottery's `Redlock`/`AIORedlock`),
+//! also in [`sync`] and [`future`]; read its docs for when it is (not) the right tool.
+//!
 //! # Blocking and async
 //!
 //! Every structure is one generic type with a mode parameter, [`Blocking`] or
@@ -61,6 +65,8 @@
 //!   `whole.rs` the bulk ones, iteration, copies, comparison and trait impls.
 //! - `set/`, `list/`, `deque/`, `counter/`, `queue/`: [`RedisSet`], [`RedisList`],
 //!   [`RedisDeque`], [`RedisCounter`], [`RedisSimpleQueue`], one directory each.
+//! - `redlock/`: [`Redlock`], its guards, and its pure algorithm (quorum, drift,
+//!   validity) in `redlock/algorithm.rs`.
 //! - `decode`: small reply decoders shared by the structures.
 //! - [`prelude`]: the traits to import (`use pottery::prelude::*`).
 //! - [`error`](Error): the crate's one error type.
@@ -85,6 +91,7 @@ mod mode;
 mod op;
 mod pool;
 mod queue;
+mod redlock;
 mod set;
 
 pub use async_conn::AsyncConnection;
@@ -105,6 +112,10 @@ pub use mode::{Async, Blocking, BoxFuture, BoxStream, Iter, Mode};
 #[doc(hidden)]
 pub use op::Op;
 pub use queue::RedisSimpleQueue;
+pub use redlock::{
+    AsyncRedlockGuard, DEFAULT_AUTO_RELEASE_TIME, DEFAULT_NUM_EXTENSIONS, DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_RETRY_DELAY, REDLOCK_KEY_PREFIX, Redlock, RedlockBuilder, RedlockGuard,
+};
 pub use set::{RedisSet, SetOperand};
 
 /// The blocking structures: methods return [`Result`]s.
@@ -130,6 +141,9 @@ pub mod sync {
     pub type RedisCounter<K, C = Json> = crate::RedisCounter<K, C, Blocking>;
     /// A blocking [`RedisSimpleQueue`](crate::RedisSimpleQueue).
     pub type RedisSimpleQueue<T, C = Json> = crate::RedisSimpleQueue<T, C, Blocking>;
+    /// A blocking [`Redlock`](crate::Redlock): acquiring returns a
+    /// [`RedlockGuard`](crate::RedlockGuard) that releases on drop.
+    pub type Redlock = crate::Redlock<Blocking>;
 }
 
 /// The async structures: methods return futures; iteration returns streams.
@@ -156,6 +170,9 @@ pub mod future {
     pub type RedisCounter<K, C = Json> = crate::RedisCounter<K, C, Async>;
     /// An async [`RedisSimpleQueue`](crate::RedisSimpleQueue).
     pub type RedisSimpleQueue<T, C = Json> = crate::RedisSimpleQueue<T, C, Async>;
+    /// An async [`Redlock`](crate::Redlock): acquiring returns an
+    /// [`AsyncRedlockGuard`](crate::AsyncRedlockGuard).
+    pub type Redlock = crate::Redlock<Async>;
 }
 
 /// The traits a caller needs in scope: `use pottery::prelude::*;`.

@@ -8,6 +8,7 @@
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
+use std::time::{Duration, Instant};
 
 use futures_core::Stream;
 
@@ -63,12 +64,39 @@ pub trait Mode: sealed::Sealed + Send + Sync + Sized + 'static {
         first: Self::Output<'a, A>,
         client: &'a Client,
         next: impl FnOnce(A) -> Result<Next<T>> + Send + 'a,
+    ) -> Self::Output<'a, T> {
+        Self::then(first, move |a| match next(a) {
+            Ok(Next::Run(op)) => Self::run(client, Ok(op)),
+            Ok(Next::Done(value)) => Self::ready(Ok(value)),
+            Err(err) => Self::ready(Err(err)),
+        })
+    }
+
+    /// Runs `first`, then the steps `next` builds from its result (any number of
+    /// round trips, on any clients).
+    #[doc(hidden)]
+    fn then<'a, A: Send + 'a, T: Send + 'a>(
+        first: Self::Output<'a, A>,
+        next: impl FnOnce(A) -> Self::Output<'a, T> + Send + 'a,
     ) -> Self::Output<'a, T>;
 
     /// Operations on their own clients, run concurrently (threads in the blocking
     /// mode), each with its own result, in order.
     #[doc(hidden)]
     fn run_each<'a, T: Send + 'a>(ops: Vec<(Client, Op<T>)>) -> Self::Output<'a, Vec<Result<T>>>;
+
+    /// Operations on their own clients, run concurrently, each allowed `timeout`:
+    /// the results in order of arrival, where a request without an answer by the
+    /// deadline yields a timeout error (and is abandoned: a blocking one finishes
+    /// on its own thread, an async one is dropped). Stops waiting as soon as
+    /// `enough(results so far)` holds; the requests still out are then abandoned
+    /// and have no entry, so the result may be shorter than `ops`.
+    #[doc(hidden)]
+    fn run_each_within<'a, T: Send + 'static>(
+        ops: Vec<(Client, Op<T>)>,
+        timeout: Duration,
+        enough: impl Fn(&[Result<T>]) -> bool + Send + 'a,
+    ) -> Self::Output<'a, Vec<Result<T>>>;
 
     /// Every item of a paged read, collected (for a structure read whole before
     /// a write that needs it, such as algebra across cluster slots).
@@ -120,15 +148,11 @@ impl Mode for Blocking {
         value
     }
 
-    fn and_then<'a, A: Send + 'a, T: Send + 'a>(
+    fn then<'a, A: Send + 'a, T: Send + 'a>(
         first: Result<A>,
-        client: &'a Client,
-        next: impl FnOnce(A) -> Result<Next<T>> + Send + 'a,
+        next: impl FnOnce(A) -> Result<T> + Send + 'a,
     ) -> Result<T> {
-        match next(first?)? {
-            Next::Run(op) => op.run(client),
-            Next::Done(value) => Ok(value),
-        }
+        next(first?)
     }
 
     fn collect<'a, T: Send + 'a>(client: Client, pages: Pages<T>) -> Result<Vec<T>> {
@@ -155,6 +179,59 @@ impl Mode for Blocking {
                 })
                 .collect()
         }))
+    }
+
+    fn run_each_within<'a, T: Send + 'static>(
+        ops: Vec<(Client, Op<T>)>,
+        timeout: Duration,
+        enough: impl Fn(&[Result<T>]) -> bool + Send + 'a,
+    ) -> Result<Vec<Result<T>>> {
+        let deadline = Instant::now() + timeout;
+        let (done, arrivals) = std::sync::mpsc::channel();
+        let mut results = Vec::with_capacity(ops.len());
+        // The keys of the requests still out, by index.
+        let mut out: Vec<Option<std::sync::Arc<str>>> = Vec::with_capacity(ops.len());
+        for (index, (client, op)) in ops.into_iter().enumerate() {
+            let key = op.key_shared();
+            let done = done.clone();
+            // Not scoped: a request that misses the deadline is abandoned to its
+            // thread, which ends within the client's response timeout.
+            let spawned = std::thread::Builder::new()
+                .name("pottery-fanout".to_owned())
+                .spawn(move || {
+                    // The receiver may be gone (deadline passed): nobody to tell.
+                    let _ = done.send((index, op.run(&client)));
+                });
+            match spawned {
+                Ok(_) => out.push(Some(key)),
+                Err(err) => {
+                    out.push(None);
+                    results.push(Err(crate::Error::config(format!(
+                        "cannot start a thread for a request: {err}"
+                    ))));
+                }
+            }
+        }
+        drop(done);
+        while out.iter().any(Option::is_some) && !enough(&results) {
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                break;
+            };
+            match arrivals.recv_timeout(left) {
+                Ok((index, result)) => {
+                    if let Some(slot) = out.get_mut(index) {
+                        *slot = None;
+                    }
+                    results.push(result);
+                }
+                Err(_) => break,
+            }
+        }
+        if !enough(&results) {
+            let late = out.iter().flatten();
+            results.extend(late.map(|key| Err(crate::Error::timed_out(Some(key)))));
+        }
+        Ok(results)
     }
 
     fn run_pair<'a, A: Send + 'a, B: Send + 'a, T: Send + 'a>(
@@ -210,17 +287,11 @@ impl Mode for Async {
         Box::pin(std::future::ready(value))
     }
 
-    fn and_then<'a, A: Send + 'a, T: Send + 'a>(
+    fn then<'a, A: Send + 'a, T: Send + 'a>(
         first: BoxFuture<'a, A>,
-        client: &'a Client,
-        next: impl FnOnce(A) -> Result<Next<T>> + Send + 'a,
+        next: impl FnOnce(A) -> BoxFuture<'a, T> + Send + 'a,
     ) -> BoxFuture<'a, T> {
-        Box::pin(async move {
-            match next(first.await?)? {
-                Next::Run(op) => op.run_async(client).await,
-                Next::Done(value) => Ok(value),
-            }
-        })
+        Box::pin(async move { next(first.await?).await })
     }
 
     fn run_each<'a, T: Send + 'a>(ops: Vec<(Client, Op<T>)>) -> BoxFuture<'a, Vec<Result<T>>> {
@@ -229,6 +300,34 @@ impl Mode for Async {
                 .into_iter()
                 .map(|(client, op)| async move { op.run_async(&client).await });
             Ok(futures_util::future::join_all(runs).await)
+        })
+    }
+
+    fn run_each_within<'a, T: Send + 'static>(
+        ops: Vec<(Client, Op<T>)>,
+        timeout: Duration,
+        enough: impl Fn(&[Result<T>]) -> bool + Send + 'a,
+    ) -> BoxFuture<'a, Vec<Result<T>>> {
+        Box::pin(async move {
+            use futures_util::StreamExt;
+            let mut running: futures_util::stream::FuturesUnordered<_> = ops
+                .into_iter()
+                .map(|(client, op)| async move {
+                    let key = op.key_shared();
+                    match tokio::time::timeout(timeout, op.run_async(&client)).await {
+                        Ok(result) => result,
+                        Err(_) => Err(crate::Error::timed_out(Some(&key))),
+                    }
+                })
+                .collect();
+            let mut results = Vec::with_capacity(running.len());
+            while !enough(&results) {
+                let Some(result) = running.next().await else {
+                    break;
+                };
+                results.push(result);
+            }
+            Ok(results)
         })
     }
 

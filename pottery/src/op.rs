@@ -82,6 +82,11 @@ impl<T> Op<T> {
         }
     }
 
+    /// The key the operation works on.
+    pub(crate) fn key_shared(&self) -> Arc<str> {
+        Arc::clone(&self.key)
+    }
+
     /// Runs the operation on a pooled blocking connection.
     pub(crate) fn run(self, client: &Client) -> Result<T> {
         let reply = client.blocking(|con| self.request.query(con));
