@@ -1,0 +1,1 @@
+//! Attribute macros for pottery, re-exported by the `pottery` crate (being written).
