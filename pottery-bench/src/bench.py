@@ -9,7 +9,7 @@ import importlib.metadata, json, os, sys, time, warnings
 warnings.simplefilter('ignore')  # InefficientAccessWarning on update(), l[i], ...
 import redis
 from pottery import (RedisCounter, RedisDeque, RedisDict, RedisList, RedisSet,
-                     RedisSimpleQueue)
+                     RedisSimpleQueue, Redlock)
 
 TOPUP_RATE = 100_000
 CHUNK = 10_000
@@ -79,13 +79,26 @@ def counter_most_common(i): return cc.most_common(10)
 def queue_put(i): qp.put(values[i % n])
 def queue_get(i): return qg.get_nowait()
 
+# Redlock: one acquire+release cycle (default settings: 10 s auto-release) on the
+# main server, and on the many-master servers if the bench started them.
+lock_1 = Redlock(key=K['redlock_name'], masters={r})
+lock_many = Redlock(key=K['redlock_name'],
+                    masters={redis.Redis.from_url(u) for u in cfg['redlock_masters']})
+def redlock_cycle(lock):
+    def cycle(i):
+        if not lock.acquire():
+            raise RuntimeError('the Redlock was not acquired')
+        lock.release()
+    return cycle
+
 OPS = {'insert': insert, 'get': get, 'contains_key': contains_key, 'len': length,
        'get_many': get_many, 'extend': extend, 'set_insert': set_insert,
        'set_contains': set_contains, 'set_contains_many': set_contains_many,
        'list_append': list_append, 'list_index': list_index, 'list_range': list_range,
        'deque_push': deque_push, 'deque_pop': deque_pop,
        'counter_increment': counter_increment, 'counter_most_common': counter_most_common,
-       'queue_put': queue_put, 'queue_get': queue_get}
+       'queue_put': queue_put, 'queue_get': queue_get,
+       'redlock_1': redlock_cycle(lock_1), 'redlock_many': redlock_cycle(lock_many)}
 print(json.dumps({'ready': True, 'pottery': importlib.metadata.version('pottery')}), flush=True)
 for line in sys.stdin:
     if line.strip() == 'quit':

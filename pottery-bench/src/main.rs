@@ -1,11 +1,12 @@
 //! `pottery-bench`: pottery's structures (dict, set, list, deque, counter,
-//! queue) against raw redis-rs and against Python pottery 3.0.1, in one run, on
-//! one Redis server.
+//! queue) and its Redlock against raw redis-rs and against Python pottery 3.0.1,
+//! in one run, on one Redis server (and five more for the Redlock rows).
 //!
 //! ```text
 //! cargo run --release -p pottery-bench -- --out bench.jsonl                 # ~2.5 min
 //! cargo run --release -p pottery-bench -- --quick --out bench.jsonl         # ~35 s
 //! cargo run --release -p pottery-bench -- --quick --only set,queue          # some structures
+//! cargo run --release -p pottery-bench -- --only redlock                    # ~20 s
 //! ```
 //!
 //! Unless `--url` is given it starts a private `redis-server` on a free port. Each
@@ -15,6 +16,9 @@
 //! its turn in every round. The table and the JSON lines ([`report`]) show the
 //! median ops/s of each side and PASS/MISS against the targets; a miss is never
 //! hidden, and the exit status is 0 whenever the bench itself ran.
+//!
+//! The Redlock rows ([`redlock`]) time acquire+release cycles on one master and,
+//! unless `--url` is given, on five private servers started for them.
 
 mod measure;
 mod ops;
@@ -25,6 +29,7 @@ mod ops_list;
 mod ops_queue;
 mod ops_set;
 mod python;
+mod redlock;
 mod report;
 mod setup;
 
@@ -40,7 +45,7 @@ use tokio::runtime::Runtime;
 use measure::{Contest, Mode, Plan, Prep, Result, Timer, run_rounds};
 use measure::{time_async, time_blocking};
 use ops::{BenchOp, Ctx, Data, Group};
-use report::{Row, print_table, write_jsonl};
+use report::{Row, RowInfo, print_table, write_jsonl};
 use setup::{Cleanup, Keys, check_same_bytes};
 
 /// Tasks sharing the client in the concurrent async rows.
@@ -57,6 +62,7 @@ struct Args {
     #[arg(long)]
     out: Option<PathBuf>,
     /// Use this Redis server instead of a private one (keys are random and deleted after).
+    /// Redlock is then measured on this one master only.
     #[arg(long)]
     url: Option<String>,
     /// A ~35 s run: 4 rounds of 0.05 s slices unless --rounds says otherwise.
@@ -143,6 +149,13 @@ fn run(args: &Args) -> Result<()> {
         keys: [keys.all(), py_keys.all()].concat(),
     };
 
+    // The Redlock's many masters: private servers, unless --url was given.
+    let masters = match (&args.url, args.selected(Group::Redlock)) {
+        (None, true) => Some(start_masters()?),
+        _ => None,
+    };
+    let master_urls = masters.as_ref().map(pottery_testkit::Masters::urls);
+
     let client = pottery::Client::open(&url)?;
     let ctx = Arc::new(Ctx::new(&client, keys, Data::new()?));
     ctx.fill(&mut con)?;
@@ -153,6 +166,7 @@ fn run(args: &Args) -> Result<()> {
         counts: &ctx.data.counts,
         many: ops::MANY,
         maxlen: ops_deque::MAXLEN,
+        redlock_masters: master_urls.as_deref().unwrap_or_default(),
     };
     let mut py = python::Driver::start(&url, &config)?;
     if py.version != python::POTTERY_VERSION {
@@ -179,8 +193,28 @@ fn run(args: &Args) -> Result<()> {
         rows.extend(
             results
                 .into_iter()
-                .map(|r| Row::new(&op, r, &python_rounds)),
+                .map(|r| Row::new(RowInfo::of(&op), r, &python_rounds)),
         );
+        let shown = format!(
+            "{} rounds of {:.2} s slices",
+            plan.rounds,
+            plan.slice.as_secs_f64()
+        );
+        if !plans.contains(&shown) {
+            plans.push(shown);
+        }
+    }
+    let one_master_only = args.url.is_some() && args.selected(Group::Redlock);
+    if args.selected(Group::Redlock) {
+        if one_master_only {
+            eprintln!("redlock: --url given: measuring on that one master only");
+        }
+        let plan = args.plan(Group::Redlock);
+        let servers = redlock::Servers {
+            one: &url,
+            many: master_urls.clone(),
+        };
+        rows.extend(redlock::measure(&plan, &servers, &ctx.keys, &rt, &mut py)?);
         let shown = format!(
             "{} rounds of {:.2} s slices",
             plan.rounds,
@@ -193,6 +227,14 @@ fn run(args: &Args) -> Result<()> {
     py.finish()?;
 
     print_table(&rows);
+    if one_master_only {
+        println!(
+            "redlock: --url given, so only the 1-master rows were measured (the {}-master rows \
+             need {} private servers, started only without --url).",
+            redlock::MANY_MASTERS,
+            redlock::MANY_MASTERS
+        );
+    }
     if let Some(path) = &args.out {
         write_jsonl(path, &rows)?;
         println!("wrote {} rows to {}", rows.len(), path.display());
@@ -203,6 +245,17 @@ fn run(args: &Args) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// The Redlock's many masters: private servers on free ports.
+fn start_masters() -> Result<pottery_testkit::Masters> {
+    let servers = (0..redlock::MANY_MASTERS)
+        .map(|_| pottery_testkit::Server::try_start())
+        .collect::<Result<Vec<_>, String>>()
+        .map_err(|why| {
+            format!("cannot start the Redlock's masters (pass --url to skip them): {why}")
+        })?;
+    Ok(pottery_testkit::Masters { servers })
 }
 
 /// The three contests (blocking, async, async x32) of `op`.

@@ -57,6 +57,8 @@ pub(crate) enum Group {
     Counter,
     /// `RedisSimpleQueue`.
     Queue,
+    /// `Redlock`: acquire+release cycles on 1 and on 5 masters ([`crate::redlock`]).
+    Redlock,
 }
 
 impl Group {
@@ -69,6 +71,7 @@ impl Group {
             Group::Deque => "deque",
             Group::Counter => "counter",
             Group::Queue => "queue",
+            Group::Redlock => "redlock",
         }
     }
 }

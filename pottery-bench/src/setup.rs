@@ -31,6 +31,8 @@ pub(crate) struct Keys {
     pub(crate) queue_put: String,
     /// Queue taken from; topped up before each slice.
     pub(crate) queue_get: String,
+    /// The Redlock's *name*: its key is `redlock:<name>`, on every master.
+    pub(crate) redlock_name: String,
 }
 
 impl Keys {
@@ -50,7 +52,19 @@ impl Keys {
             counter_common: key(),
             queue_put: key(),
             queue_get: key(),
+            redlock_name: key(),
         }
+    }
+
+    /// The Redlock's Redis key.
+    pub(crate) fn redlock(&self) -> String {
+        format!("{}{}", pottery::REDLOCK_KEY_PREFIX, self.redlock_name)
+    }
+
+    /// The Redis key raw's Redlock cycles use: its own, so that a late hold left
+    /// by ours on a minority of masters never blocks raw (nor the reverse).
+    pub(crate) fn redlock_raw(&self) -> String {
+        format!("{}:raw", self.redlock())
     }
 
     /// Every key, for the clean-up.
@@ -66,6 +80,8 @@ impl Keys {
             self.counter_common.clone(),
             self.queue_put.clone(),
             self.queue_get.clone(),
+            self.redlock(),
+            self.redlock_raw(),
         ]
     }
 }

@@ -41,7 +41,9 @@ enum Command {
     ///
     /// Hash keys that are not strings are shown as their JSON text ("3", "[1, 2]");
     /// entries that are not pottery JSON as `{"undecodable": "<raw text>"}`, with a
-    /// warning on stderr. Without --url or REDIS_URL, reads redis://localhost:6379/0.
+    /// warning on stderr. A Redlock's key (redlock:NAME) shows who holds it:
+    /// `{"holder": "<token>", "ttl_ms": N}`. Without --url or REDIS_URL, reads
+    /// redis://localhost:6379/0.
     Inspect {
         /// The Redis key.
         key: String,

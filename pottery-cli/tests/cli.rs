@@ -285,6 +285,82 @@ fn undecodable_entries_are_marked_and_warned_about() {
     assert_eq!(stderr.matches("warning:").count(), 2, "{stderr}");
 }
 
+/// The `(size, top-level ttl_ms, holder, contents' ttl_ms)` of a Redlock key's report.
+fn redlock_report(doc: &Value, key: &str) -> (i128, i128, String, i128) {
+    let Value::Object(fields) = doc else {
+        panic!("{doc:?}")
+    };
+    let names: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(names, ["key", "type", "size", "ttl_ms", "contents"]);
+    assert_eq!(fields[0].1, s(key));
+    assert_eq!(fields[1].1, s("string"));
+    let (Value::Int(size), Value::Int(ttl)) = (&fields[2].1, &fields[3].1) else {
+        panic!("{doc:?}")
+    };
+    let Value::Object(contents) = &fields[4].1 else {
+        panic!("{doc:?}")
+    };
+    match contents.as_slice() {
+        [(h, Value::String(holder)), (t, Value::Int(left))] if h == "holder" && t == "ttl_ms" => {
+            (*size, *ttl, holder.clone(), *left)
+        }
+        _ => panic!("{doc:?}"),
+    }
+}
+
+#[test]
+fn inspect_a_redlock_held_by_python_and_by_ours() {
+    let server = Server::start();
+    // Python's pottery holds `redlock:printer` for 100 s (it stays held after the
+    // script exits: nothing releases it).
+    let token = python(
+        &format!(
+            "{PRELUDE}lock = Redlock(key='printer', masters={{r}}, auto_release_time=100)\n\
+             assert lock.acquire()\n\
+             print(lock._uuid)\n"
+        ),
+        &server.url(),
+        "",
+    );
+    let token = token.trim();
+    assert_eq!(token.len(), 36, "{token}");
+    let (code, doc, _, stderr) = inspect(&server, "redlock:printer");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr, "");
+    let (size, ttl, holder, left) = redlock_report(&doc, "redlock:printer");
+    assert_eq!((size, holder.as_str()), (36, token));
+    assert!(0 < left && left <= 100_000, "{doc:?}");
+    assert!(0 < ttl && ttl <= 100_000, "{doc:?}");
+
+    // Ours holds `redlock:scanner` for 60 s.
+    let client = pottery::Client::open(&server.url()).unwrap();
+    let scanner: pottery::sync::Redlock = pottery::Redlock::builder("scanner")
+        .master(client)
+        .auto_release_time(std::time::Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let guard = scanner.acquire().unwrap();
+    let (code, doc, _, stderr) = inspect(&server, "redlock:scanner");
+    assert_eq!(code, 0, "{stderr}");
+    let (size, _, holder, left) = redlock_report(&doc, "redlock:scanner");
+    assert_eq!((size, holder.as_str()), (36, guard.token()));
+    assert!(0 < left && left <= 60_000, "{doc:?}");
+    // Released: the key is gone.
+    guard.release().unwrap();
+    let (code, doc, _, _) = inspect(&server, "redlock:scanner");
+    assert_eq!(code, 1);
+    assert_eq!(doc, report("redlock:scanner", "none", 0, Value::Null));
+    // A string key outside `redlock:` is still read as a plain string.
+    python(
+        &format!("{PRELUDE}r.set('printer', '\"idle\"')\n"),
+        &server.url(),
+        "",
+    );
+    let (code, doc, _, _) = inspect(&server, "printer");
+    assert_eq!(code, 0);
+    assert_eq!(doc, report("printer", "string", 6, s("idle")));
+}
+
 #[test]
 fn a_missing_key_exits_1() {
     let server = Server::start();
@@ -393,12 +469,26 @@ fn tour_without_a_url_starts_its_own_server() {
         .and_then(|ms| ms.parse().ok())
         .unwrap_or_else(|| panic!("{timed_out}"));
     assert!(waited >= 200, "{timed_out}");
+    // Redlock: a hold of about 10 s (less the clock-drift allowance), a second
+    // attempt that finds it held, then `run` around a closure.
+    let left = after(&stdout, "guard.locked()?");
+    let secs: f64 = left
+        .strip_suffix('s')
+        .and_then(|secs| secs.parse().ok())
+        .unwrap_or_else(|| panic!("{left}"));
+    assert!((9.0..10.0).contains(&secs), "{left}");
+    assert_eq!(after(&stdout, "printer.try_acquire()?"), "None");
+    assert_eq!(
+        after(&stdout, "printer.run(|| \"printed\")?"),
+        "\"printed\""
+    );
+    assert!(stdout.contains(">>> guard.release()?"), "{stdout}");
     assert!(
         stdout.contains("; 0 were left to delete at the end."),
         "{stdout}"
     );
     assert!(
-        stdout.lines().count() <= 155,
+        stdout.lines().count() <= 170,
         "{} lines",
         stdout.lines().count()
     );

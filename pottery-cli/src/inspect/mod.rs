@@ -11,7 +11,8 @@
 //! - `size` is the number of entries (`HLEN`, `LLEN`, `SCARD`, `ZCARD`, `XLEN`), or
 //!   of bytes for a string (`STRLEN`);
 //! - `ttl_ms` is the time to live in milliseconds, `null` without an expiry;
-//! - `contents` holds the decoded data; see each type's module for its shape.
+//! - `contents` holds the decoded data; see each type's module for its shape. A
+//!   Redlock's key (`redlock:*`) shows `{"holder": "<token>", "ttl_ms": N}`.
 //!
 //! Every stored field, member, element and value is decoded as pottery JSON. One
 //! that does not decode is shown as `{"undecodable": "<raw text>"}` (invalid UTF-8
@@ -29,6 +30,7 @@
 
 mod hash;
 mod list;
+mod redlock;
 mod set;
 mod stream;
 mod string;
@@ -56,9 +58,12 @@ pub(crate) struct Contents {
 /// Reads one key whose Redis type is known.
 pub(crate) type Reader = fn(&Client, &str, &mut Warnings) -> pottery::Result<Contents>;
 
-/// Structures recognised by their key: (key prefix, Redis type, reader). Empty for
-/// now; Redlock, NextId and Bloom filters will add theirs.
-const BY_KEY: &[(&str, &str, Reader)] = &[];
+/// Structures recognised by their key: (key prefix, Redis type, reader). NextId
+/// and Bloom filters will add theirs.
+const BY_KEY: &[(&str, &str, Reader)] = &[
+    // A Redlock hold: the holder's token and the hold's remaining time.
+    (pottery::REDLOCK_KEY_PREFIX, "string", redlock::read),
+];
 
 /// The reader for `key`, which holds Redis type `redis_type`; `None` for a missing
 /// key or a type this tool does not read.

@@ -17,6 +17,7 @@ mod counter;
 mod dict;
 mod list;
 mod queue;
+mod redlock;
 mod set;
 
 use std::cell::RefCell;
@@ -43,6 +44,7 @@ const SECTIONS: &[Section] = &[
     set::steps,
     counter::steps,
     queue::steps,
+    redlock::steps,
     basics::codec,
 ];
 
