@@ -52,11 +52,12 @@ pub struct Client {
     inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     backend: Backend,
     shown: String,
     connect_timeout: Duration,
     async_conns: AsyncConns,
+    fanout: crate::fanout::Fanout,
 }
 
 enum Backend {
@@ -168,6 +169,7 @@ impl ClientBuilder {
                 shown,
                 connect_timeout: self.connect_timeout,
                 async_conns: AsyncConns::new(),
+                fanout: crate::fanout::Fanout::default(),
             }),
         })
     }
@@ -335,6 +337,17 @@ impl Client {
         &self,
         f: impl FnOnce(&mut dyn ConnectionLike) -> RedisResult<T>,
     ) -> RedisResult<T> {
+        self.blocking_within(None, f)
+    }
+
+    /// Like [`blocking`](Self::blocking), but a single server's connection waits
+    /// at most `timeout` (instead of the response timeout) for this call's reply.
+    /// A connection that timed out is not reused. A cluster keeps its timeouts.
+    pub(crate) fn blocking_within<T>(
+        &self,
+        timeout: Option<Duration>,
+        f: impl FnOnce(&mut dyn ConnectionLike) -> RedisResult<T>,
+    ) -> RedisResult<T> {
         match &self.inner.backend {
             Backend::Single {
                 client,
@@ -349,12 +362,31 @@ impl Client {
                     con.set_write_timeout(Some(*response_timeout))?;
                     Ok(con)
                 },
-                |con| f(con),
+                |con| match timeout {
+                    None => f(con),
+                    Some(timeout) => {
+                        con.set_read_timeout(Some(timeout))?;
+                        let result = f(con);
+                        con.set_read_timeout(Some(*response_timeout))?;
+                        result
+                    }
+                },
             ),
             Backend::Cluster { client, pool } => {
                 pool.with(|| client.get_connection(), |con| f(con))
             }
         }
+    }
+
+    /// A handle on existing state (for the fan-out worker, which holds it weakly).
+    pub(crate) fn from_inner(inner: Arc<Inner>) -> Client {
+        Client { inner }
+    }
+
+    /// Runs `job` on this client's fan-out worker, after the jobs queued before
+    /// it; `false` if the worker cannot be started.
+    pub(crate) fn submit(&self, job: crate::fanout::Job) -> bool {
+        self.inner.fanout.submit(&self.inner, job)
     }
 
     /// Whether `other` is a clone of this handle (same connections).

@@ -50,7 +50,8 @@
 //! # Layout
 //!
 //! - [`client`](Client): the connection handle, its URL parsing and timeouts.
-//! - `pool`: connection reuse for the blocking path.
+//! - `pool`: connection reuse for the blocking path; `fanout`: one worker thread
+//!   per client for the blocking path's requests to several servers at once.
 //! - `async_conn`: the async path's multiplexed connections, one per runtime,
 //!   replaced after they break.
 //! - `op`: an operation as data (request + reply decoder) and its two runners.
@@ -85,6 +86,7 @@ mod decode;
 mod deque;
 mod dict;
 mod error;
+mod fanout;
 mod key;
 mod list;
 mod mode;
@@ -111,11 +113,16 @@ pub use mode::Pages;
 pub use mode::{Async, Blocking, BoxFuture, BoxStream, Iter, Mode};
 #[doc(hidden)]
 pub use op::Op;
+#[doc = include_str!("redlock/synchronize.md")]
+pub use pottery_macros::synchronize;
 pub use queue::RedisSimpleQueue;
+#[doc(hidden)]
+pub use redlock::macro_support as __synchronize;
 pub use redlock::{
     AsyncRedlockGuard, DEFAULT_AUTO_RELEASE_TIME, DEFAULT_NUM_EXTENSIONS, DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_RETRY_DELAY, REDLOCK_KEY_PREFIX, Redlock, RedlockBuilder, RedlockGuard,
 };
+pub use redlock::{Callable, Synchronized};
 pub use set::{RedisSet, SetOperand};
 
 /// The blocking structures: methods return [`Result`]s.

@@ -186,6 +186,16 @@ impl Mode for Blocking {
         timeout: Duration,
         enough: impl Fn(&[Result<T>]) -> bool + Send + 'a,
     ) -> Result<Vec<Result<T>>> {
+        // One request to one server runs here, bounded by its socket's read
+        // timeout: handing it to a worker thread would cost more than it waits.
+        if let [(client, _)] = ops.as_slice()
+            && !client.is_cluster()
+        {
+            let results = ops
+                .into_iter()
+                .map(|(client, op)| op.run_within(&client, Some(timeout)));
+            return Ok(results.collect());
+        }
         let deadline = Instant::now() + timeout;
         let (done, arrivals) = std::sync::mpsc::channel();
         let mut results = Vec::with_capacity(ops.len());
@@ -194,22 +204,20 @@ impl Mode for Blocking {
         for (index, (client, op)) in ops.into_iter().enumerate() {
             let key = op.key_shared();
             let done = done.clone();
-            // Not scoped: a request that misses the deadline is abandoned to its
-            // thread, which ends within the client's response timeout.
-            let spawned = std::thread::Builder::new()
-                .name("pottery-fanout".to_owned())
-                .spawn(move || {
-                    // The receiver may be gone (deadline passed): nobody to tell.
-                    let _ = done.send((index, op.run(&client)));
-                });
-            match spawned {
-                Ok(_) => out.push(Some(key)),
-                Err(err) => {
-                    out.push(None);
-                    results.push(Err(crate::Error::config(format!(
-                        "cannot start a thread for a request: {err}"
-                    ))));
-                }
+            // On the client's fan-out worker: requests to one server keep their
+            // order, and one that misses the deadline is abandoned to the worker,
+            // which gets past it within the client's response timeout.
+            let job: crate::fanout::Job = Box::new(move |client| {
+                // The receiver may be gone (deadline passed): nobody to tell.
+                let _ = done.send((index, op.run(client)));
+            });
+            if client.submit(job) {
+                out.push(Some(key));
+            } else {
+                out.push(None);
+                results.push(Err(crate::Error::config(
+                    "cannot start a thread for the requests to a server",
+                )));
             }
         }
         drop(done);
@@ -310,13 +318,36 @@ impl Mode for Async {
     ) -> BoxFuture<'a, Vec<Result<T>>> {
         Box::pin(async move {
             use futures_util::StreamExt;
+            // One request waits here. Several run as tasks of their own: a request
+            // still out once `enough` holds, or past its deadline, is not dropped
+            // half-way (before its connection is even made, say) but finishes in
+            // the background, as the blocking mode's worker finishes it.
+            if ops.len() == 1 {
+                let mut results = Vec::with_capacity(1);
+                for (client, op) in ops {
+                    let key = op.key_shared();
+                    results.push(
+                        match tokio::time::timeout(timeout, op.run_async(&client)).await {
+                            Ok(result) => result,
+                            Err(_) => Err(crate::Error::timed_out(Some(&key))),
+                        },
+                    );
+                }
+                return Ok(results);
+            }
             let mut running: futures_util::stream::FuturesUnordered<_> = ops
                 .into_iter()
-                .map(|(client, op)| async move {
+                .map(|(client, op)| {
                     let key = op.key_shared();
-                    match tokio::time::timeout(timeout, op.run_async(&client)).await {
-                        Ok(result) => result,
-                        Err(_) => Err(crate::Error::timed_out(Some(&key))),
+                    let task = tokio::spawn(async move { op.run_async(&client).await });
+                    async move {
+                        match tokio::time::timeout(timeout, task).await {
+                            Ok(Ok(result)) => result,
+                            Ok(Err(failed)) => Err(crate::Error::config(format!(
+                                "a request task failed: {failed}"
+                            ))),
+                            Err(_) => Err(crate::Error::timed_out(Some(&key))),
+                        }
                     }
                 })
                 .collect();

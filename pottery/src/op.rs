@@ -7,6 +7,7 @@
 //! API the caller uses. This mirrors redis-rs's `Script::invoke` / `invoke_async`.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use redis::{Cmd, ConnectionLike, Script, ScriptInvocation, Value};
 
@@ -89,7 +90,13 @@ impl<T> Op<T> {
 
     /// Runs the operation on a pooled blocking connection.
     pub(crate) fn run(self, client: &Client) -> Result<T> {
-        let reply = client.blocking(|con| self.request.query(con));
+        self.run_within(client, None)
+    }
+
+    /// Runs the operation on a pooled blocking connection that waits at most
+    /// `timeout` for the reply (on a single server; see `Client::blocking_within`).
+    pub(crate) fn run_within(self, client: &Client, timeout: Option<Duration>) -> Result<T> {
+        let reply = client.blocking_within(timeout, |con| self.request.query(con));
         let reply = match reply {
             Err(err) if is_wrong_type(&err) => {
                 let actual = client.blocking(|con| type_of(&self.key).query::<String>(con));

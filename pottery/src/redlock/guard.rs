@@ -1,11 +1,13 @@
 //! A hold on a Redlock: [`RedlockGuard`] (blocking, releases on drop) and
 //! [`AsyncRedlockGuard`] (releases with `release().await`, or in the background
-//! when dropped). Both run the steps of `mod.rs`, with their own mode.
+//! when dropped). Both run the steps of `mod.rs`, with their own mode, and
+//! start the lock's watchdog (`watchdog.rs`) if it has one.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::watchdog::{self, Watch};
 use super::{Hold, Shared};
 use crate::error::{Error, Result};
 use crate::mode::{Async, Blocking};
@@ -14,7 +16,10 @@ use crate::mode::{Async, Blocking};
 struct Held {
     shared: Arc<Shared>,
     token: Arc<str>,
-    valid_until: Instant,
+    /// The validity and loss, shared with the watchdog if there is one.
+    watch: Arc<Watch>,
+    /// The async watchdog's task, aborted on release and drop.
+    task: Option<tokio::task::JoinHandle<()>>,
     extensions: u32,
     /// Released (or handed to `release`): nothing to do on drop.
     done: bool,
@@ -25,9 +30,27 @@ impl Held {
         Held {
             shared: Arc::clone(shared),
             token: hold.token,
-            valid_until: hold.valid_until,
+            watch: Watch::new(hold.valid_until),
+            task: None,
             extensions: 0,
             done: false,
+        }
+    }
+
+    /// Starts the watchdog on a thread, if the lock has one.
+    fn watch_on_thread(&self) {
+        if let Some(interval) = self.shared.watchdog {
+            // If no thread can be started, the hold is reported lost at the
+            // end of its validity: never silently unrenewed.
+            let _ = watchdog::run_thread(&self.shared, &self.token, &self.watch, interval);
+        }
+    }
+
+    /// Stops the watchdog, if any, without waiting for it.
+    fn stop_watchdog(&mut self) {
+        self.watch.stop();
+        if let Some(task) = self.task.take() {
+            task.abort();
         }
     }
 
@@ -43,7 +66,7 @@ impl Held {
 
     fn extended(&mut self, valid_until: Instant) {
         self.extensions += 1;
-        self.valid_until = valid_until;
+        self.watch.set_valid_until(valid_until);
     }
 
     fn debug(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -51,6 +74,8 @@ impl Held {
             .field("key", &self.shared.key)
             .field("token", &self.token)
             .field("extensions", &self.extensions)
+            .field("watchdog", &self.shared.watchdog)
+            .field("lost", &self.watch.is_lost())
             .finish_non_exhaustive()
     }
 }
@@ -90,9 +115,9 @@ pub struct RedlockGuard {
 
 impl RedlockGuard {
     pub(super) fn new(shared: &Arc<Shared>, hold: Hold) -> Self {
-        RedlockGuard {
-            held: Held::new(shared, hold),
-        }
+        let held = Held::new(shared, hold);
+        held.watch_on_thread();
+        RedlockGuard { held }
     }
 
     /// The lock's Redis key.
@@ -122,7 +147,8 @@ impl RedlockGuard {
     }
 
     /// Until when the hold is valid by our clock, as of its acquiring or last
-    /// extension (drift and the round trips already taken into account).
+    /// extension or [watchdog](crate::RedlockBuilder::watchdog) renewal (drift
+    /// and the round trips already taken into account).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -132,7 +158,55 @@ impl RedlockGuard {
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn valid_until(&self) -> Instant {
-        self.held.valid_until
+        self.held.watch.valid_until()
+    }
+
+    /// Whether the hold is lost: its validity ran out (not renewed or extended
+    /// in time), or the [watchdog](crate::RedlockBuilder::watchdog) heard from
+    /// the masters that it is gone. Once lost, always lost. Cheap: no round
+    /// trip (an atomic and the clock). Stop the critical section when it
+    /// turns true: someone else may hold the lock.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// use std::time::Duration;
+    /// let lock = pottery::sync::Redlock::builder("printer")
+    ///     .master(client)
+    ///     .auto_release_time(Duration::from_millis(200))
+    ///     .build()?;
+    /// let guard = lock.acquire()?;
+    /// assert!(!guard.is_lost());
+    /// std::thread::sleep(Duration::from_millis(250)); // no watchdog: expires
+    /// assert!(guard.is_lost());
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn is_lost(&self) -> bool {
+        self.held.watch.is_lost()
+    }
+
+    /// Waits up to `timeout` for the hold to be [lost](Self::is_lost); whether
+    /// it is. A worker thread can watch for loss while the guard's owner works:
+    /// share the guard by reference (e.g. in [`std::thread::scope`]).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// use std::time::Duration;
+    /// let lock = pottery::sync::Redlock::builder("printer")
+    ///     .master(client.clone())
+    ///     .auto_release_time(Duration::from_millis(300))
+    ///     .watchdog(true)
+    ///     .build()?;
+    /// let guard = lock.acquire()?;
+    /// assert!(!guard.wait_lost(Duration::from_millis(500))); // renewed meanwhile
+    /// // Someone deletes the key: the next renewal finds it gone.
+    /// client.with_connection(|c| redis::cmd("DEL").arg(lock.key()).query::<()>(c))?;
+    /// assert!(guard.wait_lost(Duration::from_millis(300)));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn wait_lost(&self, timeout: Duration) -> bool {
+        self.held.watch.wait_lost(timeout)
     }
 
     /// How much longer we hold the lock, asked of the masters: the least TTL of
@@ -152,7 +226,8 @@ impl RedlockGuard {
 
     /// Resets the hold to the full auto-release time; fails with
     /// [`Error::is_too_many_extensions`] past the lock's limit and with
-    /// [`Error::is_extend_unlocked_lock`] if the hold expired.
+    /// [`Error::is_extend_unlocked_lock`] if the hold expired. (Watchdog
+    /// renewals are not extensions: they do not count against the limit.)
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -184,12 +259,14 @@ impl RedlockGuard {
     /// ```
     pub fn release(mut self) -> Result<()> {
         self.held.done = true;
+        self.held.stop_watchdog();
         super::release::<Blocking>(&self.held.shared, &self.held.token)
     }
 }
 
 impl Drop for RedlockGuard {
     fn drop(&mut self) {
+        self.held.stop_watchdog();
         if !self.held.done {
             // No one to report to: a hold that cannot be released expires.
             let _ = super::release::<Blocking>(&self.held.shared, &self.held.token);
@@ -228,9 +305,22 @@ pub struct AsyncRedlockGuard {
 
 impl AsyncRedlockGuard {
     pub(super) fn new(shared: &Arc<Shared>, hold: Hold) -> Self {
-        AsyncRedlockGuard {
-            held: Held::new(shared, hold),
+        let mut held = Held::new(shared, hold);
+        if let Some(interval) = shared.watchdog {
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                let run = watchdog::run_task(
+                    Arc::clone(shared),
+                    Arc::clone(&held.token),
+                    Arc::clone(&held.watch),
+                    interval,
+                );
+                held.task = Some(runtime.spawn(run));
+            } else {
+                // Polled outside Tokio: renew on a thread instead.
+                held.watch_on_thread();
+            }
         }
+        AsyncRedlockGuard { held }
     }
 
     /// The lock's Redis key.
@@ -264,7 +354,7 @@ impl AsyncRedlockGuard {
     }
 
     /// Until when the hold is valid by our clock, as of its acquiring or last
-    /// extension.
+    /// extension or [watchdog](crate::RedlockBuilder::watchdog) renewal.
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -276,7 +366,53 @@ impl AsyncRedlockGuard {
     /// # }).unwrap();
     /// ```
     pub fn valid_until(&self) -> Instant {
-        self.held.valid_until
+        self.held.watch.valid_until()
+    }
+
+    /// Whether the hold is lost: its validity ran out (not renewed or extended
+    /// in time), or the [watchdog](crate::RedlockBuilder::watchdog) heard from
+    /// the masters that it is gone. Once lost, always lost. Cheap: no round
+    /// trip.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let guard = pottery::future::Redlock::new(&client, "shower").acquire().await?;
+    /// assert!(!guard.is_lost());
+    /// # Ok::<(), pottery::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn is_lost(&self) -> bool {
+        self.held.watch.is_lost()
+    }
+
+    /// Resolves when the hold is [lost](Self::is_lost): race it against the
+    /// critical section to stop the work as soon as the lock may be someone
+    /// else's. Without a watchdog, it resolves at the end of the validity.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// use std::time::Duration;
+    /// let lock = pottery::future::Redlock::builder("shower")
+    ///     .master(client.clone())
+    ///     .auto_release_time(Duration::from_millis(300))
+    ///     .watchdog(true)
+    ///     .build()?;
+    /// let guard = lock.acquire().await?;
+    /// let work = tokio::time::sleep(Duration::from_millis(700)); // > auto-release time
+    /// tokio::select! {
+    ///     () = work => {}                 // done, under the lock all along
+    ///     () = guard.lost() => panic!("lost"),
+    /// }
+    /// guard.release().await?;
+    /// # Ok::<(), pottery::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn lost(&self) {
+        self.held.watch.lost().await;
     }
 
     /// How much longer we hold the lock, asked of the masters; zero if the
@@ -296,7 +432,8 @@ impl AsyncRedlockGuard {
     }
 
     /// Resets the hold to the full auto-release time; fails past the lock's
-    /// extension limit or if the hold expired.
+    /// extension limit or if the hold expired. (Watchdog renewals are not
+    /// extensions: they do not count against the limit.)
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -327,6 +464,7 @@ impl AsyncRedlockGuard {
     /// # }).unwrap();
     /// ```
     pub async fn release(mut self) -> Result<()> {
+        self.held.stop_watchdog();
         let released = super::release::<Async>(&self.held.shared, &self.held.token).await;
         self.held.done = true;
         released
@@ -335,6 +473,7 @@ impl AsyncRedlockGuard {
 
 impl Drop for AsyncRedlockGuard {
     fn drop(&mut self) {
+        self.held.stop_watchdog();
         if self.held.done {
             return;
         }

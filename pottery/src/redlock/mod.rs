@@ -7,6 +7,8 @@
 
 mod algorithm;
 mod guard;
+mod synchronize;
+mod watchdog;
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -23,6 +25,7 @@ use crate::op::{Op, Request};
 
 use algorithm::{Decision, Tally};
 pub use guard::{AsyncRedlockGuard, RedlockGuard};
+pub use synchronize::{Callable, Synchronized, macro_support};
 
 /// The prefix of a Redlock's Redis key: the lock named `printer` is `redlock:printer`.
 pub const REDLOCK_KEY_PREFIX: &str = "redlock:";
@@ -171,6 +174,8 @@ pub(crate) struct Shared {
     raise_on_redis_errors: bool,
     run_blocking: bool,
     run_timeout: Option<Duration>,
+    /// The watchdog's renewal interval; `None`: no watchdog.
+    watchdog: Option<Duration>,
 }
 
 /// A hold just acquired: its token and until when it is valid.
@@ -204,6 +209,8 @@ pub struct RedlockBuilder<M: Mode = Blocking> {
     raise_on_redis_errors: bool,
     run_blocking: bool,
     run_timeout: Option<Duration>,
+    /// `None`: off; `Some(None)`: on, every third of the auto-release time.
+    watchdog: Option<Option<Duration>>,
     mode: PhantomData<fn() -> M>,
 }
 
@@ -354,6 +361,75 @@ impl<M: Mode> RedlockBuilder<M> {
         self
     }
 
+    /// Whether guards renew their hold in the background while they live
+    /// (default `false`): a *watchdog*, as Redisson's, renewing every third of
+    /// the auto-release time. See [`watchdog_interval`](Self::watchdog_interval)
+    /// to choose the interval.
+    ///
+    /// A renewal runs the extend script on every master (one fan-out, each
+    /// master allowed the [request timeout](Self::request_timeout)), but it is
+    /// not an extension: renewals never count against
+    /// [`num_extensions`](Self::num_extensions), and
+    /// [`extend`](RedlockGuard::extend) still works (and counts) as without the
+    /// watchdog. A failed renewal is retried sooner (a quarter of the interval)
+    /// until the hold's validity runs out; then, or as soon as a quorum of
+    /// masters answers that it no longer holds our token, the hold is *lost*:
+    /// [`is_lost`](RedlockGuard::is_lost) turns true,
+    /// [`wait_lost`](RedlockGuard::wait_lost) and the async
+    /// [`lost`](AsyncRedlockGuard::lost) return, and renewing stops. The
+    /// critical section should then stop: someone else may hold the lock.
+    ///
+    /// The blocking guard renews on a thread of its own, the async guard on a
+    /// task of the Tokio runtime it was acquired on; releasing or dropping the
+    /// guard stops it at once (a renewal in flight is abandoned, and can never
+    /// recreate a released key).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// use std::time::Duration;
+    /// let lock = pottery::sync::Redlock::builder("printer")
+    ///     .master(pottery::Client::open(&server.url())?)
+    ///     .auto_release_time(Duration::from_millis(300))
+    ///     .watchdog(true)
+    ///     .build()?;
+    /// assert_eq!(lock.watchdog_interval(), Some(Duration::from_millis(100)));
+    /// let guard = lock.acquire()?;
+    /// std::thread::sleep(Duration::from_millis(700)); // over twice the auto-release time
+    /// assert!(!guard.is_lost());
+    /// assert!(guard.locked()? > Duration::ZERO);
+    /// assert!(lock.try_acquire()?.is_none());
+    /// guard.release()?;
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn watchdog(mut self, on: bool) -> Self {
+        self.watchdog = on.then_some(None);
+        self
+    }
+
+    /// Turns the [watchdog](Self::watchdog) on, renewing every `interval`;
+    /// building fails unless `0 < interval < auto-release time` (keep it well
+    /// below: a third or less leaves room to retry a failed renewal).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// use std::time::Duration;
+    /// let lock = pottery::sync::Redlock::builder("printer")
+    ///     .master(pottery::Client::open(&server.url())?)
+    ///     .watchdog_interval(Duration::from_secs(2))
+    ///     .build()?;
+    /// assert_eq!(lock.watchdog_interval(), Some(Duration::from_secs(2)));
+    /// let too_long = pottery::sync::Redlock::builder("printer")
+    ///     .master(pottery::Client::open(&server.url())?)
+    ///     .watchdog_interval(Duration::from_secs(10))
+    ///     .build();
+    /// assert!(too_long.unwrap_err().is_config());
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn watchdog_interval(mut self, interval: Duration) -> Self {
+        self.watchdog = Some(Some(interval));
+        self
+    }
+
     /// The lock; fails on no masters, an auto-release time under 1 ms, or a
     /// `run` timeout without `run` waiting.
     ///
@@ -375,6 +451,19 @@ impl<M: Mode> RedlockBuilder<M> {
                 "a run timeout needs run_blocking(true): a single attempt does not wait",
             ));
         }
+        let auto_release = Duration::from_millis(auto_release_ms);
+        let watchdog = match self.watchdog {
+            None => None,
+            Some(None) => Some(watchdog::default_interval(auto_release)),
+            Some(Some(interval)) if !interval.is_zero() && interval < auto_release => {
+                Some(interval)
+            }
+            Some(Some(_)) => {
+                return Err(Error::config(
+                    "the watchdog interval must be above zero and below the auto-release time",
+                ));
+            }
+        };
         Ok(Redlock {
             shared: Arc::new(Shared {
                 key: format!("{REDLOCK_KEY_PREFIX}{}", self.name).into(),
@@ -387,6 +476,7 @@ impl<M: Mode> RedlockBuilder<M> {
                 raise_on_redis_errors: self.raise_on_redis_errors,
                 run_blocking: self.run_blocking,
                 run_timeout: self.run_timeout,
+                watchdog,
             }),
             mode: PhantomData,
         })
@@ -428,6 +518,7 @@ impl<M: Mode> Redlock<M> {
                 raise_on_redis_errors: true,
                 run_blocking: true,
                 run_timeout: None,
+                watchdog: None,
             }),
             mode: PhantomData,
         }
@@ -452,6 +543,7 @@ impl<M: Mode> Redlock<M> {
             raise_on_redis_errors: true,
             run_blocking: true,
             run_timeout: None,
+            watchdog: None,
             mode: PhantomData,
         }
     }
@@ -503,6 +595,19 @@ impl<M: Mode> Redlock<M> {
     /// ```
     pub fn num_extensions(&self) -> Option<u32> {
         self.shared.num_extensions
+    }
+
+    /// The [watchdog](RedlockBuilder::watchdog)'s renewal interval; `None`
+    /// without a watchdog (the default).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// assert_eq!(pottery::sync::Redlock::new(&client, "printer").watchdog_interval(), None);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn watchdog_interval(&self) -> Option<Duration> {
+        self.shared.watchdog
     }
 
     /// How the lock is acquired by `run`: at once, waiting up to a timeout, or

@@ -1,0 +1,6 @@
+#[pottery::synchronize(key = "printer", key = "scanner", masters = pottery::Client::from_env()?)]
+fn print() -> pottery::Result<()> {
+    Ok(())
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[pottery::synchronize(key = 42, masters = pottery::Client::from_env()?)]
+fn print() -> pottery::Result<()> {
+    Ok(())
+}
+
+fn main() {}

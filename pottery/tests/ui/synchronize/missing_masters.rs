@@ -1,0 +1,6 @@
+#[pottery::synchronize(key = "printer")]
+fn print() -> pottery::Result<()> {
+    Ok(())
+}
+
+fn main() {}

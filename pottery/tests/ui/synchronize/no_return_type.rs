@@ -1,0 +1,6 @@
+#[pottery::synchronize(key = "printer", masters = pottery::Client::from_env()?)]
+fn print(doc: &str) {
+    println!("{doc}");
+}
+
+fn main() {}
