@@ -68,6 +68,8 @@
 //!   [`RedisDeque`], [`RedisCounter`], [`RedisSimpleQueue`], one directory each.
 //! - `redlock/`: [`Redlock`], its guards, and its pure algorithm (quorum, drift,
 //!   validity) in `redlock/algorithm.rs`.
+//! - `redlock/`: [`Redlock`], its guards, watchdog and [`Synchronized`]; the
+//!   `#[synchronize]` attribute macro lives in the `pottery-macros` crate.
 //! - `decode`: small reply decoders shared by the structures.
 //! - [`prelude`]: the traits to import (`use pottery::prelude::*`).
 //! - [`error`](Error): the crate's one error type.

@@ -4,6 +4,10 @@
 //!   steps (acquire attempt, locked, extend, release) written once for both modes.
 //! - `algorithm.rs`: the arithmetic and decisions, free of I/O.
 //! - `guard.rs`: [`RedlockGuard`] and [`AsyncRedlockGuard`], what a hold is.
+//! - `watchdog.rs`: the optional renewer that keeps a hold alive while its guard
+//!   lives, and reports its loss.
+//! - `synchronize.rs` (+ `synchronize.md`): [`Synchronized`] and the support of
+//!   the `#[synchronize]` macro from `pottery-macros`.
 
 mod algorithm;
 mod guard;
