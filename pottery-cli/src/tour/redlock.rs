@@ -2,7 +2,7 @@
 //! masters to the builder for a quorum).
 //!
 //! The hold lives in a slot shared by the steps, so that each line can use
-//! `guard` as the reader would: [`with_guard!`] runs a line with `guard` bound to
+//! `guard` as the reader would: `with_guard!` runs a line with `guard` bound to
 //! the hold, and the `release` line takes it out of the slot.
 
 use std::cell::RefCell;
