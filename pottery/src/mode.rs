@@ -326,12 +326,14 @@ impl Mode for Async {
                 let mut results = Vec::with_capacity(1);
                 for (client, op) in ops {
                     let key = op.key_shared();
-                    results.push(
+                    results.push(if client.is_cluster() {
                         match tokio::time::timeout(timeout, op.run_async(&client)).await {
                             Ok(result) => result,
                             Err(_) => Err(crate::Error::timed_out(Some(&key))),
-                        },
-                    );
+                        }
+                    } else {
+                        op.run_async_within(&client, Some(timeout)).await
+                    });
                 }
                 return Ok(results);
             }

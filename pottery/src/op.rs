@@ -109,7 +109,28 @@ impl<T> Op<T> {
 
     /// Runs the operation on the client's shared async connection.
     pub(crate) async fn run_async(self, client: &Client) -> Result<T> {
-        let mut lease = client.async_lease().await?;
+        self.run_async_within(client, None).await
+    }
+
+    /// Runs the operation on the shared async connection, waiting at most
+    /// `timeout` for a connection and, on a single server, for the reply (set on
+    /// this request's clone of the connection: no extra timer). On a cluster
+    /// the caller bounds the wait itself.
+    pub(crate) async fn run_async_within(
+        self,
+        client: &Client,
+        timeout: Option<Duration>,
+    ) -> Result<T> {
+        let mut lease = match timeout {
+            None => client.async_lease().await?,
+            // The timer only starts if the lease is not ready at once.
+            Some(limit) => tokio::time::timeout(limit, client.async_lease())
+                .await
+                .map_err(|_| Error::timed_out(Some(&self.key)))??,
+        };
+        if let (Some(limit), crate::AsyncConnection::Single(single)) = (timeout, &mut lease.conn) {
+            single.set_response_timeout(limit);
+        }
         let con = &mut lease.conn;
         let reply = match self.request.query_async(con).await {
             Err(err) if is_wrong_type(&err) => {
