@@ -8,7 +8,7 @@
 //!
 //! - Ours: `lock.acquire()?` then `guard.release()?` (async: `.await`), with the
 //!   default settings (10 s auto-release, 100 ms request timeout). Ours sends each
-//!   step to all masters in parallel (a thread per request when blocking,
+//!   step to all masters in parallel (one worker thread per master when blocking,
 //!   concurrent futures when async) and waits for a quorum.
 //! - Raw: the same commands and script with redis-rs, *sequentially*, on one
 //!   connection per master (a naive client: 2 round trips per master per cycle).
@@ -67,7 +67,7 @@ const MANY: RowInfo = RowInfo {
     group: Group::Redlock,
     name: "cycle, 5 masters",
     note: "the same cycle on 5 private servers; ours fans out in parallel and waits for a \
-           quorum (blocking: a thread per request; async: concurrent futures); raw: the same \
+           quorum (blocking: one worker thread per master; async: concurrent futures); raw: the same \
            commands sent sequentially, one connection per master (10 round trips, what a \
            naive client does); python: Redlock(masters={5 clients})",
     raw_target: None,

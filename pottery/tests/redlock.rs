@@ -889,7 +889,7 @@ fn lock_worker(spec: &str) {
 }
 
 /// 2 Rust processes (this binary re-run as workers), a Python pottery process
-/// and 4 threads here, each bumping a counter non-atomically under the lock.
+/// and 8 threads here, each bumping a counter non-atomically under the lock.
 fn test_mutual_exclusion_processes_and_python(ctx: &Ctx) {
     let name = ctx.key("printer");
     let counter = ctx.key("counter");
@@ -922,7 +922,7 @@ print('done')
     std::thread::scope(|s| {
         let (url, stdin) = (ctx.url(), format!("{name}\n{counter}\n{ITERATIONS}\n"));
         s.spawn(move || assert_eq!(python(script, &url, &stdin).trim(), "done"));
-        for _ in 0..4 {
+        for _ in 0..8 {
             let (lock, counter) = (lock.clone(), &counter);
             s.spawn(move || {
                 for _ in 0..ITERATIONS {
@@ -939,7 +939,8 @@ print('done')
             ITERATIONS.to_string()
         );
     }
-    assert_eq!(count(&ctx.client, &counter), 7 * ITERATIONS as i64);
+    // 8 threads + 2 worker processes + 1 Python process.
+    assert_eq!(count(&ctx.client, &counter), 11 * ITERATIONS as i64);
 }
 
 // ---- faults, over 5 masters the test starts ----
