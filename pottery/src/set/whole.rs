@@ -213,11 +213,6 @@ where
         &self,
         serializer: S,
     ) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::{Error as _, SerializeSeq};
-        let mut seq = serializer.serialize_seq(None)?;
-        for member in self.iter() {
-            seq.serialize_element(&member.map_err(S::Error::custom)?)?;
-        }
-        seq.end()
+        crate::list::serialize_elements(serializer, self.iter())
     }
 }
