@@ -70,6 +70,7 @@
 //!   validity) in `redlock/algorithm.rs`.
 //! - `redlock/`: [`Redlock`], its guards, watchdog and [`Synchronized`]; the
 //!   `#[synchronize]` attribute macro lives in the `pottery-macros` crate.
+//! - `timer`: [`ContextTimer`], wall-clock timing with a scope guard.
 //! - `decode`: small reply decoders shared by the structures.
 //! - [`prelude`]: the traits to import (`use pottery::prelude::*`).
 //! - [`error`](Error): the crate's one error type.
@@ -97,6 +98,7 @@ mod pool;
 mod queue;
 mod redlock;
 mod set;
+mod timer;
 
 pub use async_conn::AsyncConnection;
 pub use client::{
@@ -126,6 +128,7 @@ pub use redlock::{
 };
 pub use redlock::{Callable, Synchronized};
 pub use set::{RedisSet, SetOperand};
+pub use timer::{ContextTimer, TimerError, TimerScope};
 
 /// The blocking structures: methods return [`Result`]s.
 ///
