@@ -70,6 +70,8 @@
 //!   validity) in `redlock/algorithm.rs`.
 //! - `redlock/`: [`Redlock`], its guards, watchdog and [`Synchronized`]; the
 //!   `#[synchronize]` attribute macro lives in the `pottery-macros` crate.
+//! - `nextid/`: [`NextId`], increasing IDs over independent masters, and its
+//!   pure quorum decisions in `nextid/algorithm.rs`.
 //! - `timer`: [`ContextTimer`], wall-clock timing with a scope guard.
 //! - `decode`: small reply decoders shared by the structures.
 //! - [`prelude`]: the traits to import (`use pottery::prelude::*`).
@@ -93,6 +95,7 @@ mod fanout;
 mod key;
 mod list;
 mod mode;
+mod nextid;
 mod op;
 mod pool;
 mod queue;
@@ -115,6 +118,7 @@ pub use list::RedisList;
 #[doc(hidden)]
 pub use mode::Pages;
 pub use mode::{Async, Blocking, BoxFuture, BoxStream, Iter, Mode};
+pub use nextid::{DEFAULT_NEXTID_KEY, DEFAULT_NUM_TRIES, NEXTID_KEY_PREFIX, NextId, NextIdBuilder};
 #[doc(hidden)]
 pub use op::Op;
 #[doc = include_str!("redlock/synchronize.md")]
@@ -156,6 +160,9 @@ pub mod sync {
     /// A blocking [`Redlock`](crate::Redlock): acquiring returns a
     /// [`RedlockGuard`](crate::RedlockGuard) that releases on drop.
     pub type Redlock = crate::Redlock<Blocking>;
+    /// A blocking [`NextId`](crate::NextId): `next()` returns the ID; also an
+    /// `Iterator` of IDs.
+    pub type NextId = crate::NextId<Blocking>;
 }
 
 /// The async structures: methods return futures; iteration returns streams.
@@ -185,6 +192,8 @@ pub mod future {
     /// An async [`Redlock`](crate::Redlock): acquiring returns an
     /// [`AsyncRedlockGuard`](crate::AsyncRedlockGuard).
     pub type Redlock = crate::Redlock<Async>;
+    /// An async [`NextId`](crate::NextId): `next()` returns a future of the ID.
+    pub type NextId = crate::NextId<Async>;
 }
 
 /// The traits a caller needs in scope: `use pottery::prelude::*;`.
