@@ -196,7 +196,8 @@ impl Error {
         )
     }
 
-    /// The lock at `key` could not be acquired from a quorum of its `masters`.
+    /// No quorum of the `masters` agreed on the operation at `key` (a lock held
+    /// by someone else, an ID another client took first).
     ///
     /// ```
     /// let err = pottery::Error::quorum_not_achieved("redlock:printer", 5);
@@ -207,7 +208,7 @@ impl Error {
         Error::new(
             ErrorKind::QuorumNotAchieved,
             Some(key),
-            format!("the lock could not be acquired on a quorum of its {masters} masters"),
+            format!("no quorum of its {masters} masters agreed (another client got there first)"),
         )
     }
 

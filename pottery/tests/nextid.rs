@@ -479,6 +479,26 @@ fn test_two_of_five_killed(_: &Ctx) {
     assert_eq!(ids.next().unwrap(), 1);
 }
 
+/// Masters restarted empty, one at a time, never make an ID come back: every
+/// quorum still includes a master that remembers the latest ID.
+fn test_master_restarted_empty_repeats_nothing(_: &Ctx) {
+    let (mut masters, clients) = five_masters();
+    let ids = five_ids(&clients, "tweets");
+    let mut seen = std::collections::HashSet::new();
+    let mut last = 0;
+    for round in 0..5 {
+        for _ in 0..20 {
+            let id = ids.next().unwrap();
+            assert!(id > last, "round {round}: {id} after {last}");
+            assert!(seen.insert(id), "round {round}: {id} handed out twice");
+            last = id;
+        }
+        // An empty master comes back where one held the sequence.
+        masters.servers[round].restart();
+    }
+    assert_eq!(seen.len(), 100);
+}
+
 fn test_three_of_five_killed_is_prompt(_: &Ctx) {
     let (mut masters, clients) = five_masters();
     let ids = five_ids(&clients, "tweets");
@@ -672,6 +692,7 @@ fn main() {
     ];
     // Cases that start their own servers, use ACL users of the one server, or Python.
     let single = cases![
+        test_master_restarted_empty_repeats_nothing,
         test_contention,
         test_next_quorumnotachieved,
         test_next_quorumisimpossible,
