@@ -73,6 +73,7 @@
 //! - `nextid/`: [`NextId`], increasing IDs over independent masters, and its
 //!   pure quorum decisions in `nextid/algorithm.rs`.
 //! - `timer`: [`ContextTimer`], wall-clock timing with a scope guard.
+//! - `quorum`: majority decisions over independent masters (Redlock, NextId).
 //! - `decode`: small reply decoders shared by the structures.
 //! - [`prelude`]: the traits to import (`use pottery::prelude::*`).
 //! - [`error`](Error): the crate's one error type.
@@ -99,6 +100,7 @@ mod nextid;
 mod op;
 mod pool;
 mod queue;
+mod quorum;
 mod redlock;
 mod set;
 mod timer;

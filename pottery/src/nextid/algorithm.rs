@@ -3,40 +3,7 @@
 //! value is read (plain integers, and pottery's Lua exponent form).
 
 use crate::error::Result;
-
-/// How many of `masters` make a quorum: more than half.
-pub(crate) fn quorum(masters: usize) -> usize {
-    masters / 2 + 1
-}
-
-/// Counts of a fan-out's answers: `yes`/`no` from masters that answered,
-/// `failed` for errors and timeouts.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Tally {
-    pub(crate) yes: usize,
-    pub(crate) no: usize,
-    pub(crate) failed: usize,
-}
-
-impl Tally {
-    /// Counts `results`; `is_yes` tells a positive answer.
-    pub(crate) fn of<T>(results: &[Result<T>], is_yes: impl Fn(&T) -> bool) -> Tally {
-        results.iter().fold(Tally::default(), |mut t, r| {
-            match r {
-                Ok(v) if is_yes(v) => t.yes += 1,
-                Ok(_) => t.no += 1,
-                Err(_) => t.failed += 1,
-            }
-            t
-        })
-    }
-
-    /// The outcome is known: a quorum said yes, or too many said no or failed
-    /// for the rest to make one.
-    pub(crate) fn decided(&self, masters: usize) -> bool {
-        self.yes >= quorum(masters) || self.no + self.failed > masters - quorum(masters)
-    }
-}
+pub(crate) use crate::quorum::{Tally, quorum};
 
 /// What a step (a read, a proposal, a reset) came to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,14 +93,6 @@ mod tests {
     }
 
     #[test]
-    fn quorum_is_more_than_half() {
-        assert_eq!(
-            (1..=6).map(quorum).collect::<Vec<_>>(),
-            vec![1, 2, 2, 3, 3, 4]
-        );
-    }
-
-    #[test]
     fn read_takes_the_max_of_a_quorum() {
         assert_eq!(read_outcome(&[Ok(3), Ok(7), fail()], 3), Outcome::Done(7));
         assert_eq!(read_outcome(&[Ok(0)], 1), Outcome::Done(0));
@@ -180,22 +139,6 @@ mod tests {
             reset_outcome(&[Ok(()), Ok(()), fail(), fail()], 4),
             Outcome::Contended
         );
-    }
-
-    #[test]
-    fn tally_decides() {
-        let t = Tally::of(&[Ok(true), Ok(false), fail()], |&b| b);
-        assert_eq!(
-            t,
-            Tally {
-                yes: 1,
-                no: 1,
-                failed: 1
-            }
-        );
-        assert!(t.decided(3));
-        assert!(!Tally::of(&[Ok(true), Ok(false)], |&b| b).decided(5));
-        assert!(Tally::of(&[Ok(true), Ok(true), Ok(true)], |&b| b).decided(5));
     }
 
     #[test]

@@ -8,18 +8,13 @@
 
 use std::time::Duration;
 
-use crate::error::Result;
+pub(crate) use crate::quorum::{Tally, quorum};
 
 /// The share of the auto-release time allowed for clock drift between processes.
 pub(crate) const CLOCK_DRIFT_FACTOR: f64 = 0.01;
 
 /// Drift allowed on top of [`CLOCK_DRIFT_FACTOR`] (for timer granularity).
 pub(crate) const DRIFT_CONSTANT: Duration = Duration::from_millis(2);
-
-/// How many of `masters` make a quorum: more than half.
-pub(crate) fn quorum(masters: usize) -> usize {
-    masters / 2 + 1
-}
 
 /// The clock drift allowed for a hold of `auto_release`.
 pub(crate) fn drift(auto_release: Duration) -> Duration {
@@ -36,46 +31,6 @@ pub(crate) fn validity(
     ttl.checked_sub(drift(auto_release))?
         .checked_sub(elapsed)
         .filter(|left| !left.is_zero())
-}
-
-/// The answers of a fan-out so far: `yes` and `no` from masters that answered,
-/// `failed` for errors and timeouts.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Tally {
-    pub(crate) yes: usize,
-    pub(crate) no: usize,
-    pub(crate) failed: usize,
-}
-
-impl Tally {
-    /// Counts `results`; `is_yes` tells a positive answer.
-    pub(crate) fn of<T>(results: &[Result<T>], is_yes: impl Fn(&T) -> bool) -> Tally {
-        results.iter().fold(Tally::default(), |mut t, r| {
-            match r {
-                Ok(v) if is_yes(v) => t.yes += 1,
-                Ok(_) => t.no += 1,
-                Err(_) => t.failed += 1,
-            }
-            t
-        })
-    }
-
-    /// A quorum of `masters` said yes.
-    pub(crate) fn has_quorum(&self, masters: usize) -> bool {
-        self.yes >= quorum(masters)
-    }
-
-    /// The outcome is known: a quorum said yes, or too many said no or failed
-    /// for the rest to make one.
-    pub(crate) fn decided(&self, masters: usize) -> bool {
-        self.has_quorum(masters) || self.no + self.failed > masters - quorum(masters)
-    }
-
-    /// More than half of `masters` failed: no quorum can be trusted (pottery's
-    /// `QuorumIsImpossible` condition).
-    pub(crate) fn impossible(&self, masters: usize) -> bool {
-        self.failed > masters / 2
-    }
 }
 
 /// What one acquire attempt came to.
@@ -153,17 +108,9 @@ pub(crate) fn retry_delay(max: Duration, random: u64) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Error;
+    use crate::quorum::results;
 
     const MS: Duration = Duration::from_millis(1);
-
-    #[test]
-    fn quorum_is_more_than_half() {
-        assert_eq!(
-            (1..=6).map(quorum).collect::<Vec<_>>(),
-            vec![1, 2, 2, 3, 3, 4]
-        );
-    }
 
     #[test]
     fn drift_is_one_percent_plus_2_ms() {
@@ -180,34 +127,6 @@ mod tests {
         // pottery's test_acquire_fails_within_auto_release_time: 1 ms never suffices.
         assert_eq!(validity(MS, MS, Duration::ZERO), None);
         assert_eq!(validity(200 * MS, 200 * MS, 196 * MS), None);
-    }
-
-    fn results(yes: usize, no: usize, failed: usize) -> Vec<Result<bool>> {
-        let mut r: Vec<Result<bool>> = Vec::new();
-        r.extend((0..yes).map(|_| Ok(true)));
-        r.extend((0..no).map(|_| Ok(false)));
-        r.extend((0..failed).map(|_| Err(Error::config("down"))));
-        r
-    }
-
-    #[test]
-    fn tally_counts_and_decides() {
-        let t = Tally::of(&results(2, 1, 1), |&b| b);
-        assert_eq!(
-            t,
-            Tally {
-                yes: 2,
-                no: 1,
-                failed: 1
-            }
-        );
-        assert!(!t.decided(5));
-        assert!(Tally::of(&results(3, 0, 0), |&b| b).decided(5));
-        assert!(Tally::of(&results(0, 2, 1), |&b| b).decided(5));
-        assert!(!Tally::of(&results(0, 1, 1), |&b| b).decided(5));
-        assert!(Tally::of(&results(0, 0, 3), |&b| b).impossible(5));
-        assert!(!Tally::of(&results(0, 0, 2), |&b| b).impossible(5));
-        assert!(Tally::of(&results(0, 0, 1), |&b| b).impossible(1));
     }
 
     #[test]
