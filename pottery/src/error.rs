@@ -494,6 +494,28 @@ impl std::error::Error for Error {
     }
 }
 
+/// For functions returning `std::io::Result` (a `#[redis_cache]` or
+/// `#[synchronize]` function, say): a timeout stays `TimedOut`, other
+/// connection errors are `ConnectionAborted`, the rest `Other`.
+///
+/// ```
+/// let err = pottery::Error::config("bad url");
+/// let io: std::io::Error = err.into();
+/// assert_eq!(io.kind(), std::io::ErrorKind::Other);
+/// ```
+impl From<Error> for std::io::Error {
+    fn from(err: Error) -> Self {
+        let kind = if err.is_timeout() {
+            std::io::ErrorKind::TimedOut
+        } else if err.is_connection() {
+            std::io::ErrorKind::ConnectionAborted
+        } else {
+            std::io::ErrorKind::Other
+        };
+        std::io::Error::new(kind, err)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -84,3 +84,53 @@ impl Drop for KeyInner {
         }
     }
 }
+
+/// A companion key of `key`, ending in `suffix`, that lives in the same cluster
+/// hash slot, so that one script (or MULTI) may touch both on a cluster.
+///
+/// Redis hashes only a key's hash tag (what is between its first `{` and the next
+/// `}`, when not empty), or else the whole key:
+/// - a key with a hash tag keeps it: `key` + `suffix`;
+/// - a key without one and without `}` becomes the tag: `{key}` + `suffix`;
+/// - otherwise (rare: a `}` but no usable tag) the tag is the shortest number
+///   whose slot is the key's, found by trying `{0}`, `{1}`, ... (16,384 slots,
+///   so a few thousand tries at most).
+pub(crate) fn same_slot(key: &str, suffix: &str) -> String {
+    if hash_tag(key).is_some() {
+        return format!("{key}{suffix}");
+    }
+    if !key.contains('}') {
+        return format!("{{{key}}}{suffix}");
+    }
+    let slot = redis::cluster_routing::Slot::for_key(key);
+    (0u32..)
+        .map(|n| format!("{{{n}}}"))
+        .find(|tag| redis::cluster_routing::Slot::for_key(tag) == slot)
+        .map(|tag| format!("{tag}{key}{suffix}"))
+        .unwrap_or_else(|| format!("{key}{suffix}"))
+}
+
+/// The hash tag of `key`, as Redis Cluster reads it.
+fn hash_tag(key: &str) -> Option<&str> {
+    let open = key.find('{')?;
+    let rest = key.get(open + 1..)?;
+    let close = rest.find('}')?;
+    rest.get(..close).filter(|tag| !tag.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_slot;
+    use redis::cluster_routing::Slot;
+
+    #[test]
+    fn companions_share_the_slot() {
+        for key in ["plain", "{user1}:cart", "a{}b", "a{b", "}x", "x}{", "{}", "", "é{ü}"] {
+            let companion = same_slot(key, ":lock");
+            assert!(companion.ends_with(":lock"), "{companion}");
+            assert_eq!(Slot::for_key(&companion), Slot::for_key(key), "{key} -> {companion}");
+        }
+        assert_eq!(same_slot("plain", ":x"), "{plain}:x");
+        assert_eq!(same_slot("{u}:cart", ":x"), "{u}:cart:x");
+    }
+}

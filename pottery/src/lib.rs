@@ -72,6 +72,9 @@
 //!   `#[synchronize]` attribute macro lives in the `pottery-macros` crate.
 //! - `nextid/`: [`NextId`], increasing IDs over independent masters, and its
 //!   pure quorum decisions in `nextid/algorithm.rs`.
+//! - `cache/`: [`RedisCache`] (memoized results in a hash, optional single
+//!   flight) and [`CachedFn`]; the `#[redis_cache]` attribute macro lives in
+//!   `pottery-macros`.
 //! - `timer`: [`ContextTimer`], wall-clock timing with a scope guard.
 //! - `quorum`: majority decisions over independent masters (Redlock, NextId).
 //! - `decode`: small reply decoders shared by the structures.
@@ -84,6 +87,7 @@
 mod async_conn;
 mod base;
 mod basics;
+mod cache;
 mod client;
 pub mod codec;
 mod container;
@@ -106,6 +110,12 @@ mod set;
 mod timer;
 
 pub use async_conn::AsyncConnection;
+#[doc(hidden)]
+pub use cache::macro_support as __redis_cache;
+pub use cache::{
+    ArgList, CacheInfo, CachedFn, DEFAULT_CACHE_TIMEOUT, DEFAULT_FLIGHT_LEASE, RedisCache,
+    cache_field,
+};
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, DEFAULT_URL,
 };
@@ -165,6 +175,9 @@ pub mod sync {
     /// A blocking [`NextId`](crate::NextId): `next()` returns the ID; also an
     /// `Iterator` of IDs.
     pub type NextId = crate::NextId<Blocking>;
+    /// A blocking [`RedisCache`](crate::RedisCache): a blocking function
+    /// computes a missing result.
+    pub type RedisCache<C = Json> = crate::RedisCache<C, Blocking>;
 }
 
 /// The async structures: methods return futures; iteration returns streams.
@@ -196,6 +209,9 @@ pub mod future {
     pub type Redlock = crate::Redlock<Async>;
     /// An async [`NextId`](crate::NextId): `next()` returns a future of the ID.
     pub type NextId = crate::NextId<Async>;
+    /// An async [`RedisCache`](crate::RedisCache): a future computes a
+    /// missing result.
+    pub type RedisCache<C = Json> = crate::RedisCache<C, Async>;
 }
 
 /// The traits a caller needs in scope: `use pottery::prelude::*;`.

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use redis::{Cmd, ConnectionLike, Script, ScriptInvocation, Value};
+use redis::{Cmd, ConnectionLike, Pipeline, Script, ScriptInvocation, Value};
 
 use crate::client::Client;
 use crate::error::{Error, Result};
@@ -20,6 +20,9 @@ pub(crate) enum Request {
     Cmd(Cmd),
     /// One Lua script call (EVALSHA, falling back to loading the script).
     Script(ScriptInvocation<'static>),
+    /// Several commands on one key, sent together (one round trip); the reply
+    /// is an array of their replies (MULTI/EXEC when the pipeline is atomic).
+    Pipeline(Pipeline),
 }
 
 impl Request {
@@ -39,6 +42,7 @@ impl Request {
         match self {
             Request::Cmd(cmd) => cmd.query(con),
             Request::Script(call) => call.invoke(con),
+            Request::Pipeline(pipe) => pipe.query(con),
         }
     }
 
@@ -46,7 +50,14 @@ impl Request {
         match self {
             Request::Cmd(cmd) => cmd.query_async(con).await,
             Request::Script(call) => call.invoke_async(con).await,
+            Request::Pipeline(pipe) => pipe.query_async(con).await,
         }
+    }
+}
+
+impl From<Pipeline> for Request {
+    fn from(pipe: Pipeline) -> Self {
+        Request::Pipeline(pipe)
     }
 }
 
@@ -80,6 +91,20 @@ impl<T> Op<T> {
             expects,
             request: request.into(),
             decode: Box::new(decode),
+        }
+    }
+
+    /// The same request, its decoded reply then passed through `f`.
+    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U + Send + 'static) -> Op<U>
+    where
+        T: 'static,
+    {
+        let decode = self.decode;
+        Op {
+            key: self.key,
+            expects: self.expects,
+            request: self.request,
+            decode: Box::new(move |key, reply| decode(key, reply).map(f)),
         }
     }
 

@@ -1,0 +1,572 @@
+//! [`CachedFn`]: a function whose results are memoized in a [`RedisCache`], and
+//! what the `#[redis_cache]` attribute expands to.
+
+use std::fmt;
+use std::future::Future;
+
+use serde::de::DeserializeOwned;
+use serde::ser::SerializeTuple;
+use serde::{Serialize, Serializer};
+
+use super::RedisCache;
+use crate::codec::{Codec, Json};
+use crate::error::{Error, Result};
+use crate::mode::{Async, Blocking, Mode};
+use crate::redlock::Callable;
+
+/// A function whose results are memoized in a [`RedisCache`]: pottery's
+/// `@redis_cache()` as a value rather than an attribute.
+///
+/// The arguments of a call are passed as one tuple, as many as the function
+/// takes (up to 6, see [`Callable`]); they must be `Serialize` and become the
+/// cache field `[arg1, arg2, ...]` (see [`RedisCache`]). The result must be
+/// `Serialize` and `DeserializeOwned`.
+///
+/// | pottery | `CachedFn` |
+/// |---|---|
+/// | `f(*args)` | [`call`](Self::call) (or [`try_call`](Self::try_call) for a function returning `Result`) |
+/// | `f.__wrapped__(*args)` | [`get_ref`](Self::get_ref) |
+/// | `f.__bypass__(*args)` | [`bypass`](Self::bypass) / [`try_bypass`](Self::try_bypass) |
+/// | `f.cache_info()` / `f.cache_clear()` | [`cache`](Self::cache)`().cache_info()` / `.cache_clear()` |
+///
+/// For a function you write, the attribute [`#[redis_cache]`](macro@crate::redis_cache)
+/// does the same with the function's own signature.
+///
+/// # Example
+///
+/// ```
+/// use pottery::{CachedFn, sync::RedisCache};
+///
+/// # let server = pottery_testkit::Server::start();
+/// # let client = pottery::Client::open(&server.url())?;
+/// let area = CachedFn::new(RedisCache::new(&client, "area"), |w: u32, h: u32| w * h);
+/// assert_eq!(area.call((3, 4))?, 12); // computed, stored at field "[3, 4]"
+/// assert_eq!(area.call((3, 4))?, 12); // read back
+/// assert_eq!(area.cache().cache_info()?.hits, 1);
+/// # Ok::<(), pottery::Error>(())
+/// ```
+pub struct CachedFn<F, C = Json, M = Blocking> {
+    cache: RedisCache<C, M>,
+    f: F,
+}
+
+impl<F, C: Codec, M: Mode> CachedFn<F, C, M> {
+    /// `f`, memoized in `cache`.
+    ///
+    /// ```
+    /// # let client = pottery::Client::open("redis://localhost")?;
+    /// let double = pottery::CachedFn::new(pottery::sync::RedisCache::new(&client, "double"), |x: i64| 2 * x);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn new(cache: RedisCache<C, M>, f: F) -> Self {
+        CachedFn { cache, f }
+    }
+
+    /// The cache: its [`cache_info`](RedisCache::cache_info),
+    /// [`cache_clear`](RedisCache::cache_clear) and settings.
+    ///
+    /// ```
+    /// # let client = pottery::Client::open("redis://localhost")?;
+    /// let double = pottery::CachedFn::new(pottery::sync::RedisCache::new(&client, "double"), |x: i64| 2 * x);
+    /// assert_eq!(double.cache().key(), "double");
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn cache(&self) -> &RedisCache<C, M> {
+        &self.cache
+    }
+
+    /// The function itself, uncached: pottery's `__wrapped__`.
+    ///
+    /// ```
+    /// # let client = pottery::Client::open("redis://localhost")?;
+    /// let double = pottery::CachedFn::new(pottery::sync::RedisCache::new(&client, "double"), |x: i64| 2 * x);
+    /// assert_eq!((double.get_ref())(21), 42);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn get_ref(&self) -> &F {
+        &self.f
+    }
+
+    /// The cache and the function.
+    ///
+    /// ```
+    /// # let client = pottery::Client::open("redis://localhost")?;
+    /// let double = pottery::CachedFn::new(pottery::sync::RedisCache::new(&client, "double"), |x: i64| 2 * x);
+    /// let (cache, f) = double.into_parts();
+    /// assert_eq!((cache.key(), f(1)), ("double", 2));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn into_parts(self) -> (RedisCache<C, M>, F) {
+        (self.cache, self.f)
+    }
+}
+
+impl<F, C: Codec> CachedFn<F, C, Blocking> {
+    /// The result of `f(args...)`, from the cache or computed and stored.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let greet = pottery::CachedFn::new(pottery::sync::RedisCache::new(&client, "greet"),
+    ///     |name: &str| format!("hello {name}"));
+    /// assert_eq!(greet.call(("raj",))?, "hello raj");
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn call<Args>(&self, args: Args) -> Result<F::Output>
+    where
+        F: Callable<Args>,
+        Args: ArgList,
+        F::Output: Serialize + DeserializeOwned + Send + 'static,
+    {
+        let field = self.cache.field(&Listed(&args));
+        self.cache
+            .resolve(field, || Ok::<_, Error>(self.f.call_with(args)))
+    }
+
+    /// The result of a function returning `Result`: an `Ok` is cached, an
+    /// `Err` is returned and not cached; Redis's errors become `E`.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let parse = pottery::CachedFn::new(pottery::sync::RedisCache::new(&client, "parse"),
+    ///     |s: &str| s.parse::<u8>().map_err(|e| pottery::Error::config(e.to_string())));
+    /// assert!(parse.try_call(("300",)).is_err());
+    /// assert_eq!(parse.try_call(("30",))?, 30);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn try_call<Args, T, E>(&self, args: Args) -> std::result::Result<T, E>
+    where
+        F: Callable<Args, Output = std::result::Result<T, E>>,
+        Args: ArgList,
+        T: Serialize + DeserializeOwned + Send + 'static,
+        E: From<Error>,
+    {
+        let field = self.cache.field(&Listed(&args));
+        self.cache.resolve(field, || self.f.call_with(args))
+    }
+
+    /// Calls the function whatever is cached and stores its result: pottery's
+    /// `__bypass__`.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let now = pottery::CachedFn::new(pottery::sync::RedisCache::new(&client, "now"), || 2);
+    /// assert_eq!(now.bypass(())?, 2);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn bypass<Args>(&self, args: Args) -> Result<F::Output>
+    where
+        F: Callable<Args>,
+        Args: ArgList,
+        F::Output: Serialize,
+    {
+        let field = self.cache.field(&Listed(&args));
+        self.cache
+            .refill(field, || Ok::<_, Error>(self.f.call_with(args)))
+    }
+
+    /// [`bypass`](Self::bypass) for a function returning `Result`; an `Err`
+    /// is returned and not stored.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let one = pottery::CachedFn::new(pottery::sync::RedisCache::new(&client, "one"), || pottery::Result::Ok(1));
+    /// assert_eq!(one.try_bypass(())?, 1);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn try_bypass<Args, T, E>(&self, args: Args) -> std::result::Result<T, E>
+    where
+        F: Callable<Args, Output = std::result::Result<T, E>>,
+        Args: ArgList,
+        T: Serialize,
+        E: From<Error>,
+    {
+        let field = self.cache.field(&Listed(&args));
+        self.cache.refill(field, || self.f.call_with(args))
+    }
+}
+
+impl<F, C: Codec> CachedFn<F, C, Async> {
+    /// The result of the future `f(args...)` makes, from the cache or awaited
+    /// and stored.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let cache = pottery::future::RedisCache::new(&client, "greet");
+    /// let greet = pottery::CachedFn::new(cache, |name: String| async move { format!("hello {name}") });
+    /// assert_eq!(greet.call(("raj".to_string(),)).await?, "hello raj");
+    /// # Ok::<(), pottery::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn call<Args, R>(&self, args: Args) -> Result<R>
+    where
+        F: Callable<Args>,
+        F::Output: Future<Output = R>,
+        Args: ArgList,
+        R: Serialize + DeserializeOwned + Send + 'static,
+    {
+        let field = self.cache.field(&Listed(&args));
+        let f = || async { Ok::<R, Error>(self.f.call_with(args).await) };
+        self.cache.resolve(field, f).await
+    }
+
+    /// The result of an async function returning `Result`: an `Ok` is cached,
+    /// an `Err` is returned and not cached.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let cache = pottery::future::RedisCache::new(&client, "half");
+    /// let half = pottery::CachedFn::new(cache, |n: u32| async move {
+    ///     if n % 2 == 0 { Ok(n / 2) } else { Err(pottery::Error::config("odd")) }
+    /// });
+    /// assert!(half.try_call((3,)).await.is_err());
+    /// assert_eq!(half.try_call((4,)).await?, 2);
+    /// # Ok::<(), pottery::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn try_call<Args, T, E>(&self, args: Args) -> std::result::Result<T, E>
+    where
+        F: Callable<Args>,
+        F::Output: Future<Output = std::result::Result<T, E>>,
+        Args: ArgList,
+        T: Serialize + DeserializeOwned + Send + 'static,
+        E: From<Error>,
+    {
+        let field = self.cache.field(&Listed(&args));
+        self.cache.resolve(field, || self.f.call_with(args)).await
+    }
+
+    /// Awaits the function whatever is cached and stores its result.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let cache = pottery::future::RedisCache::new(&client, "two");
+    /// let two = pottery::CachedFn::new(cache, || async { 2 });
+    /// assert_eq!(two.bypass(()).await?, 2);
+    /// # Ok::<(), pottery::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn bypass<Args, R>(&self, args: Args) -> Result<R>
+    where
+        F: Callable<Args>,
+        F::Output: Future<Output = R>,
+        Args: ArgList,
+        R: Serialize,
+    {
+        let field = self.cache.field(&Listed(&args));
+        let f = || async { Ok::<R, Error>(self.f.call_with(args).await) };
+        self.cache.refill(field, f).await
+    }
+}
+
+impl<F: Clone, C: Codec, M: Mode> Clone for CachedFn<F, C, M> {
+    fn clone(&self) -> Self {
+        CachedFn {
+            cache: self.cache.clone(),
+            f: self.f.clone(),
+        }
+    }
+}
+
+impl<F, C: Codec, M> fmt::Debug for CachedFn<F, C, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CachedFn")
+            .field("cache", &self.cache)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A call's arguments as a tuple (up to 6), encoded as one list: the cache
+/// field of the call. `()` is `[]`, `(x,)` is `[x]`, `(x, y)` is `[x, y]`.
+///
+/// ```
+/// use pottery::{ArgList, Codec, Json};
+/// // The field of `f("raj", 1)`: what `json.dumps(["raj", 1], sort_keys=True)` gives.
+/// assert_eq!(Json.encode(&pottery::cache_field(&("raj", 1)))?, br#"["raj", 1]"#);
+/// assert_eq!(Json.encode(&pottery::cache_field(&()))?, b"[]");
+/// # Ok::<(), pottery::CodecError>(())
+/// ```
+pub trait ArgList {
+    /// Serializes the arguments as one sequence.
+    fn serialize_list<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>;
+}
+
+/// The arguments `args` as the list that is their cache field (see [`ArgList`]).
+///
+/// ```
+/// use pottery::{Codec, Json};
+/// assert_eq!(Json.encode(&pottery::cache_field(&(2, 3)))?, b"[2, 3]");
+/// # Ok::<(), pottery::CodecError>(())
+/// ```
+pub fn cache_field<A: ArgList>(args: &A) -> impl Serialize + '_ {
+    Listed(args)
+}
+
+/// An [`ArgList`] seen as a `Serialize` value.
+struct Listed<'a, A>(&'a A);
+
+impl<A: ArgList> Serialize for Listed<'_, A> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        self.0.serialize_list(serializer)
+    }
+}
+
+macro_rules! arg_list {
+    ($n:literal $(, $arg:ident . $i:tt)*) => {
+        impl<$($arg: Serialize),*> ArgList for ($($arg,)*) {
+            fn serialize_list<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+                #[allow(unused_mut)]
+                let mut list = serializer.serialize_tuple($n)?;
+                $(list.serialize_element(&self.$i)?;)*
+                list.end()
+            }
+        }
+    };
+}
+
+arg_list!(0);
+arg_list!(1, A.0);
+arg_list!(2, A.0, B.1);
+arg_list!(3, A.0, B.1, C.2);
+arg_list!(4, A.0, B.1, C.2, D.3);
+arg_list!(5, A.0, B.1, C.2, D.3, E.4);
+arg_list!(6, A.0, B.1, C.2, D.3, E.4, G.5);
+
+/// What `#[redis_cache]` expands to. Not a public API: it may change at any time.
+#[doc(hidden)]
+pub mod macro_support {
+    use std::future::Future;
+    use std::sync::OnceLock;
+    use std::time::Duration;
+
+    use serde::Serialize;
+    use serde::de::DeserializeOwned;
+
+    use super::{ArgList, Listed};
+    use crate::cache::RedisCache;
+    use crate::client::Client;
+    use crate::codec::Json;
+    use crate::error::{Error, Result};
+    use crate::mode::{Async, Blocking, Mode};
+
+    /// A return type whose errors are not cached: `Result<T, E>` with
+    /// `E: From<pottery::Error>`.
+    #[diagnostic::on_unimplemented(
+        message = "a #[redis_cache] function returning `{Self}` needs an error type that implements `From<pottery::Error>`",
+        label = "Redis can fail: return `pottery::Result<_>` or `Result<_, E>` with `E: From<pottery::Error>`"
+    )]
+    pub trait Fallible: Sized {
+        /// The cached value.
+        type Ok;
+        /// The error, which Redis's errors convert into.
+        type Err: From<Error>;
+        /// As a `Result`.
+        fn into_result(self) -> std::result::Result<Self::Ok, Self::Err>;
+        /// From a `Result`.
+        fn from_result(result: std::result::Result<Self::Ok, Self::Err>) -> Self;
+    }
+
+    impl<T, E: From<Error>> Fallible for std::result::Result<T, E> {
+        type Ok = T;
+        type Err = E;
+        fn into_result(self) -> Self {
+            self
+        }
+        fn from_result(result: Self) -> Self {
+            result
+        }
+    }
+
+    /// What `client = <expr>` accepts.
+    #[diagnostic::on_unimplemented(
+        message = "`client = ...` takes a `Client`, a `&Client` or a `pottery::Result<Client>`, not `{Self}`",
+        label = "not a Redis client"
+    )]
+    pub trait IntoClient {
+        /// The client.
+        fn into_client(self) -> Result<Client>;
+    }
+
+    impl IntoClient for Client {
+        fn into_client(self) -> Result<Client> {
+            Ok(self)
+        }
+    }
+
+    impl IntoClient for &Client {
+        fn into_client(self) -> Result<Client> {
+            Ok(self.clone())
+        }
+    }
+
+    impl IntoClient for Result<Client> {
+        fn into_client(self) -> Result<Client> {
+            self
+        }
+    }
+
+    /// The function's cache, made by `build` on first use (again after a
+    /// failure: a client that could not be opened is retried next call).
+    pub fn cache<M: Mode>(
+        slot: &'static OnceLock<RedisCache<Json, M>>,
+        build: impl FnOnce() -> Result<RedisCache<Json, M>>,
+    ) -> Result<&'static RedisCache<Json, M>> {
+        if let Some(cache) = slot.get() {
+            return Ok(cache);
+        }
+        let built = build()?;
+        Ok(slot.get_or_init(|| built))
+    }
+
+    /// A cache at `key` (or a random one), with `timeout_secs` (0: none) and
+    /// single flight for `lease_ms`.
+    pub fn build<M: Mode>(
+        client: impl IntoClient,
+        key: Option<&str>,
+        timeout_secs: u64,
+        lease_ms: Option<u64>,
+    ) -> Result<RedisCache<Json, M>> {
+        let client = client.into_client()?;
+        let cache = match key {
+            Some(key) => RedisCache::new(&client, key),
+            None => RedisCache::temporary(&client),
+        };
+        let cache = cache.timeout(Some(Duration::from_secs(timeout_secs)));
+        Ok(match lease_ms {
+            Some(ms) => cache.single_flight(Duration::from_millis(ms)),
+            None => cache,
+        })
+    }
+
+    /// The field of a call with `args` (a tuple of references).
+    pub fn field<M: Mode, A: ArgList>(
+        cache: Result<&RedisCache<Json, M>>,
+        args: &A,
+    ) -> Result<Vec<u8>> {
+        cache?.field(&Listed(args))
+    }
+
+    /// A cached call of a blocking function returning a plain value.
+    pub fn call<R>(
+        cache: Result<&RedisCache<Json, Blocking>>,
+        field: Result<Vec<u8>>,
+        f: impl FnOnce() -> R,
+    ) -> Result<R>
+    where
+        R: Serialize + DeserializeOwned + Send + 'static,
+    {
+        cache?.resolve(field, || Ok::<R, Error>(f()))
+    }
+
+    /// A cached call of a blocking function returning a `Result`.
+    pub fn try_call<R: Fallible>(
+        cache: Result<&RedisCache<Json, Blocking>>,
+        field: Result<Vec<u8>>,
+        f: impl FnOnce() -> R,
+    ) -> R
+    where
+        R::Ok: Serialize + DeserializeOwned + Send + 'static,
+    {
+        R::from_result(match cache {
+            Ok(cache) => cache.resolve(field, || f().into_result()),
+            Err(err) => Err(err.into()),
+        })
+    }
+
+    /// A bypassing call (computed and stored) of a blocking function.
+    pub fn bypass<R: Serialize>(
+        cache: Result<&RedisCache<Json, Blocking>>,
+        field: Result<Vec<u8>>,
+        f: impl FnOnce() -> R,
+    ) -> Result<R> {
+        cache?.refill(field, || Ok::<R, Error>(f()))
+    }
+
+    /// A bypassing call of a blocking function returning a `Result`.
+    pub fn try_bypass<R: Fallible>(
+        cache: Result<&RedisCache<Json, Blocking>>,
+        field: Result<Vec<u8>>,
+        f: impl FnOnce() -> R,
+    ) -> R
+    where
+        R::Ok: Serialize,
+    {
+        R::from_result(match cache {
+            Ok(cache) => cache.refill(field, || f().into_result()),
+            Err(err) => Err(err.into()),
+        })
+    }
+
+    /// A cached call of an async function returning a plain value.
+    pub async fn call_async<R, F>(
+        cache: Result<&RedisCache<Json, Async>>,
+        field: Result<Vec<u8>>,
+        f: impl FnOnce() -> F,
+    ) -> Result<R>
+    where
+        R: Serialize + DeserializeOwned + Send + 'static,
+        F: Future<Output = R>,
+    {
+        cache?
+            .resolve(field, || async { Ok::<R, Error>(f().await) })
+            .await
+    }
+
+    /// A cached call of an async function returning a `Result`.
+    pub async fn try_call_async<R: Fallible, F: Future<Output = R>>(
+        cache: Result<&RedisCache<Json, Async>>,
+        field: Result<Vec<u8>>,
+        f: impl FnOnce() -> F,
+    ) -> R
+    where
+        R::Ok: Serialize + DeserializeOwned + Send + 'static,
+    {
+        R::from_result(match cache {
+            Ok(cache) => {
+                cache
+                    .resolve(field, || async { f().await.into_result() })
+                    .await
+            }
+            Err(err) => Err(err.into()),
+        })
+    }
+
+    /// A bypassing call of an async function.
+    pub async fn bypass_async<R: Serialize, F: Future<Output = R>>(
+        cache: Result<&RedisCache<Json, Async>>,
+        field: Result<Vec<u8>>,
+        f: impl FnOnce() -> F,
+    ) -> Result<R> {
+        cache?
+            .refill(field, || async { Ok::<R, Error>(f().await) })
+            .await
+    }
+
+    /// A bypassing call of an async function returning a `Result`.
+    pub async fn try_bypass_async<R: Fallible, F: Future<Output = R>>(
+        cache: Result<&RedisCache<Json, Async>>,
+        field: Result<Vec<u8>>,
+        f: impl FnOnce() -> F,
+    ) -> R
+    where
+        R::Ok: Serialize,
+    {
+        R::from_result(match cache {
+            Ok(cache) => {
+                cache
+                    .refill(field, || async { f().await.into_result() })
+                    .await
+            }
+            Err(err) => Err(err.into()),
+        })
+    }
+}

@@ -1,0 +1,474 @@
+//! [`RedisCache`]: memoize results into a Redis hash; pottery's `redis_cache`.
+//!
+//! - `mod.rs`: the cache, its settings, and every operation as data.
+//! - `flight.rs`: looking up or computing a value, with optional single
+//!   flight; the pure decisions and the two short runner loops.
+//! - `cached_fn.rs`: [`CachedFn`], a function wrapped with a cache, and what
+//!   the `#[redis_cache]` attribute expands to.
+
+mod cached_fn;
+mod flight;
+
+pub use cached_fn::{ArgList, CachedFn, cache_field};
+#[doc(hidden)]
+pub use cached_fn::macro_support;
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use redis::{Pipeline, Value};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::base::Base;
+use crate::client::Client;
+use crate::codec::{Codec, Json};
+use crate::decode;
+use crate::error::{Error, Result};
+use crate::mode::{Blocking, Mode};
+use crate::op::Op;
+
+/// How long a cache lives after its last access unless told otherwise: 60 s,
+/// as in Python's pottery.
+pub const DEFAULT_CACHE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long a single-flight computation may hold its claim before another
+/// caller takes over, unless told otherwise.
+pub const DEFAULT_FLIGHT_LEASE: Duration = Duration::from_secs(10);
+
+/// Memoized results in a Redis hash: Python pottery's `redis_cache`, as a value.
+///
+/// Each call's arguments become one hash field and its result the field's
+/// value, both encoded with the codec `C` (by default [`Json`]). Every access,
+/// hit or miss, resets the whole hash's time to live to the cache's timeout
+/// (60 s by default, or none), as pottery does.
+///
+/// # The field of a call
+///
+/// The field is the encoding of the arguments, so every process and machine
+/// using the same key shares entries (pottery hashes them with Python's
+/// per-process `hash()`, so its entries are not shared). For [`CachedFn`] and
+/// `#[redis_cache]` the arguments are encoded as one JSON array,
+/// `json.dumps([arg1, arg2, ...], sort_keys=True)` in Python's terms (`[]` for a
+/// function without arguments). With [`get_or_compute`](Self::get_or_compute)
+/// you pass the value whose encoding is the field yourself, usually a tuple.
+/// The field is as long as the arguments' encoding; to key on something long,
+/// pass a digest of it.
+///
+/// # Single flight
+///
+/// With [`single_flight`](Self::single_flight), concurrent misses on the same
+/// arguments compute once across threads, processes and machines: the first
+/// claims the field (a companion key in the same cluster slot, held for a
+/// lease), the others poll until its value appears, or take over if the
+/// claim lapses (its holder failed or died).
+///
+/// Use it as [`crate::sync::RedisCache`] (a blocking function computes the
+/// value) or [`crate::future::RedisCache`] (an async one does).
+///
+/// # Example
+///
+/// ```
+/// use pottery::{Client, sync::RedisCache};
+///
+/// # let server = pottery_testkit::Server::start();
+/// # let client = Client::open(&server.url())?;
+/// let cache = RedisCache::new(&client, "squares");
+/// let mut computed = 0;
+/// let mut square = |n: u64| cache.get_or_compute(&(n,), || { computed += 1; n * n });
+/// assert_eq!(square(12)?, 144);
+/// assert_eq!(square(12)?, 144); // from Redis
+/// assert_eq!(computed, 1);
+/// let info = cache.cache_info()?;
+/// assert_eq!((info.hits, info.misses, info.currsize), (1, 1, 1));
+/// # Ok::<(), pottery::Error>(())
+/// ```
+pub struct RedisCache<C = Json, M = Blocking> {
+    base: Base<C>,
+    timeout: Option<Duration>,
+    lease: Option<Duration>,
+    stats: Arc<Stats>,
+    mode: PhantomData<fn() -> M>,
+}
+
+/// Hits and misses counted by this process, shared by clones.
+#[derive(Debug, Default)]
+struct Stats {
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+/// What [`RedisCache::cache_info`] reports, like Python's `functools` `CacheInfo`.
+///
+/// `hits` and `misses` count this process's calls through this cache (and its
+/// clones) since it was made or last cleared; `currsize` is the number of
+/// entries in Redis, written by anyone; `maxsize` is always `None`: the cache
+/// is unbounded, and expires whole.
+///
+/// ```
+/// let info = pottery::CacheInfo::default();
+/// assert_eq!((info.hits, info.misses, info.maxsize, info.currsize), (0, 0, None, 0));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct CacheInfo {
+    /// Calls answered from Redis.
+    pub hits: u64,
+    /// Calls that computed their value.
+    pub misses: u64,
+    /// Always `None`: the cache has no size limit.
+    pub maxsize: Option<usize>,
+    /// Entries in the cache now.
+    pub currsize: usize,
+}
+
+impl<C: Codec + Default, M: Mode> RedisCache<C, M> {
+    /// A cache in the hash at `key`, expiring 60 s after its last access.
+    ///
+    /// ```
+    /// # let client = pottery::Client::open("redis://localhost")?;
+    /// let cache = pottery::sync::RedisCache::new(&client, "expensive");
+    /// assert_eq!(cache.key(), "expensive");
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn new(client: &Client, key: &str) -> Self {
+        Self::with_codec(client, key, C::default())
+    }
+
+    /// A cache at a fresh random key (`pottery:<uuid4>`), as pottery makes one
+    /// when given no key; deleted when its last clone drops. Its entries are
+    /// not shared with other processes.
+    ///
+    /// ```
+    /// # let client = pottery::Client::open("redis://localhost")?;
+    /// let cache = pottery::sync::RedisCache::temporary(&client);
+    /// assert!(cache.key().starts_with("pottery:"));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn temporary(client: &Client) -> Self {
+        Self::from_base(Base::temporary(client, C::default(), "hash"))
+    }
+}
+
+impl<C: Codec, M: Mode> RedisCache<C, M> {
+    /// A cache at `key` whose arguments and results are encoded with `codec`.
+    ///
+    /// ```
+    /// # let client = pottery::Client::open("redis://localhost")?;
+    /// let cache: pottery::sync::RedisCache = pottery::RedisCache::with_codec(&client, "c", pottery::Json);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn with_codec(client: &Client, key: &str, codec: C) -> Self {
+        Self::from_base(Base::named(client, key, codec, "hash"))
+    }
+
+    fn from_base(base: Base<C>) -> Self {
+        RedisCache {
+            base,
+            timeout: Some(DEFAULT_CACHE_TIMEOUT),
+            lease: None,
+            stats: Arc::default(),
+            mode: PhantomData,
+        }
+    }
+
+    /// The same cache, whose hash expires `timeout` after each access, or
+    /// never (`None`; pottery's `timeout=None`).
+    ///
+    /// ```
+    /// # let client = pottery::Client::open("redis://localhost")?;
+    /// use std::time::Duration;
+    /// let cache = pottery::sync::RedisCache::new(&client, "c").timeout(Some(Duration::from_secs(5)));
+    /// assert_eq!(cache.get_timeout(), Some(Duration::from_secs(5)));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    #[must_use]
+    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+        // A zero timeout would delete the hash at once; pottery reads a falsy
+        // timeout as "no expiry", and so do we.
+        self.timeout = timeout.filter(|t| !t.is_zero());
+        self
+    }
+
+    /// The same cache, where concurrent misses on the same arguments compute
+    /// once, everywhere: the first caller holds a claim for at most `lease`
+    /// (after which a waiting caller takes over), the others wait for its
+    /// value. See the type's docs.
+    ///
+    /// ```
+    /// # let client = pottery::Client::open("redis://localhost")?;
+    /// let cache = pottery::sync::RedisCache::new(&client, "c")
+    ///     .single_flight(pottery::DEFAULT_FLIGHT_LEASE);
+    /// assert_eq!(cache.get_single_flight(), Some(pottery::DEFAULT_FLIGHT_LEASE));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    #[must_use]
+    pub fn single_flight(mut self, lease: Duration) -> Self {
+        self.lease = Some(lease.max(Duration::from_millis(1)));
+        self
+    }
+
+    /// The hash's key.
+    ///
+    /// ```
+    /// # let client = pottery::Client::open("redis://localhost")?;
+    /// assert_eq!(pottery::sync::RedisCache::new(&client, "c").key(), "c");
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn key(&self) -> &str {
+        self.base.key()
+    }
+
+    /// The time to live each access sets, if any.
+    ///
+    /// ```
+    /// # let client = pottery::Client::open("redis://localhost")?;
+    /// let cache = pottery::sync::RedisCache::new(&client, "c");
+    /// assert_eq!(cache.get_timeout(), Some(pottery::DEFAULT_CACHE_TIMEOUT));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn get_timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    /// The single-flight lease, if single flight is on.
+    ///
+    /// ```
+    /// # let client = pottery::Client::open("redis://localhost")?;
+    /// assert_eq!(pottery::sync::RedisCache::new(&client, "c").get_single_flight(), None);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn get_single_flight(&self) -> Option<Duration> {
+        self.lease
+    }
+
+    /// The cached result for `args`, if any, without computing anything; the
+    /// access resets the hash's time to live. Not counted as a hit or miss.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let cache = pottery::sync::RedisCache::new(&client, "c");
+    /// assert_eq!(cache.get::<_, u32>(&("x",))?, None);
+    /// cache.insert(&("x",), &7)?;
+    /// assert_eq!(cache.get::<_, u32>(&("x",))?, Some(7));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn get<A, R>(&self, args: &A) -> M::Output<'_, Option<R>>
+    where
+        A: Serialize + ?Sized,
+        R: DeserializeOwned + Send + 'static,
+    {
+        let op = self
+            .field(args)
+            .map(|field| self.lookup_op::<R>(field, None).map(flight::Lookup::into_hit));
+        M::run(self.base.client(), op)
+    }
+
+    /// Stores `value` as the result for `args` (resetting the time to live).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let cache = pottery::sync::RedisCache::new(&client, "c");
+    /// cache.insert(&(2, 3), &5)?;
+    /// assert_eq!(cache.get_or_compute(&(2, 3), || unreachable!())?, 5);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn insert<A, R>(&self, args: &A, value: &R) -> M::Output<'_, ()>
+    where
+        A: Serialize + ?Sized,
+        R: Serialize + ?Sized,
+    {
+        let op = self
+            .field(args)
+            .and_then(|field| self.store_op(&field, value, None));
+        M::run(self.base.client(), op)
+    }
+
+    /// Forgets the result for `args`; whether there was one.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let cache = pottery::sync::RedisCache::new(&client, "c");
+    /// cache.insert(&("k",), &1)?;
+    /// assert!(cache.remove(&("k",))?);
+    /// assert!(!cache.remove(&("k",))?);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn remove<A: Serialize + ?Sized>(&self, args: &A) -> M::Output<'_, bool> {
+        let op = self
+            .field(args)
+            .map(|field| self.base.op(self.base.cmd_with("HDEL", field), decode::flag));
+        M::run(self.base.client(), op)
+    }
+
+    /// Hits and misses of this process, and the number of entries in Redis
+    /// (one `HLEN`).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let cache = pottery::sync::RedisCache::new(&client, "c");
+    /// cache.get_or_compute(&(1,), || 1)?;
+    /// let info = cache.cache_info()?;
+    /// assert_eq!((info.hits, info.misses, info.maxsize, info.currsize), (0, 1, None, 1));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn cache_info(&self) -> M::Output<'_, CacheInfo> {
+        let stats = Arc::clone(&self.stats);
+        let op = self.base.op(self.base.cmd("HLEN"), move |key, reply| {
+            Ok(CacheInfo {
+                hits: stats.hits.load(Ordering::Relaxed),
+                misses: stats.misses.load(Ordering::Relaxed),
+                maxsize: None,
+                currsize: decode::count(key, reply)?,
+            })
+        });
+        M::run(self.base.client(), Ok(op))
+    }
+
+    /// Deletes every entry (the whole hash, with `UNLINK`) and resets the hit
+    /// and miss counts.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let cache = pottery::sync::RedisCache::new(&client, "c");
+    /// cache.get_or_compute(&(1,), || 1)?;
+    /// cache.cache_clear()?;
+    /// assert_eq!(cache.cache_info()?, pottery::CacheInfo::default());
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn cache_clear(&self) -> M::Output<'_, ()> {
+        let stats = Arc::clone(&self.stats);
+        let op = self.base.op(self.base.cmd("UNLINK"), move |_, _| {
+            stats.hits.store(0, Ordering::Relaxed);
+            stats.misses.store(0, Ordering::Relaxed);
+            Ok(())
+        });
+        M::run(self.base.client(), Ok(op))
+    }
+
+    /// The hash field of a call with `args`: their encoding.
+    pub(crate) fn field<A: Serialize + ?Sized>(&self, args: &A) -> Result<Vec<u8>> {
+        self.base.encode(args)
+    }
+
+    fn count(&self, hit: bool) {
+        let counter = if hit {
+            &self.stats.hits
+        } else {
+            &self.stats.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// `PEXPIRE key <timeout>` added to `pipe`, when the cache has a timeout.
+    fn refresh(&self, pipe: &mut Pipeline) {
+        if let Some(timeout) = self.timeout {
+            pipe.cmd("PEXPIRE")
+                .arg(self.key())
+                .arg(crate::container::millis(timeout))
+                .ignore();
+        }
+    }
+
+    /// Stores `value` at `field` and refreshes the time to live, atomically;
+    /// with a single-flight `token`, also lifts that claim.
+    fn store_op<R: Serialize + ?Sized>(
+        &self,
+        field: &[u8],
+        value: &R,
+        token: Option<&[u8]>,
+    ) -> Result<Op<()>> {
+        let value = self.base.encode(value)?;
+        if let Some(token) = token {
+            return Ok(self.store_flight_op(field, value, token.to_vec()));
+        }
+        let mut pipe = redis::pipe();
+        pipe.atomic()
+            .cmd("HSET")
+            .arg(self.key())
+            .arg(field)
+            .arg(value)
+            .ignore();
+        self.refresh(&mut pipe);
+        Ok(self.base.op(pipe, |_, _| Ok(())))
+    }
+
+    /// A call of a single-flight script on the hash and the field's claim key
+    /// (a companion key in the hash's cluster slot).
+    fn flight_op<T>(
+        &self,
+        script: &'static redis::Script,
+        field: &[u8],
+        mut args: Vec<Vec<u8>>,
+        decode: impl FnOnce(&str, Value) -> Result<T> + Send + 'static,
+    ) -> Op<T> {
+        let mut claim = crate::key::same_slot(self.key(), ":flight:").into_bytes();
+        claim.extend_from_slice(field);
+        let timeout = self.timeout.map_or(0, crate::container::millis);
+        let lease = self.lease.map_or(0, crate::container::millis);
+        let mut argv = vec![
+            field.to_vec(),
+            timeout.to_string().into_bytes(),
+            lease.to_string().into_bytes(),
+        ];
+        argv.append(&mut args);
+        let keys = [self.key().as_bytes(), claim.as_slice()];
+        self.base
+            .op(crate::op::Request::script(script, &keys, &argv), decode)
+    }
+}
+
+impl<C: Codec + Clone, M: Mode> Clone for RedisCache<C, M> {
+    /// Another handle on the same cache, sharing its hit and miss counts.
+    fn clone(&self) -> Self {
+        RedisCache {
+            base: self.base.clone(),
+            timeout: self.timeout,
+            lease: self.lease,
+            stats: Arc::clone(&self.stats),
+            mode: PhantomData,
+        }
+    }
+}
+
+impl<C: Codec, M: Mode> crate::Container for RedisCache<C, M> {
+    type Mode = M;
+
+    fn key(&self) -> &str {
+        self.base.key()
+    }
+
+    fn client(&self) -> &Client {
+        self.base.client()
+    }
+
+    fn redis_type(&self) -> &'static str {
+        "hash"
+    }
+}
+
+impl<C: Codec, M> std::fmt::Debug for RedisCache<C, M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisCache")
+            .field("key", &self.base.key())
+            .field("timeout", &self.timeout)
+            .field("single_flight", &self.lease)
+            .field("hits", &self.stats.hits.load(Ordering::Relaxed))
+            .field("misses", &self.stats.misses.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+/// The reply of a plain lookup pipeline: `[value]` or `[value, pexpire]`.
+fn first_reply(key: &str, reply: Value) -> Result<Value> {
+    decode::array(key, reply)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::unexpected_reply(key, "HGET", "an empty pipeline reply"))
+}
