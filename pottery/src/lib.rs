@@ -133,6 +133,8 @@ pub use mode::{Async, Blocking, BoxFuture, BoxStream, Iter, Mode};
 pub use nextid::{DEFAULT_NEXTID_KEY, DEFAULT_NUM_TRIES, NEXTID_KEY_PREFIX, NextId, NextIdBuilder};
 #[doc(hidden)]
 pub use op::Op;
+#[doc = include_str!("cache/redis_cache.md")]
+pub use pottery_macros::redis_cache;
 #[doc = include_str!("redlock/synchronize.md")]
 pub use pottery_macros::synchronize;
 pub use queue::RedisSimpleQueue;

@@ -373,6 +373,10 @@ pub mod macro_support {
         fn into_result(self) -> std::result::Result<Self::Ok, Self::Err>;
         /// From a `Result`.
         fn from_result(result: std::result::Result<Self::Ok, Self::Err>) -> Self;
+        /// The return value for a failure of Redis.
+        fn from_error(err: Error) -> Self {
+            Self::from_result(Err(err.into()))
+        }
     }
 
     impl<T, E: From<Error>> Fallible for std::result::Result<T, E> {
@@ -448,67 +452,70 @@ pub mod macro_support {
     }
 
     /// The field of a call with `args` (a tuple of references).
-    pub fn field<M: Mode, A: ArgList>(
-        cache: Result<&RedisCache<Json, M>>,
-        args: &A,
-    ) -> Result<Vec<u8>> {
-        cache?.field(&Listed(args))
+    pub fn field<M: Mode, A: ArgList>(cache: &RedisCache<Json, M>, args: &A) -> Result<Vec<u8>> {
+        cache.field(&Listed(args))
     }
+
+    /// An argument of a cached function, which must encode into the field.
+    #[diagnostic::on_unimplemented(
+        message = "an argument of a #[redis_cache] function must implement `serde::Serialize`; `{Self}` does not",
+        label = "encoded into the cache field"
+    )]
+    pub trait CacheArg {}
+
+    impl<T: Serialize + ?Sized> CacheArg for T {}
+
+    /// Checks at compile time that an argument encodes.
+    pub fn arg<T: CacheArg + ?Sized>(_: &T) {}
 
     /// A cached call of a blocking function returning a plain value.
     pub fn call<R>(
-        cache: Result<&RedisCache<Json, Blocking>>,
+        cache: &RedisCache<Json, Blocking>,
         field: Result<Vec<u8>>,
         f: impl FnOnce() -> R,
     ) -> Result<R>
     where
         R: Serialize + DeserializeOwned + Send + 'static,
     {
-        cache?.resolve(field, || Ok::<R, Error>(f()))
+        cache.resolve(field, || Ok::<R, Error>(f()))
     }
 
     /// A cached call of a blocking function returning a `Result`.
     pub fn try_call<R: Fallible>(
-        cache: Result<&RedisCache<Json, Blocking>>,
+        cache: &RedisCache<Json, Blocking>,
         field: Result<Vec<u8>>,
         f: impl FnOnce() -> R,
     ) -> R
     where
         R::Ok: Serialize + DeserializeOwned + Send + 'static,
     {
-        R::from_result(match cache {
-            Ok(cache) => cache.resolve(field, || f().into_result()),
-            Err(err) => Err(err.into()),
-        })
+        R::from_result(cache.resolve(field, || f().into_result()))
     }
 
     /// A bypassing call (computed and stored) of a blocking function.
     pub fn bypass<R: Serialize>(
-        cache: Result<&RedisCache<Json, Blocking>>,
+        cache: &RedisCache<Json, Blocking>,
         field: Result<Vec<u8>>,
         f: impl FnOnce() -> R,
     ) -> Result<R> {
-        cache?.refill(field, || Ok::<R, Error>(f()))
+        cache.refill(field, || Ok::<R, Error>(f()))
     }
 
     /// A bypassing call of a blocking function returning a `Result`.
     pub fn try_bypass<R: Fallible>(
-        cache: Result<&RedisCache<Json, Blocking>>,
+        cache: &RedisCache<Json, Blocking>,
         field: Result<Vec<u8>>,
         f: impl FnOnce() -> R,
     ) -> R
     where
         R::Ok: Serialize,
     {
-        R::from_result(match cache {
-            Ok(cache) => cache.refill(field, || f().into_result()),
-            Err(err) => Err(err.into()),
-        })
+        R::from_result(cache.refill(field, || f().into_result()))
     }
 
     /// A cached call of an async function returning a plain value.
     pub async fn call_async<R, F>(
-        cache: Result<&RedisCache<Json, Async>>,
+        cache: &RedisCache<Json, Async>,
         field: Result<Vec<u8>>,
         f: impl FnOnce() -> F,
     ) -> Result<R>
@@ -516,57 +523,43 @@ pub mod macro_support {
         R: Serialize + DeserializeOwned + Send + 'static,
         F: Future<Output = R>,
     {
-        cache?
-            .resolve(field, || async { Ok::<R, Error>(f().await) })
-            .await
+        let f = || async { Ok::<R, Error>(f().await) };
+        cache.resolve(field, f).await
     }
 
     /// A cached call of an async function returning a `Result`.
     pub async fn try_call_async<R: Fallible, F: Future<Output = R>>(
-        cache: Result<&RedisCache<Json, Async>>,
+        cache: &RedisCache<Json, Async>,
         field: Result<Vec<u8>>,
         f: impl FnOnce() -> F,
     ) -> R
     where
         R::Ok: Serialize + DeserializeOwned + Send + 'static,
     {
-        R::from_result(match cache {
-            Ok(cache) => {
-                cache
-                    .resolve(field, || async { f().await.into_result() })
-                    .await
-            }
-            Err(err) => Err(err.into()),
-        })
+        let f = || async { f().await.into_result() };
+        R::from_result(cache.resolve(field, f).await)
     }
 
     /// A bypassing call of an async function.
     pub async fn bypass_async<R: Serialize, F: Future<Output = R>>(
-        cache: Result<&RedisCache<Json, Async>>,
+        cache: &RedisCache<Json, Async>,
         field: Result<Vec<u8>>,
         f: impl FnOnce() -> F,
     ) -> Result<R> {
-        cache?
-            .refill(field, || async { Ok::<R, Error>(f().await) })
-            .await
+        let f = || async { Ok::<R, Error>(f().await) };
+        cache.refill(field, f).await
     }
 
     /// A bypassing call of an async function returning a `Result`.
     pub async fn try_bypass_async<R: Fallible, F: Future<Output = R>>(
-        cache: Result<&RedisCache<Json, Async>>,
+        cache: &RedisCache<Json, Async>,
         field: Result<Vec<u8>>,
         f: impl FnOnce() -> F,
     ) -> R
     where
         R::Ok: Serialize,
     {
-        R::from_result(match cache {
-            Ok(cache) => {
-                cache
-                    .refill(field, || async { f().await.into_result() })
-                    .await
-            }
-            Err(err) => Err(err.into()),
-        })
+        let f = || async { f().await.into_result() };
+        R::from_result(cache.refill(field, f).await)
     }
 }

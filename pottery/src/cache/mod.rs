@@ -123,8 +123,9 @@ pub struct CacheInfo {
     pub currsize: usize,
 }
 
-impl<C: Codec + Default, M: Mode> RedisCache<C, M> {
-    /// A cache in the hash at `key`, expiring 60 s after its last access.
+impl<M: Mode> RedisCache<Json, M> {
+    /// A cache in the hash at `key`, expiring 60 s after its last access,
+    /// encoding with [`Json`] (for another codec, [`with_codec`](Self::with_codec)).
     ///
     /// ```
     /// # let client = pottery::Client::open("redis://localhost")?;
@@ -133,7 +134,7 @@ impl<C: Codec + Default, M: Mode> RedisCache<C, M> {
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn new(client: &Client, key: &str) -> Self {
-        Self::with_codec(client, key, C::default())
+        Self::with_codec(client, key, Json)
     }
 
     /// A cache at a fresh random key (`pottery:<uuid4>`), as pottery makes one
@@ -147,7 +148,7 @@ impl<C: Codec + Default, M: Mode> RedisCache<C, M> {
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn temporary(client: &Client) -> Self {
-        Self::from_base(Base::temporary(client, C::default(), "hash"))
+        Self::from_base(Base::temporary(client, Json, "hash"))
     }
 }
 
@@ -273,7 +274,7 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
     /// # let client = pottery::Client::open(&server.url())?;
     /// let cache = pottery::sync::RedisCache::new(&client, "c");
     /// cache.insert(&(2, 3), &5)?;
-    /// assert_eq!(cache.get_or_compute(&(2, 3), || unreachable!())?, 5);
+    /// assert_eq!(cache.get_or_compute(&(2, 3), || 0)?, 5);
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn insert<A, R>(&self, args: &A, value: &R) -> M::Output<'_, ()>
