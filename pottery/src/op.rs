@@ -187,6 +187,8 @@ fn is_wrong_type(err: &redis::RedisError) -> bool {
         || err
             .detail()
             .is_some_and(|d| d.contains("WRONGTYPE") || d.contains("wrong kind of value"))
+        // A pipeline's error wraps its commands' errors.
+        || err.to_string().contains("WRONGTYPE")
 }
 
 fn type_of(key: &str) -> Cmd {

@@ -123,10 +123,15 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
                 decode_flight(&codec, key, reply, token)
             });
         }
-        let mut pipe = redis::pipe();
-        pipe.cmd("HGET").arg(self.key()).arg(field);
-        self.refresh(&mut pipe);
-        self.base.op(pipe, move |key, reply| {
+        let request = if self.base.client().is_cluster() {
+            self.base.script(&super::LOOKUP, &[field, self.timeout_arg()])
+        } else {
+            let mut pipe = redis::pipe();
+            pipe.cmd("HGET").arg(self.key()).arg(field);
+            self.refresh(&mut pipe);
+            pipe.into()
+        };
+        self.base.op(request, move |key, reply| {
             let found = decode::optional(&codec, key, first_reply(key, reply)?)?;
             Ok(found.map_or(Lookup::Compute(None), Lookup::Hit))
         })
