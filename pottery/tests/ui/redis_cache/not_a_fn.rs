@@ -1,0 +1,4 @@
+#[pottery::redis_cache(key = "f")]
+struct NotAFunction;
+
+fn main() {}
