@@ -9,7 +9,7 @@ import importlib.metadata, json, os, sys, time, warnings
 warnings.simplefilter('ignore')  # InefficientAccessWarning on update(), l[i], ...
 import redis
 from pottery import (RedisCounter, RedisDeque, RedisDict, RedisList, RedisSet,
-                     RedisSimpleQueue, Redlock)
+                     RedisSimpleQueue, Redlock, redis_cache)
 
 TOPUP_RATE = 100_000
 CHUNK = 10_000
@@ -36,6 +36,20 @@ cc = RedisCounter(dict(zip(keys, counts)), redis=r, key=K['counter_common'])
 qp = RedisSimpleQueue(redis=r, key=K['queue_put'])
 qg = RedisSimpleQueue(redis=r, key=K['queue_get'])
 
+# redis_cache: a hit calls with an argument cached before the run; a miss with
+# one never seen (a counter shared by all slices), into a hash emptied first.
+@redis_cache(redis=r, key=K['cache_hit'])
+def cached_hit(i): return values[i % n]
+@redis_cache(redis=r, key=K['cache_miss'])
+def cached_miss(i): return values[i % n]
+for i in range(n):
+    cached_hit(i)
+miss_counter = [10**6]
+def cache_hit(i): return cached_hit(i % n)
+def cache_miss(i):
+    miss_counter[0] += 1
+    return cached_miss(miss_counter[0])
+
 def missing(seconds, have): return max(0, int(seconds * TOPUP_RATE) + n - have)
 
 def top_up_deque(seconds):
@@ -56,6 +70,7 @@ PREP = {
     'deque_pop': top_up_deque,
     'queue_put': lambda seconds: r.delete(K['queue_put']),
     'queue_get': top_up_queue,
+    'cache_miss': lambda seconds: r.delete(K['cache_miss']),
 }
 
 def insert(i): d[keys[i % n]] = values[i % n]
@@ -98,6 +113,7 @@ OPS = {'insert': insert, 'get': get, 'contains_key': contains_key, 'len': length
        'deque_push': deque_push, 'deque_pop': deque_pop,
        'counter_increment': counter_increment, 'counter_most_common': counter_most_common,
        'queue_put': queue_put, 'queue_get': queue_get,
+       'cache_hit': cache_hit, 'cache_miss': cache_miss,
        'redlock_1': redlock_cycle(lock_1), 'redlock_many': redlock_cycle(lock_many)}
 print(json.dumps({'ready': True, 'pottery': importlib.metadata.version('pottery')}), flush=True)
 for line in sys.stdin:

@@ -22,6 +22,7 @@
 
 mod measure;
 mod ops;
+mod ops_cache;
 mod ops_counter;
 mod ops_deque;
 mod ops_dict;

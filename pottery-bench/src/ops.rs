@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::measure::{BoxFuture, Result};
 use crate::setup::Keys;
-use crate::{ops_counter, ops_deque, ops_dict, ops_list, ops_queue, ops_set};
+use crate::{ops_cache, ops_counter, ops_deque, ops_dict, ops_list, ops_queue, ops_set};
 
 /// Entries in each benchmarked structure; also the size of one dict `extend`.
 pub(crate) const ENTRIES: usize = 1000;
@@ -57,6 +57,8 @@ pub(crate) enum Group {
     Counter,
     /// `RedisSimpleQueue`.
     Queue,
+    /// `RedisCache`: a hit and a miss.
+    Cache,
     /// `Redlock`: acquire+release cycles on 1 and on 5 masters ([`crate::redlock`]).
     Redlock,
 }
@@ -71,6 +73,7 @@ impl Group {
             Group::Deque => "deque",
             Group::Counter => "counter",
             Group::Queue => "queue",
+            Group::Cache => "cache",
             Group::Redlock => "redlock",
         }
     }
@@ -185,6 +188,8 @@ pub(crate) struct Ctx {
     pub(crate) counter: ops_counter::Counters,
     /// The queues.
     pub(crate) queue: ops_queue::Queues,
+    /// The caches.
+    pub(crate) cache: ops_cache::Caches,
 }
 
 impl Ctx {
@@ -197,6 +202,7 @@ impl Ctx {
             deque: ops_deque::Deques::new(client, &keys),
             counter: ops_counter::Counters::new(client, &keys),
             queue: ops_queue::Queues::new(client, &keys),
+            cache: ops_cache::Caches::new(client, &keys),
             data,
             keys,
         }
@@ -209,6 +215,7 @@ impl Ctx {
         ops_list::fill(self, con)?;
         ops_deque::fill(self, con)?;
         ops_counter::fill(self, con)?;
+        ops_cache::fill(self, con)?;
         Ok(())
     }
 }
@@ -249,5 +256,6 @@ pub(crate) fn all() -> Vec<BenchOp> {
     ops.extend(ops_deque::ops());
     ops.extend(ops_counter::ops());
     ops.extend(ops_queue::ops());
+    ops.extend(ops_cache::ops());
     ops
 }

@@ -31,6 +31,10 @@ pub(crate) struct Keys {
     pub(crate) queue_put: String,
     /// Queue taken from; topped up before each slice.
     pub(crate) queue_get: String,
+    /// Cache hash holding the 1000 results hits read.
+    pub(crate) cache_hit: String,
+    /// Cache hash every miss writes to; deleted before each slice.
+    pub(crate) cache_miss: String,
     /// The Redlock's *name*: its key is `redlock:<name>`, on every master.
     pub(crate) redlock_name: String,
 }
@@ -52,6 +56,8 @@ impl Keys {
             counter_common: key(),
             queue_put: key(),
             queue_get: key(),
+            cache_hit: key(),
+            cache_miss: key(),
             redlock_name: key(),
         }
     }
@@ -80,6 +86,8 @@ impl Keys {
             self.counter_common.clone(),
             self.queue_put.clone(),
             self.queue_get.clone(),
+            self.cache_hit.clone(),
+            self.cache_miss.clone(),
             self.redlock(),
             self.redlock_raw(),
         ]

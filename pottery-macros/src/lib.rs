@@ -65,7 +65,6 @@ pub(crate) fn mentions_impl(tokens: TokenStream2) -> bool {
     })
 }
 
-
 /// Memoizes a `fn` or `async fn`'s results in a Redis hash; pottery's
 /// `@redis_cache(redis=..., key=..., timeout=...)`.
 ///

@@ -242,9 +242,10 @@ fn test_no_cache_kwargs(ctx: &Ctx) {
 /// client, and a Python program can compute it.
 fn fields_are_deterministic_and_shared(ctx: &Ctx) {
     let key = ctx.key("shared");
-    let a = CachedFn::new(sync::RedisCache::new(&ctx.client, &key), |n: &str, k: i64| {
-        format!("{n}{k}")
-    });
+    let a = CachedFn::new(
+        sync::RedisCache::new(&ctx.client, &key),
+        |n: &str, k: i64| format!("{n}{k}"),
+    );
     let other = ctx.env.client(ctx.target);
     let b = CachedFn::new(sync::RedisCache::new(&other, &key), |_: &str, _: i64| {
         String::from("computed twice")
@@ -261,9 +262,10 @@ fn fields_are_deterministic_and_shared(ctx: &Ctx) {
 
 fn python_reads_our_entries(ctx: &Ctx) {
     let key = ctx.key("py");
-    let f = CachedFn::new(sync::RedisCache::new(&ctx.client, &key), |a: &str, b: f64| {
-        BTreeMap::from([(a.to_string(), b)])
-    });
+    let f = CachedFn::new(
+        sync::RedisCache::new(&ctx.client, &key),
+        |a: &str, b: f64| BTreeMap::from([(a.to_string(), b)]),
+    );
     f.call(("é", 0.1)).unwrap();
     let out = python(
         r#"
@@ -281,14 +283,17 @@ print(json.loads(raw))
 
 fn errors_are_not_cached(ctx: &Ctx) {
     let fresh = Fresh::default();
-    let f = CachedFn::new(sync::RedisCache::new(&ctx.client, &ctx.key("e")), |n: u32| {
-        fresh.next();
-        if n % 2 == 1 {
-            Err(pottery::Error::config("odd"))
-        } else {
-            Ok(n / 2)
-        }
-    });
+    let f = CachedFn::new(
+        sync::RedisCache::new(&ctx.client, &ctx.key("e")),
+        |n: u32| {
+            fresh.next();
+            if n % 2 == 1 {
+                Err(pottery::Error::config("odd"))
+            } else {
+                Ok(n / 2)
+            }
+        },
+    );
     assert!(f.try_call((3,)).unwrap_err().is_config());
     assert!(f.try_call((3,)).unwrap_err().is_config());
     assert_eq!(fresh.calls(), 2);
@@ -322,10 +327,20 @@ fn redis_errors_are_typed_and_name_the_key(ctx: &Ctx) {
     assert!(err.is_wrong_type(), "{err:?}");
     assert_eq!(err.key(), Some(key.as_str()));
     let cache = f.cache();
-    assert!(cache.get_or_compute(&(1,), || 1).unwrap_err().is_wrong_type());
+    assert!(
+        cache
+            .get_or_compute(&(1,), || 1)
+            .unwrap_err()
+            .is_wrong_type()
+    );
     assert!(cache.cache_info().unwrap_err().is_wrong_type());
     let flight = cache.clone().single_flight(Duration::from_secs(1));
-    assert!(flight.get_or_compute(&(1,), || 1).unwrap_err().is_wrong_type());
+    assert!(
+        flight
+            .get_or_compute(&(1,), || 1)
+            .unwrap_err()
+            .is_wrong_type()
+    );
     // Undecodable data is a decode error naming the key, not a recomputation.
     let bad = ctx.key("bad");
     ctx.client
@@ -339,7 +354,10 @@ fn redis_errors_are_typed_and_name_the_key(ctx: &Ctx) {
         .unwrap();
     let cache = sync::RedisCache::new(&ctx.client, &bad);
     let err = cache.get_or_compute(&(1,), || 1).unwrap_err();
-    assert!(err.is_decode() && err.key() == Some(bad.as_str()), "{err:?}");
+    assert!(
+        err.is_decode() && err.key() == Some(bad.as_str()),
+        "{err:?}"
+    );
     let err = cache
         .single_flight(Duration::from_secs(1))
         .get_or_compute(&(1,), || 1)
@@ -351,7 +369,10 @@ fn get_insert_remove_and_expiry(ctx: &Ctx) {
     let cache = sync::RedisCache::new(&ctx.client, &ctx.key("g"));
     assert_eq!(cache.get::<_, String>(&("a",)).unwrap(), None);
     cache.insert(&("a",), "x").unwrap();
-    assert_eq!(cache.get::<_, String>(&("a",)).unwrap().as_deref(), Some("x"));
+    assert_eq!(
+        cache.get::<_, String>(&("a",)).unwrap().as_deref(),
+        Some("x")
+    );
     assert!(cache.ttl().unwrap().is_some());
     assert!(cache.remove(&("a",)).unwrap());
     assert!(!cache.remove(&("a",)).unwrap());
@@ -372,7 +393,9 @@ fn async_api(ctx: &Ctx) {
             v
         );
         let failed = cache
-            .try_get_or_compute(&(2,), || async { Err::<u64, _>(pottery::Error::config("no")) })
+            .try_get_or_compute(&(2,), || async {
+                Err::<u64, _>(pottery::Error::config("no"))
+            })
             .await;
         assert!(failed.is_err());
         assert_eq!(cache.bypass(&(1,), || async { 99 }).await.unwrap(), 99);
@@ -382,7 +405,11 @@ fn async_api(ctx: &Ctx) {
         assert_eq!(f.call((3,)).await.unwrap(), 30);
         assert_eq!(f.bypass((3,)).await.unwrap(), 30);
         let g = CachedFn::new(cache.clone(), |n: u64| async move {
-            if n > 0 { Ok(n) } else { Err(pottery::Error::config("zero")) }
+            if n > 0 {
+                Ok(n)
+            } else {
+                Err(pottery::Error::config("zero"))
+            }
         });
         assert!(g.try_call((0,)).await.is_err());
         assert_eq!(g.try_call((5,)).await.unwrap(), 5);
@@ -403,8 +430,8 @@ fn single_flight_computes_once_across_clients(ctx: &Ctx) {
                 let client = ctx.env.client(ctx.target);
                 let (key, computed, barrier) = (&key, &computed, &barrier);
                 s.spawn(move || {
-                    let cache = sync::RedisCache::new(&client, key)
-                        .single_flight(Duration::from_secs(5));
+                    let cache =
+                        sync::RedisCache::new(&client, key).single_flight(Duration::from_secs(5));
                     barrier.wait();
                     cache
                         .get_or_compute(&("slow",), || {
@@ -565,7 +592,9 @@ fn flight_worker(spec: &str) -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1000 - (now.as_millis() % 1000) as u64));
+    std::thread::sleep(Duration::from_millis(
+        1000 - (now.as_millis() % 1000) as u64,
+    ));
     cache
         .get_or_compute(&("v",), || {
             client
@@ -623,7 +652,12 @@ fn macro_caches_functions(ctx: &Ctx) {
     assert_eq!(area_cache().unwrap().cache_info().unwrap(), info(1, 1, 1));
     let raw: Option<Vec<u8>> = ctx
         .client
-        .with_connection(|con| redis::cmd("HGET").arg("macro:area").arg("[3, 4]").query(con))
+        .with_connection(|con| {
+            redis::cmd("HGET")
+                .arg("macro:area")
+                .arg("[3, 4]")
+                .query(con)
+        })
         .unwrap();
     assert_eq!(raw.as_deref(), Some(&b"12"[..]));
     assert_fresh_ttl(ctx, "macro:area");
@@ -648,7 +682,10 @@ fn macro_caches_functions(ctx: &Ctx) {
     ctx.block_on(async {
         let before = runs();
         let (a, b, c) = tokio::join!(shout("hi".into()), shout("hi".into()), shout("hi".into()));
-        assert_eq!((a.unwrap(), b.unwrap(), c.unwrap()), ("HI".into(), "HI".into(), "HI".into()));
+        assert_eq!(
+            (a.unwrap(), b.unwrap(), c.unwrap()),
+            ("HI".into(), "HI".into(), "HI".into())
+        );
         assert_eq!(runs() - before, 1);
         assert_eq!(shout_no_cache("x".into()).await.unwrap(), "X");
         assert_eq!(shout_prime_cache("hi".into()).await.unwrap(), "HI");

@@ -104,7 +104,11 @@ fn decode_flight<C: Codec, R: DeserializeOwned>(
         }
         (Some(Value::Int(2)), None) => Ok(Lookup::Compute(Some(token))),
         (Some(Value::Int(3)), None) => Ok(Lookup::Wait),
-        _ => Err(Error::unexpected_reply(key, "cache lookup", "an unknown reply")),
+        _ => Err(Error::unexpected_reply(
+            key,
+            "cache lookup",
+            "an unknown reply",
+        )),
     }
 }
 
@@ -124,7 +128,8 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
             });
         }
         let request = if self.base.client().is_cluster() {
-            self.base.script(&super::LOOKUP, &[field, self.timeout_arg()])
+            self.base
+                .script(&super::LOOKUP, &[field, self.timeout_arg()])
         } else {
             let mut pipe = redis::pipe();
             pipe.cmd("HGET").arg(self.key()).arg(field);
@@ -150,9 +155,7 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
 
     /// The first lookup of a call: a fresh claim token when single flight is on.
     fn first_lookup<R: DeserializeOwned + Send + 'static>(&self, field: &[u8]) -> Op<Lookup<R>> {
-        let token = self
-            .lease
-            .map(|_| uuid::Uuid::new_v4().as_bytes().to_vec());
+        let token = self.lease.map(|_| uuid::Uuid::new_v4().as_bytes().to_vec());
         self.lookup_op(field.to_vec(), token)
     }
 
@@ -280,7 +283,8 @@ impl<C: Codec> RedisCache<C, Blocking> {
     ) -> std::result::Result<T, E> {
         let field = field?;
         let value = f()?;
-        self.store_op(&field, &value, None)?.run(self.base.client())?;
+        self.store_op(&field, &value, None)?
+            .run(self.base.client())?;
         Ok(value)
     }
 }
@@ -426,17 +430,27 @@ mod tests {
     fn flight_replies_decode() {
         let json = crate::Json;
         let hit = Value::Array(vec![Value::Int(1), Value::BulkString(b"7".to_vec())]);
-        assert_eq!(decode_flight::<_, u8>(&json, "k", hit, vec![]).ok(), Some(Lookup::Hit(7)));
+        assert_eq!(
+            decode_flight::<_, u8>(&json, "k", hit, vec![]).ok(),
+            Some(Lookup::Hit(7))
+        );
         let ours = Value::Array(vec![Value::Int(2)]);
         assert_eq!(
             decode_flight::<_, u8>(&json, "k", ours, b"t".to_vec()).ok(),
             Some(Lookup::Compute(Some(b"t".to_vec())))
         );
         let theirs = Value::Array(vec![Value::Int(3)]);
-        assert_eq!(decode_flight::<_, u8>(&json, "k", theirs, vec![]).ok(), Some(Lookup::Wait));
+        assert_eq!(
+            decode_flight::<_, u8>(&json, "k", theirs, vec![]).ok(),
+            Some(Lookup::Wait)
+        );
         let junk = Value::Array(vec![Value::Int(9)]);
         assert!(decode_flight::<_, u8>(&json, "k", junk, vec![]).is_err());
         let bad = Value::Array(vec![Value::Int(1), Value::BulkString(b"{".to_vec())]);
-        assert!(decode_flight::<_, u8>(&json, "k", bad, vec![]).unwrap_err().is_decode());
+        assert!(
+            decode_flight::<_, u8>(&json, "k", bad, vec![])
+                .unwrap_err()
+                .is_decode()
+        );
     }
 }

@@ -9,9 +9,9 @@
 mod cached_fn;
 mod flight;
 
-pub use cached_fn::{ArgList, CachedFn, cache_field};
 #[doc(hidden)]
 pub use cached_fn::macro_support;
+pub use cached_fn::{ArgList, CachedFn, cache_field};
 
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -280,9 +280,10 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
         A: Serialize + ?Sized,
         R: DeserializeOwned + Send + 'static,
     {
-        let op = self
-            .field(args)
-            .map(|field| self.lookup_op::<R>(field, None).map(flight::Lookup::into_hit));
+        let op = self.field(args).map(|field| {
+            self.lookup_op::<R>(field, None)
+                .map(flight::Lookup::into_hit)
+        });
         M::run(self.base.client(), op)
     }
 
@@ -319,9 +320,10 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn remove<A: Serialize + ?Sized>(&self, args: &A) -> M::Output<'_, bool> {
-        let op = self
-            .field(args)
-            .map(|field| self.base.op(self.base.cmd_with("HDEL", field), decode::flag));
+        let op = self.field(args).map(|field| {
+            self.base
+                .op(self.base.cmd_with("HDEL", field), decode::flag)
+        });
         M::run(self.base.client(), op)
     }
 
