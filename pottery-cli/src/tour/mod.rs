@@ -13,6 +13,7 @@
 //! with [`tracked_step!`], which tracks the new key before showing the value.
 
 mod basics;
+mod cache;
 mod counter;
 mod dict;
 mod list;
@@ -45,6 +46,7 @@ const SECTIONS: &[Section] = &[
     counter::steps,
     queue::steps,
     redlock::steps,
+    cache::steps,
     basics::codec,
 ];
 
