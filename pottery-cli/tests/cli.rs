@@ -483,12 +483,18 @@ fn tour_without_a_url_starts_its_own_server() {
         "\"printed\""
     );
     assert!(stdout.contains(">>> guard.release()?"), "{stdout}");
+    // RedisCache: a miss, a hit, the counts, one computation.
+    assert_eq!(
+        after(&stdout, "area.cache().cache_info()?"),
+        "CacheInfo { hits: 1, misses: 1, maxsize: None, currsize: 1 }"
+    );
+    assert_eq!(after(&stdout, "shown_runs.load(Ordering::Relaxed)"), "1");
     assert!(
         stdout.contains("; 0 were left to delete at the end."),
         "{stdout}"
     );
     assert!(
-        stdout.lines().count() <= 170,
+        stdout.lines().count() <= 260,
         "{} lines",
         stdout.lines().count()
     );
