@@ -59,8 +59,12 @@ fn compute(c: &Ctx, i: usize) -> Result<Profile> {
 
 /// Caches the 1000 results `[i] -> values[i]`.
 pub(crate) fn fill(c: &Ctx, con: &mut Connection) -> Result<()> {
-    let pairs: Vec<(Vec<u8>, &Vec<u8>)> = (0..c.data.enc_values.len())
-        .map(|i| (field(i), &c.data.enc_values[i]))
+    let pairs: Vec<(Vec<u8>, &Vec<u8>)> = c
+        .data
+        .enc_values
+        .iter()
+        .enumerate()
+        .map(|(i, value)| (field(i), value))
         .collect();
     let _: i64 = con.hset_multiple(&c.keys.cache_hit, &pairs).map(|()| 0)?;
     Ok(())

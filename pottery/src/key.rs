@@ -125,10 +125,24 @@ mod tests {
 
     #[test]
     fn companions_share_the_slot() {
-        for key in ["plain", "{user1}:cart", "a{}b", "a{b", "}x", "x}{", "{}", "", "é{ü}"] {
+        for key in [
+            "plain",
+            "{user1}:cart",
+            "a{}b",
+            "a{b",
+            "}x",
+            "x}{",
+            "{}",
+            "",
+            "é{ü}",
+        ] {
             let companion = same_slot(key, ":lock");
             assert!(companion.ends_with(":lock"), "{companion}");
-            assert_eq!(Slot::for_key(&companion), Slot::for_key(key), "{key} -> {companion}");
+            assert_eq!(
+                Slot::for_key(&companion),
+                Slot::for_key(key),
+                "{key} -> {companion}"
+            );
         }
         assert_eq!(same_slot("plain", ":x"), "{plain}:x");
         assert_eq!(same_slot("{u}:cart", ":x"), "{u}:cart:x");

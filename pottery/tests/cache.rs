@@ -287,7 +287,7 @@ fn errors_are_not_cached(ctx: &Ctx) {
         sync::RedisCache::new(&ctx.client, &ctx.key("e")),
         |n: u32| {
             fresh.next();
-            if n % 2 == 1 {
+            if !n.is_multiple_of(2) {
                 Err(pottery::Error::config("odd"))
             } else {
                 Ok(n / 2)
@@ -620,7 +620,7 @@ fn area(width: u32, height: u32) -> u32 {
 #[pottery::redis_cache(client = CLIENT.get().expect("set by the case"), key = "macro:half", timeout_secs = 0)]
 fn half(n: u32) -> Result<u32, std::io::Error> {
     RUNS.fetch_add(1, Ordering::SeqCst);
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         Ok(n / 2)
     } else {
         Err(std::io::Error::other("odd"))

@@ -416,6 +416,7 @@ impl<C: Codec> RedisCache<C, Async> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
