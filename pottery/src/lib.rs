@@ -22,6 +22,9 @@
 //! independent masters, wire-compatible with pottery's `Redlock`/`AIORedlock`),
 //! also in [`sync`] and [`future`]; read its docs for when it is (not) the right tool.
 //!
+//! The cache: [`CachedOrderedDict`], an ordered map whose values are cached in a
+//! Redis hash shared with pottery's `CachedOrderedDict`.
+//!
 //! # Blocking and async
 //!
 //! Every structure is one generic type with a mode parameter, [`Blocking`] or
@@ -73,6 +76,9 @@
 //! - `nextid/`: [`NextId`], increasing IDs over independent masters, and its
 //!   pure quorum decisions in `nextid/algorithm.rs`.
 //! - `timer`: [`ContextTimer`], wall-clock timing with a scope guard.
+//! - `cached_dict/`: [`CachedOrderedDict`], an ordered map hydrated from a Redis
+//!   hash cache with one `HMGET` and written through to it; `local.rs` holds
+//!   what reads the local copy only.
 //! - `quorum`: majority decisions over independent masters (Redlock, NextId).
 //! - `decode`: small reply decoders shared by the structures.
 //! - [`prelude`]: the traits to import (`use pottery::prelude::*`).
@@ -84,6 +90,7 @@
 mod async_conn;
 mod base;
 mod basics;
+mod cached_dict;
 mod client;
 pub mod codec;
 mod container;
@@ -106,6 +113,9 @@ mod set;
 mod timer;
 
 pub use async_conn::AsyncConnection;
+pub use cached_dict::{
+    CachedIntoIter, CachedIter, CachedOrderedDict, CachedOrderedDictBuilder, DEFAULT_CACHE_TIMEOUT,
+};
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, DEFAULT_URL,
 };
@@ -165,6 +175,9 @@ pub mod sync {
     /// A blocking [`NextId`](crate::NextId): `next()` returns the ID; also an
     /// `Iterator` of IDs.
     pub type NextId = crate::NextId<Blocking>;
+    /// A blocking [`CachedOrderedDict`](crate::CachedOrderedDict): making it
+    /// and writing return `Result`s.
+    pub type CachedOrderedDict<K, V, C = Json> = crate::CachedOrderedDict<K, V, C, Blocking>;
 }
 
 /// The async structures: methods return futures; iteration returns streams.
@@ -196,6 +209,9 @@ pub mod future {
     pub type Redlock = crate::Redlock<Async>;
     /// An async [`NextId`](crate::NextId): `next()` returns a future of the ID.
     pub type NextId = crate::NextId<Async>;
+    /// An async [`CachedOrderedDict`](crate::CachedOrderedDict): making it and
+    /// writing return futures.
+    pub type CachedOrderedDict<K, V, C = Json> = crate::CachedOrderedDict<K, V, C, Async>;
 }
 
 /// The traits a caller needs in scope: `use pottery::prelude::*;`.
