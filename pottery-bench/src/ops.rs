@@ -59,6 +59,8 @@ pub(crate) enum Group {
     Queue,
     /// `Redlock`: acquire+release cycles on 1 and on 5 masters ([`crate::redlock`]).
     Redlock,
+    /// `NextId`: IDs on 1 and on 5 masters ([`crate::nextid`]).
+    Nextid,
 }
 
 impl Group {
@@ -72,6 +74,7 @@ impl Group {
             Group::Counter => "counter",
             Group::Queue => "queue",
             Group::Redlock => "redlock",
+            Group::Nextid => "nextid",
         }
     }
 }
