@@ -13,12 +13,16 @@
 //! with [`tracked_step!`], which tracks the new key before showing the value.
 
 mod basics;
+mod cached_dict;
 mod counter;
 mod dict;
 mod list;
+mod nextid;
 mod queue;
 mod redlock;
 mod set;
+mod slot;
+mod timer;
 
 use std::cell::RefCell;
 use std::fmt::Debug;
@@ -45,6 +49,9 @@ const SECTIONS: &[Section] = &[
     counter::steps,
     queue::steps,
     redlock::steps,
+    nextid::steps,
+    cached_dict::steps,
+    timer::steps,
     basics::codec,
 ];
 
