@@ -353,3 +353,25 @@ fn store<K, V>(slots: &mut Slots<K, V>, field: Vec<u8>, key: K, value: V) -> Opt
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Slots, store};
+
+    #[test]
+    fn store_keeps_the_order_and_returns_the_old_value() {
+        let mut slots: Slots<&str, i32> = Slots::new();
+        slots.insert(
+            b"\"b\"".to_vec(),
+            super::Slot {
+                key: "b",
+                value: None,
+            },
+        );
+        assert_eq!(store(&mut slots, b"\"a\"".to_vec(), "a", 1), None);
+        assert_eq!(store(&mut slots, b"\"b\"".to_vec(), "b", 2), None);
+        assert_eq!(store(&mut slots, b"\"a\"".to_vec(), "a", 3), Some(1));
+        let seen: Vec<_> = slots.values().map(|s| (s.key, s.value)).collect();
+        assert_eq!(seen, [("b", Some(2)), ("a", Some(3))]);
+    }
+}
