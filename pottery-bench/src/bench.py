@@ -9,7 +9,7 @@ import importlib.metadata, json, os, sys, time, warnings
 warnings.simplefilter('ignore')  # InefficientAccessWarning on update(), l[i], ...
 import redis
 from pottery import (RedisCounter, RedisDeque, RedisDict, RedisList, RedisSet,
-                     RedisSimpleQueue, Redlock, redis_cache)
+                     RedisSimpleQueue, Redlock, NextID, redis_cache)
 
 TOPUP_RATE = 100_000
 CHUNK = 10_000
@@ -106,6 +106,15 @@ def redlock_cycle(lock):
         lock.release()
     return cycle
 
+# NextID: one ID (default settings: 3 tries) on the main server, and on the
+# many-master servers if the bench started them.
+nextid_1 = NextID(key=K['nextid_name'], masters={r})
+nextid_many = NextID(key=K['nextid_name'],
+                     masters={redis.Redis.from_url(u) for u in cfg['redlock_masters']})
+def nextid(ids):
+    def one(i): return next(ids)
+    return one
+
 OPS = {'insert': insert, 'get': get, 'contains_key': contains_key, 'len': length,
        'get_many': get_many, 'extend': extend, 'set_insert': set_insert,
        'set_contains': set_contains, 'set_contains_many': set_contains_many,
@@ -114,7 +123,8 @@ OPS = {'insert': insert, 'get': get, 'contains_key': contains_key, 'len': length
        'counter_increment': counter_increment, 'counter_most_common': counter_most_common,
        'queue_put': queue_put, 'queue_get': queue_get,
        'cache_hit': cache_hit, 'cache_miss': cache_miss,
-       'redlock_1': redlock_cycle(lock_1), 'redlock_many': redlock_cycle(lock_many)}
+       'redlock_1': redlock_cycle(lock_1), 'redlock_many': redlock_cycle(lock_many),
+       'nextid_1': nextid(nextid_1), 'nextid_many': nextid(nextid_many)}
 print(json.dumps({'ready': True, 'pottery': importlib.metadata.version('pottery')}), flush=True)
 for line in sys.stdin:
     if line.strip() == 'quit':

@@ -18,9 +18,15 @@
 //! hidden, and the exit status is 0 whenever the bench itself ran.
 //!
 //! The Redlock rows ([`redlock`]) time acquire+release cycles on one master and,
-//! unless `--url` is given, on five private servers started for them.
+//! unless `--url` is given, on five private servers started for them; the
+//! NextId rows ([`nextid`]) time IDs on the same one and five masters.
+//!
+//! ```text
+//! cargo run --release -p pottery-bench -- --only nextid                     # ~20 s
+//! ```
 
 mod measure;
+mod nextid;
 mod ops;
 mod ops_cache;
 mod ops_counter;
@@ -151,7 +157,8 @@ fn run(args: &Args) -> Result<()> {
     };
 
     // The Redlock's many masters: private servers, unless --url was given.
-    let masters = match (&args.url, args.selected(Group::Redlock)) {
+    let multi_master = args.selected(Group::Redlock) || args.selected(Group::Nextid);
+    let masters = match (&args.url, multi_master) {
         (None, true) => Some(start_masters()?),
         _ => None,
     };
@@ -216,6 +223,22 @@ fn run(args: &Args) -> Result<()> {
             many: master_urls.clone(),
         };
         rows.extend(redlock::measure(&plan, &servers, &ctx.keys, &rt, &mut py)?);
+        let shown = format!(
+            "{} rounds of {:.2} s slices",
+            plan.rounds,
+            plan.slice.as_secs_f64()
+        );
+        if !plans.contains(&shown) {
+            plans.push(shown);
+        }
+    }
+    if args.selected(Group::Nextid) {
+        let plan = args.plan(Group::Nextid);
+        let servers = redlock::Servers {
+            one: &url,
+            many: master_urls.clone(),
+        };
+        rows.extend(nextid::measure(&plan, &servers, &ctx.keys, &rt, &mut py)?);
         let shown = format!(
             "{} rounds of {:.2} s slices",
             plan.rounds,

@@ -61,6 +61,8 @@ pub(crate) enum Group {
     Cache,
     /// `Redlock`: acquire+release cycles on 1 and on 5 masters ([`crate::redlock`]).
     Redlock,
+    /// `NextId`: IDs on 1 and on 5 masters ([`crate::nextid`]).
+    Nextid,
 }
 
 impl Group {
@@ -75,6 +77,7 @@ impl Group {
             Group::Queue => "queue",
             Group::Cache => "cache",
             Group::Redlock => "redlock",
+            Group::Nextid => "nextid",
         }
     }
 }

@@ -38,8 +38,8 @@ pub(crate) struct Config<'a> {
     pub(crate) many: usize,
     /// The pushed deque's maxlen.
     pub(crate) maxlen: usize,
-    /// The URLs of the many-master Redlock's masters; empty when the bench has
-    /// none (`--url`). The one-master Redlock uses `REDIS_URL`.
+    /// The URLs of the many-master Redlock's and NextID's masters; empty when
+    /// the bench has none (`--url`). The one-master rows use `REDIS_URL`.
     pub(crate) redlock_masters: &'a [String],
 }
 

@@ -254,7 +254,7 @@ pub(crate) fn print_table(rows: &[Row]) {
     }
     println!();
     println!(
-        "python: pottery {} structures and Redlock, single-threaded sync (the driver uses no \
+        "python: pottery {} structures, Redlock and NextID, single-threaded sync (the driver uses no \
          async API); the same figure divides the blocking, async and async x{TASKS} rows of an \
          operation.",
         python::POTTERY_VERSION

@@ -37,6 +37,8 @@ pub(crate) struct Keys {
     pub(crate) cache_miss: String,
     /// The Redlock's *name*: its key is `redlock:<name>`, on every master.
     pub(crate) redlock_name: String,
+    /// The NextId sequence's *name*: its key is `nextid:<name>`, on every master.
+    pub(crate) nextid_name: String,
 }
 
 impl Keys {
@@ -59,6 +61,7 @@ impl Keys {
             cache_hit: key(),
             cache_miss: key(),
             redlock_name: key(),
+            nextid_name: key(),
         }
     }
 
@@ -71,6 +74,16 @@ impl Keys {
     /// by ours on a minority of masters never blocks raw (nor the reverse).
     pub(crate) fn redlock_raw(&self) -> String {
         format!("{}:raw", self.redlock())
+    }
+
+    /// The NextId sequence's Redis key.
+    pub(crate) fn nextid(&self) -> String {
+        format!("{}{}", pottery::NEXTID_KEY_PREFIX, self.nextid_name)
+    }
+
+    /// The Redis key of raw's sequence (its own, so each side counts alone).
+    pub(crate) fn nextid_raw(&self) -> String {
+        format!("{}:raw", self.nextid())
     }
 
     /// Every key, for the clean-up.
@@ -90,6 +103,8 @@ impl Keys {
             self.cache_miss.clone(),
             self.redlock(),
             self.redlock_raw(),
+            self.nextid(),
+            self.nextid_raw(),
         ]
     }
 }

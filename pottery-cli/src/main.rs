@@ -42,11 +42,22 @@ enum Command {
     /// Hash keys that are not strings are shown as their JSON text ("3", "[1, 2]");
     /// entries that are not pottery JSON as `{"undecodable": "<raw text>"}`, with a
     /// warning on stderr. A Redlock's key (redlock:NAME) shows who holds it:
-    /// `{"holder": "<token>", "ttl_ms": N}`. Without --url or REDIS_URL, reads
+    /// `{"holder": "<token>", "ttl_ms": N}`; a NextId's key (nextid:NAME) the ID
+    /// it holds: `{"id": N, "next": N + 1}`. Without --url or REDIS_URL, reads
     /// redis://localhost:6379/0.
+    ///
+    /// With --masters, reads KEY on each of those independent masters (Redlock's
+    /// or NextId's) instead: `{"key", "masters": [{"url", ...report} or {"url",
+    /// "error"}]}`, plus for nextid:* the quorum's view `{"masters", "needed",
+    /// "answered", "current", "next"}`. Exit status 2 only if no master could be
+    /// read.
     Inspect {
         /// The Redis key.
         key: String,
+        /// Read KEY on each of these masters (comma-separated or repeated); --url
+        /// is then not used.
+        #[arg(long, value_delimiter = ',', value_name = "URL,...")]
+        masters: Vec<String>,
     },
     /// Walk through pottery's structures, showing each Rust line and its result.
     ///
@@ -58,7 +69,10 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Inspect { key } => run_inspect(cli.url.as_deref(), &key),
+        Command::Inspect { key, masters } if !masters.is_empty() => {
+            run_inspect_masters(&masters, &key)
+        }
+        Command::Inspect { key, .. } => run_inspect(cli.url.as_deref(), &key),
         Command::Tour => match tour::run(cli.url) {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
@@ -66,6 +80,29 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+    }
+}
+
+/// `pottery inspect --masters URL,... KEY`.
+fn run_inspect_masters(urls: &[String], key: &str) -> ExitCode {
+    let report = inspect::masters::inspect_all(urls, key);
+    for (url, why) in report.failures() {
+        output::err(format_args!("warning: cannot read master {url}: {why}"));
+    }
+    if let Err(err) = output::out(output::pretty(&report.to_value())) {
+        output::err(format_args!("error: cannot write the report: {err}"));
+        return ExitCode::from(2);
+    }
+    if !report.any_read() {
+        output::err(format_args!("error: no master could be read"));
+        ExitCode::from(2)
+    } else if report.exists() {
+        ExitCode::SUCCESS
+    } else {
+        output::err(format_args!(
+            "error: key {key:?} does not exist on any master"
+        ));
+        ExitCode::from(1)
     }
 }
 

@@ -362,6 +362,227 @@ fn inspect_a_redlock_held_by_python_and_by_ours() {
 }
 
 #[test]
+fn inspect_a_nextid_written_by_python_and_by_ours() {
+    let server = Server::start();
+    python(
+        &format!(
+            "{PRELUDE}ids = NextID(key='tweets', masters={{r}})\n\
+             print([next(ids) for _ in range(3)])\n"
+        ),
+        &server.url(),
+        "",
+    );
+    let id_report = |id: i128, size: i128, key: &str| {
+        report(
+            key,
+            "string",
+            size,
+            obj(&[("id", Value::Int(id)), ("next", Value::Int(id + 1))]),
+        )
+    };
+    let (code, doc, _, stderr) = inspect(&server, "nextid:tweets");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr, "");
+    assert_eq!(doc, id_report(3, 1, "nextid:tweets"));
+    // Ours continues the sequence.
+    let client = pottery::Client::open(&server.url()).unwrap();
+    let ids: pottery::sync::NextId = pottery::NextId::new(&client, "tweets");
+    assert_eq!(ids.next().unwrap(), 4);
+    let (_, doc, _, _) = inspect(&server, "nextid:tweets");
+    assert_eq!(doc, id_report(4, 1, "nextid:tweets"));
+    // pottery's exponent form above ~1e14, read as the integer it denotes.
+    python(
+        &format!("{PRELUDE}r.set('nextid:big', '1.2345678901235e+14')\n"),
+        &server.url(),
+        "",
+    );
+    let (code, doc, _, _) = inspect(&server, "nextid:big");
+    assert_eq!(code, 0);
+    assert_eq!(doc, id_report(123_456_789_012_350, 19, "nextid:big"));
+    // Not an ID: marked and warned about.
+    python(
+        &format!("{PRELUDE}r.set('nextid:bad', 'twelve')\n"),
+        &server.url(),
+        "",
+    );
+    let (code, doc, _, stderr) = inspect(&server, "nextid:bad");
+    assert_eq!(code, 0);
+    assert_eq!(
+        doc,
+        report(
+            "nextid:bad",
+            "string",
+            6,
+            obj(&[("undecodable", s("twelve"))])
+        )
+    );
+    assert!(stderr.contains("nextid:bad"), "{stderr}");
+}
+
+/// `pottery inspect --masters URLS KEY`: (exit code, parsed stdout, stderr).
+fn inspect_masters(urls: &[String], key: &str) -> (i32, Value, String) {
+    let joined = urls.join(",");
+    let out = pottery(&["inspect", "--masters", &joined, key]);
+    let stdout = String::from_utf8(out.stdout).expect("utf-8 stdout");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let doc = json::from_str::<Value>(&stdout)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{stdout}\n{stderr}"));
+    (out.status.code().expect("exit code"), doc, stderr)
+}
+
+/// A field of a JSON object.
+fn field<'a>(doc: &'a Value, name: &str) -> &'a Value {
+    let Value::Object(fields) = doc else {
+        panic!("not an object: {doc:?}")
+    };
+    fields
+        .iter()
+        .find_map(|(k, v)| (k == name).then_some(v))
+        .unwrap_or_else(|| panic!("no {name:?} in {doc:?}"))
+}
+
+/// The quorum object of a NextId's multi-master document.
+fn quorum(masters: i128, needed: i128, answered: i128, current: Option<i128>) -> Value {
+    let id = |x: Option<i128>| x.map_or(Value::Null, Value::Int);
+    obj(&[
+        ("masters", Value::Int(masters)),
+        ("needed", Value::Int(needed)),
+        ("answered", Value::Int(answered)),
+        ("current", id(current)),
+        ("next", id(current.map(|c| c + 1))),
+    ])
+}
+
+#[test]
+fn inspect_a_nextid_on_several_masters() {
+    let mut masters = pottery_testkit::Masters::start(3);
+    let urls = masters.urls();
+    let clients: Vec<_> = urls
+        .iter()
+        .map(|u| pottery::Client::open(u).unwrap())
+        .collect();
+    let ids: pottery::sync::NextId = pottery::NextId::builder()
+        .key("orders")
+        .masters(clients.clone())
+        .build()
+        .unwrap();
+    for want in 1..=5 {
+        assert_eq!(ids.next().unwrap(), want);
+    }
+    // next() returns at a quorum: the last proposal may still be on its way to
+    // a third master. Wait until every master holds 5.
+    let get = |i: usize| -> Option<String> {
+        clients[i]
+            .with_connection(|con| redis::cmd("GET").arg("nextid:orders").query(con))
+            .unwrap()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while (0..3).any(|i| get(i).as_deref() != Some("5")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the masters never all held 5"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    // The second master missed the last two IDs (as if it had been down).
+    clients[1]
+        .with_connection(|con| {
+            redis::cmd("SET")
+                .arg("nextid:orders")
+                .arg("3")
+                .query::<()>(con)
+        })
+        .unwrap();
+    let (code, doc, stderr) = inspect_masters(&urls, "nextid:orders");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr, "");
+    let values: Vec<Value> = match field(&doc, "masters") {
+        Value::Array(entries) => entries
+            .iter()
+            .map(|e| field(field(e, "contents"), "id").clone())
+            .collect(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(values, [Value::Int(5), Value::Int(3), Value::Int(5)]);
+    let Value::Array(entries) = field(&doc, "masters") else {
+        panic!()
+    };
+    for (entry, url) in entries.iter().zip(&urls) {
+        assert_eq!(field(entry, "url"), &s(url));
+        assert_eq!(field(entry, "type"), &s("string"));
+    }
+    assert_eq!(field(&doc, "key"), &s("nextid:orders"));
+    assert_eq!(field(&doc, "quorum"), &quorum(3, 2, 3, Some(5)));
+
+    // The first master down: marked unreachable; two answers are still a quorum.
+    masters.servers[0].stop();
+    let (code, doc, stderr) = inspect_masters(&urls, "nextid:orders");
+    assert_eq!(code, 0, "{stderr}");
+    let Value::Array(entries) = field(&doc, "masters") else {
+        panic!()
+    };
+    let Value::String(why) = field(&entries[0], "error") else {
+        panic!("{doc:?}")
+    };
+    assert!(!why.is_empty());
+    assert!(
+        stderr.contains(&urls[0]) && stderr.contains("cannot read master"),
+        "{stderr}"
+    );
+    assert_eq!(field(&doc, "quorum"), &quorum(3, 2, 2, Some(5)));
+    // The next ID is the one the quorum's view announced.
+    assert_eq!(ids.next().unwrap(), 6);
+
+    // Two down: no quorum, no current value.
+    masters.servers[2].stop();
+    let (code, doc, _) = inspect_masters(&urls, "nextid:orders");
+    assert_eq!(code, 0);
+    assert_eq!(field(&doc, "quorum"), &quorum(3, 2, 1, None));
+    // All down: nothing could be read.
+    masters.servers[1].stop();
+    let (code, doc, stderr) = inspect_masters(&urls, "nextid:orders");
+    assert_eq!(code, 2);
+    assert_eq!(field(&doc, "quorum"), &quorum(3, 2, 0, None));
+    assert!(stderr.contains("no master could be read"), "{stderr}");
+}
+
+#[test]
+fn inspect_several_masters_for_a_redlock_and_a_missing_key() {
+    let masters = pottery_testkit::Masters::start(3);
+    let urls = masters.urls();
+    let lock: pottery::sync::Redlock = pottery::Redlock::builder("printer")
+        .masters(urls.iter().map(|u| pottery::Client::open(u).unwrap()))
+        .build()
+        .unwrap();
+    let guard = lock.acquire().unwrap();
+    // --masters repeated rather than comma-separated.
+    let mut args = vec!["inspect"];
+    for url in &urls {
+        args.extend(["--masters", url.as_str()]);
+    }
+    args.push("redlock:printer");
+    let out = pottery(&args);
+    assert_eq!(out.status.code(), Some(0));
+    let doc = json::from_slice::<Value>(&out.stdout).unwrap();
+    let Value::Object(top) = &doc else { panic!() };
+    let names: Vec<&str> = top.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(names, ["key", "masters"], "no quorum for a Redlock");
+    let Value::Array(entries) = field(&doc, "masters") else {
+        panic!()
+    };
+    assert_eq!(entries.len(), 3);
+    for entry in entries {
+        assert_eq!(field(field(entry, "contents"), "holder"), &s(guard.token()));
+    }
+    guard.release().unwrap();
+    // A missing NextId everywhere: exit 1, and a quorum whose current ID is 0.
+    let (code, doc, stderr) = inspect_masters(&urls, "nextid:nothing");
+    assert_eq!(code, 1);
+    assert!(stderr.contains("does not exist on any master"), "{stderr}");
+    assert_eq!(field(&doc, "quorum"), &quorum(3, 2, 3, Some(0)));
+}
+
+#[test]
 fn a_missing_key_exits_1() {
     let server = Server::start();
     // The server comes from REDIS_URL this time.
@@ -489,12 +710,42 @@ fn tour_without_a_url_starts_its_own_server() {
         "CacheInfo { hits: 1, misses: 1, maxsize: None, currsize: 1 }"
     );
     assert_eq!(after(&stdout, "shown_runs.load(Ordering::Relaxed)"), "1");
+    // NextId: two generators share one sequence; reset starts it over.
+    assert_eq!(after(&stdout, "other.next()?"), "2");
+    assert_eq!(
+        after(
+            &stdout,
+            "tweet_ids.take(3).collect::<pottery::Result<Vec<u64>>>()?"
+        ),
+        "[3, 4, 5]"
+    );
+    assert_eq!(
+        after(&stdout, "tweet_ids.reset()?"),
+        ">>> other.next()?                                     # Python: next(other)"
+    );
+    // CachedOrderedDict: the second request finds what the first cached.
+    assert_eq!(after(&stdout, "docs.misses()"), "[3, 1, 2]");
+    assert_eq!(
+        after(&stdout, "again.iter()"),
+        r#"[(2, Some("two")), (4, None), (3, Some("three"))]"#
+    );
+    assert_eq!(after(&stdout, "again.misses()"), "[4]");
+    assert_eq!(
+        after(&stdout, "again.get_or_insert(4, \"four\")?"),
+        "\"four\""
+    );
+    assert_eq!(after(&stdout, "again.ttl()?"), "true");
+    // ContextTimer.
+    assert_eq!(after(&stdout, "timer.elapsed_ms()? >= 50"), "true");
+    assert_eq!(after(&stdout, "timer.stop().err()"), "Some(AlreadyStopped)");
+    assert_eq!(after(&stdout, "{ let mut lap"), "true");
     assert!(
         stdout.contains("; 0 were left to delete at the end."),
         "{stdout}"
     );
     assert!(
-        stdout.lines().count() <= 260,
+        // About a screenful per section.
+        stdout.lines().count() <= 280,
         "{} lines",
         stdout.lines().count()
     );

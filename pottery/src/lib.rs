@@ -22,6 +22,9 @@
 //! independent masters, wire-compatible with pottery's `Redlock`/`AIORedlock`),
 //! also in [`sync`] and [`future`]; read its docs for when it is (not) the right tool.
 //!
+//! The cache: [`CachedOrderedDict`], an ordered map whose values are cached in a
+//! Redis hash shared with pottery's `CachedOrderedDict`.
+//!
 //! # Blocking and async
 //!
 //! Every structure is one generic type with a mode parameter, [`Blocking`] or
@@ -76,6 +79,9 @@
 //!   flight) and [`CachedFn`]; the `#[redis_cache]` attribute macro lives in
 //!   `pottery-macros`.
 //! - `timer`: [`ContextTimer`], wall-clock timing with a scope guard.
+//! - `cached_dict/`: [`CachedOrderedDict`], an ordered map hydrated from a Redis
+//!   hash cache with one `HMGET` and written through to it; `local.rs` holds
+//!   what reads the local copy only.
 //! - `quorum`: majority decisions over independent masters (Redlock, NextId).
 //! - `decode`: small reply decoders shared by the structures.
 //! - [`prelude`]: the traits to import (`use pottery::prelude::*`).
@@ -88,6 +94,7 @@ mod async_conn;
 mod base;
 mod basics;
 mod cache;
+mod cached_dict;
 mod client;
 pub mod codec;
 mod container;
@@ -116,6 +123,7 @@ pub use cache::{
     ArgList, CacheInfo, CachedFn, DEFAULT_CACHE_TIMEOUT, DEFAULT_FLIGHT_LEASE, RedisCache,
     cache_field,
 };
+pub use cached_dict::{CachedIntoIter, CachedIter, CachedOrderedDict, CachedOrderedDictBuilder};
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, DEFAULT_URL,
 };
@@ -180,6 +188,9 @@ pub mod sync {
     /// A blocking [`RedisCache`](crate::RedisCache): a blocking function
     /// computes a missing result.
     pub type RedisCache<C = Json> = crate::RedisCache<C, Blocking>;
+    /// A blocking [`CachedOrderedDict`](crate::CachedOrderedDict): making it
+    /// and writing return `Result`s.
+    pub type CachedOrderedDict<K, V, C = Json> = crate::CachedOrderedDict<K, V, C, Blocking>;
 }
 
 /// The async structures: methods return futures; iteration returns streams.
@@ -214,6 +225,9 @@ pub mod future {
     /// An async [`RedisCache`](crate::RedisCache): a future computes a
     /// missing result.
     pub type RedisCache<C = Json> = crate::RedisCache<C, Async>;
+    /// An async [`CachedOrderedDict`](crate::CachedOrderedDict): making it and
+    /// writing return futures.
+    pub type CachedOrderedDict<K, V, C = Json> = crate::CachedOrderedDict<K, V, C, Async>;
 }
 
 /// The traits a caller needs in scope: `use pottery::prelude::*;`.

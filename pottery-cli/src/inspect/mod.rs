@@ -12,7 +12,11 @@
 //!   of bytes for a string (`STRLEN`);
 //! - `ttl_ms` is the time to live in milliseconds, `null` without an expiry;
 //! - `contents` holds the decoded data; see each type's module for its shape. A
-//!   Redlock's key (`redlock:*`) shows `{"holder": "<token>", "ttl_ms": N}`.
+//!   Redlock's key (`redlock:*`) shows `{"holder": "<token>", "ttl_ms": N}`; a
+//!   NextId's (`nextid:*`) `{"id": N, "next": N + 1}`.
+//!
+//! With `--masters`, the key is read on each of several independent masters
+//! (see [`masters`]); for a NextId the document adds the quorum's view.
 //!
 //! Every stored field, member, element and value is decoded as pottery JSON. One
 //! that does not decode is shown as `{"undecodable": "<raw text>"}` (invalid UTF-8
@@ -30,6 +34,8 @@
 
 mod hash;
 mod list;
+pub(crate) mod masters;
+mod nextid;
 mod redlock;
 mod set;
 mod stream;
@@ -58,11 +64,13 @@ pub(crate) struct Contents {
 /// Reads one key whose Redis type is known.
 pub(crate) type Reader = fn(&Client, &str, &mut Warnings) -> pottery::Result<Contents>;
 
-/// Structures recognised by their key: (key prefix, Redis type, reader). NextId
-/// and Bloom filters will add theirs.
+/// Structures recognised by their key: (key prefix, Redis type, reader). Bloom
+/// filters will add theirs.
 const BY_KEY: &[(&str, &str, Reader)] = &[
     // A Redlock hold: the holder's token and the hold's remaining time.
     (pottery::REDLOCK_KEY_PREFIX, "string", redlock::read),
+    // A NextId sequence: the ID it holds and the next one.
+    (pottery::NEXTID_KEY_PREFIX, "string", nextid::read),
 ];
 
 /// The reader for `key`, which holds Redis type `redis_type`; `None` for a missing

@@ -14,12 +14,16 @@
 
 mod basics;
 mod cache;
+mod cached_dict;
 mod counter;
 mod dict;
 mod list;
+mod nextid;
 mod queue;
 mod redlock;
 mod set;
+mod slot;
+mod timer;
 
 use std::cell::RefCell;
 use std::fmt::Debug;
@@ -47,6 +51,9 @@ const SECTIONS: &[Section] = &[
     queue::steps,
     redlock::steps,
     cache::steps,
+    nextid::steps,
+    cached_dict::steps,
+    timer::steps,
     basics::codec,
 ];
 
