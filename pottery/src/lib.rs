@@ -17,6 +17,7 @@
 //!
 //! The structures: [`RedisDict`], [`RedisSet`], [`RedisList`], [`RedisDeque`],
 //! [`RedisCounter`] and [`RedisSimpleQueue`], each in [`sync`] and [`future`].
+//! The probabilistic ones: [`BloomFilter`] and [`HyperLogLog`].
 //!
 //! The distributed lock: [`Redlock`] (the Redlock algorithm over any number of
 //! independent masters, wire-compatible with pottery's `Redlock`/`AIORedlock`),
@@ -72,6 +73,11 @@
 //!   `#[synchronize]` attribute macro lives in the `pottery-macros` crate.
 //! - `nextid/`: [`NextId`], increasing IDs over independent masters, and its
 //!   pure quorum decisions in `nextid/algorithm.rs`.
+//! - `bloom/`: [`BloomFilter`], pottery's bit layout; its pure numbers (size,
+//!   hashes, offsets, estimates) in `bloom/math.rs`, [`BloomStats`] in `bloom/stats.rs`.
+//! - `hyperloglog/`: [`HyperLogLog`]; `mod.rs` adds, counts and tests membership,
+//!   `merge.rs` merges and unions (server-side, or across servers and slots).
+//! - `slot`: scratch keys in a structure key's cluster slot, for scripts.
 //! - `timer`: [`ContextTimer`], wall-clock timing with a scope guard.
 //! - `quorum`: majority decisions over independent masters (Redlock, NextId).
 //! - `decode`: small reply decoders shared by the structures.
@@ -84,6 +90,7 @@
 mod async_conn;
 mod base;
 mod basics;
+mod bloom;
 mod client;
 pub mod codec;
 mod container;
@@ -93,6 +100,7 @@ mod deque;
 mod dict;
 mod error;
 mod fanout;
+mod hyperloglog;
 mod key;
 mod list;
 mod mode;
@@ -103,9 +111,11 @@ mod queue;
 mod quorum;
 mod redlock;
 mod set;
+mod slot;
 mod timer;
 
 pub use async_conn::AsyncConnection;
+pub use bloom::{BloomFilter, BloomStats};
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, DEFAULT_URL,
 };
@@ -115,6 +125,7 @@ pub use counter::{CounterArg, RedisCounter};
 pub use deque::RedisDeque;
 pub use dict::RedisDict;
 pub use error::{Error, ErrorKind, Result};
+pub use hyperloglog::HyperLogLog;
 pub use key::{RANDOM_KEY_PREFIX, random_key};
 pub use list::RedisList;
 #[doc(hidden)]
@@ -165,6 +176,10 @@ pub mod sync {
     /// A blocking [`NextId`](crate::NextId): `next()` returns the ID; also an
     /// `Iterator` of IDs.
     pub type NextId = crate::NextId<Blocking>;
+    /// A blocking [`BloomFilter`](crate::BloomFilter).
+    pub type BloomFilter<T, C = Json> = crate::BloomFilter<T, C, Blocking>;
+    /// A blocking [`HyperLogLog`](crate::HyperLogLog).
+    pub type HyperLogLog<T, C = Json> = crate::HyperLogLog<T, C, Blocking>;
 }
 
 /// The async structures: methods return futures; iteration returns streams.
@@ -196,6 +211,10 @@ pub mod future {
     pub type Redlock = crate::Redlock<Async>;
     /// An async [`NextId`](crate::NextId): `next()` returns a future of the ID.
     pub type NextId = crate::NextId<Async>;
+    /// An async [`BloomFilter`](crate::BloomFilter).
+    pub type BloomFilter<T, C = Json> = crate::BloomFilter<T, C, Async>;
+    /// An async [`HyperLogLog`](crate::HyperLogLog).
+    pub type HyperLogLog<T, C = Json> = crate::HyperLogLog<T, C, Async>;
 }
 
 /// The traits a caller needs in scope: `use pottery::prelude::*;`.
