@@ -22,9 +22,11 @@
 
 mod measure;
 mod ops;
+mod ops_bloom;
 mod ops_counter;
 mod ops_deque;
 mod ops_dict;
+mod ops_hll;
 mod ops_list;
 mod ops_queue;
 mod ops_set;
@@ -157,7 +159,7 @@ fn run(args: &Args) -> Result<()> {
     let master_urls = masters.as_ref().map(pottery_testkit::Masters::urls);
 
     let client = pottery::Client::open(&url)?;
-    let ctx = Arc::new(Ctx::new(&client, keys, Data::new()?));
+    let ctx = Arc::new(Ctx::new(&client, keys, Data::new()?)?);
     ctx.fill(&mut con)?;
     let config = python::Config {
         redis_keys: &py_keys,

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::measure::{BoxFuture, Result};
 use crate::setup::Keys;
-use crate::{ops_counter, ops_deque, ops_dict, ops_list, ops_queue, ops_set};
+use crate::{ops_bloom, ops_counter, ops_deque, ops_dict, ops_hll, ops_list, ops_queue, ops_set};
 
 /// Entries in each benchmarked structure; also the size of one dict `extend`.
 pub(crate) const ENTRIES: usize = 1000;
@@ -57,6 +57,10 @@ pub(crate) enum Group {
     Counter,
     /// `RedisSimpleQueue`.
     Queue,
+    /// `BloomFilter`.
+    Bloom,
+    /// `HyperLogLog`.
+    Hll,
     /// `Redlock`: acquire+release cycles on 1 and on 5 masters ([`crate::redlock`]).
     Redlock,
 }
@@ -71,6 +75,8 @@ impl Group {
             Group::Deque => "deque",
             Group::Counter => "counter",
             Group::Queue => "queue",
+            Group::Bloom => "bloom",
+            Group::Hll => "hll",
             Group::Redlock => "redlock",
         }
     }
@@ -185,21 +191,27 @@ pub(crate) struct Ctx {
     pub(crate) counter: ops_counter::Counters,
     /// The queues.
     pub(crate) queue: ops_queue::Queues,
+    /// The Bloom filter.
+    pub(crate) bloom: ops_bloom::Bloom,
+    /// The HyperLogLog.
+    pub(crate) hll: ops_hll::Hll,
 }
 
 impl Ctx {
     /// Ours's structures on `keys`; stores nothing.
-    pub(crate) fn new(client: &pottery::Client, keys: Keys, data: Data) -> Ctx {
-        Ctx {
+    pub(crate) fn new(client: &pottery::Client, keys: Keys, data: Data) -> Result<Ctx> {
+        Ok(Ctx {
             dict: ops_dict::Dict::new(client, &keys),
             set: ops_set::Set::new(client, &keys),
             list: ops_list::Lists::new(client, &keys),
             deque: ops_deque::Deques::new(client, &keys),
             counter: ops_counter::Counters::new(client, &keys),
             queue: ops_queue::Queues::new(client, &keys),
+            bloom: ops_bloom::Bloom::new(client, &keys, &data.keys)?,
+            hll: ops_hll::Hll::new(client, &keys),
             data,
             keys,
-        }
+        })
     }
 
     /// Fills the structures that start with contents, with raw commands.
@@ -209,6 +221,8 @@ impl Ctx {
         ops_list::fill(self, con)?;
         ops_deque::fill(self, con)?;
         ops_counter::fill(self, con)?;
+        ops_bloom::fill(self, con)?;
+        ops_hll::fill(self, con)?;
         Ok(())
     }
 }
@@ -249,5 +263,7 @@ pub(crate) fn all() -> Vec<BenchOp> {
     ops.extend(ops_deque::ops());
     ops.extend(ops_counter::ops());
     ops.extend(ops_queue::ops());
+    ops.extend(ops_bloom::ops());
+    ops.extend(ops_hll::ops());
     ops
 }

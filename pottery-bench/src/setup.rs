@@ -31,6 +31,10 @@ pub(crate) struct Keys {
     pub(crate) queue_put: String,
     /// Queue taken from; topped up before each slice.
     pub(crate) queue_get: String,
+    /// Bloom filter for (1000, 0.01) holding the 1000 elements.
+    pub(crate) bloom: String,
+    /// HyperLogLog of the 1000 elements.
+    pub(crate) hll: String,
     /// The Redlock's *name*: its key is `redlock:<name>`, on every master.
     pub(crate) redlock_name: String,
 }
@@ -52,6 +56,8 @@ impl Keys {
             counter_common: key(),
             queue_put: key(),
             queue_get: key(),
+            bloom: key(),
+            hll: key(),
             redlock_name: key(),
         }
     }
@@ -80,6 +86,8 @@ impl Keys {
             self.counter_common.clone(),
             self.queue_put.clone(),
             self.queue_get.clone(),
+            self.bloom.clone(),
+            self.hll.clone(),
             self.redlock(),
             self.redlock_raw(),
         ]
@@ -123,6 +131,10 @@ pub(crate) fn check_same_bytes(con: &mut Connection, ctx: &Ctx, py: &Keys) -> Re
         con.hget(&py.counter_common, field)?,
         &count,
     );
+    let bitmap: Vec<u8> = con.get(&ctx.keys.bloom)?;
+    same("bloom bitmap", con.get(&py.bloom)?, &bitmap);
+    let hll: Vec<u8> = con.get(&ctx.keys.hll)?;
+    same("hyperloglog", con.get(&py.hll)?, &hll);
     Ok(())
 }
 

@@ -44,9 +44,17 @@ enum Command {
     /// warning on stderr. A Redlock's key (redlock:NAME) shows who holds it:
     /// `{"holder": "<token>", "ttl_ms": N}`. Without --url or REDIS_URL, reads
     /// redis://localhost:6379/0.
+    ///
+    /// A Bloom filter stores neither its size nor its false-positive rate: give its
+    /// (n, p) with --bloom to see its size, fill ratio, estimated count and current
+    /// false-positive rate. A HyperLogLog is recognised and shows its count.
     Inspect {
         /// The Redis key.
         key: String,
+        /// Read KEY as a Bloom filter built for N elements at false-positive rate P
+        /// (as pottery's `BloomFilter(num_elements=N, false_positives=P)`).
+        #[arg(long, value_name = "N,P", value_parser = inspect::bloom::parse)]
+        bloom: Option<inspect::bloom::Shape>,
     },
     /// Walk through pottery's structures, showing each Rust line and its result.
     ///
@@ -58,7 +66,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Inspect { key } => run_inspect(cli.url.as_deref(), &key),
+        Command::Inspect { key, bloom } => run_inspect(cli.url.as_deref(), &key, bloom),
         Command::Tour => match tour::run(cli.url) {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
@@ -69,8 +77,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// `pottery inspect KEY`.
-fn run_inspect(url: Option<&str>, key: &str) -> ExitCode {
+/// `pottery inspect KEY [--bloom N,P]`.
+fn run_inspect(url: Option<&str>, key: &str, bloom: Option<inspect::bloom::Shape>) -> ExitCode {
     let client = match pottery::Client::open(url.unwrap_or(pottery::DEFAULT_URL)) {
         Ok(client) => client,
         Err(err) => {
@@ -79,7 +87,11 @@ fn run_inspect(url: Option<&str>, key: &str) -> ExitCode {
         }
     };
     let mut warnings = inspect::Warnings::default();
-    let report = match inspect::inspect(&client, key, &mut warnings) {
+    let report = match bloom {
+        Some(shape) => inspect::bloom::inspect(&client, key, shape, &mut warnings),
+        None => inspect::inspect(&client, key, &mut warnings),
+    };
+    let report = match report {
         Ok(report) => report,
         Err(err) => {
             output::err(format_args!("error: cannot inspect {key:?}: {err}"));

@@ -7,6 +7,7 @@
 //! with no `}` in it that hashes to the structure key's slot.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use redis::cluster_routing::Slot;
 
@@ -14,15 +15,19 @@ use redis::cluster_routing::Slot;
 /// CRC16 spreads consecutive names evenly: one is found within ~16k tries).
 const SEARCH_LIMIT: u32 = 1 << 22;
 
-/// A fresh key in the same cluster slot as `key`, for a script's scratch work.
+/// This process's random part of scratch key names: no user key can be named
+/// like a scratch key by chance, so a script never clobbers one.
+static PROCESS: LazyLock<uuid::Uuid> = LazyLock::new(uuid::Uuid::new_v4);
+
+/// A key in the same cluster slot as `key`, for a script's scratch work:
+/// `{tag}:pottery-scratch:<uuid4 of this process>`.
 ///
-/// The name is random (UUIDv4), so concurrent scripts never share one.
+/// One name per structure key is enough: a script runs atomically and deletes
+/// its scratch key before it ends, so no two scripts ever see it, and its random
+/// part keeps it out of the way of user keys. (A fresh UUID per call would cost a
+/// `getrandom` call each time for nothing.)
 pub(crate) fn scratch_key(key: &str) -> String {
-    format!(
-        "{{{}}}:pottery-scratch:{}",
-        slot_tag(key),
-        uuid::Uuid::new_v4()
-    )
+    format!("{{{}}}:pottery-scratch:{}", slot_tag(key), *PROCESS)
 }
 
 /// A non-empty string without `}` whose slot is `key`'s slot.
@@ -82,7 +87,7 @@ mod tests {
         for key in keys {
             let scratch = scratch_key(key);
             assert_eq!(slot(&scratch), slot(key), "{key:?} -> {scratch:?}");
-            assert_ne!(scratch, scratch_key(key));
+            assert_eq!(scratch, scratch_key(key), "one name per key and process");
         }
     }
 

@@ -12,7 +12,9 @@
 //!   of bytes for a string (`STRLEN`);
 //! - `ttl_ms` is the time to live in milliseconds, `null` without an expiry;
 //! - `contents` holds the decoded data; see each type's module for its shape. A
-//!   Redlock's key (`redlock:*`) shows `{"holder": "<token>", "ttl_ms": N}`.
+//!   Redlock's key (`redlock:*`) shows `{"holder": "<token>", "ttl_ms": N}`; a
+//!   HyperLogLog `{"hyperloglog": {"count": N}}`; a Bloom filter, given its (n, p)
+//!   with `--bloom N,P`, its figures (see `bloom.rs`).
 //!
 //! Every stored field, member, element and value is decoded as pottery JSON. One
 //! that does not decode is shown as `{"undecodable": "<raw text>"}` (invalid UTF-8
@@ -28,7 +30,9 @@
 //! `redlock:*`, NextId's `nextid:*`, a Bloom filter) gets a module here and a row in
 //! [`BY_KEY`]; those rows are tried before the plain Redis types of [`reader_for`].
 
+pub(crate) mod bloom;
 mod hash;
+mod hyperloglog;
 mod list;
 mod redlock;
 mod set;
@@ -127,16 +131,7 @@ pub(crate) fn inspect(
     key: &str,
     warnings: &mut Warnings,
 ) -> pottery::Result<Report> {
-    let redis_type: String =
-        client.with_connection(|con| redis::cmd("TYPE").arg(key).query(con))?;
-    let ttl: i64 = client.with_connection(|con| redis::cmd("PTTL").arg(key).query(con))?;
-    let mut report = Report {
-        key: key.to_owned(),
-        redis_type,
-        size: 0,
-        ttl_ms: (ttl >= 0).then_some(ttl),
-        contents: Value::Null,
-    };
+    let mut report = inspect_header(client, key)?;
     if !report.exists() {
         return Ok(report);
     }
@@ -152,6 +147,20 @@ pub(crate) fn inspect(
         )),
     }
     Ok(report)
+}
+
+/// The report on `key` before its contents are read: its type and TTL.
+pub(crate) fn inspect_header(client: &Client, key: &str) -> pottery::Result<Report> {
+    let redis_type: String =
+        client.with_connection(|con| redis::cmd("TYPE").arg(key).query(con))?;
+    let ttl: i64 = client.with_connection(|con| redis::cmd("PTTL").arg(key).query(con))?;
+    Ok(Report {
+        key: key.to_owned(),
+        redis_type,
+        size: 0,
+        ttl_ms: (ttl >= 0).then_some(ttl),
+        contents: Value::Null,
+    })
 }
 
 /// Warnings printed to stderr as they come, up to [`MAX_WARNINGS`].

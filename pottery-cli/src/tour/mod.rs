@@ -13,8 +13,10 @@
 //! with [`tracked_step!`], which tracks the new key before showing the value.
 
 mod basics;
+mod bloom;
 mod counter;
 mod dict;
+mod hyperloglog;
 mod list;
 mod queue;
 mod redlock;
@@ -44,6 +46,8 @@ const SECTIONS: &[Section] = &[
     set::steps,
     counter::steps,
     queue::steps,
+    bloom::steps,
+    hyperloglog::steps,
     redlock::steps,
     basics::codec,
 ];

@@ -252,7 +252,7 @@ where
         M::run(self.base.client(), Ok(op))
     }
 
-    /// The membership script for `encoded` elements, with a fresh scratch key.
+    /// The membership script for `encoded` elements, with its scratch key.
     fn membership<R>(
         &self,
         encoded: Vec<Vec<u8>>,
