@@ -8,8 +8,8 @@
 import importlib.metadata, json, os, sys, time, warnings
 warnings.simplefilter('ignore')  # InefficientAccessWarning on update(), l[i], ...
 import redis
-from pottery import (RedisCounter, RedisDeque, RedisDict, RedisList, RedisSet,
-                     RedisSimpleQueue, Redlock, NextID, redis_cache)
+from pottery import (BloomFilter, HyperLogLog, RedisCounter, RedisDeque, RedisDict,
+                     RedisList, RedisSet, RedisSimpleQueue, Redlock, NextID, redis_cache)
 
 TOPUP_RATE = 100_000
 CHUNK = 10_000
@@ -35,6 +35,8 @@ c = RedisCounter({k: 1 for k in keys}, redis=r, key=K['counter'])
 cc = RedisCounter(dict(zip(keys, counts)), redis=r, key=K['counter_common'])
 qp = RedisSimpleQueue(redis=r, key=K['queue_put'])
 qg = RedisSimpleQueue(redis=r, key=K['queue_get'])
+bf = BloomFilter(keys, num_elements=n, false_positives=0.01, redis=r, key=K['bloom'])
+h = HyperLogLog(keys, redis=r, key=K['hll'])
 
 # redis_cache: a hit calls with an argument cached before the run; a miss with
 # one never seen (a counter shared by all slices), into a hash emptied first.
@@ -93,6 +95,11 @@ def counter_increment(i): c[keys[i % n]] += 1
 def counter_most_common(i): return cc.most_common(10)
 def queue_put(i): qp.put(values[i % n])
 def queue_get(i): return qg.get_nowait()
+def bloom_insert(i): bf.add(keys[i % n])
+def bloom_contains(i): return keys[i % n] in bf
+def bloom_contains_many(i): return list(bf.contains_many(*windows[i % len(windows)]))
+def hll_insert(i): h.add(keys[i % n])
+def hll_contains(i): return keys[i % n] in h
 
 # Redlock: one acquire+release cycle (default settings: 10 s auto-release) on the
 # main server, and on the many-master servers if the bench started them.
@@ -123,6 +130,9 @@ OPS = {'insert': insert, 'get': get, 'contains_key': contains_key, 'len': length
        'counter_increment': counter_increment, 'counter_most_common': counter_most_common,
        'queue_put': queue_put, 'queue_get': queue_get,
        'cache_hit': cache_hit, 'cache_miss': cache_miss,
+       'bloom_insert': bloom_insert, 'bloom_contains': bloom_contains,
+       'bloom_contains_many': bloom_contains_many,
+       'hll_insert': hll_insert, 'hll_contains': hll_contains,
        'redlock_1': redlock_cycle(lock_1), 'redlock_many': redlock_cycle(lock_many),
        'nextid_1': nextid(nextid_1), 'nextid_many': nextid(nextid_many)}
 print(json.dumps({'ready': True, 'pottery': importlib.metadata.version('pottery')}), flush=True)

@@ -28,10 +28,12 @@
 mod measure;
 mod nextid;
 mod ops;
+mod ops_bloom;
 mod ops_cache;
 mod ops_counter;
 mod ops_deque;
 mod ops_dict;
+mod ops_hll;
 mod ops_list;
 mod ops_queue;
 mod ops_set;
@@ -165,7 +167,7 @@ fn run(args: &Args) -> Result<()> {
     let master_urls = masters.as_ref().map(pottery_testkit::Masters::urls);
 
     let client = pottery::Client::open(&url)?;
-    let ctx = Arc::new(Ctx::new(&client, keys, Data::new()?));
+    let ctx = Arc::new(Ctx::new(&client, keys, Data::new()?)?);
     ctx.fill(&mut con)?;
     let config = python::Config {
         redis_keys: &py_keys,

@@ -19,7 +19,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::measure::{BoxFuture, Result};
 use crate::setup::Keys;
-use crate::{ops_cache, ops_counter, ops_deque, ops_dict, ops_list, ops_queue, ops_set};
+use crate::{
+    ops_bloom, ops_cache, ops_counter, ops_deque, ops_dict, ops_hll, ops_list, ops_queue, ops_set,
+};
 
 /// Entries in each benchmarked structure; also the size of one dict `extend`.
 pub(crate) const ENTRIES: usize = 1000;
@@ -59,6 +61,10 @@ pub(crate) enum Group {
     Queue,
     /// `RedisCache`: a hit and a miss.
     Cache,
+    /// `BloomFilter`.
+    Bloom,
+    /// `HyperLogLog`.
+    Hll,
     /// `Redlock`: acquire+release cycles on 1 and on 5 masters ([`crate::redlock`]).
     Redlock,
     /// `NextId`: IDs on 1 and on 5 masters ([`crate::nextid`]).
@@ -76,6 +82,8 @@ impl Group {
             Group::Counter => "counter",
             Group::Queue => "queue",
             Group::Cache => "cache",
+            Group::Bloom => "bloom",
+            Group::Hll => "hll",
             Group::Redlock => "redlock",
             Group::Nextid => "nextid",
         }
@@ -193,12 +201,16 @@ pub(crate) struct Ctx {
     pub(crate) queue: ops_queue::Queues,
     /// The caches.
     pub(crate) cache: ops_cache::Caches,
+    /// The Bloom filter.
+    pub(crate) bloom: ops_bloom::Bloom,
+    /// The HyperLogLog.
+    pub(crate) hll: ops_hll::Hll,
 }
 
 impl Ctx {
     /// Ours's structures on `keys`; stores nothing.
-    pub(crate) fn new(client: &pottery::Client, keys: Keys, data: Data) -> Ctx {
-        Ctx {
+    pub(crate) fn new(client: &pottery::Client, keys: Keys, data: Data) -> Result<Ctx> {
+        Ok(Ctx {
             dict: ops_dict::Dict::new(client, &keys),
             set: ops_set::Set::new(client, &keys),
             list: ops_list::Lists::new(client, &keys),
@@ -206,9 +218,11 @@ impl Ctx {
             counter: ops_counter::Counters::new(client, &keys),
             queue: ops_queue::Queues::new(client, &keys),
             cache: ops_cache::Caches::new(client, &keys),
+            bloom: ops_bloom::Bloom::new(client, &keys, &data.keys)?,
+            hll: ops_hll::Hll::new(client, &keys),
             data,
             keys,
-        }
+        })
     }
 
     /// Fills the structures that start with contents, with raw commands.
@@ -219,6 +233,8 @@ impl Ctx {
         ops_deque::fill(self, con)?;
         ops_counter::fill(self, con)?;
         ops_cache::fill(self, con)?;
+        ops_bloom::fill(self, con)?;
+        ops_hll::fill(self, con)?;
         Ok(())
     }
 }
@@ -260,5 +276,7 @@ pub(crate) fn all() -> Vec<BenchOp> {
     ops.extend(ops_counter::ops());
     ops.extend(ops_queue::ops());
     ops.extend(ops_cache::ops());
+    ops.extend(ops_bloom::ops());
+    ops.extend(ops_hll::ops());
     ops
 }

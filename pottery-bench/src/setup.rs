@@ -35,6 +35,10 @@ pub(crate) struct Keys {
     pub(crate) cache_hit: String,
     /// Cache hash every miss writes to; deleted before each slice.
     pub(crate) cache_miss: String,
+    /// Bloom filter for (1000, 0.01) holding the 1000 elements.
+    pub(crate) bloom: String,
+    /// HyperLogLog of the 1000 elements.
+    pub(crate) hll: String,
     /// The Redlock's *name*: its key is `redlock:<name>`, on every master.
     pub(crate) redlock_name: String,
     /// The NextId sequence's *name*: its key is `nextid:<name>`, on every master.
@@ -60,6 +64,8 @@ impl Keys {
             queue_get: key(),
             cache_hit: key(),
             cache_miss: key(),
+            bloom: key(),
+            hll: key(),
             redlock_name: key(),
             nextid_name: key(),
         }
@@ -101,6 +107,8 @@ impl Keys {
             self.queue_get.clone(),
             self.cache_hit.clone(),
             self.cache_miss.clone(),
+            self.bloom.clone(),
+            self.hll.clone(),
             self.redlock(),
             self.redlock_raw(),
             self.nextid(),
@@ -146,6 +154,10 @@ pub(crate) fn check_same_bytes(con: &mut Connection, ctx: &Ctx, py: &Keys) -> Re
         con.hget(&py.counter_common, field)?,
         &count,
     );
+    let bitmap: Vec<u8> = con.get(&ctx.keys.bloom)?;
+    same("bloom bitmap", con.get(&py.bloom)?, &bitmap);
+    let hll: Vec<u8> = con.get(&ctx.keys.hll)?;
+    same("hyperloglog", con.get(&py.hll)?, &hll);
     Ok(())
 }
 

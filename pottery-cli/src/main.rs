@@ -51,13 +51,26 @@ enum Command {
     /// "error"}]}`, plus for nextid:* the quorum's view `{"masters", "needed",
     /// "answered", "current", "next"}`. Exit status 2 only if no master could be
     /// read.
+    ///
+    /// A Bloom filter stores neither its size nor its false-positive rate: give its
+    /// (n, p) with --bloom to see its size, fill ratio, estimated count and current
+    /// false-positive rate. A HyperLogLog is recognised and shows its count.
     Inspect {
         /// The Redis key.
         key: String,
         /// Read KEY on each of these masters (comma-separated or repeated); --url
         /// is then not used.
-        #[arg(long, value_delimiter = ',', value_name = "URL,...")]
+        #[arg(
+            long,
+            value_delimiter = ',',
+            value_name = "URL,...",
+            conflicts_with = "bloom"
+        )]
         masters: Vec<String>,
+        /// Read KEY as a Bloom filter built for N elements at false-positive rate P
+        /// (as pottery's `BloomFilter(num_elements=N, false_positives=P)`).
+        #[arg(long, value_name = "N,P", value_parser = inspect::bloom::parse)]
+        bloom: Option<inspect::bloom::Shape>,
     },
     /// Walk through pottery's structures, showing each Rust line and its result.
     ///
@@ -69,10 +82,10 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Inspect { key, masters } if !masters.is_empty() => {
+        Command::Inspect { key, masters, .. } if !masters.is_empty() => {
             run_inspect_masters(&masters, &key)
         }
-        Command::Inspect { key, .. } => run_inspect(cli.url.as_deref(), &key),
+        Command::Inspect { key, bloom, .. } => run_inspect(cli.url.as_deref(), &key, bloom),
         Command::Tour => match tour::run(cli.url) {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
@@ -106,8 +119,8 @@ fn run_inspect_masters(urls: &[String], key: &str) -> ExitCode {
     }
 }
 
-/// `pottery inspect KEY`.
-fn run_inspect(url: Option<&str>, key: &str) -> ExitCode {
+/// `pottery inspect KEY [--bloom N,P]`.
+fn run_inspect(url: Option<&str>, key: &str, bloom: Option<inspect::bloom::Shape>) -> ExitCode {
     let client = match pottery::Client::open(url.unwrap_or(pottery::DEFAULT_URL)) {
         Ok(client) => client,
         Err(err) => {
@@ -116,7 +129,11 @@ fn run_inspect(url: Option<&str>, key: &str) -> ExitCode {
         }
     };
     let mut warnings = inspect::Warnings::default();
-    let report = match inspect::inspect(&client, key, &mut warnings) {
+    let report = match bloom {
+        Some(shape) => inspect::bloom::inspect(&client, key, shape, &mut warnings),
+        None => inspect::inspect(&client, key, &mut warnings),
+    };
+    let report = match report {
         Ok(report) => report,
         Err(err) => {
             output::err(format_args!("error: cannot inspect {key:?}: {err}"));

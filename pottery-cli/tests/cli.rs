@@ -743,9 +743,24 @@ fn tour_without_a_url_starts_its_own_server() {
         stdout.contains("; 0 were left to delete at the end."),
         "{stdout}"
     );
+    // BloomFilter and HyperLogLog: pottery's README examples.
+    assert_eq!(
+        after(&stdout, "(dilberts.size(), dilberts.num_hashes())"),
+        "(959, 7)"
+    );
+    assert_eq!(
+        after(&stdout, "dilberts.contains_many([\"raj\", \"eric\"])?"),
+        "[true, false]"
+    );
+    assert_eq!(after(&stdout, "dilberts.len()?"), "3");
+    assert_eq!(
+        after(&stdout, "searches.contains(\"jennifer aniston\")?"),
+        "false"
+    );
+    assert_eq!(after(&stdout, "searches.union([&more])?.len()?"), "5");
     assert!(
         // About a screenful per section.
-        stdout.lines().count() <= 280,
+        stdout.lines().count() <= 330,
         "{} lines",
         stdout.lines().count()
     );
@@ -781,4 +796,114 @@ fn tour_with_a_url_leaves_no_keys_behind() {
         "{stdout}"
     );
     assert_eq!(dbsize(&server), 0);
+}
+
+/// Python: a BloomFilter(100, 0.01) of three Dilberts and a HyperLogLog of four
+/// words, at the keys given on stdin.
+const PY_PROBABILISTIC: &str = r#"
+import os, sys
+from redis import Redis
+from pottery import BloomFilter, HyperLogLog
+r = Redis.from_url(os.environ['REDIS_URL'])
+bloom_key, hll_key = sys.stdin.read().split()
+bf = BloomFilter({'rajiv', 'raj', 'dan'}, num_elements=100, false_positives=0.01, redis=r, key=bloom_key)
+HyperLogLog({'foo', 'bar', 'zap', 'a'}, redis=r, key=hll_key)
+print(r.bitcount(bloom_key), r.strlen(bloom_key))
+"#;
+
+/// The `bloom_filter` figures of an `inspect --bloom` document.
+fn bloom_figures(doc: &Value) -> Vec<(String, Value)> {
+    let Value::Object(top) = doc else {
+        panic!("{doc:?}")
+    };
+    let contents = &top.iter().find(|(k, _)| k == "contents").unwrap().1;
+    let Value::Object(inner) = contents else {
+        panic!("{contents:?}")
+    };
+    let (name, figures) = &inner[0];
+    assert_eq!(name, "bloom_filter");
+    let Value::Object(figures) = figures else {
+        panic!("{figures:?}")
+    };
+    figures.clone()
+}
+
+#[test]
+fn inspect_a_python_bloom_filter_and_hyperloglog() {
+    let server = Server::start();
+    let out = python(PY_PROBABILISTIC, &server.url(), "dilberts searches");
+    let (bits_set, strlen): (i128, i128) = {
+        let mut parts = out.split_whitespace().map(|n| n.parse().unwrap());
+        (parts.next().unwrap(), parts.next().unwrap())
+    };
+    let url = server.url();
+    let run = |args: &[&str]| {
+        let out = pottery(&[&["--url", url.as_str(), "inspect"], args].concat());
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status.code().unwrap(), stdout, stderr)
+    };
+
+    // Given its (n, p): size, fill ratio, estimated count, false-positive rate.
+    let (code, stdout, stderr) = run(&["dilberts", "--bloom", "100,0.01"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+    let doc = json::from_str::<Value>(&stdout).unwrap();
+    let figures = bloom_figures(&doc);
+    let fill = bits_set as f64 / 959.0;
+    let expected = [
+        ("num_elements", Value::Int(100)),
+        ("false_positives", Value::Float(0.01)),
+        ("size_bits", Value::Int(959)),
+        ("num_hashes", Value::Int(7)),
+        ("bits_set", Value::Int(bits_set)),
+        ("fill_ratio", Value::Float(fill)),
+        ("estimated_len", Value::Int(3)),
+        ("false_positive_rate", Value::Float(fill.powi(7))),
+    ];
+    let expected: Vec<(String, Value)> = expected
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect();
+    assert_eq!(figures, expected);
+    let Value::Object(top) = &doc else { panic!() };
+    assert_eq!(top[1], ("type".to_owned(), s("string")));
+    assert_eq!(top[2], ("size".to_owned(), Value::Int(strlen)));
+
+    // With another (n, p) the string is too long for the filter: a warning.
+    let (code, _, stderr) = run(&["dilberts", "--bloom", "10,0.1"]);
+    assert_eq!(code, 0);
+    assert!(stderr.contains("another (n, p)"), "{stderr}");
+    // Not a string: a warning, no figures.
+    let mut con = redis::Client::open(server.url())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    redis::cmd("RPUSH")
+        .arg("a-list")
+        .arg("x")
+        .query::<()>(&mut con)
+        .unwrap();
+    let (code, stdout, stderr) = run(&["a-list", "--bloom", "100,0.01"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("not a Bloom filter's string"), "{stderr}");
+    assert!(!stdout.contains("bloom_filter"), "{stdout}");
+    // Bad shapes are usage errors (exit 2), and a missing key exits 1.
+    for bad in ["100", "0,0.01", "100,1.5", "x,0.1"] {
+        let (code, stdout, stderr) = run(&["dilberts", "--bloom", bad]);
+        assert_eq!(code, 2, "{bad}: {stderr}");
+        assert!(
+            stdout.is_empty() && stderr.contains("--bloom"),
+            "{bad}: {stderr}"
+        );
+    }
+    let (code, _, _) = run(&["no-such-filter", "--bloom", "100,0.01"]);
+    assert_eq!(code, 1);
+
+    // A HyperLogLog is recognised without flags: its count.
+    let (code, doc, _, stderr) = inspect(&server, "searches");
+    assert_eq!(code, 0, "{stderr}");
+    let Value::Object(top) = &doc else { panic!() };
+    let count = obj(&[("hyperloglog", obj(&[("count", Value::Int(4))]))]);
+    assert_eq!(top[4], ("contents".to_owned(), count));
 }

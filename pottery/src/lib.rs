@@ -17,6 +17,7 @@
 //!
 //! The structures: [`RedisDict`], [`RedisSet`], [`RedisList`], [`RedisDeque`],
 //! [`RedisCounter`] and [`RedisSimpleQueue`], each in [`sync`] and [`future`].
+//! The probabilistic ones: [`BloomFilter`] and [`HyperLogLog`].
 //!
 //! The distributed lock: [`Redlock`] (the Redlock algorithm over any number of
 //! independent masters, wire-compatible with pottery's `Redlock`/`AIORedlock`),
@@ -78,6 +79,11 @@
 //! - `cache/`: [`RedisCache`] (memoized results in a hash, optional single
 //!   flight) and [`CachedFn`]; the `#[redis_cache]` attribute macro lives in
 //!   `pottery-macros`.
+//! - `bloom/`: [`BloomFilter`], pottery's bit layout; its pure numbers (size,
+//!   hashes, offsets, estimates) in `bloom/math.rs`, [`BloomStats`] in `bloom/stats.rs`.
+//! - `hyperloglog/`: [`HyperLogLog`]; `mod.rs` adds, counts and tests membership,
+//!   `merge.rs` merges and unions (server-side, or across servers and slots).
+//! - `slot`: scratch keys in a structure key's cluster slot, for scripts.
 //! - `timer`: [`ContextTimer`], wall-clock timing with a scope guard.
 //! - `cached_dict/`: [`CachedOrderedDict`], an ordered map hydrated from a Redis
 //!   hash cache with one `HMGET` and written through to it; `local.rs` holds
@@ -93,6 +99,7 @@
 mod async_conn;
 mod base;
 mod basics;
+mod bloom;
 mod cache;
 mod cached_dict;
 mod client;
@@ -104,6 +111,7 @@ mod deque;
 mod dict;
 mod error;
 mod fanout;
+mod hyperloglog;
 mod key;
 mod list;
 mod mode;
@@ -114,9 +122,11 @@ mod queue;
 mod quorum;
 mod redlock;
 mod set;
+mod slot;
 mod timer;
 
 pub use async_conn::AsyncConnection;
+pub use bloom::{BloomFilter, BloomStats};
 #[doc(hidden)]
 pub use cache::macro_support as __redis_cache;
 pub use cache::{
@@ -133,6 +143,7 @@ pub use counter::{CounterArg, RedisCounter};
 pub use deque::RedisDeque;
 pub use dict::RedisDict;
 pub use error::{Error, ErrorKind, Result};
+pub use hyperloglog::HyperLogLog;
 pub use key::{RANDOM_KEY_PREFIX, random_key};
 pub use list::RedisList;
 #[doc(hidden)]
@@ -191,6 +202,10 @@ pub mod sync {
     /// A blocking [`CachedOrderedDict`](crate::CachedOrderedDict): making it
     /// and writing return `Result`s.
     pub type CachedOrderedDict<K, V, C = Json> = crate::CachedOrderedDict<K, V, C, Blocking>;
+    /// A blocking [`BloomFilter`](crate::BloomFilter).
+    pub type BloomFilter<T, C = Json> = crate::BloomFilter<T, C, Blocking>;
+    /// A blocking [`HyperLogLog`](crate::HyperLogLog).
+    pub type HyperLogLog<T, C = Json> = crate::HyperLogLog<T, C, Blocking>;
 }
 
 /// The async structures: methods return futures; iteration returns streams.
@@ -228,6 +243,10 @@ pub mod future {
     /// An async [`CachedOrderedDict`](crate::CachedOrderedDict): making it and
     /// writing return futures.
     pub type CachedOrderedDict<K, V, C = Json> = crate::CachedOrderedDict<K, V, C, Async>;
+    /// An async [`BloomFilter`](crate::BloomFilter).
+    pub type BloomFilter<T, C = Json> = crate::BloomFilter<T, C, Async>;
+    /// An async [`HyperLogLog`](crate::HyperLogLog).
+    pub type HyperLogLog<T, C = Json> = crate::HyperLogLog<T, C, Async>;
 }
 
 /// The traits a caller needs in scope: `use pottery::prelude::*;`.

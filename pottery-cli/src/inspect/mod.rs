@@ -17,6 +17,8 @@
 //!
 //! With `--masters`, the key is read on each of several independent masters
 //! (see [`masters`]); for a NextId the document adds the quorum's view.
+//!   HyperLogLog `{"hyperloglog": {"count": N}}`; a Bloom filter, given its (n, p)
+//!   with `--bloom N,P`, its figures (see `bloom.rs`).
 //!
 //! Every stored field, member, element and value is decoded as pottery JSON. One
 //! that does not decode is shown as `{"undecodable": "<raw text>"}` (invalid UTF-8
@@ -32,7 +34,9 @@
 //! `redlock:*`, NextId's `nextid:*`, a Bloom filter) gets a module here and a row in
 //! [`BY_KEY`]; those rows are tried before the plain Redis types of [`reader_for`].
 
+pub(crate) mod bloom;
 mod hash;
+mod hyperloglog;
 mod list;
 pub(crate) mod masters;
 mod nextid;
@@ -135,16 +139,7 @@ pub(crate) fn inspect(
     key: &str,
     warnings: &mut Warnings,
 ) -> pottery::Result<Report> {
-    let redis_type: String =
-        client.with_connection(|con| redis::cmd("TYPE").arg(key).query(con))?;
-    let ttl: i64 = client.with_connection(|con| redis::cmd("PTTL").arg(key).query(con))?;
-    let mut report = Report {
-        key: key.to_owned(),
-        redis_type,
-        size: 0,
-        ttl_ms: (ttl >= 0).then_some(ttl),
-        contents: Value::Null,
-    };
+    let mut report = inspect_header(client, key)?;
     if !report.exists() {
         return Ok(report);
     }
@@ -160,6 +155,20 @@ pub(crate) fn inspect(
         )),
     }
     Ok(report)
+}
+
+/// The report on `key` before its contents are read: its type and TTL.
+pub(crate) fn inspect_header(client: &Client, key: &str) -> pottery::Result<Report> {
+    let redis_type: String =
+        client.with_connection(|con| redis::cmd("TYPE").arg(key).query(con))?;
+    let ttl: i64 = client.with_connection(|con| redis::cmd("PTTL").arg(key).query(con))?;
+    Ok(Report {
+        key: key.to_owned(),
+        redis_type,
+        size: 0,
+        ttl_ms: (ttl >= 0).then_some(ttl),
+        contents: Value::Null,
+    })
 }
 
 /// Warnings printed to stderr as they come, up to [`MAX_WARNINGS`].

@@ -1,6 +1,8 @@
 //! A string: its decoded value if it is pottery JSON, else its raw text (invalid
 //! UTF-8 replaced by U+FFFD), with a note on stderr. `size` is its length in bytes.
 //!
+//! A HyperLogLog (a string starting with `HYLL`) shows its count instead.
+//!
 //! A string longer than [`MAX_READ`] bytes (a bitmap, say) is not decoded: only
 //! its first [`SHOWN`] bytes are shown, as raw text, with a warning.
 
@@ -43,6 +45,10 @@ pub(super) fn read(
     let raw: Option<Vec<u8>> =
         client.with_connection(|con| redis::cmd("GET").arg(key).query(con))?;
     let raw = raw.unwrap_or_default();
+    if super::hyperloglog::is_hyperloglog(&raw) {
+        let value = super::hyperloglog::contents(client, key)?;
+        return Ok(Contents { size, value });
+    }
     let value = match json::from_slice::<Value>(&raw) {
         Ok(value) => value,
         Err(_) => {

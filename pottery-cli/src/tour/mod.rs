@@ -13,10 +13,12 @@
 //! with [`tracked_step!`], which tracks the new key before showing the value.
 
 mod basics;
+mod bloom;
 mod cache;
 mod cached_dict;
 mod counter;
 mod dict;
+mod hyperloglog;
 mod list;
 mod nextid;
 mod queue;
@@ -49,6 +51,8 @@ const SECTIONS: &[Section] = &[
     set::steps,
     counter::steps,
     queue::steps,
+    bloom::steps,
+    hyperloglog::steps,
     redlock::steps,
     cache::steps,
     nextid::steps,
