@@ -12,7 +12,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use pottery::{future, sync};
 use redis::{AsyncCommands, Commands, Connection};
 
-use crate::measure::Result;
+use std::sync::Arc;
+
+use redis::aio::MultiplexedConnection;
+
+use crate::measure::{BoxFuture, Result};
 use crate::ops::{BenchOp, Ctx, Group, Profile, pick};
 use crate::setup::Keys;
 
@@ -22,6 +26,10 @@ pub(crate) struct Caches {
     pub(crate) hit: sync::RedisCache,
     /// Async, on the filled hash.
     pub(crate) ahit: future::RedisCache,
+    /// Blocking, on the filled hash, resetting the TTL at most once a second.
+    pub(crate) slack: sync::RedisCache,
+    /// Async, likewise.
+    pub(crate) aslack: future::RedisCache,
     /// Blocking, missing every time.
     pub(crate) miss: sync::RedisCache,
     /// Async, missing every time.
@@ -34,11 +42,16 @@ impl Caches {
         Caches {
             hit: sync::RedisCache::new(client, &keys.cache_hit),
             ahit: future::RedisCache::new(client, &keys.cache_hit),
+            slack: sync::RedisCache::new(client, &keys.cache_hit).refresh_every(SLACK),
+            aslack: future::RedisCache::new(client, &keys.cache_hit).refresh_every(SLACK),
             miss: sync::RedisCache::new(client, &keys.cache_miss),
             amiss: future::RedisCache::new(client, &keys.cache_miss),
         }
     }
 }
+
+/// The `refresh_every` of the "hit (refresh 1 s)" row.
+const SLACK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The field of the call with argument `i`, as ours encodes it (`[i]`).
 fn field(i: usize) -> Vec<u8> {
@@ -76,6 +89,24 @@ fn empty_miss(c: &Ctx, con: &mut Connection, _: std::time::Duration) -> Result<(
     Ok(())
 }
 
+/// Raw's hit: one HGET of a cached field.
+fn raw_hit(c: &Ctx, con: &mut Connection, i: usize) -> Result<()> {
+    let n = i % c.data.values.len();
+    let v: Option<Vec<u8>> = con.hget(&c.keys.cache_hit, field(n))?;
+    black_box(v.ok_or("a hit that missed")?);
+    Ok(())
+}
+
+/// Raw's hit, async.
+fn raw_hit_async(c: Arc<Ctx>, mut con: MultiplexedConnection, i: usize) -> BoxFuture {
+    Box::pin(async move {
+        let n = i % c.data.values.len();
+        let v: Option<Vec<u8>> = con.hget(&c.keys.cache_hit, field(n)).await?;
+        black_box(v.ok_or("a hit that missed")?);
+        Ok(())
+    })
+}
+
 /// The cache operations, in table order.
 pub(crate) fn ops() -> Vec<BenchOp> {
     vec![
@@ -92,12 +123,7 @@ pub(crate) fn ops() -> Vec<BenchOp> {
                 black_box(c.cache.hit.get_or_compute(&(n,), || compute(c, n).ok())?);
                 Ok(())
             },
-            raw_blocking: |c, con, i| {
-                let n = i % c.data.values.len();
-                let v: Option<Vec<u8>> = con.hget(&c.keys.cache_hit, field(n))?;
-                black_box(v.ok_or("a hit that missed")?);
-                Ok(())
-            },
+            raw_blocking: raw_hit,
             ours_async: |c, i| {
                 Box::pin(async move {
                     let n = i % c.data.values.len();
@@ -110,14 +136,35 @@ pub(crate) fn ops() -> Vec<BenchOp> {
                     Ok(())
                 })
             },
-            raw_async: |c, mut con, i| {
+            raw_async: raw_hit_async,
+        },
+        BenchOp {
+            group: Group::Cache,
+            name: "hit (refresh 1 s)",
+            python: "cache_hit",
+            single: true,
+            note: "a cached call with refresh_every(1 s): one HGET but for one PEXPIRE a \
+                   second, and decode; raw one HGET; python as for hit",
+            prep: None,
+            ours_blocking: |c, i| {
+                let n = i % c.data.values.len();
+                black_box(c.cache.slack.get_or_compute(&(n,), || compute(c, n).ok())?);
+                Ok(())
+            },
+            raw_blocking: raw_hit,
+            ours_async: |c, i| {
                 Box::pin(async move {
                     let n = i % c.data.values.len();
-                    let v: Option<Vec<u8>> = con.hget(&c.keys.cache_hit, field(n)).await?;
-                    black_box(v.ok_or("a hit that missed")?);
+                    let cache = &c.cache.aslack;
+                    black_box(
+                        cache
+                            .get_or_compute(&(n,), || async { compute(&c, n).ok() })
+                            .await?,
+                    );
                     Ok(())
                 })
             },
+            raw_async: raw_hit_async,
         },
         BenchOp {
             group: Group::Cache,

@@ -380,6 +380,30 @@ fn get_insert_remove_and_expiry(ctx: &Ctx) {
     assert!(format!("{cache:?}").contains("RedisCache"));
 }
 
+/// With `refresh_every`, hits reset the TTL at most once per interval; misses
+/// always do.
+fn refresh_every_spaces_ttl_resets(ctx: &Ctx) {
+    let key = ctx.key("slack");
+    let cache = sync::RedisCache::new(&ctx.client, &key).refresh_every(Duration::from_millis(300));
+    cache.get_or_compute(&(1,), || 1).unwrap(); // a miss: stored, TTL reset
+    assert_fresh_ttl(ctx, &key);
+    set_ttl_ms(ctx, &key, 30_000);
+    cache.get_or_compute(&(1,), || 0).unwrap(); // a hit within the interval
+    assert!(ttl_ms(ctx, &key) <= 30_000);
+    std::thread::sleep(Duration::from_millis(350));
+    cache.get_or_compute(&(1,), || 0).unwrap(); // the first hit after it
+    assert_fresh_ttl(ctx, &key);
+    set_ttl_ms(ctx, &key, 30_000);
+    cache.get_or_compute(&(2,), || 2).unwrap(); // a miss always resets
+    assert_fresh_ttl(ctx, &key);
+    assert_eq!(cache.cache_info().unwrap(), info(2, 2, 2));
+    // Without a timeout nothing is reset, and a hit is a plain HGET.
+    let none = sync::RedisCache::new(&ctx.client, &ctx.key("none")).timeout(None);
+    none.get_or_compute(&(1,), || 1).unwrap();
+    assert_eq!(none.get_or_compute(&(1,), || 0).unwrap(), 1);
+    assert_eq!(ttl_ms(ctx, none.key()), -1);
+}
+
 fn async_api(ctx: &Ctx) {
     ctx.block_on(async {
         let fresh = Fresh::default();
@@ -711,6 +735,7 @@ fn main() {
         errors_are_not_cached,
         redis_errors_are_typed_and_name_the_key,
         get_insert_remove_and_expiry,
+        refresh_every_spaces_ttl_resets,
         async_api,
         single_flight_computes_once_across_clients,
         without_single_flight_races_compute_more_than_once,

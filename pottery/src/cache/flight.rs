@@ -127,17 +127,29 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
                 decode_flight(&codec, key, reply, token)
             });
         }
-        let request = if self.base.client().is_cluster() {
-            self.base
-                .script(&super::LOOKUP, &[field, self.timeout_arg()])
-        } else {
+        let refresh = self.refresh_due();
+        let (request, piped) = if self.base.client().is_cluster() {
+            let timeout = if refresh {
+                self.timeout_arg()
+            } else {
+                b"0".to_vec()
+            };
+            (self.base.script(&super::LOOKUP, &[field, timeout]), true)
+        } else if refresh {
             let mut pipe = redis::pipe();
             pipe.cmd("HGET").arg(self.key()).arg(field);
             self.refresh(&mut pipe);
-            pipe.into()
+            (pipe.into(), true)
+        } else {
+            (self.base.cmd_with("HGET", field).into(), false)
         };
         self.base.op(request, move |key, reply| {
-            let found = decode::optional(&codec, key, first_reply(key, reply)?)?;
+            let reply = if piped {
+                first_reply(key, reply)?
+            } else {
+                reply
+            };
+            let found = decode::optional(&codec, key, reply)?;
             Ok(found.map_or(Lookup::Compute(None), Lookup::Hit))
         })
     }

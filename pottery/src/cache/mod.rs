@@ -108,15 +108,27 @@ pub struct RedisCache<C = Json, M = Blocking> {
     base: Base<C>,
     timeout: Option<Duration>,
     lease: Option<Duration>,
+    refresh_every: Option<Duration>,
     stats: Arc<Stats>,
     mode: PhantomData<fn() -> M>,
 }
 
-/// Hits and misses counted by this process, shared by clones.
+/// Hits and misses counted by this process, and when it last refreshed the
+/// TTL (ms since [`clock`]'s start, 0: never); shared by clones.
 #[derive(Debug, Default)]
 struct Stats {
     hits: AtomicU64,
     misses: AtomicU64,
+    refreshed_ms: AtomicU64,
+}
+
+/// Milliseconds on a monotonic clock that starts at 1 on first use.
+fn clock_ms() -> u64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let start = *START.get_or_init(std::time::Instant::now);
+    u64::try_from(start.elapsed().as_millis())
+        .unwrap_or(u64::MAX)
+        .saturating_add(1)
 }
 
 /// What [`RedisCache::cache_info`] reports, like Python's `functools` `CacheInfo`.
@@ -188,6 +200,7 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
             base,
             timeout: Some(DEFAULT_CACHE_TIMEOUT),
             lease: None,
+            refresh_every: None,
             stats: Arc::default(),
             mode: PhantomData,
         }
@@ -227,6 +240,58 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
     pub fn single_flight(mut self, lease: Duration) -> Self {
         self.lease = Some(lease.max(Duration::from_millis(1)));
         self
+    }
+
+    /// The same cache, where a hit resets the time to live at most once per
+    /// `interval` from this process (this handle and its clones), instead of at
+    /// every access as pottery does. A hit that does not reset it is one `HGET`,
+    /// as cheap as a hand-written cache; the TTL after any access is then at
+    /// least the timeout less `interval` (misses and stores always reset it).
+    ///
+    /// ```
+    /// # let client = pottery::Client::open("redis://localhost")?;
+    /// use std::time::Duration;
+    /// let cache = pottery::sync::RedisCache::new(&client, "c").refresh_every(Duration::from_secs(1));
+    /// assert_eq!(cache.get_refresh_every(), Some(Duration::from_secs(1)));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    #[must_use]
+    pub fn refresh_every(mut self, interval: Duration) -> Self {
+        self.refresh_every = Some(interval);
+        self
+    }
+
+    /// The least time between two TTL resets by hits, if set with
+    /// [`refresh_every`](Self::refresh_every).
+    ///
+    /// ```
+    /// # let client = pottery::Client::open("redis://localhost")?;
+    /// assert_eq!(pottery::sync::RedisCache::new(&client, "c").get_refresh_every(), None);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn get_refresh_every(&self) -> Option<Duration> {
+        self.refresh_every
+    }
+
+    /// Whether this access resets the TTL; if so, notes the time.
+    pub(super) fn refresh_due(&self) -> bool {
+        if self.timeout.is_none() {
+            return false;
+        }
+        let Some(interval) = self.refresh_every else {
+            return true;
+        };
+        let now = clock_ms();
+        let last = self.stats.refreshed_ms.load(Ordering::Relaxed);
+        let interval = u64::try_from(interval.as_millis()).unwrap_or(u64::MAX);
+        if last != 0 && now.saturating_sub(last) < interval {
+            return false;
+        }
+        // One of the racing callers refreshes; the others need not.
+        self.stats
+            .refreshed_ms
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
     }
 
     /// The hash's key.
@@ -413,6 +478,7 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
         token: Option<&[u8]>,
     ) -> Result<Op<()>> {
         let value = self.base.encode(value)?;
+        self.stats.refreshed_ms.store(clock_ms(), Ordering::Relaxed);
         if let Some(token) = token {
             return Ok(self.store_flight_op(field, value, token.to_vec()));
         }
@@ -463,6 +529,7 @@ impl<C: Codec + Clone, M: Mode> Clone for RedisCache<C, M> {
             base: self.base.clone(),
             timeout: self.timeout,
             lease: self.lease,
+            refresh_every: self.refresh_every,
             stats: Arc::clone(&self.stats),
             mode: PhantomData,
         }
@@ -491,6 +558,7 @@ impl<C: Codec, M> std::fmt::Debug for RedisCache<C, M> {
             .field("key", &self.base.key())
             .field("timeout", &self.timeout)
             .field("single_flight", &self.lease)
+            .field("refresh_every", &self.refresh_every)
             .field("hits", &self.stats.hits.load(Ordering::Relaxed))
             .field("misses", &self.stats.misses.load(Ordering::Relaxed))
             .finish()
