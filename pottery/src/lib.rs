@@ -23,8 +23,11 @@
 //! independent masters, wire-compatible with pottery's `Redlock`/`AIORedlock`),
 //! also in [`sync`] and [`future`]; read its docs for when it is (not) the right tool.
 //!
-//! The cache: [`CachedOrderedDict`], an ordered map whose values are cached in a
-//! Redis hash shared with pottery's `CachedOrderedDict`.
+//! Caching: [`RedisCache`] and the [`#[redis_cache]`](macro@redis_cache) attribute
+//! memoize a function's results in a Redis hash (pottery's `redis_cache`), and
+//! [`CachedOrderedDict`] is an ordered map whose values are cached in a Redis
+//! hash shared with pottery's `CachedOrderedDict`. Also [`NextId`] (increasing
+//! IDs over independent masters) and [`ContextTimer`].
 //!
 //! # Blocking and async
 //!
@@ -70,9 +73,8 @@
 //!   `whole.rs` the bulk ones, iteration, copies, comparison and trait impls.
 //! - `set/`, `list/`, `deque/`, `counter/`, `queue/`: [`RedisSet`], [`RedisList`],
 //!   [`RedisDeque`], [`RedisCounter`], [`RedisSimpleQueue`], one directory each.
-//! - `redlock/`: [`Redlock`], its guards, and its pure algorithm (quorum, drift,
-//!   validity) in `redlock/algorithm.rs`.
-//! - `redlock/`: [`Redlock`], its guards, watchdog and [`Synchronized`]; the
+//! - `redlock/`: [`Redlock`], its guards, watchdog and [`Synchronized`], and its
+//!   pure algorithm (drift, validity) in `redlock/algorithm.rs`; the
 //!   `#[synchronize]` attribute macro lives in the `pottery-macros` crate.
 //! - `nextid/`: [`NextId`], increasing IDs over independent masters, and its
 //!   pure quorum decisions in `nextid/algorithm.rs`.
