@@ -132,8 +132,8 @@ pub use bloom::{BloomFilter, BloomStats};
 #[doc(hidden)]
 pub use cache::macro_support as __redis_cache;
 pub use cache::{
-    ArgList, CacheInfo, CachedFn, DEFAULT_CACHE_TIMEOUT, DEFAULT_FLIGHT_LEASE, RedisCache,
-    cache_field,
+    ArgList, CacheInfo, CachedFn, DEFAULT_CACHE_TIMEOUT, DEFAULT_FLIGHT_LEASE,
+    DEFAULT_REFRESH_EVERY, RedisCache, cache_field,
 };
 pub use cached_dict::{CachedIntoIter, CachedIter, CachedOrderedDict, CachedOrderedDictBuilder};
 pub use client::{

@@ -53,6 +53,13 @@ static STORE: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
 /// as in Python's pottery.
 pub const DEFAULT_CACHE_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The least time between two TTL resets by hits of one process, unless told
+/// otherwise: 1 ms, the resolution of a Redis TTL. Hits in the same millisecond
+/// share one reset, so a hit is one `HGET` most of the time under load while
+/// the TTL stays exact to the millisecond (pottery resets it with `EXPIRE`, to
+/// the second).
+pub const DEFAULT_REFRESH_EVERY: Duration = Duration::from_millis(1);
+
 /// How long a single-flight computation may hold its claim before another
 /// caller takes over, unless told otherwise.
 pub const DEFAULT_FLIGHT_LEASE: Duration = Duration::from_secs(10);
@@ -62,7 +69,8 @@ pub const DEFAULT_FLIGHT_LEASE: Duration = Duration::from_secs(10);
 /// Each call's arguments become one hash field and its result the field's
 /// value, both encoded with the codec `C` (by default [`Json`]). Every access,
 /// hit or miss, resets the whole hash's time to live to the cache's timeout
-/// (60 s by default, or none), as pottery does.
+/// (60 s by default, or none), as pottery does; hits of one process in the
+/// same millisecond share one reset (see [`refresh_every`](Self::refresh_every)).
 ///
 /// # The field of a call
 ///
@@ -108,7 +116,7 @@ pub struct RedisCache<C = Json, M = Blocking> {
     base: Base<C>,
     timeout: Option<Duration>,
     lease: Option<Duration>,
-    refresh_every: Option<Duration>,
+    refresh_every: Duration,
     stats: Arc<Stats>,
     mode: PhantomData<fn() -> M>,
 }
@@ -200,7 +208,7 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
             base,
             timeout: Some(DEFAULT_CACHE_TIMEOUT),
             lease: None,
-            refresh_every: None,
+            refresh_every: DEFAULT_REFRESH_EVERY,
             stats: Arc::default(),
             mode: PhantomData,
         }
@@ -242,34 +250,37 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
         self
     }
 
-    /// The same cache, where a hit resets the time to live at most once per
-    /// `interval` from this process (this handle and its clones), instead of at
-    /// every access as pottery does. A hit that does not reset it is one `HGET`,
-    /// as cheap as a hand-written cache; the TTL after any access is then at
-    /// least the timeout less `interval` (misses and stores always reset it).
+    /// The same cache, where hits reset the time to live at most once per
+    /// `interval` from this process (this handle and its clones). The default,
+    /// [`DEFAULT_REFRESH_EVERY`] (1 ms), keeps pottery's "every access resets
+    /// the TTL" to the millisecond; `Duration::ZERO` sends a reset with every
+    /// hit; a longer interval makes most hits a single `HGET`, and the TTL after
+    /// any access is then at least the timeout less `interval`. Misses and
+    /// stores always reset it.
     ///
     /// ```
     /// # let client = pottery::Client::open("redis://localhost")?;
     /// use std::time::Duration;
     /// let cache = pottery::sync::RedisCache::new(&client, "c").refresh_every(Duration::from_secs(1));
-    /// assert_eq!(cache.get_refresh_every(), Some(Duration::from_secs(1)));
+    /// assert_eq!(cache.get_refresh_every(), Duration::from_secs(1));
     /// # Ok::<(), pottery::Error>(())
     /// ```
     #[must_use]
     pub fn refresh_every(mut self, interval: Duration) -> Self {
-        self.refresh_every = Some(interval);
+        self.refresh_every = interval;
         self
     }
 
-    /// The least time between two TTL resets by hits, if set with
-    /// [`refresh_every`](Self::refresh_every).
+    /// The least time between two TTL resets by hits (see
+    /// [`refresh_every`](Self::refresh_every)).
     ///
     /// ```
     /// # let client = pottery::Client::open("redis://localhost")?;
-    /// assert_eq!(pottery::sync::RedisCache::new(&client, "c").get_refresh_every(), None);
+    /// let cache = pottery::sync::RedisCache::new(&client, "c");
+    /// assert_eq!(cache.get_refresh_every(), pottery::DEFAULT_REFRESH_EVERY);
     /// # Ok::<(), pottery::Error>(())
     /// ```
-    pub fn get_refresh_every(&self) -> Option<Duration> {
+    pub fn get_refresh_every(&self) -> Duration {
         self.refresh_every
     }
 
@@ -278,9 +289,10 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
         if self.timeout.is_none() {
             return false;
         }
-        let Some(interval) = self.refresh_every else {
+        let interval = self.refresh_every;
+        if interval.is_zero() {
             return true;
-        };
+        }
         let now = clock_ms();
         let last = self.stats.refreshed_ms.load(Ordering::Relaxed);
         let interval = u64::try_from(interval.as_millis()).unwrap_or(u64::MAX);
