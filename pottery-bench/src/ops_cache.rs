@@ -89,6 +89,27 @@ fn empty_miss(c: &Ctx, con: &mut Connection, _: std::time::Duration) -> Result<(
     Ok(())
 }
 
+/// Ours's hit on `cache`: the call with argument `i`, cached before the run.
+fn ours_hit(cache: &sync::RedisCache, c: &Ctx, i: usize) -> Result<()> {
+    let n = i % c.data.values.len();
+    black_box(cache.get_or_compute(&(n,), || compute(c, n).ok())?);
+    Ok(())
+}
+
+/// Ours's hit, async, on the cache `which` picks.
+async fn ours_hit_async(
+    which: fn(&Ctx) -> &future::RedisCache,
+    c: Arc<Ctx>,
+    i: usize,
+) -> Result<()> {
+    let n = i % c.data.values.len();
+    let value = which(&c)
+        .get_or_compute(&(n,), || async { compute(&c, n).ok() })
+        .await?;
+    black_box(value);
+    Ok(())
+}
+
 /// Raw's hit: one HGET of a cached field.
 fn raw_hit(c: &Ctx, con: &mut Connection, i: usize) -> Result<()> {
     let n = i % c.data.values.len();
@@ -119,24 +140,9 @@ pub(crate) fn ops() -> Vec<BenchOp> {
                    PEXPIRE for the first hit of each millisecond; raw one HGET; python: f(i) \
                    of a @redis_cache function (HGET, then EXPIRE)",
             prep: None,
-            ours_blocking: |c, i| {
-                let n = i % c.data.values.len();
-                black_box(c.cache.hit.get_or_compute(&(n,), || compute(c, n).ok())?);
-                Ok(())
-            },
+            ours_blocking: |c, i| ours_hit(&c.cache.hit, c, i),
             raw_blocking: raw_hit,
-            ours_async: |c, i| {
-                Box::pin(async move {
-                    let n = i % c.data.values.len();
-                    let cache = &c.cache.ahit;
-                    black_box(
-                        cache
-                            .get_or_compute(&(n,), || async { compute(&c, n).ok() })
-                            .await?,
-                    );
-                    Ok(())
-                })
-            },
+            ours_async: |c, i| Box::pin(ours_hit_async(|c| &c.cache.ahit, c, i)),
             raw_async: raw_hit_async,
         },
         BenchOp {
@@ -147,24 +153,9 @@ pub(crate) fn ops() -> Vec<BenchOp> {
             note: "a cached call with refresh_every(0): HGET + PEXPIRE (pipelined) at \
                    every hit, and decode; raw one HGET; python as for hit",
             prep: None,
-            ours_blocking: |c, i| {
-                let n = i % c.data.values.len();
-                black_box(c.cache.slack.get_or_compute(&(n,), || compute(c, n).ok())?);
-                Ok(())
-            },
+            ours_blocking: |c, i| ours_hit(&c.cache.slack, c, i),
             raw_blocking: raw_hit,
-            ours_async: |c, i| {
-                Box::pin(async move {
-                    let n = i % c.data.values.len();
-                    let cache = &c.cache.aslack;
-                    black_box(
-                        cache
-                            .get_or_compute(&(n,), || async { compute(&c, n).ok() })
-                            .await?,
-                    );
-                    Ok(())
-                })
-            },
+            ours_async: |c, i| Box::pin(ours_hit_async(|c| &c.cache.aslack, c, i)),
             raw_async: raw_hit_async,
         },
         BenchOp {

@@ -10,26 +10,8 @@ use crate::measure::Result;
 use crate::ops::{BenchOp, Ctx, Group, pick};
 use crate::setup::Keys;
 
-/// pottery's membership script, word for word (`pottery/src/hyperloglog/mod.rs`,
-/// `CONTAINS`): raw sends the very same `EVALSHA`.
-const CONTAINS: &str = "local ok, res = pcall(function()
-           local changed = {}
-           local raw = redis.call('GET', KEYS[1])
-           if not raw then
-             for i = 1, #ARGV do changed[i] = 1 end
-             return changed
-           end
-           redis.call('SET', KEYS[2], raw)
-           for i = 1, #ARGV do
-             changed[i] = redis.call('PFADD', KEYS[2], ARGV[i])
-             if changed[i] == 1 and i < #ARGV then redis.call('SET', KEYS[2], raw) end
-           end
-           return changed
-         end)
-         redis.call('DEL', KEYS[2])
-         if ok then return res end
-         if type(res) == 'table' then res = res.err end
-         return redis.error_reply(tostring(res))";
+/// pottery's membership script, word for word: raw sends the very same `EVALSHA`.
+const CONTAINS: &str = pottery::__HLL_CONTAINS_LUA;
 
 /// Ours's HyperLogLog, blocking and async, and raw's membership commands.
 pub(crate) struct Hll {

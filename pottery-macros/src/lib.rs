@@ -55,6 +55,19 @@ where
     }
 }
 
+/// A `true`/`false` literal argument.
+pub(crate) fn bool_literal(name: &str, value: &Expr) -> syn::Result<bool> {
+    match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Bool(b), ..
+        }) => Ok(b.value),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!("`{name}` must be `true` or `false`"),
+        )),
+    }
+}
+
 /// Whether `tokens` mention `impl` (a return type that cannot be written as a
 /// turbofish argument).
 pub(crate) fn mentions_impl(tokens: TokenStream2) -> bool {

@@ -10,9 +10,9 @@
 use proc_macro2::{Span, TokenStream as TokenStream2};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Expr, ExprLit, FnArg, Ident, ItemFn, Lit, Pat, ReturnType, Type, meta::ParseNestedMeta};
+use syn::{Expr, FnArg, Ident, ItemFn, Pat, ReturnType, Type, meta::ParseNestedMeta};
 
-use crate::{int_literal, mentions_impl};
+use crate::{bool_literal, int_literal, mentions_impl};
 
 /// The arguments of one `#[redis_cache(...)]`.
 #[derive(Default)]
@@ -79,17 +79,7 @@ impl Args {
                     return Err(duplicate());
                 }
                 let value: Expr = meta.value()?.parse()?;
-                match &value {
-                    Expr::Lit(ExprLit {
-                        lit: Lit::Bool(b), ..
-                    }) => self.single_flight = Some((b.value, value.span())),
-                    other => {
-                        return Err(syn::Error::new_spanned(
-                            other,
-                            "`single_flight` must be `true` or `false`",
-                        ));
-                    }
-                }
+                self.single_flight = Some((bool_literal(&name, &value)?, value.span()));
             }
             _ => {
                 return Err(meta.error(format!(

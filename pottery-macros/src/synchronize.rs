@@ -5,7 +5,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, ItemFn, Lit, ReturnType, Type, meta::ParseNestedMeta};
 
-use crate::{int_literal, mentions_impl};
+use crate::{bool_literal, int_literal, mentions_impl};
 
 /// The arguments of one `#[synchronize(...)]`.
 #[derive(Default)]
@@ -95,17 +95,7 @@ impl Args {
                     return Err(duplicate());
                 }
                 let value: Expr = meta.value()?.parse()?;
-                match &value {
-                    Expr::Lit(ExprLit {
-                        lit: Lit::Bool(b), ..
-                    }) => *slot = Some((b.value, value.span())),
-                    other => {
-                        return Err(syn::Error::new_spanned(
-                            other,
-                            format!("`{name}` must be `true` or `false`"),
-                        ));
-                    }
-                }
+                *slot = Some((bool_literal(&name, &value)?, value.span()));
             }
             _ => {
                 return Err(meta.error(format!(

@@ -145,6 +145,8 @@ pub use counter::{CounterArg, RedisCounter};
 pub use deque::RedisDeque;
 pub use dict::RedisDict;
 pub use error::{Error, ErrorKind, Result};
+#[doc(hidden)]
+pub use hyperloglog::CONTAINS_LUA as __HLL_CONTAINS_LUA;
 pub use hyperloglog::HyperLogLog;
 pub use key::{RANDOM_KEY_PREFIX, random_key};
 pub use list::RedisList;

@@ -29,32 +29,31 @@ const EXPECTS: &str = "HyperLogLog";
 /// `KEYS[1]` is the HyperLogLog, `KEYS[2]` the scratch key (same cluster slot),
 /// `ARGV` the encoded elements. Returns one `0`/`1` per element: `1` if a register
 /// changed (so the element is certainly absent). The copy is restored only after a
-/// change, so elements that are present cost no copy. The scratch key is deleted
+/// change, so elements that are present cost no copy; the copy is `COPY`, done
+/// by the server without moving the string through Lua. The scratch key is deleted
 /// on every path: the work runs under `pcall`, and an error is re-raised after the
 /// clean-up (a plain string, or a key that is not a HyperLogLog, errors with
 /// `WRONGTYPE`).
-static CONTAINS: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        "local ok, res = pcall(function()
-           local changed = {}
-           local raw = redis.call('GET', KEYS[1])
-           if not raw then
-             for i = 1, #ARGV do changed[i] = 1 end
-             return changed
-           end
-           redis.call('SET', KEYS[2], raw)
-           for i = 1, #ARGV do
-             changed[i] = redis.call('PFADD', KEYS[2], ARGV[i])
-             if changed[i] == 1 and i < #ARGV then redis.call('SET', KEYS[2], raw) end
-           end
-           return changed
-         end)
-         redis.call('DEL', KEYS[2])
-         if ok then return res end
-         if type(res) == 'table' then res = res.err end
-         return redis.error_reply(tostring(res))",
-    )
-});
+#[doc(hidden)]
+pub const CONTAINS_LUA: &str = "local ok, res = pcall(function()
+       local changed = {}
+       if redis.call('COPY', KEYS[1], KEYS[2], 'REPLACE') == 0 then
+         for i = 1, #ARGV do changed[i] = 1 end
+         return changed
+       end
+       for i = 1, #ARGV do
+         changed[i] = redis.call('PFADD', KEYS[2], ARGV[i])
+         if changed[i] == 1 and i < #ARGV then
+           redis.call('COPY', KEYS[1], KEYS[2], 'REPLACE')
+         end
+       end
+       return changed
+     end)
+     redis.call('DEL', KEYS[2])
+     if ok then return res end
+     if type(res) == 'table' then res = res.err end
+     return redis.error_reply(tostring(res))";
+static CONTAINS: LazyLock<Script> = LazyLock::new(|| Script::new(CONTAINS_LUA));
 
 /// Ties the element and mode types to the structure without owning any.
 type Types<T, M> = PhantomData<fn() -> (T, M)>;
