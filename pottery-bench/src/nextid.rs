@@ -35,35 +35,9 @@ use crate::redlock::Servers;
 use crate::report::{Row, RowInfo, Target};
 use crate::setup::Keys;
 
-/// The set-if-greater script, the same text as pottery's (`SET_IF_GREATER` in
-/// `pottery/src/nextid/mod.rs`), so that both sides cost Redis the same.
-const SET_IF_GREATER: &str = "local function norm(s)
-             if string.find(s, '^%d+$') then
-                 s = string.gsub(s, '^0+', '')
-                 if s == '' then return '0' end
-                 return s
-             end
-             if not string.find(s, '^[%d%.eE%+%-]+$') then return nil end
-             local n = tonumber(s)
-             if n == nil or n ~= n or n < 0 or n ~= math.floor(n)
-                 or n >= 18446744073709551616 then
-                 return nil
-             end
-             return string.format('%.0f', n)
-         end
-         local proposal = ARGV[1]
-         local stored = redis.call('get', KEYS[1])
-         if stored then
-             local curr = norm(stored)
-             if curr == nil then
-                 return redis.error_reply('ERR nextid: the stored ID is not a non-negative integer')
-             end
-             if #curr > #proposal or (#curr == #proposal and curr >= proposal) then
-                 return 0
-             end
-         end
-         redis.call('set', KEYS[1], proposal)
-         return 1";
+/// The set-if-greater script, pottery's very text, so that both sides cost
+/// Redis the same.
+const SET_IF_GREATER: &str = pottery::__NEXTID_SET_IF_GREATER_LUA;
 
 /// The row on one master.
 const ONE: RowInfo = RowInfo {

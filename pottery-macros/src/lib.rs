@@ -55,6 +55,22 @@ where
     }
 }
 
+/// Parses the value of argument `name` into `slot` with `parse`; an argument
+/// given twice is an error.
+pub(crate) fn set_once<T>(
+    slot: &mut Option<T>,
+    meta: &syn::meta::ParseNestedMeta<'_>,
+    name: &str,
+    parse: impl FnOnce(Expr) -> syn::Result<T>,
+) -> syn::Result<()> {
+    if slot.is_some() {
+        return Err(meta.error(format!("duplicate argument `{name}`")));
+    }
+    let value: Expr = meta.value()?.parse()?;
+    *slot = Some(parse(value)?);
+    Ok(())
+}
+
 /// A `true`/`false` literal argument.
 pub(crate) fn bool_literal(name: &str, value: &Expr) -> syn::Result<bool> {
     match value {

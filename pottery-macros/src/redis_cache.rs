@@ -12,7 +12,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Expr, FnArg, Ident, ItemFn, Pat, ReturnType, Type, meta::ParseNestedMeta};
 
-use crate::{bool_literal, int_literal, mentions_impl};
+use crate::{bool_literal, int_literal, mentions_impl, set_once};
 
 /// The arguments of one `#[redis_cache(...)]`.
 #[derive(Default)]
@@ -49,38 +49,14 @@ impl Args {
         let Some(name) = meta.path.get_ident().map(ToString::to_string) else {
             return Err(meta.error(format!("unknown argument; expected one of {KNOWN}")));
         };
-        let duplicate = || meta.error(format!("duplicate argument `{name}`"));
+        let int = |value: Expr| Ok((int_literal(&name, &value)?, value.span()));
+        let boolean = |value: Expr| Ok((bool_literal(&name, &value)?, value.span()));
         match name.as_str() {
-            "client" | "key" => {
-                let slot = if name == "client" {
-                    &mut self.client
-                } else {
-                    &mut self.key
-                };
-                if slot.is_some() {
-                    return Err(duplicate());
-                }
-                *slot = Some(meta.value()?.parse()?);
-            }
-            "timeout_secs" | "lease_ms" => {
-                let slot = if name == "timeout_secs" {
-                    &mut self.timeout_secs
-                } else {
-                    &mut self.lease_ms
-                };
-                if slot.is_some() {
-                    return Err(duplicate());
-                }
-                let value: Expr = meta.value()?.parse()?;
-                *slot = Some((int_literal(&name, &value)?, value.span()));
-            }
-            "single_flight" => {
-                if self.single_flight.is_some() {
-                    return Err(duplicate());
-                }
-                let value: Expr = meta.value()?.parse()?;
-                self.single_flight = Some((bool_literal(&name, &value)?, value.span()));
-            }
+            "client" => set_once(&mut self.client, meta, &name, Ok)?,
+            "key" => set_once(&mut self.key, meta, &name, Ok)?,
+            "timeout_secs" => set_once(&mut self.timeout_secs, meta, &name, int)?,
+            "lease_ms" => set_once(&mut self.lease_ms, meta, &name, int)?,
+            "single_flight" => set_once(&mut self.single_flight, meta, &name, boolean)?,
             _ => {
                 return Err(meta.error(format!(
                     "unknown argument `{name}`; expected one of {KNOWN}"

@@ -5,7 +5,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, ItemFn, Lit, ReturnType, Type, meta::ParseNestedMeta};
 
-use crate::{bool_literal, int_literal, mentions_impl};
+use crate::{bool_literal, int_literal, mentions_impl, set_once};
 
 /// The arguments of one `#[synchronize(...)]`.
 #[derive(Default)]
@@ -35,67 +35,30 @@ impl Args {
         let Some(name) = meta.path.get_ident().map(ToString::to_string) else {
             return Err(meta.error(format!("unknown argument; expected one of {KNOWN}")));
         };
-        let duplicate = || meta.error(format!("duplicate argument `{name}`"));
+        let int = |value: Expr| Ok((int_literal(&name, &value)?, value.span()));
+        let boolean = |value: Expr| Ok((bool_literal(&name, &value)?, value.span()));
+        let key = |value: Expr| match value {
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(s), ..
+            }) => Ok(s),
+            other => Err(syn::Error::new_spanned(
+                other,
+                "`key` must be a string literal, like `key = \"printer\"` \
+                 (for a key computed at run time, use `lock = <expr>`)",
+            )),
+        };
         match name.as_str() {
-            "key" => {
-                if self.key.is_some() {
-                    return Err(duplicate());
-                }
-                let value: Expr = meta.value()?.parse()?;
-                match value {
-                    Expr::Lit(ExprLit {
-                        lit: Lit::Str(s), ..
-                    }) => self.key = Some(s),
-                    other => {
-                        return Err(syn::Error::new_spanned(
-                            other,
-                            "`key` must be a string literal, like `key = \"printer\"` \
-                             (for a key computed at run time, use `lock = <expr>`)",
-                        ));
-                    }
-                }
-            }
-            "masters" | "lock" => {
-                let slot = if name == "masters" {
-                    &mut self.masters
-                } else {
-                    &mut self.lock
-                };
-                if slot.is_some() {
-                    return Err(duplicate());
-                }
-                *slot = Some(meta.value()?.parse()?);
-            }
-            "auto_release_time_ms" | "timeout_ms" => {
-                let slot = if name == "timeout_ms" {
-                    &mut self.timeout_ms
-                } else {
-                    &mut self.auto_release_time_ms
-                };
-                if slot.is_some() {
-                    return Err(duplicate());
-                }
-                let value: Expr = meta.value()?.parse()?;
-                *slot = Some((int_literal(&name, &value)?, value.span()));
-            }
-            "num_extensions" => {
-                if self.num_extensions.is_some() {
-                    return Err(duplicate());
-                }
-                let value: Expr = meta.value()?.parse()?;
-                self.num_extensions = Some((int_literal(&name, &value)?, value.span()));
-            }
-            "blocking" | "raise_on_redis_errors" => {
-                let slot = if name == "blocking" {
-                    &mut self.blocking
-                } else {
-                    &mut self.raise_on_redis_errors
-                };
-                if slot.is_some() {
-                    return Err(duplicate());
-                }
-                let value: Expr = meta.value()?.parse()?;
-                *slot = Some((bool_literal(&name, &value)?, value.span()));
+            "key" => set_once(&mut self.key, meta, &name, key)?,
+            "masters" => set_once(&mut self.masters, meta, &name, Ok)?,
+            "lock" => set_once(&mut self.lock, meta, &name, Ok)?,
+            "auto_release_time_ms" => set_once(&mut self.auto_release_time_ms, meta, &name, int)?,
+            "timeout_ms" => set_once(&mut self.timeout_ms, meta, &name, int)?,
+            "num_extensions" => set_once(&mut self.num_extensions, meta, &name, |value| {
+                Ok((int_literal(&name, &value)?, value.span()))
+            })?,
+            "blocking" => set_once(&mut self.blocking, meta, &name, boolean)?,
+            "raise_on_redis_errors" => {
+                set_once(&mut self.raise_on_redis_errors, meta, &name, boolean)?
             }
             _ => {
                 return Err(meta.error(format!(

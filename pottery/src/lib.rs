@@ -153,6 +153,8 @@ pub use list::RedisList;
 #[doc(hidden)]
 pub use mode::Pages;
 pub use mode::{Async, Blocking, BoxFuture, BoxStream, Iter, Mode};
+#[doc(hidden)]
+pub use nextid::SET_IF_GREATER_LUA as __NEXTID_SET_IF_GREATER_LUA;
 pub use nextid::{DEFAULT_NEXTID_KEY, DEFAULT_NUM_TRIES, NEXTID_KEY_PREFIX, NextId, NextIdBuilder};
 #[doc(hidden)]
 pub use op::Op;

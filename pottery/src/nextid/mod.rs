@@ -43,9 +43,8 @@ pub const DEFAULT_NUM_TRIES: u32 = 3;
 /// the `%.14g` exponent form pottery's own script writes above ~1e14
 /// (`1.2345678901235e+14`), is read as the integer it denotes; a value that
 /// is no non-negative integer is an error (as it is to pottery's reader).
-static SET_IF_GREATER: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        "local function norm(s)
+#[doc(hidden)]
+pub const SET_IF_GREATER_LUA: &str = "local function norm(s)
              if string.find(s, '^%d+$') then
                  s = string.gsub(s, '^0+', '')
                  if s == '' then return '0' end
@@ -71,9 +70,8 @@ static SET_IF_GREATER: LazyLock<Script> = LazyLock::new(|| {
              end
          end
          redis.call('set', KEYS[1], proposal)
-         return 1",
-    )
-});
+         return 1";
+static SET_IF_GREATER: LazyLock<Script> = LazyLock::new(|| Script::new(SET_IF_GREATER_LUA));
 
 /// Increasing IDs across threads, processes and machines, without a single
 /// point of failure: the algorithm of
