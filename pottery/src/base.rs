@@ -5,9 +5,9 @@ use serde::Serialize;
 
 use crate::client::Client;
 use crate::codec::Codec;
+use crate::engine::{Op, Request};
 use crate::error::{Error, Result};
 use crate::key::Key;
-use crate::op::{Op, Request};
 
 /// A container's client, key, codec and Redis type.
 ///

@@ -6,8 +6,9 @@ use redis::Value;
 
 use crate::client::Client;
 use crate::decode;
-use crate::mode::Mode;
-use crate::op::Op;
+use crate::engine::Mode;
+use crate::engine::ModeExt;
+use crate::engine::Op;
 
 /// Methods every Redis-backed container has on its key.
 ///

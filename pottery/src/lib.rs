@@ -98,7 +98,6 @@
 
 #![forbid(unsafe_code)]
 
-mod async_conn;
 mod base;
 mod basics;
 mod bloom;
@@ -111,15 +110,12 @@ mod counter;
 mod decode;
 mod deque;
 mod dict;
+mod engine;
 mod error;
-mod fanout;
 mod hyperloglog;
 mod key;
 mod list;
-mod mode;
 mod nextid;
-mod op;
-mod pool;
 mod queue;
 mod quorum;
 mod redlock;
@@ -127,7 +123,6 @@ mod set;
 mod slot;
 mod timer;
 
-pub use async_conn::AsyncConnection;
 pub use bloom::{BloomFilter, BloomStats};
 #[doc(hidden)]
 pub use cache::macro_support as __redis_cache;
@@ -136,6 +131,7 @@ pub use cache::{
     DEFAULT_REFRESH_EVERY, RedisCache, cache_field,
 };
 pub use cached_dict::{CachedIntoIter, CachedIter, CachedOrderedDict, CachedOrderedDictBuilder};
+pub use client::AsyncConnection;
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, DEFAULT_URL,
 };
@@ -144,6 +140,7 @@ pub use container::Container;
 pub use counter::{CounterArg, RedisCounter};
 pub use deque::RedisDeque;
 pub use dict::RedisDict;
+pub use engine::{Async, Blocking, BoxFuture, BoxStream, Iter, Mode};
 pub use error::{Error, ErrorKind, Result};
 #[doc(hidden)]
 pub use hyperloglog::CONTAINS_LUA as __HLL_CONTAINS_LUA;
@@ -151,13 +148,8 @@ pub use hyperloglog::HyperLogLog;
 pub use key::{RANDOM_KEY_PREFIX, random_key};
 pub use list::RedisList;
 #[doc(hidden)]
-pub use mode::Pages;
-pub use mode::{Async, Blocking, BoxFuture, BoxStream, Iter, Mode};
-#[doc(hidden)]
 pub use nextid::SET_IF_GREATER_LUA as __NEXTID_SET_IF_GREATER_LUA;
 pub use nextid::{DEFAULT_NEXTID_KEY, DEFAULT_NUM_TRIES, NEXTID_KEY_PREFIX, NextId, NextIdBuilder};
-#[doc(hidden)]
-pub use op::Op;
 #[doc = include_str!("cache/redis_cache.md")]
 pub use pottery_macros::redis_cache;
 #[doc = include_str!("redlock/synchronize.md")]

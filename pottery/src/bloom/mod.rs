@@ -18,8 +18,9 @@ use crate::base::Base;
 use crate::client::Client;
 use crate::codec::{Codec, EncodeAs, Json};
 use crate::decode;
+use crate::engine::ModeExt;
+use crate::engine::{Blocking, Mode};
 use crate::error::{Error, Result};
-use crate::mode::{Blocking, Mode};
 use math::Shape;
 
 /// Ties the element and mode types to the structure without owning any.

@@ -9,8 +9,9 @@ use super::BloomFilter;
 use super::math::Shape;
 use crate::codec::Codec;
 use crate::decode;
+use crate::engine::Mode;
+use crate::engine::ModeExt;
 use crate::error::{Error, Result};
-use crate::mode::Mode;
 
 /// `{BITCOUNT, STRLEN}` of the key, read together.
 static STATS: LazyLock<Script> = LazyLock::new(|| {

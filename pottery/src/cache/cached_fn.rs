@@ -10,8 +10,8 @@ use serde::{Serialize, Serializer};
 
 use super::RedisCache;
 use crate::codec::{Codec, Json};
+use crate::engine::{Async, Blocking, Mode};
 use crate::error::{Error, Result};
-use crate::mode::{Async, Blocking, Mode};
 use crate::redlock::Callable;
 
 /// A function whose results are memoized in a [`RedisCache`]: pottery's
@@ -355,8 +355,8 @@ pub mod macro_support {
     use crate::cache::RedisCache;
     use crate::client::Client;
     use crate::codec::Json;
+    use crate::engine::{Async, Blocking, Mode};
     use crate::error::{Error, Result};
-    use crate::mode::{Async, Blocking, Mode};
 
     /// A return type whose errors are not cached: `Result<T, E>` with
     /// `E: From<pottery::Error>`.

@@ -17,9 +17,9 @@ use serde::de::DeserializeOwned;
 use super::{RedisCache, first_reply};
 use crate::codec::Codec;
 use crate::decode;
+use crate::engine::Op;
+use crate::engine::{Async, Blocking, Mode};
 use crate::error::{Error, Result};
-use crate::mode::{Async, Blocking, Mode};
-use crate::op::Op;
 
 // The single-flight scripts: KEYS = hash, claim key; ARGV = field, timeout ms
 // (0: none), lease ms, then their own arguments.

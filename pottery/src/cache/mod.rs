@@ -26,9 +26,10 @@ use crate::base::Base;
 use crate::client::Client;
 use crate::codec::{Codec, Json};
 use crate::decode;
+use crate::engine::ModeExt;
+use crate::engine::Op;
+use crate::engine::{Blocking, Mode};
 use crate::error::{Error, Result};
-use crate::mode::{Blocking, Mode};
-use crate::op::Op;
 
 // On a cluster, where redis-rs's blocking connection has no pipelines, the
 // plain lookup and store are scripts (ARGV: field, then the value to store,
@@ -530,7 +531,7 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
         argv.append(&mut args);
         let keys = [self.key().as_bytes(), claim.as_slice()];
         self.base
-            .op(crate::op::Request::script(script, &keys, &argv), decode)
+            .op(crate::engine::Request::script(script, &keys, &argv), decode)
     }
 }
 

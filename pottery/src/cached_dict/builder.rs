@@ -12,9 +12,10 @@ use crate::base::Base;
 use crate::client::Client;
 use crate::codec::{Codec, Json};
 use crate::decode;
+use crate::engine::ModeExt;
+use crate::engine::Op;
+use crate::engine::{Blocking, Mode};
 use crate::error::Error;
-use crate::mode::{Blocking, Mode};
-use crate::op::Op;
 
 /// Settings for a [`CachedOrderedDict`]: its key, timeout and codec; then
 /// [`hydrate`](Self::hydrate) reads the cache.

@@ -10,7 +10,7 @@ use super::{CachedOrderedDict, Slot};
 use crate::client::Client;
 use crate::codec::{Codec, EncodeAs};
 use crate::container::Container;
-use crate::mode::Mode;
+use crate::engine::Mode;
 
 impl<K, V, C: Codec, M: Mode> CachedOrderedDict<K, V, C, M> {
     /// The Redis key of the cache's hash.

@@ -29,8 +29,9 @@ use crate::base::Base;
 use crate::client::Client;
 use crate::codec::{Codec, Json};
 use crate::decode;
+use crate::engine::ModeExt;
+use crate::engine::{Blocking, Mode};
 use crate::error::{Error, Result};
-use crate::mode::{Blocking, Mode};
 
 /// How long a cache lives after its last write unless told otherwise (pottery's
 /// default, 60 s): the same default as [`RedisCache`](crate::RedisCache)'s.
@@ -227,8 +228,8 @@ where
         let op = self.base.op(self.base.script(&WRITE, &args), |_, _| Ok(()));
         let Self { base, slots, .. } = self;
         let base: &Base<C> = base;
-        M::then(M::run(base.client(), Ok(op)), move |()| {
-            M::ready(Ok(store(slots, field, key, value)))
+        M::map(M::run(base.client(), Ok(op)), move |()| {
+            Ok(store(slots, field, key, value))
         })
     }
 
@@ -271,11 +272,11 @@ where
         let op = self.base.op(self.base.script(&WRITE, &args), |_, _| Ok(()));
         let Self { base, slots, .. } = self;
         let base: &Base<C> = base;
-        M::then(M::run(base.client(), Ok(op)), move |()| {
+        M::map(M::run(base.client(), Ok(op)), move |()| {
             for (field, key, value) in entries {
                 store(slots, field, key, value);
             }
-            M::ready(Ok(()))
+            Ok(())
         })
     }
 
@@ -316,13 +317,13 @@ where
             });
         let Self { base, slots, .. } = self;
         let base: &Base<C> = base;
-        M::then(M::run(base.client(), Ok(op)), move |stored| {
+        M::map(M::run(base.client(), Ok(op)), move |stored| {
             let slot = match slots.entry(field) {
                 Entry::Occupied(entry) => entry.into_mut(),
                 Entry::Vacant(entry) => entry.insert(Slot { key, value: None }),
             };
             let value: &V = slot.value.insert(stored);
-            M::ready(Ok(value))
+            Ok(value)
         })
     }
 

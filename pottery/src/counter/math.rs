@@ -22,10 +22,11 @@ use crate::base::Base;
 use crate::client::Client;
 use crate::codec::{Codec, EncodeAs};
 use crate::decode;
+use crate::engine::Mode;
+use crate::engine::ModeExt;
 use crate::error::Result;
-use crate::mode::{Mode, Next};
 
-use crate::op::{Op, Request};
+use crate::engine::{Op, Request};
 
 /// `KEYS[1]` = destination; `ARGV` = op, source of `a`, source of `b`, inline pairs.
 /// A source is `k<i>` (the hash at `KEYS[i]`), `n<count>` (that many inline
@@ -484,10 +485,14 @@ where
             let request = Request::script(&ARITH, &keys, &args);
             Op::new(self_key, "hash", request, move |_, reply| finish(reply))
         };
-        M::and_then(M::run_each(reads), client, move |replies| {
-            let replies = replies.into_iter().collect::<Result<Vec<_>>>()?;
-            Ok(Next::Run(then(replies)))
-        })
+        let next = client.clone();
+        let plan = crate::engine::Plan::each(reads, move |replies| {
+            match replies.into_iter().collect::<Result<Vec<_>>>() {
+                Ok(replies) => crate::engine::Plan::op(next, then(replies)),
+                Err(err) => crate::engine::Plan::fail(err),
+            }
+        });
+        M::run_plan(client, plan)
     }
 }
 

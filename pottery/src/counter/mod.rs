@@ -20,8 +20,9 @@ use serde::de::DeserializeOwned;
 use crate::base::Base;
 use crate::codec::{Codec, EncodeAs, Json};
 use crate::decode;
+use crate::engine::ModeExt;
+use crate::engine::{Blocking, Mode};
 use crate::error::{Error, Result};
-use crate::mode::{Blocking, Mode};
 
 /// Adds `ARGV[2i]` to field `ARGV[2i-1]` for every pair, atomically: every
 /// existing count is checked to be an integer before anything is written.

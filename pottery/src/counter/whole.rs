@@ -12,9 +12,10 @@ use serde::de::DeserializeOwned;
 use super::{RedisCounter, parse_count};
 use crate::codec::Codec;
 use crate::decode;
+use crate::engine::ModeExt;
+use crate::engine::Op;
+use crate::engine::{Async, Blocking, Mode, Pages};
 use crate::error::{Error, Result};
-use crate::mode::{Async, Blocking, Mode, Pages};
-use crate::op::Op;
 
 /// Entries read per HSCAN round trip while iterating.
 const SCAN_COUNT: usize = 500;

@@ -19,9 +19,10 @@ use crate::client::Client;
 use crate::codec::{Codec, EncodeAs, Json};
 use crate::container::Container;
 use crate::decode;
+use crate::engine::ModeExt;
+use crate::engine::{Blocking, Mode};
 use crate::error::Error;
 use crate::list::{RedisList, create_op, num_arg};
-use crate::mode::{Blocking, Mode};
 
 /// `ARGV`: side (`L` or `R`), maxlen, values... Pushes the values on that side,
 /// then trims the other side down to maxlen, in one step: no writer that uses it

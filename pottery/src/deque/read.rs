@@ -8,8 +8,8 @@ use serde::de::DeserializeOwned;
 
 use super::RedisDeque;
 use crate::codec::{Codec, EncodeAs};
+use crate::engine::{Async, Blocking, Mode};
 use crate::list::{debug_elements, serialize_elements};
-use crate::mode::{Async, Blocking, Mode};
 
 impl<T, C, M> RedisDeque<T, C, M>
 where

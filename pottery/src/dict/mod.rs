@@ -3,6 +3,7 @@
 mod whole;
 
 use crate::base::Base;
+use crate::engine::ModeExt;
 
 use whole::decode_pairs;
 
@@ -16,9 +17,9 @@ use serde::de::DeserializeOwned;
 use crate::client::Client;
 use crate::codec::{Codec, EncodeAs, Json};
 use crate::decode;
+use crate::engine::Op;
+use crate::engine::{Blocking, Mode};
 use crate::error::Error;
-use crate::mode::{Blocking, Mode};
-use crate::op::Op;
 
 /// Entries read per HSCAN round trip while iterating.
 const SCAN_COUNT: usize = 500;

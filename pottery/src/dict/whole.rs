@@ -12,9 +12,10 @@ use serde::de::DeserializeOwned;
 use super::{RedisDict, SCAN_COUNT};
 use crate::codec::{Codec, EncodeAs};
 use crate::decode;
+use crate::engine::ModeExt;
+use crate::engine::Op;
+use crate::engine::{Async, Blocking, Mode, Pages};
 use crate::error::Result;
-use crate::mode::{Async, Blocking, Mode, Pages};
-use crate::op::Op;
 
 impl<K, V, C, M> RedisDict<K, V, C, M>
 where
@@ -298,7 +299,7 @@ where
     C: Codec,
 {
     type Item = Result<(K, V)>;
-    type IntoIter = crate::mode::Iter<'a, (K, V)>;
+    type IntoIter = crate::engine::Iter<'a, (K, V)>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.iter()

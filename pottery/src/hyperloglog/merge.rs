@@ -18,9 +18,10 @@ use super::{EXPECTS, HyperLogLog};
 use crate::base::Base;
 use crate::codec::Codec;
 use crate::decode;
+use crate::engine::Mode;
+use crate::engine::{ModeExt, Plan};
+use crate::engine::{Op, Request};
 use crate::error::{Error, Result};
-use crate::mode::Mode;
-use crate::op::{Op, Request};
 use crate::slot::scratch_key;
 
 /// Merges sources into `KEYS[1]`, atomically: `KEYS[2]` is a scratch key in its
@@ -95,7 +96,10 @@ where
         C: 'o,
     {
         let sources = others.into_iter().map(|o| o.base().clone()).collect();
-        merge_into::<C, M>(self.base().clone(), sources)
+        M::run_plan(
+            self.base().client(),
+            merge_into(self.base().clone(), sources),
+        )
     }
 
     /// A new HyperLogLog at a fresh random key (deleted when dropped, as
@@ -164,8 +168,9 @@ where
     {
         let mut sources = vec![self.base().clone()];
         sources.extend(others.into_iter().map(|o| o.base().clone()));
-        let merged = merge_into::<C, M>(dest.clone(), sources);
-        M::then(merged, move |()| M::ready(Ok(Self::from_base(dest))))
+        let client = dest.client().clone();
+        let merged = merge_into(dest.clone(), sources);
+        M::run_plan(&client, merged.map(move |()| Ok(Self::from_base(dest))))
     }
 }
 
@@ -177,14 +182,11 @@ fn co_located<C: Codec>(dest: &Base<C>, source: &Base<C>) -> bool {
 }
 
 /// Merges `sources` into `dest` (see the module docs).
-fn merge_into<C: Codec, M: Mode>(dest: Base<C>, sources: Vec<Base<C>>) -> M::Output<'static, ()> {
+fn merge_into<C: Codec>(dest: Base<C>, sources: Vec<Base<C>>) -> Plan<()> {
     let (near, far): (Vec<Base<C>>, Vec<Base<C>>) =
         sources.into_iter().partition(|s| co_located(&dest, s));
     if far.is_empty() {
-        return M::run_owned(
-            dest.client().clone(),
-            Ok(merge_op(&dest, &near, Vec::new())),
-        );
+        return Plan::op(dest.client().clone(), merge_op(&dest, &near, Vec::new()));
     }
     let reads = far
         .iter()
@@ -198,12 +200,11 @@ fn merge_into<C: Codec, M: Mode>(dest: Base<C>, sources: Vec<Base<C>>) -> M::Out
             (source.client().clone(), get)
         })
         .collect();
-    M::then(M::run_each(reads), move |read: Vec<Result<Read>>| {
-        let read = match read.into_iter().collect::<Result<Vec<Read>>>() {
-            Ok(read) => read,
-            Err(err) => return M::ready(Err(err)),
-        };
-        M::run_owned(dest.client().clone(), Ok(merge_op(&dest, &near, read)))
+    Plan::each(reads, move |read: Vec<Result<Read>>| {
+        match read.into_iter().collect::<Result<Vec<Read>>>() {
+            Ok(read) => Plan::op(dest.client().clone(), merge_op(&dest, &near, read)),
+            Err(err) => Plan::fail(err),
+        }
     })
 }
 

@@ -14,9 +14,10 @@ use serde::Serialize;
 use crate::base::Base;
 use crate::codec::{Codec, EncodeAs, Json};
 use crate::decode;
+use crate::engine::ModeExt;
+use crate::engine::{Blocking, Mode};
+use crate::engine::{Op, Request};
 use crate::error::Result;
-use crate::mode::{Blocking, Mode};
-use crate::op::{Op, Request};
 use crate::slot::scratch_key;
 
 /// What a wrong-type error says the key should hold: Redis stores a HyperLogLog

@@ -5,7 +5,8 @@ use serde::de::DeserializeOwned;
 
 use super::RedisList;
 use crate::codec::{Codec, EncodeAs};
-use crate::mode::Mode;
+use crate::engine::Mode;
+use crate::engine::ModeExt;
 
 impl<T, C, M> RedisList<T, C, M>
 where

@@ -22,9 +22,10 @@ use serde::de::DeserializeOwned;
 use crate::base::Base;
 use crate::codec::{Codec, EncodeAs, Json};
 use crate::decode;
+use crate::engine::ModeExt;
+use crate::engine::Op;
+use crate::engine::{Blocking, Mode};
 use crate::error::{Error, Result};
-use crate::mode::{Blocking, Mode};
-use crate::op::Op;
 
 /// Ties the element and mode types to the structure without owning any.
 type Types<T, M> = PhantomData<fn() -> (T, M)>;
@@ -89,7 +90,7 @@ where
     M: Mode,
 {
     /// An op whose reply is one optional stored element.
-    pub(crate) fn optional_op(&self, request: impl Into<crate::op::Request>) -> Op<Option<T>> {
+    pub(crate) fn optional_op(&self, request: impl Into<crate::engine::Request>) -> Op<Option<T>> {
         let codec = self.base.codec().clone();
         self.base.op(request, move |key, reply| {
             decode::optional(&codec, key, reply)

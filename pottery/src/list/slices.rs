@@ -9,8 +9,9 @@ use serde::de::DeserializeOwned;
 use super::{RedisList, decode_all, num_arg, script};
 use crate::codec::{Codec, EncodeAs};
 use crate::decode;
+use crate::engine::Mode;
+use crate::engine::ModeExt;
 use crate::error::{Error, Result};
-use crate::mode::Mode;
 
 /// A Rust range of Python indices as Python's `start` and `stop` (`None` = open).
 ///
@@ -235,8 +236,8 @@ where
     /// An op whose reply is an array of stored elements.
     pub(crate) fn elements_op(
         &self,
-        request: impl Into<crate::op::Request>,
-    ) -> crate::op::Op<Vec<T>> {
+        request: impl Into<crate::engine::Request>,
+    ) -> crate::engine::Op<Vec<T>> {
         let codec = self.base.codec().clone();
         self.base
             .op(request, move |key, reply| decode_all(&codec, key, reply))

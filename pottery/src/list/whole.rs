@@ -12,9 +12,10 @@ use crate::base::Base;
 use crate::client::Client;
 use crate::codec::{Codec, EncodeAs};
 use crate::decode;
+use crate::engine::ModeExt;
+use crate::engine::{Async, Blocking, Mode, Pages, Plan};
+use crate::engine::{Op, Request};
 use crate::error::{Error, Result};
-use crate::mode::{Async, Blocking, Mode, Next, Pages};
-use crate::op::{Op, Request};
 
 /// Elements read per `LRANGE` round trip while iterating.
 pub(crate) const PAGE: usize = 500;
@@ -321,16 +322,18 @@ where
         new_key: &str,
     ) -> M::Output<'a, Self> {
         let (a, b) = self.concat_ops(other);
-        let read = M::run_pair(
-            (self.base.client(), Ok(a)),
-            (other.base.client(), Ok(b)),
-            joined,
-        );
         let result = self.concat_result(new_key);
         let new_key = new_key.to_owned();
-        M::and_then(read, self.base.client(), move |raw| {
-            Ok(Next::Run(create_op(&new_key, &raw, || result)))
-        })
+        let client = self.base.client().clone();
+        let plan = Plan::pair(
+            (client.clone(), a),
+            (other.base.client().clone(), b),
+            move |a, b| match a.and_then(|a| joined(a, b?)) {
+                Ok(raw) => Plan::op(client, create_op(&new_key, &raw, || result)),
+                Err(err) => Plan::fail(err),
+            },
+        );
+        M::run_plan(self.base.client(), plan)
     }
 }
 

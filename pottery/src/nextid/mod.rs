@@ -17,9 +17,10 @@ use redis::{Script, Value};
 
 use crate::client::Client;
 use crate::decode;
+use crate::engine::ModeExt;
+use crate::engine::{Async, Blocking, BoxStream, Mode};
+use crate::engine::{Deadline, Op, Plan, Request};
 use crate::error::{Error, Result};
-use crate::mode::{Async, Blocking, BoxStream, Mode};
-use crate::op::{Op, Request};
 use crate::redlock::DEFAULT_REQUEST_TIMEOUT;
 
 use algorithm::{Outcome, Tally};
@@ -381,7 +382,7 @@ impl<M: Mode> NextId<M> {
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn next(&self) -> M::Output<'static, u64> {
-        next_id::<M>(&self.shared, self.shared.num_tries)
+        next_id::<M>(&self.shared)
     }
 
     /// Starts the sequence over: deletes the key on the masters (a quorum must
@@ -400,18 +401,19 @@ impl<M: Mode> NextId<M> {
         let shared = Arc::clone(&self.shared);
         let n = shared.n();
         let ops = shared.each(|| del_op(&shared.key));
-        let answers = M::run_each_within(ops, shared.request_timeout, move |answers| {
-            Tally::of(answers, |()| true).decided(n)
-        });
-        M::then(answers, move |answers| {
-            M::ready(match algorithm::reset_outcome(&answers, n) {
+        let deadline = Deadline::after(shared.request_timeout);
+        let enough = move |answers: &[Result<()>]| Tally::of(answers, |()| true).decided(n);
+        let timeout = shared.request_timeout;
+        let plan = Plan::fan_out(ops, timeout, enough, move |answers| {
+            Plan::Done(match algorithm::reset_outcome(&answers, n) {
                 Outcome::Done(()) => Ok(()),
                 Outcome::Impossible if shared.raise_on_redis_errors => {
                     Err(shared.impossible(answers))
                 }
                 Outcome::Impossible | Outcome::Contended => Err(shared.not_achieved(answers)),
             })
-        })
+        });
+        M::plan(plan, deadline)
     }
 }
 
@@ -433,7 +435,7 @@ impl NextId<Async> {
     pub fn stream(&self) -> BoxStream<'static, u64> {
         let shared = Arc::clone(&self.shared);
         Box::pin(futures_util::stream::unfold(shared, |shared| async move {
-            let id = next_id::<Async>(&shared, shared.num_tries).await;
+            let id = next_id::<Async>(&shared).await;
             Some((id, shared))
         }))
     }
@@ -454,7 +456,7 @@ impl Iterator for NextId<Blocking> {
     type Item = Result<u64>;
 
     fn next(&mut self) -> Option<Result<u64>> {
-        Some(next_id::<Blocking>(&self.shared, self.shared.num_tries))
+        Some(next_id::<Blocking>(&self.shared))
     }
 }
 
@@ -513,41 +515,48 @@ fn del_op(key: &Arc<str>) -> Op<()> {
     })
 }
 
+/// One ID, in at most `num_tries` rounds, each within two request timeouts.
+fn next_id<M: Mode>(shared: &Arc<Shared>) -> M::Output<'static, u64> {
+    let rounds = shared.num_tries.max(1);
+    let deadline = Deadline::after(shared.request_timeout.saturating_mul(2 * rounds));
+    M::plan(next_plan(shared, shared.num_tries), deadline)
+}
+
 /// One ID, in at most `tries` rounds of read then propose.
-fn next_id<M: Mode>(shared: &Arc<Shared>, tries: u32) -> M::Output<'static, u64> {
+fn next_plan(shared: &Arc<Shared>, tries: u32) -> Plan<u64> {
     let n = shared.n();
     let reads = shared.each(|| get_op(&shared.key));
-    let read = M::run_each_within(reads, shared.request_timeout, move |answers| {
-        Tally::of(answers, |_| true).decided(n)
-    });
+    let timeout = shared.request_timeout;
+    let enough = move |answers: &[Result<u64>]| Tally::of(answers, |_| true).decided(n);
     let shared = Arc::clone(shared);
-    M::then(read, move |answers| {
+    Plan::fan_out(reads, timeout, enough, move |answers| {
         let current = match algorithm::read_outcome(&answers, n) {
             Outcome::Done(current) => current,
             other => {
                 let impossible = matches!(other, Outcome::Impossible);
-                return shared.lost::<M, _>(impossible, answers, tries);
+                return shared.lost(impossible, answers, tries);
             }
         };
         let Some(id) = current.checked_add(1) else {
-            return M::ready(Err(Error::config(format!(
+            return Plan::fail(Error::config(format!(
                 "the ID sequence at {} is exhausted",
                 shared.key
-            ))));
+            )));
         };
         let proposals = shared.each(|| propose_op(&shared.key, id));
-        let proposed = M::run_each_within(proposals, shared.request_timeout, move |answers| {
-            Tally::of(answers, |&set| set).decided(n)
-        });
-        M::then(proposed, move |answers| {
-            match algorithm::propose_outcome(&answers, n, id) {
-                Outcome::Done(id) => M::ready(Ok(id)),
+        let enough = move |answers: &[Result<bool>]| Tally::of(answers, |&set| set).decided(n);
+        Plan::fan_out(
+            proposals,
+            timeout,
+            enough,
+            move |answers| match algorithm::propose_outcome(&answers, n, id) {
+                Outcome::Done(id) => Plan::done(id),
                 other => {
                     let impossible = matches!(other, Outcome::Impossible);
-                    shared.lost::<M, _>(impossible, answers, tries)
+                    shared.lost(impossible, answers, tries)
                 }
-            }
-        })
+            },
+        )
     })
 }
 
@@ -564,18 +573,18 @@ impl Shared {
     /// After a round without a quorum: fail at once when too many masters
     /// failed (`impossible`, and the caller wants to know), else try again
     /// while tries are left.
-    fn lost<M: Mode, T>(
+    fn lost<T>(
         self: &Arc<Self>,
         impossible: bool,
         answers: Vec<Result<T>>,
         tries: u32,
-    ) -> M::Output<'static, u64> {
+    ) -> Plan<u64> {
         if impossible && self.raise_on_redis_errors {
-            return M::ready(Err(self.impossible(answers)));
+            return Plan::fail(self.impossible(answers));
         }
         match tries.checked_sub(1).filter(|&left| left > 0) {
-            Some(left) => next_id::<M>(self, left),
-            None => M::ready(Err(self.not_achieved(answers))),
+            Some(left) => next_plan(self, left),
+            None => Plan::fail(self.not_achieved(answers)),
         }
     }
 

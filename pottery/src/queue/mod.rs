@@ -15,9 +15,10 @@ use serde::de::DeserializeOwned;
 use crate::base::Base;
 use crate::codec::{Codec, EncodeAs, Json};
 use crate::decode;
+use crate::engine::ModeExt;
+use crate::engine::Op;
+use crate::engine::{Blocking, Mode};
 use crate::error::{Error, Result};
-use crate::mode::{Blocking, Mode};
-use crate::op::Op;
 
 use wait::QueueWait;
 

@@ -20,9 +20,9 @@ use std::time::{Duration, Instant};
 use redis::Value;
 
 use crate::client::Client;
+use crate::engine::Op;
+use crate::engine::{Async, Blocking, BoxFuture, Mode};
 use crate::error::{Error, Result};
-use crate::mode::{Async, Blocking, BoxFuture, Mode};
-use crate::op::Op;
 
 /// The longest `XREAD BLOCK` of a wait, but for the last one before a deadline
 /// (up to `SLICE + LATE`): keep the client's response timeout (10 s by default)

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use super::watchdog::{self, Watch};
 use super::{Hold, Shared};
+use crate::engine::{Async, Blocking};
 use crate::error::{Error, Result};
-use crate::mode::{Async, Blocking};
 
 /// What both guards hold: the lock, the token and the hold's state.
 struct Held {

@@ -23,9 +23,10 @@ use redis::{Script, Value};
 
 use crate::client::Client;
 use crate::decode;
+use crate::engine::ModeExt;
+use crate::engine::{Async, Blocking, Mode};
+use crate::engine::{Deadline, Op, Plan, Request};
 use crate::error::{Error, Result};
-use crate::mode::{Async, Blocking, Mode};
-use crate::op::{Op, Request};
 
 use algorithm::{Decision, Tally};
 pub use guard::{AsyncRedlockGuard, RedlockGuard};
@@ -853,6 +854,11 @@ impl Shared {
         self.masters.len()
     }
 
+    /// The deadline of an attempt: its fan-out, then perhaps a release.
+    fn two_rounds(&self) -> Deadline {
+        Deadline::after(self.request_timeout.saturating_mul(2))
+    }
+
     /// The pause before the next attempt of an acquire waiting until `deadline`.
     fn pause(&self, deadline: Option<Instant>) -> Option<Duration> {
         let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
@@ -930,15 +936,17 @@ fn locked_op(key: &Arc<str>, token: &str) -> Op<u64> {
 /// One acquire attempt with a fresh token: the hold if a quorum took it in
 /// time; otherwise whatever was taken is released first.
 fn attempt<M: Mode>(shared: &Arc<Shared>) -> M::Output<'static, Option<Hold>> {
+    M::plan(attempt_plan(shared), shared.two_rounds())
+}
+
+fn attempt_plan(shared: &Arc<Shared>) -> Plan<Option<Hold>> {
     let token: Arc<str> = uuid::Uuid::new_v4().to_string().into();
     let start = Instant::now();
     let n = shared.n();
     let ops = shared.each(|| acquire_op(&shared.key, &token, shared.auto_release_ms));
-    let answers = M::run_each_within(ops, shared.request_timeout, move |answers| {
-        Tally::of(answers, |&taken| taken).decided(n)
-    });
+    let enough = move |answers: &[Result<bool>]| Tally::of(answers, |&taken| taken).decided(n);
     let shared = Arc::clone(shared);
-    M::then(answers, move |answers| {
+    Plan::fan_out(ops, shared.request_timeout, enough, move |answers| {
         let tally = Tally::of(&answers, |&taken| taken);
         let decision = algorithm::acquire_decision(
             &tally,
@@ -950,33 +958,32 @@ fn attempt<M: Mode>(shared: &Arc<Shared>) -> M::Output<'static, Option<Hold>> {
         let outcome = match decision {
             Decision::Acquired(valid) => {
                 let valid_until = start + valid;
-                return M::ready(Ok(Some(Hold { token, valid_until })));
+                return Plan::done(Some(Hold { token, valid_until }));
             }
             Decision::NotAcquired => Ok(None),
             Decision::Impossible => Err(shared.impossible(tally.failed, answers)),
         };
         if !algorithm::must_release(&tally, n) {
-            return M::ready(outcome);
+            return Plan::Done(outcome);
         }
         // Errors of this clean-up change nothing: the attempt failed already.
-        M::then(release_all::<M>(&shared, &token), move |_| {
-            M::ready(outcome)
-        })
+        release_all(&shared, &token).then(move |_| Plan::Done(outcome))
     })
 }
 
 /// The release script on every master, each answer awaited (up to the timeout).
-fn release_all<M: Mode>(shared: &Shared, token: &str) -> M::Output<'static, Vec<Result<bool>>> {
+fn release_all(shared: &Shared, token: &str) -> Plan<Vec<Result<bool>>> {
     let ops = shared.each(|| release_op(&shared.key, token));
-    M::run_each_within(ops, shared.request_timeout, |_| false)
+    Plan::fan_out(ops, shared.request_timeout, |_| false, Plan::done)
 }
 
 /// Releases the hold of `token`.
 pub(crate) fn release<M: Mode>(shared: &Arc<Shared>, token: &str) -> M::Output<'static, ()> {
     let shared_ = Arc::clone(shared);
-    M::then(release_all::<M>(shared, token), move |answers| {
-        M::ready(shared_.conclude(answers, Error::release_unlocked_lock))
-    })
+    let plan = release_all(shared, token).and_then(move |answers| {
+        Plan::Done(shared_.conclude(answers, Error::release_unlocked_lock))
+    });
+    M::plan(plan, Deadline::after(shared.request_timeout))
 }
 
 /// Resets the hold of `token` to the full auto-release time: until when it is
@@ -985,19 +992,18 @@ pub(crate) fn extend<M: Mode>(shared: &Arc<Shared>, token: &str) -> M::Output<'s
     let start = Instant::now();
     let n = shared.n();
     let ops = shared.each(|| extend_op(&shared.key, token, shared.auto_release_ms));
-    let answers = M::run_each_within(ops, shared.request_timeout, move |answers| {
-        Tally::of(answers, |&done| done).decided(n)
-    });
-    let shared = Arc::clone(shared);
-    M::then(answers, move |answers| {
-        let auto = shared.auto_release;
+    let enough = move |answers: &[Result<bool>]| Tally::of(answers, |&done| done).decided(n);
+    let shared_ = Arc::clone(shared);
+    let plan = Plan::fan_out(ops, shared.request_timeout, enough, move |answers| {
+        let auto = shared_.auto_release;
         let valid = algorithm::validity(auto, auto, start.elapsed()).unwrap_or_default();
-        M::ready(
-            shared
+        Plan::Done(
+            shared_
                 .conclude(answers, Error::extend_unlocked_lock)
                 .map(|()| start + valid),
         )
-    })
+    });
+    M::plan(plan, Deadline::after(shared.request_timeout))
 }
 
 /// How much longer the hold of `token` is valid; zero when it is not held.
@@ -1005,24 +1011,23 @@ pub(crate) fn locked<M: Mode>(shared: &Arc<Shared>, token: &str) -> M::Output<'s
     let start = Instant::now();
     let n = shared.n();
     let ops = shared.each(|| locked_op(&shared.key, token));
-    let answers = M::run_each_within(ops, shared.request_timeout, move |answers| {
-        Tally::of(answers, |&ttl| ttl > 0).decided(n)
-    });
-    let shared = Arc::clone(shared);
-    M::then(answers, move |answers| {
+    let enough = move |answers: &[Result<u64>]| Tally::of(answers, |&ttl| ttl > 0).decided(n);
+    let shared_ = Arc::clone(shared);
+    let plan = Plan::fan_out(ops, shared.request_timeout, enough, move |answers| {
         let tally = Tally::of(&answers, |&ttl| ttl > 0);
-        if !tally.has_quorum(n) && shared.raise_on_redis_errors && tally.impossible(n) {
-            return M::ready(Err(shared.impossible(tally.failed, answers)));
+        if !tally.has_quorum(n) && shared_.raise_on_redis_errors && tally.impossible(n) {
+            return Plan::fail(shared_.impossible(tally.failed, answers));
         }
         let ttls: Vec<u64> = answers
             .iter()
             .filter_map(|a| a.as_ref().ok().copied())
             .collect();
-        M::ready(Ok(algorithm::locked_validity(
+        Plan::done(algorithm::locked_validity(
             &ttls,
             n,
-            shared.auto_release,
+            shared_.auto_release,
             start.elapsed(),
-        )))
-    })
+        ))
+    });
+    M::plan(plan, Deadline::after(shared.request_timeout))
 }

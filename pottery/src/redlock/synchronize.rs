@@ -5,8 +5,8 @@ use std::fmt;
 use std::future::Future;
 
 use super::Redlock;
+use crate::engine::{Async, Blocking, Mode};
 use crate::error::Result;
-use crate::mode::{Async, Blocking, Mode};
 
 /// A function that runs holding a [`Redlock`] at each call: pottery's
 /// `synchronize` as a value rather than an attribute.
@@ -235,8 +235,8 @@ pub mod macro_support {
     use std::future::Future;
 
     use crate::client::Client;
+    use crate::engine::{Async, Blocking};
     use crate::error::{Error, Result};
-    use crate::mode::{Async, Blocking};
     use crate::redlock::Redlock;
 
     /// A return type that can carry the lock's errors: `Result<T, E>` with

@@ -23,7 +23,8 @@ use std::time::{Duration, Instant};
 
 use super::Shared;
 use super::algorithm::{self, Tally};
-use crate::mode::{Async, Blocking, Mode};
+use crate::engine::ModeExt;
+use crate::engine::{Async, Blocking, Deadline, Mode, Plan};
 
 /// The shortest pause before retrying a failed renewal.
 const MIN_RETRY: Duration = Duration::from_millis(5);
@@ -128,12 +129,17 @@ fn renew<M: Mode>(shared: &Arc<Shared>, token: &str) -> M::Output<'static, Renew
     let start = Instant::now();
     let n = shared.n();
     let ops = shared.each(|| super::extend_op(&shared.key, token, shared.auto_release_ms));
-    let answers = M::run_each_within(ops, shared.request_timeout, |_| false);
     let auto = shared.auto_release;
-    M::then(answers, move |answers| {
-        let tally = Tally::of(&answers, |&done| done);
-        M::ready(Ok(renewal(&tally, n, auto, start.elapsed())))
-    })
+    let plan = Plan::fan_out(
+        ops,
+        shared.request_timeout,
+        |_| false,
+        move |answers| {
+            let tally = Tally::of(&answers, |&done| done);
+            Plan::done(renewal(&tally, n, auto, start.elapsed()))
+        },
+    );
+    M::plan(plan, Deadline::after(shared.request_timeout))
 }
 
 /// What a guard and its renewer share: the validity, the loss, the stop signal.

@@ -30,9 +30,10 @@ use super::{RedisSet, decode_members};
 use crate::base::Base;
 use crate::codec::{Codec, EncodeAs};
 use crate::decode;
+use crate::engine::ModeExt;
+use crate::engine::Request;
+use crate::engine::{Mode, Next, Plan};
 use crate::error::{Error, Result};
-use crate::mode::{Mode, Next};
-use crate::op::Request;
 
 /// What the set algebra of [`RedisSet`] takes as its other operand: another
 /// RedisSet (`&RedisSet<T, C, _>`, blocking or async, same codec type), or local
@@ -160,8 +161,7 @@ where
             Ok(Operand(Kind::Set(other))) => other,
             Ok(Operand(Kind::Members(members))) => {
                 return match local(&self.base, members) {
-                    Ok(Next::Run(op)) => M::run(client, Ok(op)),
-                    Ok(Next::Done(value)) => M::ready(Ok(value)),
+                    Ok(next) => M::run_plan(client, next.on(client.clone())),
                     Err(err) => M::ready(Err(err)),
                 };
             }
@@ -179,13 +179,18 @@ where
         let pages = scan_pages(other.key_shared(), |key, member| {
             Ok(decode::bytes(key, member)?.unwrap_or_default())
         });
-        let read = M::collect(other.client().clone(), pages);
-        M::and_then(read, client, move |mut members| {
+        let base = self.base.clone();
+        let read = Plan::collect(other.client().clone(), pages);
+        let plan = read.and_then(move |mut members| {
             let _alive = other; // a temporary other set outlives the read
             members.sort_unstable();
             members.dedup(); // SSCAN may yield a member twice
-            local(&self.base, members)
-        })
+            match local(&base, members) {
+                Ok(next) => next.on(base.client().clone()),
+                Err(err) => Plan::fail(err),
+            }
+        });
+        M::run_plan(client, plan)
     }
 
     /// Whether Redis can combine `other`'s key with ours in one command.

@@ -22,9 +22,10 @@ use crate::base::Base;
 use crate::client::Client;
 use crate::codec::{Codec, EncodeAs, Json};
 use crate::decode;
+use crate::engine::ModeExt;
+use crate::engine::Op;
+use crate::engine::{Blocking, Mode};
 use crate::error::Error;
-use crate::mode::{Blocking, Mode};
-use crate::op::Op;
 
 /// Members read per SSCAN round trip while iterating.
 const SCAN_COUNT: usize = 500;

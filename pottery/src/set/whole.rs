@@ -13,9 +13,10 @@ use serde::de::DeserializeOwned;
 use super::{RedisSet, SCAN_COUNT, decode_members};
 use crate::codec::{Codec, EncodeAs};
 use crate::decode;
+use crate::engine::ModeExt;
+use crate::engine::Op;
+use crate::engine::{Async, Blocking, Mode, Page, Pages};
 use crate::error::Result;
-use crate::mode::{Async, Blocking, Mode, Page, Pages};
-use crate::op::Op;
 
 impl<T, C, M> RedisSet<T, C, M>
 where

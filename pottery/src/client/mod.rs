@@ -1,4 +1,7 @@
-//! The connection handle every structure takes.
+//! The connection handle every structure takes, and its pieces: `pool` (the
+//! blocking path's connection reuse), `async_conn` (the async path's
+//! multiplexed connections, one per runtime) and `fanout` (one worker thread
+//! per client for the blocking path's requests to several servers at once).
 
 use std::fmt;
 use std::sync::Arc;
@@ -8,9 +11,16 @@ use redis::AsyncConnectionConfig;
 use redis::cluster::{ClusterClient, ClusterConnection};
 use redis::{ConnectionLike, RedisResult};
 
-use crate::async_conn::{AsyncConnection, AsyncConns, Lease};
+mod async_conn;
+pub(crate) mod fanout;
+mod pool;
+
+pub use async_conn::AsyncConnection;
+pub(crate) use async_conn::is_broken;
+use async_conn::{AsyncConns, Lease};
+use pool::Pool;
+
 use crate::error::{Error, Result};
-use crate::pool::Pool;
 
 /// The URL used when neither a URL nor `REDIS_URL` is given, as in Python's pottery.
 pub const DEFAULT_URL: &str = "redis://localhost:6379/0";
@@ -56,8 +66,9 @@ pub(crate) struct Inner {
     backend: Backend,
     shown: String,
     connect_timeout: Duration,
+    response_timeout: Duration,
     async_conns: AsyncConns,
-    fanout: crate::fanout::Fanout,
+    fanout: crate::client::fanout::Fanout,
 }
 
 enum Backend {
@@ -168,8 +179,9 @@ impl ClientBuilder {
                 backend,
                 shown,
                 connect_timeout: self.connect_timeout,
+                response_timeout: self.response_timeout,
                 async_conns: AsyncConns::new(),
-                fanout: crate::fanout::Fanout::default(),
+                fanout: crate::client::fanout::Fanout::default(),
             }),
         })
     }
@@ -378,6 +390,18 @@ impl Client {
         }
     }
 
+    /// How long Redis may take to answer one request: the deadline of a call
+    /// that has none of its own.
+    ///
+    /// ```
+    /// let client = pottery::Client::open("redis://localhost")?;
+    /// assert_eq!(client.response_timeout(), pottery::DEFAULT_RESPONSE_TIMEOUT);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn response_timeout(&self) -> Duration {
+        self.inner.response_timeout
+    }
+
     /// A handle on existing state (for the fan-out worker, which holds it weakly).
     pub(crate) fn from_inner(inner: Arc<Inner>) -> Client {
         Client { inner }
@@ -385,7 +409,7 @@ impl Client {
 
     /// Runs `job` on this client's fan-out worker, after the jobs queued before
     /// it; `false` if the worker cannot be started.
-    pub(crate) fn submit(&self, job: crate::fanout::Job) -> bool {
+    pub(crate) fn submit(&self, job: crate::client::fanout::Job) -> bool {
         self.inner.fanout.submit(&self.inner, job)
     }
 

@@ -12,6 +12,7 @@ use std::time::Duration;
 use redis::{Cmd, ConnectionLike, Pipeline, Script, ScriptInvocation, Value};
 
 use crate::client::Client;
+use crate::engine::Deadline;
 use crate::error::{Error, Result};
 
 /// What to send to Redis.
@@ -118,6 +119,34 @@ impl<T> Op<T> {
         self.run_within(client, None)
     }
 
+    /// Runs the operation on a pooled blocking connection, finishing by `deadline`.
+    pub(crate) fn run_until(self, client: &Client, deadline: Deadline) -> Result<T> {
+        match socket_limit(client, deadline) {
+            Limit::Expired => Err(Error::timed_out(Some(&self.key))),
+            Limit::Default => self.run_within(client, None),
+            Limit::Shorter(left) => self.run_within(client, Some(left)),
+        }
+    }
+
+    /// Runs the operation on the shared async connection, finishing by `deadline`.
+    pub(crate) async fn run_async_until(self, client: &Client, deadline: Deadline) -> Result<T> {
+        let key = self.key_shared();
+        let limit = match socket_limit(client, deadline) {
+            Limit::Expired => return Err(Error::timed_out(Some(&key))),
+            Limit::Default => return self.run_async_within(client, None).await,
+            Limit::Shorter(left) => left,
+        };
+        if client.is_cluster() {
+            // A cluster connection keeps its own timeouts: bound the whole call.
+            match tokio::time::timeout(limit, self.run_async_within(client, Some(limit))).await {
+                Ok(result) => result,
+                Err(_) => Err(Error::timed_out(Some(&key))),
+            }
+        } else {
+            self.run_async_within(client, Some(limit)).await
+        }
+    }
+
     /// Runs the operation on a pooled blocking connection that waits at most
     /// `timeout` for the reply (on a single server; see `Client::blocking_within`).
     pub(crate) fn run_within(self, client: &Client, timeout: Option<Duration>) -> Result<T> {
@@ -163,7 +192,7 @@ impl<T> Op<T> {
                 return Err(self.wrong_type(actual.ok()));
             }
             Err(err) => {
-                if crate::async_conn::is_broken(&err) {
+                if crate::client::is_broken(&err) {
                     client.async_broken(&lease);
                 }
                 return Err(Error::from_redis(Some(&self.key), err));
@@ -179,6 +208,30 @@ impl<T> Op<T> {
             self.expects,
             actual.as_deref().unwrap_or("other type"),
         )
+    }
+}
+
+/// How long a request may wait for its reply, given the call's deadline.
+enum Limit {
+    /// The deadline has passed: do not send.
+    Expired,
+    /// The connection's own response timeout fits within the deadline.
+    Default,
+    /// Less than the response timeout is left.
+    Shorter(Duration),
+}
+
+/// A deadline within this much of the response timeout keeps the connection's
+/// own timeout: setting a socket's timeout on every call would cost more than
+/// the overrun it avoids.
+const SLACK: Duration = Duration::from_millis(2);
+
+fn socket_limit(client: &Client, deadline: Deadline) -> Limit {
+    match deadline.remaining() {
+        None => Limit::Default,
+        Some(left) if left.is_zero() => Limit::Expired,
+        Some(left) if left + SLACK >= client.response_timeout() => Limit::Default,
+        Some(left) => Limit::Shorter(left),
     }
 }
 

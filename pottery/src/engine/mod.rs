@@ -1,0 +1,20 @@
+//! The engine: an operation as data ([`Op`]), a flow as data ([`Plan`]), the
+//! two modes that run them ([`Blocking`], [`Async`]), and the deadline every
+//! call keeps.
+
+mod deadline;
+mod fan_out;
+mod mode;
+mod op;
+mod pages;
+mod plan;
+
+pub(crate) use deadline::Deadline;
+#[allow(unused_imports)] // for `build()` checks of configured durations
+pub(crate) use deadline::positive;
+pub(crate) use mode::ModeExt;
+pub use mode::{Async, Blocking, BoxFuture, BoxStream, Mode};
+pub(crate) use op::{Op, Request};
+pub use pages::Iter;
+pub(crate) use pages::{Page, Pages};
+pub(crate) use plan::{Next, Plan};
