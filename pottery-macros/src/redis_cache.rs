@@ -87,7 +87,7 @@ impl Args {
             _ => quote!(::core::option::Option::None),
         };
         quote! {
-            ::pottery::__redis_cache::build::<#mode>(#client, #key, #timeout, #lease)
+            ::pottery::__private::redis_cache::build::<#mode>(#client, #key, #timeout, #lease)
         }
     }
 }
@@ -209,7 +209,7 @@ pub(crate) fn expand(args: TokenStream2, item: TokenStream2) -> syn::Result<Toke
     primer.ident = prime.clone();
 
     let fail = if fallible {
-        quote_spanned!(ret_span=> <#ret as ::pottery::__redis_cache::Fallible>::from_error)
+        quote_spanned!(ret_span=> <#ret as ::pottery::__private::redis_cache::Fallible>::from_error)
     } else {
         quote!(::core::result::Result::Err)
     };
@@ -220,7 +220,7 @@ pub(crate) fn expand(args: TokenStream2, item: TokenStream2) -> syn::Result<Toke
                 Pat::Ident(ident) => &ident.ident,
                 _ => return None,
             };
-            Some(quote_spanned!(typed.ty.span()=> ::pottery::__redis_cache::arg(&#ident);))
+            Some(quote_spanned!(typed.ty.span()=> ::pottery::__private::redis_cache::arg(&#ident);))
         }
         FnArg::Receiver(_) => None,
     });
@@ -231,7 +231,7 @@ pub(crate) fn expand(args: TokenStream2, item: TokenStream2) -> syn::Result<Toke
             ::core::result::Result::Ok(cache) => cache,
             ::core::result::Result::Err(err) => return #fail(err),
         };
-        let __pottery_field = ::pottery::__redis_cache::field(__pottery_cache, &(#(&#names,)*));
+        let __pottery_field = ::pottery::__private::redis_cache::field(__pottery_cache, &(#(&#names,)*));
     };
     let (call, bypass) = match (is_async, fallible) {
         (false, false) => (quote!(call), quote!(bypass)),
@@ -239,8 +239,8 @@ pub(crate) fn expand(args: TokenStream2, item: TokenStream2) -> syn::Result<Toke
         (true, false) => (quote!(call_async), quote!(bypass_async)),
         (true, true) => (quote!(try_call_async), quote!(try_bypass_async)),
     };
-    let call = quote_spanned!(ret_span=> ::pottery::__redis_cache::#call);
-    let bypass = quote_spanned!(ret_span=> ::pottery::__redis_cache::#bypass);
+    let call = quote_spanned!(ret_span=> ::pottery::__private::redis_cache::#call);
+    let bypass = quote_spanned!(ret_span=> ::pottery::__private::redis_cache::#bypass);
     let awaited = if is_async { quote!(.await) } else { quote!() };
     let build = args.build(&mode);
     let cache_doc = format!(
@@ -273,7 +273,7 @@ pub(crate) fn expand(args: TokenStream2, item: TokenStream2) -> syn::Result<Toke
         #vis fn #cache_fn() -> ::pottery::Result<&'static ::pottery::RedisCache<::pottery::Json, #mode>> {
             static CACHE: ::std::sync::OnceLock<::pottery::RedisCache<::pottery::Json, #mode>> =
                 ::std::sync::OnceLock::new();
-            ::pottery::__redis_cache::cache(&CACHE, || #build)
+            ::pottery::__private::redis_cache::cache(&CACHE, || #build)
         }
     })
 }

@@ -168,7 +168,7 @@ pub(crate) fn expand(args: TokenStream2, item: TokenStream2) -> syn::Result<Toke
         quote!(#ret)
     };
     let fail = quote_spanned! {ret_span=>
-        <#ret_arg as ::pottery::__synchronize::Fallible>::from_error
+        <#ret_arg as ::pottery::__private::synchronize::Fallible>::from_error
     };
 
     let lock = if let Some(lock) = &args.lock {
@@ -205,7 +205,7 @@ pub(crate) fn expand(args: TokenStream2, item: TokenStream2) -> syn::Result<Toke
             settings.extend(quote!(.num_extensions(::core::option::Option::Some(#n))));
         }
         let masters = quote_spanned! {masters.span()=>
-            ::pottery::__synchronize::masters(#masters)
+            ::pottery::__private::synchronize::masters(#masters)
         };
         quote! {
             let __pottery_synchronize_masters = match #masters {
@@ -225,8 +225,8 @@ pub(crate) fn expand(args: TokenStream2, item: TokenStream2) -> syn::Result<Toke
     };
 
     let body = &func.block;
-    let run_async = quote_spanned!(ret_span=> ::pottery::__synchronize::run_async);
-    let run_blocking = quote_spanned!(ret_span=> ::pottery::__synchronize::run);
+    let run_async = quote_spanned!(ret_span=> ::pottery::__private::synchronize::run_async);
+    let run_blocking = quote_spanned!(ret_span=> ::pottery::__private::synchronize::run);
     let run = if is_async {
         quote! {
             #run_async::<#ret_arg, _>(

@@ -115,6 +115,7 @@ mod error;
 mod hyperloglog;
 mod key;
 mod list;
+mod lua;
 mod nextid;
 mod queue;
 mod quorum;
@@ -124,8 +125,6 @@ mod slot;
 mod timer;
 
 pub use bloom::{BloomFilter, BloomStats};
-#[doc(hidden)]
-pub use cache::macro_support as __redis_cache;
 pub use cache::{
     ArgList, CacheInfo, CachedFn, DEFAULT_CACHE_TIMEOUT, DEFAULT_FLIGHT_LEASE,
     DEFAULT_REFRESH_EVERY, RedisCache, cache_field,
@@ -155,8 +154,6 @@ pub use pottery_macros::redis_cache;
 #[doc = include_str!("redlock/synchronize.md")]
 pub use pottery_macros::synchronize;
 pub use queue::RedisSimpleQueue;
-#[doc(hidden)]
-pub use redlock::macro_support as __synchronize;
 pub use redlock::{
     AsyncRedlockGuard, DEFAULT_AUTO_RELEASE_TIME, DEFAULT_NUM_EXTENSIONS, DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_RETRY_DELAY, REDLOCK_KEY_PREFIX, Redlock, RedlockBuilder, RedlockGuard,
@@ -164,6 +161,24 @@ pub use redlock::{
 pub use redlock::{Callable, Synchronized};
 pub use set::{RedisSet, SetOperand};
 pub use timer::{ContextTimer, TimerError, TimerScope};
+
+/// Not public API: what the crate's macros, bench and CLI reach inside for.
+/// Anything here may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::cache::macro_support as redis_cache;
+    pub use crate::redlock::macro_support as synchronize;
+
+    /// The text of the crate's Lua script from file `name` (`group/name.lua`).
+    pub fn lua(name: &str) -> Option<&'static str> {
+        crate::lua::text(name)
+    }
+
+    /// Every Lua script the crate runs: its file name and text.
+    pub fn lua_scripts() -> impl Iterator<Item = (&'static str, &'static str)> {
+        crate::lua::all().map(|lua| (lua.name(), lua.text()))
+    }
+}
 
 /// The blocking structures: methods return [`Result`]s.
 ///
