@@ -1,14 +1,22 @@
-//! What every container offers on its key: expiry, existence, clearing.
+//! What a container is: the [`Container`] trait callers use on its key
+//! (expiry, existence, clearing); the [`Base`] every container holds (client,
+//! key, codec) and builds its operations with; and `container_basics!`, the
+//! macro writing each container's constructors, `key()`, `Clone` and
+//! `Container` impl, with `debug_key!` for a `Debug` that prints the type and
+//! key and does no I/O.
 
+use std::fmt;
 use std::time::Duration;
 
-use redis::Value;
+use redis::{Cmd, Script, ToRedisArgs, Value};
+use serde::Serialize;
 
 use crate::client::Client;
+use crate::codec::Codec;
 use crate::decode;
-use crate::engine::Mode;
-use crate::engine::ModeExt;
-use crate::engine::Op;
+use crate::engine::{Mode, ModeExt, Op, Request};
+use crate::error::{Error, Result};
+use crate::key::Key;
 
 /// Methods every Redis-backed container has on its key.
 ///
@@ -97,4 +105,256 @@ pub trait Container {
 /// A duration in whole milliseconds, at least 1 (Redis rejects 0).
 pub(crate) fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+/// A container's client, key, codec and Redis type.
+///
+/// Structures hold one and build their [`Op`]s through it, so that encoding
+/// errors name the key and every reply decoder knows the key and type.
+pub(crate) struct Base<C> {
+    client: Client,
+    key: Key,
+    codec: C,
+    redis_type: &'static str,
+}
+
+impl<C: Codec> Base<C> {
+    /// A container at the caller's `key`, stored as a Redis `redis_type`.
+    pub(crate) fn named(client: &Client, key: &str, codec: C, redis_type: &'static str) -> Self {
+        Base {
+            client: client.clone(),
+            key: Key::named(key),
+            codec,
+            redis_type,
+        }
+    }
+
+    /// A container at a fresh random key, deleted when the last clone drops.
+    pub(crate) fn temporary(client: &Client, codec: C, redis_type: &'static str) -> Self {
+        Base {
+            client: client.clone(),
+            key: Key::temporary(client),
+            codec,
+            redis_type,
+        }
+    }
+
+    pub(crate) fn key(&self) -> &str {
+        self.key.as_str()
+    }
+
+    /// The key's name, shared without copying.
+    pub(crate) fn key_shared(&self) -> std::sync::Arc<str> {
+        self.key.shared()
+    }
+
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub(crate) fn codec(&self) -> &C {
+        &self.codec
+    }
+
+    pub(crate) fn redis_type(&self) -> &'static str {
+        self.redis_type
+    }
+
+    /// Encodes `value`; the error names the key.
+    pub(crate) fn encode<T: Serialize + ?Sized>(&self, value: &T) -> Result<Vec<u8>> {
+        self.codec
+            .encode(value)
+            .map_err(|e| Error::encode(self.key(), e))
+    }
+
+    /// Encodes every item, stopping at the first that fails.
+    pub(crate) fn encode_each<I>(&self, items: I) -> Result<Vec<Vec<u8>>>
+    where
+        I: IntoIterator<Item: Serialize>,
+    {
+        items.into_iter().map(|item| self.encode(&item)).collect()
+    }
+
+    /// `name key`.
+    pub(crate) fn cmd(&self, name: &str) -> Cmd {
+        let mut cmd = redis::cmd(name);
+        cmd.arg(self.key());
+        cmd
+    }
+
+    /// `name key args...`.
+    pub(crate) fn cmd_with(&self, name: &str, args: impl ToRedisArgs) -> Cmd {
+        let mut cmd = self.cmd(name);
+        cmd.arg(args);
+        cmd
+    }
+
+    /// A call of `script` with this key as `KEYS[1]` and `args` as `ARGV`.
+    pub(crate) fn script(&self, script: &'static Script, args: &[Vec<u8>]) -> Request {
+        Request::script(script, &[self.key().as_bytes()], args)
+    }
+
+    /// An operation on this key: `request`, then `decode` of its reply.
+    pub(crate) fn op<T>(
+        &self,
+        request: impl Into<Request>,
+        decode: impl FnOnce(&str, Value) -> Result<T> + Send + 'static,
+    ) -> Op<T> {
+        Op::new(self.key.shared(), self.redis_type, request, decode)
+    }
+}
+
+impl<C: Clone> Clone for Base<C> {
+    fn clone(&self) -> Self {
+        Base {
+            client: self.client.clone(),
+            key: self.key.clone(),
+            codec: self.codec.clone(),
+            redis_type: self.redis_type,
+        }
+    }
+}
+
+/// Writes a container's shared items. A container struct has two fields,
+/// `base: Base<C>` and `types: PhantomData<..>`;
+/// `container_basics!(RedisSet<T>, "set", "<String>")` then gives it `new`,
+/// `temporary`, `with_codec`, `key`, a crate-private `from_base` and `base`, and
+/// the trait impls. The last argument is the type parameters the generated doc
+/// examples use.
+macro_rules! container_basics {
+    ($ty:ident < $($t:ident),+ >, $redis_type:literal, $example:literal) => {
+        impl<$($t,)+ C: $crate::Codec + Default, M: $crate::Mode> $ty<$($t,)+ C, M> {
+            #[doc = concat!("A ", stringify!($ty), " at `key`: nothing is read or written until you use it.")]
+            ///
+            /// ```
+            /// let client = pottery::Client::open("redis://localhost")?;
+            #[doc = concat!("let s: pottery::sync::", stringify!($ty), $example, " = pottery::sync::", stringify!($ty), "::new(&client, \"k\");")]
+            /// assert_eq!(s.key(), "k");
+            /// # Ok::<(), pottery::Error>(())
+            /// ```
+            pub fn new(client: &$crate::Client, key: &str) -> Self {
+                Self::with_codec(client, key, C::default())
+            }
+
+            #[doc = concat!("A ", stringify!($ty), " at a fresh random key (`pottery:<uuid4>`), deleted")]
+            /// when it and all its clones are dropped (in the background inside a
+            /// Tokio runtime).
+            ///
+            /// ```
+            /// let client = pottery::Client::open("redis://localhost")?;
+            #[doc = concat!("let s: pottery::sync::", stringify!($ty), $example, " = pottery::sync::", stringify!($ty), "::temporary(&client);")]
+            /// assert!(s.key().starts_with("pottery:"));
+            /// # Ok::<(), pottery::Error>(())
+            /// ```
+            pub fn temporary(client: &$crate::Client) -> Self {
+                Self::from_base($crate::container::Base::temporary(client, C::default(), $redis_type))
+            }
+        }
+
+        impl<$($t,)+ C: $crate::Codec, M: $crate::Mode> $ty<$($t,)+ C, M> {
+            #[doc = concat!("A ", stringify!($ty), " at `key` that encodes with `codec`.")]
+            ///
+            /// ```
+            /// let client = pottery::Client::open("redis://localhost")?;
+            #[doc = concat!("let s: pottery::sync::", stringify!($ty), $example, " = pottery::sync::", stringify!($ty), "::with_codec(&client, \"k\", pottery::Json);")]
+            /// assert_eq!(s.key(), "k");
+            /// # Ok::<(), pottery::Error>(())
+            /// ```
+            pub fn with_codec(client: &$crate::Client, key: &str, codec: C) -> Self {
+                Self::from_base($crate::container::Base::named(client, key, codec, $redis_type))
+            }
+
+            #[doc = concat!("The Redis key holding the ", stringify!($ty), ".")]
+            ///
+            /// ```
+            /// let client = pottery::Client::open("redis://localhost")?;
+            #[doc = concat!("let s: pottery::sync::", stringify!($ty), $example, " = pottery::sync::", stringify!($ty), "::new(&client, \"k\");")]
+            /// assert_eq!(s.key(), "k");
+            /// # Ok::<(), pottery::Error>(())
+            /// ```
+            pub fn key(&self) -> &str {
+                self.base.key()
+            }
+
+            /// A structure on `base`.
+            #[allow(dead_code)]
+            pub(crate) fn from_base(base: $crate::container::Base<C>) -> Self {
+                $ty {
+                    base,
+                    types: ::std::marker::PhantomData,
+                }
+            }
+
+            /// What the structure is built on.
+            #[allow(dead_code)]
+            pub(crate) fn base(&self) -> &$crate::container::Base<C> {
+                &self.base
+            }
+        }
+
+        impl<$($t,)+ C: $crate::Codec, M: $crate::Mode> Clone for $ty<$($t,)+ C, M> {
+            fn clone(&self) -> Self {
+                Self::from_base(self.base.clone())
+            }
+        }
+
+        impl<$($t,)+ C: $crate::Codec, M: $crate::Mode> $crate::Container for $ty<$($t,)+ C, M> {
+            type Mode = M;
+
+            fn key(&self) -> &str {
+                self.base.key()
+            }
+
+            fn client(&self) -> &$crate::Client {
+                self.base.client()
+            }
+
+            fn redis_type(&self) -> &'static str {
+                self.base.redis_type()
+            }
+        }
+    };
+}
+
+pub(crate) use container_basics;
+
+/// `Debug` for a container: its type and key, with no I/O (pottery's `repr`,
+/// which reads the whole structure, is the explicit `repr()`).
+macro_rules! debug_key {
+    ($ty:ident < $($t:ident),+ >) => {
+        impl<$($t,)+ C: $crate::Codec, M: $crate::Mode> ::std::fmt::Debug for $ty<$($t,)+ C, M> {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(stringify!($ty))
+                    .field("key", &self.key())
+                    .finish()
+            }
+        }
+    };
+}
+
+pub(crate) use debug_key;
+
+/// Formats with a closure (for the `repr` helpers below).
+struct Shown<F>(F);
+
+impl<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result> fmt::Display for Shown<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (self.0)(f)
+    }
+}
+
+/// pottery's `repr` of a sequence: `RedisList[1, 4, 9]`.
+pub(crate) fn repr_list<T: fmt::Debug>(name: &str, items: &[T]) -> String {
+    format!("{name}{items:?}")
+}
+
+/// pottery's `repr` of a set: `RedisSet{"apple", "pear"}`.
+pub(crate) fn repr_set<T: fmt::Debug>(name: &str, items: &[T]) -> String {
+    format!("{name}{}", Shown(|f: &mut fmt::Formatter<'_>| f.debug_set().entries(items).finish()))
+}
+
+/// pottery's `repr` of a mapping, in the order given: `RedisDict{"a": 1}`.
+pub(crate) fn repr_map<K: fmt::Debug, V: fmt::Debug>(name: &str, pairs: &[(K, V)]) -> String {
+    let entries = || pairs.iter().map(|(k, v)| (k, v));
+    format!("{name}{}", Shown(|f: &mut fmt::Formatter<'_>| f.debug_map().entries(entries()).finish()))
 }

@@ -98,8 +98,6 @@
 
 #![forbid(unsafe_code)]
 
-mod base;
-mod basics;
 mod bloom;
 mod cache;
 mod cached_dict;
@@ -141,8 +139,6 @@ pub use deque::RedisDeque;
 pub use dict::RedisDict;
 pub use engine::{Async, Blocking, BoxFuture, BoxStream, Iter, Mode};
 pub use error::{Error, ErrorKind, Result};
-#[doc(hidden)]
-pub use hyperloglog::CONTAINS_LUA as __HLL_CONTAINS_LUA;
 pub use hyperloglog::HyperLogLog;
 pub use key::{RANDOM_KEY_PREFIX, random_key};
 pub use list::RedisList;

@@ -14,7 +14,7 @@ use std::marker::PhantomData;
 use redis::{Cmd, Value};
 use serde::Serialize;
 
-use crate::base::Base;
+use crate::container::Base;
 use crate::client::Client;
 use crate::codec::{Codec, EncodeAs, Json};
 use crate::decode;

@@ -22,7 +22,7 @@ use redis::{Pipeline, Value};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::base::Base;
+use crate::container::Base;
 use crate::client::Client;
 use crate::codec::{Codec, Json};
 use crate::decode;

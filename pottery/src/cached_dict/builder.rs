@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{CachedOrderedDict, HYDRATE, Slot, Slots};
-use crate::base::Base;
+use crate::container::Base;
 use crate::client::Client;
 use crate::codec::{Codec, Json};
 use crate::decode;

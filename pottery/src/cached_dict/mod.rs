@@ -25,7 +25,7 @@ use redis::Script;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::base::Base;
+use crate::container::Base;
 use crate::client::Client;
 use crate::codec::{Codec, Json};
 use crate::decode;

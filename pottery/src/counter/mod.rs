@@ -17,7 +17,7 @@ use redis::{Script, Value};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::base::Base;
+use crate::container::Base;
 use crate::codec::{Codec, EncodeAs, Json};
 use crate::decode;
 use crate::engine::ModeExt;
@@ -80,7 +80,7 @@ pub struct RedisCounter<K, C = Json, M = Blocking> {
     types: Types<K, M>,
 }
 
-crate::basics::container_basics!(RedisCounter<K>, "hash", "<String>");
+crate::container::container_basics!(RedisCounter<K>, "hash", "<String>");
 
 impl<K, C, M> RedisCounter<K, C, M>
 where

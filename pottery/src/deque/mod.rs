@@ -14,7 +14,7 @@ use redis::Script;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::base::Base;
+use crate::container::Base;
 use crate::client::Client;
 use crate::codec::{Codec, EncodeAs, Json};
 use crate::container::Container;

@@ -1,67 +1,30 @@
 //! [`RedisDict`]: a Redis hash that behaves like a `HashMap`.
+//!
+//! `mod.rs` holds the type and the single-entry operations, `bulk.rs` those on
+//! many entries at once, `iter.rs` iteration, copies, comparison and `repr`,
+//! `impls.rs` the trait impls.
 
-mod whole;
+mod bulk;
+mod impls;
+mod iter;
 
-use crate::base::Base;
-use crate::engine::ModeExt;
-
-use whole::decode_pairs;
+use iter::decode_pairs;
 
 use std::marker::PhantomData;
-use std::sync::LazyLock;
 
-use redis::{Script, Value};
+use redis::Value;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::client::Client;
 use crate::codec::{Codec, EncodeAs, Json};
+use crate::container::Base;
 use crate::decode;
 use crate::engine::Op;
 use crate::engine::{Blocking, Mode};
-use crate::error::Error;
-
-/// Entries read per HSCAN round trip while iterating.
-const SCAN_COUNT: usize = 500;
-
-/// Fields written per HSET inside the create script (Lua's `unpack` has a stack limit).
-static CREATE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-         for i = 1, #ARGV, 1000 do
-           redis.call('HSET', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))
-         end
-         return 1",
-    )
-});
-static GET_OR_INSERT: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        "redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
-         return redis.call('HGET', KEYS[1], ARGV[1])",
-    )
-});
-static REPLACE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        "local old = redis.call('HGET', KEYS[1], ARGV[1])
-         redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-         return old",
-    )
-});
-static REMOVE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        "local old = redis.call('HGET', KEYS[1], ARGV[1])
-         if old then redis.call('HDEL', KEYS[1], ARGV[1]) end
-         return old",
-    )
-});
-static POP_ITEM: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        "local picked = redis.call('HRANDFIELD', KEYS[1], 1, 'WITHVALUES')
-         if #picked == 0 then return false end
-         redis.call('HDEL', KEYS[1], picked[1])
-         return picked",
-    )
-});
+use crate::engine::ModeExt;
+use crate::error::{Error, Result};
+use crate::lua;
 
 /// Ties the key, value and mode types to the dict without owning any.
 type Types<K, V, M> = PhantomData<fn() -> (K, V, M)>;
@@ -98,7 +61,7 @@ pub struct RedisDict<K, V, C = Json, M = Blocking> {
     types: Types<K, V, M>,
 }
 
-crate::basics::container_basics!(RedisDict<K, V>, "hash", "<String, i64>");
+crate::container::container_basics!(RedisDict<K, V>, "hash", "<String, i64>");
 
 impl<K, V, C, M> RedisDict<K, V, C, M>
 where
@@ -134,7 +97,7 @@ where
             Ok(args) => args,
             Err(err) => return M::ready(Err(err)),
         };
-        let request = dict.base.script(&CREATE, &args);
+        let request = dict.base.script(&lua::dict::CREATE, &args);
         let op = Op::new(
             key,
             "hash",
@@ -164,35 +127,6 @@ where
                 })
         });
         M::run(self.base.client(), op)
-    }
-
-    /// The values for `keys`, in order, `None` where absent: one `HMGET`.
-    ///
-    /// ```
-    /// # let server = pottery_testkit::Server::start();
-    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
-    /// let numbers = tel.get_many(["jack", "sape"])?;
-    /// assert_eq!(numbers.len(), 2);
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn get_many<I>(&self, keys: I) -> M::Output<'_, Vec<Option<V>>>
-    where
-        I: IntoIterator<Item: EncodeAs<K>>,
-    {
-        let fields = match self.base.encode_each(keys) {
-            Ok(fields) if fields.is_empty() => return M::ready(Ok(Vec::new())),
-            Ok(fields) => fields,
-            Err(err) => return M::ready(Err(err)),
-        };
-        let cmd = self.base.cmd_with("HMGET", fields);
-        let codec = self.base.codec().clone();
-        let op = self.base.op(cmd, move |key, reply| {
-            decode::array(key, reply)?
-                .into_iter()
-                .map(|v| decode::optional(&codec, key, v))
-                .collect()
-        });
-        M::run(self.base.client(), Ok(op))
     }
 }
 
@@ -252,7 +186,7 @@ where
         let op = self.encode_pair(&key, &default).map(|(field, value)| {
             let codec = self.base.codec().clone();
             self.base.op(
-                self.base.script(&GET_OR_INSERT, &[field, value]),
+                self.base.script(&lua::dict::GET_OR_INSERT, &[field, value]),
                 move |key, reply| {
                     decode::optional(&codec, key, reply)?
                         .ok_or_else(|| Error::unexpected_reply(key, "setdefault", "nil"))
@@ -280,7 +214,7 @@ where
         let op = self.encode_pair(&key, &value).map(|(field, value)| {
             let codec = self.base.codec().clone();
             self.base.op(
-                self.base.script(&REPLACE, &[field, value]),
+                self.base.script(&lua::dict::REPLACE, &[field, value]),
                 move |key, reply| decode::optional(&codec, key, reply),
             )
         });
@@ -300,7 +234,7 @@ where
         let op = self.base.encode(&key).map(|field| {
             let codec = self.base.codec().clone();
             self.base
-                .op(self.base.script(&REMOVE, &[field]), move |key, reply| {
+                .op(self.base.script(&lua::dict::REMOVE, &[field]), move |key, reply| {
                     decode::optional(&codec, key, reply)
                 })
         });
@@ -320,7 +254,7 @@ where
         let codec = self.base.codec().clone();
         let op = self
             .base
-            .op(self.base.script(&POP_ITEM, &[]), move |key, reply| {
+            .op(self.base.script(&lua::dict::POP_ITEM, &[]), move |key, reply| {
                 if reply == Value::Nil {
                     return Ok(None);
                 }
@@ -379,5 +313,26 @@ where
             Ok(decode::count(key, reply)? == 0)
         });
         M::run(self.base.client(), Ok(op))
+    }
+
+    /// `command` (`HSET` or `HSETNX`) of one field; whether the field was set anew.
+    fn set_field<Q, W>(&self, command: &str, key: &Q, value: &W) -> M::Output<'_, bool>
+    where
+        Q: Serialize + ?Sized,
+        W: Serialize + ?Sized,
+    {
+        let op = self.encode_pair(key, value).map(|(field, value)| {
+            self.base
+                .op(self.base.cmd_with(command, (field, value)), decode::flag)
+        });
+        M::run(self.base.client(), op)
+    }
+
+    fn encode_pair<Q, W>(&self, key: &Q, value: &W) -> Result<(Vec<u8>, Vec<u8>)>
+    where
+        Q: Serialize + ?Sized,
+        W: Serialize + ?Sized,
+    {
+        Ok((self.base.encode(key)?, self.base.encode(value)?))
     }
 }

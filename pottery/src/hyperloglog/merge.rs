@@ -15,7 +15,7 @@ use redis::cluster_routing::Slot;
 use serde::Serialize;
 
 use super::{EXPECTS, HyperLogLog};
-use crate::base::Base;
+use crate::container::Base;
 use crate::codec::Codec;
 use crate::decode;
 use crate::engine::Mode;

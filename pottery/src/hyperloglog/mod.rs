@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 use redis::{Script, Value};
 use serde::Serialize;
 
-use crate::base::Base;
+use crate::container::Base;
 use crate::codec::{Codec, EncodeAs, Json};
 use crate::decode;
 use crate::engine::ModeExt;
@@ -95,7 +95,7 @@ pub struct HyperLogLog<T, C = Json, M = Blocking> {
     types: Types<T, M>,
 }
 
-crate::basics::container_basics!(HyperLogLog<T>, "string", "<String>");
+crate::container::container_basics!(HyperLogLog<T>, "string", "<String>");
 
 impl<T, C, M> HyperLogLog<T, C, M>
 where

@@ -19,7 +19,7 @@ use redis::Value;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::base::Base;
+use crate::container::Base;
 use crate::codec::{Codec, EncodeAs, Json};
 use crate::decode;
 use crate::engine::ModeExt;
@@ -64,7 +64,7 @@ pub struct RedisList<T, C = Json, M = Blocking> {
     types: Types<T, M>,
 }
 
-crate::basics::container_basics!(RedisList<T>, "list", "<String>");
+crate::container::container_basics!(RedisList<T>, "list", "<String>");
 
 /// A decimal number as a script argument.
 pub(crate) fn num_arg(n: impl ToString) -> Vec<u8> {

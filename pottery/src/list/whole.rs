@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{RedisList, script};
-use crate::base::Base;
+use crate::container::Base;
 use crate::client::Client;
 use crate::codec::{Codec, EncodeAs};
 use crate::decode;

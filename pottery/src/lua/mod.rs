@@ -39,9 +39,17 @@ impl Deref for Lua {
     }
 }
 
+/// The last of its literal arguments: a joined script is named after its body
+/// (`"prelude.lua" + "union.lua"` is `union.lua`), so that names stay unique.
+macro_rules! last {
+    ($file:literal) => { $file };
+    ($file:literal, $($more:literal),+) => { last!($($more),+) };
+}
+
 /// `group! { name: CONST = "file.lua" [+ "more.lua"...]; ... }` declares the
 /// scripts of one structure as `lua::name::CONST`, plus `lua::name::ALL`. Files
-/// listed with `+` are joined in order (a shared prelude, then the body).
+/// listed with `+` are joined in order (a shared prelude, then the body); the
+/// script is named after the last one.
 macro_rules! group {
     ($group:ident: $($(#[$doc:meta])* $name:ident = $file:literal $(+ $more:literal)*;)*) => {
         pub(crate) mod $group {
@@ -51,7 +59,7 @@ macro_rules! group {
             $(
                 $(#[$doc])*
                 pub(crate) static $name: Lua = Lua {
-                    name: concat!(stringify!($group), "/", $file),
+                    name: concat!(stringify!($group), "/", last!($file $(, $more)*)),
                     text: concat!(include_str!(concat!(stringify!($group), "/", $file)) $(, include_str!(concat!(stringify!($group), "/", $more)))*),
                     script: LazyLock::new(|| {
                         Script::new(concat!(include_str!(concat!(stringify!($group), "/", $file)) $(, include_str!(concat!(stringify!($group), "/", $more)))*))
@@ -66,15 +74,101 @@ macro_rules! group {
 }
 
 // Each structure's scripts; the `.lua` files live in the folder of the same name.
-group! { dict: }
-group! { set: }
-group! { list: }
-group! { deque: }
-group! { counter: }
+group! { dict:
+    /// Creates the hash unless the key exists.
+    CREATE = "create.lua";
+    /// `HSETNX` then `HGET`: Python's `setdefault`.
+    GET_OR_INSERT = "get_or_insert.lua";
+    /// Sets a field, returning its old value.
+    REPLACE = "replace.lua";
+    /// Removes a field, returning its old value.
+    REMOVE = "remove.lua";
+    /// Removes and returns a random entry.
+    POP_ITEM = "pop_item.lua";
+}
+group! { set:
+    /// Creates the set unless the key exists.
+    CREATE = "create.lua";
+    /// `SUNION` of two co-located sets.
+    UNION = "prelude.lua" + "union.lua";
+    /// `SINTER` of two co-located sets.
+    INTER = "prelude.lua" + "inter.lua";
+    /// `SDIFF` of two co-located sets.
+    DIFF = "prelude.lua" + "diff.lua";
+    /// The symmetric difference of two co-located sets.
+    SYM_DIFF = "prelude.lua" + "sym_diff.lua";
+    /// Whether two co-located sets are disjoint.
+    DISJOINT = "prelude.lua" + "disjoint.lua";
+    /// Whether `KEYS[1]` is a subset of `KEYS[2]`.
+    SUBSET = "prelude.lua" + "subset.lua";
+    /// Whether `KEYS[1]` is a superset of `KEYS[2]`.
+    SUPERSET = "prelude.lua" + "superset.lua";
+    /// `SUNIONSTORE` into `KEYS[1]`.
+    UNION_STORE = "prelude.lua" + "union_store.lua";
+    /// `SINTERSTORE` into `KEYS[1]`.
+    INTER_STORE = "prelude.lua" + "inter_store.lua";
+    /// `SDIFFSTORE` into `KEYS[1]`.
+    DIFF_STORE = "prelude.lua" + "diff_store.lua";
+    /// The symmetric difference, stored into `KEYS[1]`.
+    SYM_DIFF_STORE = "prelude.lua" + "sym_diff_store.lua";
+    /// Whether `KEYS[1]` is a subset of the members in `ARGV`.
+    SUBSET_OF_ARGV = "subset_of_argv.lua";
+    /// Keeps only the members in `ARGV`.
+    KEEP_ARGV = "keep_argv.lua";
+    /// Toggles each member of `ARGV`.
+    TOGGLE_ARGV = "toggle_argv.lua";
+}
+group! { list:
+    /// Python's `l[start:stop] = values`, bounded by an optional maxlen.
+    SPLICE = "prelude.lua" + "splice.lua";
+    /// Removes and returns the element at a Python index.
+    REMOVE_AT = "prelude.lua" + "remove_at.lua";
+    /// `LSET` at a Python index.
+    SET = "prelude.lua" + "set.lua";
+    /// `l[start:stop:step]`.
+    GET_SLICE = "prelude.lua" + "get_slice.lua";
+    /// `l[start:stop:step] = values`.
+    SET_SLICE = "prelude.lua" + "set_slice.lua";
+    /// `del l[start:stop:step]`.
+    DELETE_SLICE = "prelude.lua" + "delete_slice.lua";
+    /// Reverses in place.
+    REVERSE = "prelude.lua" + "reverse.lua";
+    /// Sorts JSON numbers or strings in place, stably.
+    SORT = "prelude.lua" + "sort.lua";
+    /// Creates the list unless the key exists (lists and deques).
+    CREATE = "prelude.lua" + "create.lua";
+}
+group! { deque:
+    /// Pushes on one side and trims the other to maxlen, in one step.
+    PUSH_TRIM = "push_trim.lua";
+    /// Rotates by any number of steps.
+    ROTATE = "rotate.lua";
+}
+group! { counter:
+    /// Adds counts to fields, checking every count first.
+    UPDATE = "update.lua";
+    /// Counter arithmetic (`+ - | &`, unary `+`/`-`) into a destination.
+    ARITH = "arith.lua";
+}
 group! { queue: }
-group! { cached_dict: }
-group! { bloom: }
-group! { hyperloglog: }
+group! { cached_dict:
+    /// The values of the fields asked for, then the TTL refresh.
+    HYDRATE = "hydrate.lua";
+    /// Writes fields, then the TTL refresh.
+    WRITE = "write.lua";
+    /// `HSETNX` then `HGET`, then the TTL refresh.
+    SET_DEFAULT = "set_default.lua";
+}
+group! { bloom:
+    /// `BITCOUNT` and `STRLEN` of the filter.
+    STATS = "stats.lua";
+}
+group! { hyperloglog:
+    /// pottery's membership test through a scratch copy.
+    CONTAINS = "contains.lua";
+    /// Merges sources from here and from elsewhere, checked first.
+    MERGE = "merge.lua";
+}
 group! { redlock: }
 group! { nextid: }
 group! { cache: }

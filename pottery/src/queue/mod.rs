@@ -12,7 +12,7 @@ use redis::{Script, Value};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::base::Base;
+use crate::container::Base;
 use crate::codec::{Codec, EncodeAs, Json};
 use crate::decode;
 use crate::engine::ModeExt;
@@ -90,7 +90,7 @@ pub struct RedisSimpleQueue<T, C = Json, M = Blocking> {
     types: Types<T, M>,
 }
 
-crate::basics::container_basics!(RedisSimpleQueue<T>, "stream", "<String>");
+crate::container::container_basics!(RedisSimpleQueue<T>, "stream", "<String>");
 
 impl<T, C, M> RedisSimpleQueue<T, C, M>
 where

@@ -17,23 +17,21 @@ use std::hash::Hash;
 
 use redis::Value;
 use redis::cluster_routing::Slot;
-use redis::{Cmd, Script};
+use redis::Cmd;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::scripts::{
-    DIFF, DIFF_STORE, DISJOINT, INTER, INTER_STORE, KEEP_ARGV, SUBSET, SUBSET_OF_ARGV, SUPERSET,
-    SYM_DIFF, SYM_DIFF_STORE, TOGGLE_ARGV, UNION, UNION_STORE,
-};
-use super::whole::scan_pages;
+use super::iter::scan_pages;
+use super::logic::{checked, decode_raw, flags, raw_set};
 use super::{RedisSet, decode_members};
-use crate::base::Base;
+use crate::container::Base;
 use crate::codec::{Codec, EncodeAs};
 use crate::decode;
 use crate::engine::ModeExt;
 use crate::engine::Request;
 use crate::engine::{Mode, Next, Plan};
 use crate::error::{Error, Result};
+use crate::lua::{self, Lua};
 
 /// What the set algebra of [`RedisSet`] takes as its other operand: another
 /// RedisSet (`&RedisSet<T, C, _>`, blocking or async, same codec type), or local
@@ -93,52 +91,6 @@ where
     }
 }
 
-/// Unwraps a two-key script's `{'ok', result}`; `{'wrongtype', type}` is a
-/// wrong-type error naming `other`.
-fn checked(other: &str, key: &str, reply: Value) -> Result<Value> {
-    let mut parts = decode::array(key, reply)?.into_iter();
-    let (Some(status), Some(payload)) = (parts.next(), parts.next()) else {
-        return Err(Error::unexpected_reply(key, "set algebra", "not a pair"));
-    };
-    let status = decode::bytes(key, status)?.unwrap_or_default();
-    if status == b"ok" {
-        return Ok(payload);
-    }
-    let actual = decode::bytes(key, payload)?.unwrap_or_default();
-    Err(Error::wrong_type(
-        other,
-        "set",
-        &String::from_utf8_lossy(&actual),
-    ))
-}
-
-/// A raw `SMEMBERS` reply as a set of byte strings.
-fn raw_set(key: &str, reply: Value) -> Result<HashSet<Vec<u8>>> {
-    decode::array(key, reply)?
-        .into_iter()
-        .map(|m| Ok(decode::bytes(key, m)?.unwrap_or_default()))
-        .collect()
-}
-
-/// Decodes raw members into a `HashSet<T>`.
-fn decode_raw<T: DeserializeOwned + Eq + Hash, C: Codec>(
-    codec: &C,
-    key: &str,
-    raw: impl IntoIterator<Item = Vec<u8>>,
-) -> Result<HashSet<T>> {
-    raw.into_iter()
-        .map(|m| decode::value(codec, key, &m))
-        .collect()
-}
-
-/// An `SMISMEMBER` reply as flags.
-fn flags(key: &str, reply: Value) -> Result<Vec<bool>> {
-    decode::array(key, reply)?
-        .into_iter()
-        .map(|v| decode::flag(key, v))
-        .collect()
-}
-
 impl<T, C, M> RedisSet<T, C, M>
 where
     T: Serialize + DeserializeOwned + Send + 'static,
@@ -152,7 +104,7 @@ where
     fn algebra<R: Send + 'static>(
         &self,
         other: impl SetOperand<T, C>,
-        script: &'static Script,
+        script: &'static Lua,
         server: impl FnOnce(&str, Value) -> Result<R> + Send + 'static,
         local: impl FnOnce(&Base<C>, Vec<Vec<u8>>) -> Result<Next<R>> + Send + 'static,
     ) -> M::Output<'_, R> {
@@ -226,7 +178,7 @@ where
         let codec = self.base.codec().clone();
         self.algebra(
             other,
-            &UNION,
+            &lua::set::UNION,
             {
                 let codec = codec.clone();
                 move |key, reply| decode_members(&codec, key, decode::array(key, reply)?)
@@ -260,7 +212,7 @@ where
         let codec = self.base.codec().clone();
         self.algebra(
             other,
-            &INTER,
+            &lua::set::INTER,
             {
                 let codec = codec.clone();
                 move |key, reply| decode_members(&codec, key, decode::array(key, reply)?)
@@ -296,7 +248,7 @@ where
         let codec = self.base.codec().clone();
         self.algebra(
             other,
-            &DIFF,
+            &lua::set::DIFF,
             {
                 let codec = codec.clone();
                 move |key, reply| decode_members(&codec, key, decode::array(key, reply)?)
@@ -332,7 +284,7 @@ where
         let codec = self.base.codec().clone();
         self.algebra(
             other,
-            &SYM_DIFF,
+            &lua::set::SYM_DIFF,
             {
                 let codec = codec.clone();
                 move |key, reply| decode_members(&codec, key, decode::array(key, reply)?)
@@ -364,7 +316,7 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn is_disjoint(&self, other: impl SetOperand<T, C>) -> M::Output<'_, bool> {
-        self.algebra(other, &DISJOINT, decode::flag, |base, members| {
+        self.algebra(other, &lua::set::DISJOINT, decode::flag, |base, members| {
             if members.is_empty() {
                 return Ok(Next::Done(true));
             }
@@ -387,9 +339,9 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn is_subset(&self, other: impl SetOperand<T, C>) -> M::Output<'_, bool> {
-        self.algebra(other, &SUBSET, decode::flag, |base, members| {
+        self.algebra(other, &lua::set::SUBSET, decode::flag, |base, members| {
             Ok(Next::Run(
-                base.op(base.script(&SUBSET_OF_ARGV, &members), decode::flag),
+                base.op(base.script(&lua::set::SUBSET_OF_ARGV, &members), decode::flag),
             ))
         })
     }
@@ -406,7 +358,7 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn is_superset(&self, other: impl SetOperand<T, C>) -> M::Output<'_, bool> {
-        self.algebra(other, &SUPERSET, decode::flag, |base, members| {
+        self.algebra(other, &lua::set::SUPERSET, decode::flag, |base, members| {
             if members.is_empty() {
                 return Ok(Next::Done(true));
             }
@@ -434,7 +386,7 @@ where
     /// ```
     #[doc(alias = "update")]
     pub fn union_update(&self, other: impl SetOperand<T, C>) -> M::Output<'_, ()> {
-        self.algebra(other, &UNION_STORE, ignore, |base, members| {
+        self.algebra(other, &lua::set::UNION_STORE, ignore, |base, members| {
             if members.is_empty() {
                 return Ok(Next::Done(()));
             }
@@ -456,9 +408,9 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn intersection_update(&self, other: impl SetOperand<T, C>) -> M::Output<'_, ()> {
-        self.algebra(other, &INTER_STORE, ignore, |base, members| {
+        self.algebra(other, &lua::set::INTER_STORE, ignore, |base, members| {
             Ok(Next::Run(
-                base.op(base.script(&KEEP_ARGV, &members), |_, _| Ok(())),
+                base.op(base.script(&lua::set::KEEP_ARGV, &members), |_, _| Ok(())),
             ))
         })
     }
@@ -475,7 +427,7 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn difference_update(&self, other: impl SetOperand<T, C>) -> M::Output<'_, ()> {
-        self.algebra(other, &DIFF_STORE, ignore, |base, members| {
+        self.algebra(other, &lua::set::DIFF_STORE, ignore, |base, members| {
             if members.is_empty() {
                 return Ok(Next::Done(()));
             }
@@ -497,12 +449,12 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn symmetric_difference_update(&self, other: impl SetOperand<T, C>) -> M::Output<'_, ()> {
-        self.algebra(other, &SYM_DIFF_STORE, ignore, |base, members| {
+        self.algebra(other, &lua::set::SYM_DIFF_STORE, ignore, |base, members| {
             if members.is_empty() {
                 return Ok(Next::Done(()));
             }
             Ok(Next::Run(
-                base.op(base.script(&TOGGLE_ARGV, &members), |_, _| Ok(())),
+                base.op(base.script(&lua::set::TOGGLE_ARGV, &members), |_, _| Ok(())),
             ))
         })
     }

@@ -1,24 +1,25 @@
 //! [`RedisSet`]: Redis set that behaves like a `HashSet<T>`.
 //!
-//! `mod.rs` holds the single-member operations, `whole.rs` the bulk ones,
-//! iteration, copies, comparison and trait impls, `algebra.rs` the set algebra
-//! (union, intersection, ... against another RedisSet or local members),
-//! and `scripts.rs` its Lua scripts.
+//! `mod.rs` holds the type and the single-member operations, `bulk.rs` those
+//! on many members at once, `iter.rs` iteration, copies, comparison and `repr`,
+//! `algebra.rs` the set algebra (union, intersection, ... against another
+//! RedisSet or local members) with its pure reply decoding in `logic.rs`, and
+//! `impls.rs` the trait impls.
 
 mod algebra;
-mod scripts;
-mod whole;
+mod bulk;
+mod impls;
+mod iter;
+mod logic;
 
 pub use algebra::SetOperand;
 
 use std::marker::PhantomData;
-use std::sync::LazyLock;
-
-use redis::{Script, Value};
+use redis::Value;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::base::Base;
+use crate::container::Base;
 use crate::client::Client;
 use crate::codec::{Codec, EncodeAs, Json};
 use crate::decode;
@@ -26,24 +27,7 @@ use crate::engine::ModeExt;
 use crate::engine::Op;
 use crate::engine::{Blocking, Mode};
 use crate::error::Error;
-
-/// Members read per SSCAN round trip while iterating.
-const SCAN_COUNT: usize = 500;
-
-/// Members passed per SADD/SREM/SMISMEMBER call inside a script (Lua's `unpack`
-/// has a stack limit).
-const LUA_CHUNK: &str = "1000";
-
-/// Creates the set unless the key exists: `1` if created, `0` if it existed.
-static CREATE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(&format!(
-        "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-         for i = 1, #ARGV, {LUA_CHUNK} do
-           redis.call('SADD', KEYS[1], unpack(ARGV, i, math.min(i + {LUA_CHUNK} - 1, #ARGV)))
-         end
-         return 1"
-    ))
-});
+use crate::lua;
 
 /// Ties the element and mode types to the structure without owning any.
 type Types<T, M> = PhantomData<fn() -> (T, M)>;
@@ -86,7 +70,7 @@ pub struct RedisSet<T, C = Json, M = Blocking> {
     types: Types<T, M>,
 }
 
-crate::basics::container_basics!(RedisSet<T>, "set", "<String>");
+crate::container::container_basics!(RedisSet<T>, "set", "<String>");
 
 impl<T, C, M> RedisSet<T, C, M>
 where
@@ -120,7 +104,7 @@ where
             Ok(args) => args,
             Err(err) => return M::ready(Err(err)),
         };
-        let request = set.base.script(&CREATE, &args);
+        let request = set.base.script(&lua::set::CREATE, &args);
         let op = Op::new(key, "set", request, move |key, reply| {
             match decode::flag(key, reply)? {
                 true => Ok(set),
@@ -210,51 +194,6 @@ where
             ),
             Err(_) => M::ready(Ok(false)),
         }
-    }
-
-    /// Whether each of `members` is in the set, in order: one `SMISMEMBER` round
-    /// trip (none for no members). Members the codec cannot encode are reported
-    /// absent.
-    ///
-    /// ```
-    /// # let server = pottery_testkit::Server::start();
-    /// # let basket: pottery::sync::RedisSet<String> = pottery::sync::RedisSet::new(&pottery::Client::open(&server.url())?, "basket");
-    /// basket.extend(["foo", "bar"])?;
-    /// assert_eq!(basket.contains_many(["foo", "baz", "bar"])?, [true, false, true]);
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn contains_many<I>(&self, members: I) -> M::Output<'_, Vec<bool>>
-    where
-        I: IntoIterator<Item: EncodeAs<T>>,
-    {
-        // `None` marks a member that cannot be encoded, hence is absent.
-        let encoded: Vec<Option<Vec<u8>>> = members
-            .into_iter()
-            .map(|m| self.base.encode(&m).ok())
-            .collect();
-        let asked: Vec<&Vec<u8>> = encoded.iter().flatten().collect();
-        if asked.is_empty() {
-            return M::ready(Ok(vec![false; encoded.len()]));
-        }
-        let cmd = self.base.cmd_with("SMISMEMBER", asked);
-        let op = self.base.op(cmd, move |key, reply| {
-            let mut answers = decode::array(key, reply)?.into_iter();
-            encoded
-                .iter()
-                .map(|raw| match raw {
-                    None => Ok(false),
-                    Some(_) => match answers.next() {
-                        Some(answer) => decode::flag(key, answer),
-                        None => Err(Error::unexpected_reply(
-                            key,
-                            "SMISMEMBER",
-                            "too few answers",
-                        )),
-                    },
-                })
-                .collect()
-        });
-        M::run(self.base.client(), Ok(op))
     }
 
     /// Removes and returns some member, at random (`SPOP`); `None` if the set is

@@ -1,5 +1,4 @@
-//! The whole-set operations of [`RedisSet`]: bulk writes, iteration, copies,
-//! comparison, and the trait impls.
+//! Iteration over a [`RedisSet`], its whole copies, comparison and `repr`.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -10,13 +9,17 @@ use redis::Value;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{RedisSet, SCAN_COUNT, decode_members};
-use crate::codec::{Codec, EncodeAs};
+use super::{RedisSet, decode_members};
+use crate::codec::Codec;
+use crate::container::repr_set;
 use crate::decode;
 use crate::engine::ModeExt;
 use crate::engine::Op;
-use crate::engine::{Async, Blocking, Mode, Page, Pages};
+use crate::engine::{Mode, Page, Pages};
 use crate::error::Result;
+
+/// Members read per SSCAN round trip while iterating.
+const SCAN_COUNT: usize = 500;
 
 impl<T, C, M> RedisSet<T, C, M>
 where
@@ -24,31 +27,6 @@ where
     C: Codec,
     M: Mode,
 {
-    /// Adds every member of `members` with one `SADD`: one atomic round trip
-    /// whatever their number (none for no members). Python's `update` with local
-    /// iterables; see also [`union_update`](Self::union_update).
-    ///
-    /// ```
-    /// # let server = pottery_testkit::Server::start();
-    /// # let basket: pottery::sync::RedisSet<String> = pottery::sync::RedisSet::new(&pottery::Client::open(&server.url())?, "basket");
-    /// basket.extend(["apple", "pear"])?;
-    /// let local = std::collections::HashSet::from(["fig".to_owned()]);
-    /// basket.extend(&local)?;
-    /// assert_eq!(basket.len()?, 3);
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn extend<I>(&self, members: I) -> M::Output<'_, ()>
-    where
-        I: IntoIterator<Item: EncodeAs<T>>,
-    {
-        let args = match self.base.encode_each(members) {
-            Ok(args) if args.is_empty() => return M::ready(Ok(())),
-            Ok(args) => args,
-            Err(err) => return M::ready(Err(err)),
-        };
-        let cmd = self.base.cmd_with("SADD", args);
-        M::run(self.base.client(), Ok(self.base.op(cmd, |_, _| Ok(()))))
-    }
 
     /// Streams the members with `SSCAN`, one page of a few hundred per round trip.
     ///
@@ -102,6 +80,25 @@ where
         T: Eq + Hash,
     {
         self.copy_all()
+    }
+
+    /// pottery's `repr`: `RedisSet{"apple", "pear"}`, from one `SMEMBERS`, so the
+    /// whole set is read and held in memory at once; for a large one, iterate
+    /// instead. (`Debug` prints the type and key only, with no I/O.)
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let basket: pottery::sync::RedisSet<String> = pottery::sync::RedisSet::new(&pottery::Client::open(&server.url())?, "basket");
+    /// basket.insert("apple")?;
+    /// assert_eq!(basket.repr()?, r#"RedisSet{"apple"}"#);
+    /// assert_eq!(format!("{basket:?}"), r#"RedisSet { key: "basket" }"#);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn repr(&self) -> M::Output<'_, String>
+    where
+        T: fmt::Debug,
+    {
+        M::map(self.to_vec(), |members| Ok(repr_set("RedisSet", &members)))
     }
 
     fn copy_all<B: FromIterator<T> + Send + 'static>(&self) -> M::Output<'_, B> {
@@ -173,47 +170,4 @@ pub(super) fn scan_pages<I: Send + 'static>(
             },
         )
     })
-}
-
-/// Prints like Python pottery's `repr`: `RedisSet{"apple", "orange"}`, streaming the
-/// members with `SSCAN`. A read error is printed in place of the members.
-impl<T, C> fmt::Debug for RedisSet<T, C, Blocking>
-where
-    T: Serialize + DeserializeOwned + Send + fmt::Debug + 'static,
-    C: Codec,
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("RedisSet")?;
-        let mut set = f.debug_set();
-        for member in self.iter() {
-            match member {
-                Ok(member) => set.entry(&member),
-                Err(err) => return set.entry(&format_args!("<error: {err}>")).finish(),
-            };
-        }
-        set.finish()
-    }
-}
-
-/// An async set cannot read in `Debug`; it prints its key.
-impl<T, C: Codec> fmt::Debug for RedisSet<T, C, Async> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RedisSet")
-            .field("key", &self.key())
-            .finish()
-    }
-}
-
-/// Serializes the current members as a sequence, streaming them with `SSCAN`.
-impl<T, C> Serialize for RedisSet<T, C, Blocking>
-where
-    T: Serialize + DeserializeOwned + Send + 'static,
-    C: Codec,
-{
-    fn serialize<S: serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> std::result::Result<S::Ok, S::Error> {
-        crate::list::serialize_elements(serializer, self.iter())
-    }
 }

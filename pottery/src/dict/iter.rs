@@ -1,5 +1,4 @@
-//! The whole-dict operations of [`RedisDict`]: bulk writes, iteration, copies,
-//! comparison, and the trait impls.
+//! Iteration over a [`RedisDict`], its whole copies, comparison and `repr`.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -9,13 +8,17 @@ use redis::Value;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{RedisDict, SCAN_COUNT};
-use crate::codec::{Codec, EncodeAs};
+use super::RedisDict;
+use crate::codec::Codec;
+use crate::container::repr_map;
 use crate::decode;
 use crate::engine::ModeExt;
 use crate::engine::Op;
-use crate::engine::{Async, Blocking, Mode, Pages};
+use crate::engine::{Mode, Pages};
 use crate::error::Result;
+
+/// Entries read per HSCAN round trip while iterating.
+const SCAN_COUNT: usize = 500;
 
 impl<K, V, C, M> RedisDict<K, V, C, M>
 where
@@ -24,32 +27,6 @@ where
     C: Codec,
     M: Mode,
 {
-    /// Inserts every `(key, value)` of `items` with one `HSET`: one atomic round trip
-    /// whatever the number of items (none for no items).
-    ///
-    /// ```
-    /// # let server = pottery_testkit::Server::start();
-    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
-    /// tel.extend([("irv", 4127), ("guido", 4127)])?;
-    /// let local = std::collections::HashMap::from([("ada".to_owned(), 1815)]);
-    /// tel.extend(&local)?;
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn extend<I, A, B>(&self, items: I) -> M::Output<'_, ()>
-    where
-        I: IntoIterator<Item = (A, B)>,
-        A: EncodeAs<K>,
-        B: EncodeAs<V>,
-    {
-        let args = match self.encode_items(items) {
-            Ok(args) if args.is_empty() => return M::ready(Ok(())),
-            Ok(args) => args,
-            Err(err) => return M::ready(Err(err)),
-        };
-        let mut cmd = self.base.cmd("HSET");
-        cmd.arg(args);
-        M::run(self.base.client(), Ok(self.base.op(cmd, |_, _| Ok(()))))
-    }
 
     /// Streams the entries with `HSCAN`, one page of a few hundred per round trip.
     ///
@@ -124,6 +101,26 @@ where
         self.copy_all()
     }
 
+    /// pottery's `repr`: `RedisDict{"jack": 4098}`, from one `HGETALL`, so the
+    /// whole dict is read and held in memory at once; for a large one, iterate
+    /// instead. (`Debug` prints the type and key only, with no I/O.)
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
+    /// tel.insert("jack", 4098)?;
+    /// assert_eq!(tel.repr()?, r#"RedisDict{"jack": 4098}"#);
+    /// assert_eq!(format!("{tel:?}"), r#"RedisDict { key: "tel" }"#);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn repr(&self) -> M::Output<'_, String>
+    where
+        K: fmt::Debug,
+        V: fmt::Debug,
+    {
+        M::map(self.to_vec(), |pairs| Ok(repr_map("RedisDict", &pairs)))
+    }
+
     /// Every entry with one `HGETALL`, collected into `B`.
     fn copy_all<B: FromIterator<(K, V)> + Send + 'static>(&self) -> M::Output<'_, B> {
         let codec = self.base.codec().clone();
@@ -191,41 +188,6 @@ where
         });
         M::iter(self.base.client(), pages)
     }
-
-    /// `command` (`HSET` or `HSETNX`) of one field; whether the field was set anew.
-    pub(super) fn set_field<Q, W>(&self, command: &str, key: &Q, value: &W) -> M::Output<'_, bool>
-    where
-        Q: Serialize + ?Sized,
-        W: Serialize + ?Sized,
-    {
-        let op = self.encode_pair(key, value).map(|(field, value)| {
-            self.base
-                .op(self.base.cmd_with(command, (field, value)), decode::flag)
-        });
-        M::run(self.base.client(), op)
-    }
-
-    pub(super) fn encode_pair<Q, W>(&self, key: &Q, value: &W) -> Result<(Vec<u8>, Vec<u8>)>
-    where
-        Q: Serialize + ?Sized,
-        W: Serialize + ?Sized,
-    {
-        Ok((self.base.encode(key)?, self.base.encode(value)?))
-    }
-
-    pub(super) fn encode_items<I, A, B>(&self, items: I) -> Result<Vec<Vec<u8>>>
-    where
-        I: IntoIterator<Item = (A, B)>,
-        A: EncodeAs<K>,
-        B: EncodeAs<V>,
-    {
-        let mut args = Vec::new();
-        for (k, v) in items {
-            args.push(self.base.encode(&k)?);
-            args.push(self.base.encode(&v)?);
-        }
-        Ok(args)
-    }
 }
 
 /// Decodes a flat `[field, value, field, value, ...]` reply, entry by entry.
@@ -258,81 +220,4 @@ fn raw_map(key: &str, reply: Value) -> Result<HashMap<Vec<u8>, Vec<u8>>> {
         map.insert(field, decode::bytes(key, value)?.unwrap_or_default());
     }
     Ok(map)
-}
-
-/// Prints like Python pottery's `repr`: `RedisDict{"one": 1, "two": 2}`, streaming the
-/// entries with `HSCAN`. A read error is printed in place of the entries.
-impl<K, V, C> fmt::Debug for RedisDict<K, V, C, Blocking>
-where
-    K: Serialize + DeserializeOwned + Send + fmt::Debug + 'static,
-    V: Serialize + DeserializeOwned + Send + fmt::Debug + 'static,
-    C: Codec,
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("RedisDict")?;
-        let mut map = f.debug_map();
-        for entry in self.iter() {
-            match entry {
-                Ok((k, v)) => map.entry(&k, &v),
-                Err(err) => return map.entry(&"<error>", &err.to_string()).finish(),
-            };
-        }
-        map.finish()
-    }
-}
-
-/// `for entry in &dict` streams the entries, as [`RedisDict::iter`] does.
-///
-/// ```
-/// # let server = pottery_testkit::Server::start();
-/// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
-/// tel.insert("jack", 4098)?;
-/// for entry in &tel {
-///     assert_eq!(entry?, ("jack".to_owned(), 4098));
-/// }
-/// # Ok::<(), pottery::Error>(())
-/// ```
-impl<'a, K, V, C> IntoIterator for &'a RedisDict<K, V, C, Blocking>
-where
-    K: Serialize + DeserializeOwned + Send + 'static,
-    V: Serialize + DeserializeOwned + Send + 'static,
-    C: Codec,
-{
-    type Item = Result<(K, V)>;
-    type IntoIter = crate::engine::Iter<'a, (K, V)>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.iter()
-    }
-}
-
-/// An async dict cannot read in `Debug`; it prints its key.
-impl<K, V, C: Codec> fmt::Debug for RedisDict<K, V, C, Async> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RedisDict")
-            .field("key", &self.key())
-            .finish()
-    }
-}
-
-/// Serializes the current entries as a map, streaming them with `HSCAN`: the
-/// counterpart of pottery's `json.dumps(redis_dict)`.
-impl<K, V, C> Serialize for RedisDict<K, V, C, Blocking>
-where
-    K: Serialize + DeserializeOwned + Send + 'static,
-    V: Serialize + DeserializeOwned + Send + 'static,
-    C: Codec,
-{
-    fn serialize<S: serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::{Error as _, SerializeMap};
-        let mut map = serializer.serialize_map(None)?;
-        for entry in self.iter() {
-            let (k, v) = entry.map_err(S::Error::custom)?;
-            map.serialize_entry(&k, &v)?;
-        }
-        map.end()
-    }
 }

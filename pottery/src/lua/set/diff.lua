@@ -1,0 +1,2 @@
+-- SDIFF of KEYS[1] and KEYS[2] (after the prelude's type check).
+return {'ok', redis.call('SDIFF', KEYS[1], KEYS[2])}

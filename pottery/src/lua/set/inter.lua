@@ -1,0 +1,2 @@
+-- SINTER of KEYS[1] and KEYS[2] (after the prelude's type check).
+return {'ok', redis.call('SINTER', KEYS[1], KEYS[2])}

@@ -1,0 +1,89 @@
+//! The operations of [`RedisSet`] on many members at once: one round trip
+//! whatever their number.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::RedisSet;
+use crate::codec::{Codec, EncodeAs};
+use crate::decode;
+use crate::engine::{Mode, ModeExt};
+use crate::error::Error;
+
+impl<T, C, M> RedisSet<T, C, M>
+where
+    T: Serialize + DeserializeOwned + Send + 'static,
+    C: Codec,
+    M: Mode,
+{
+    /// Adds every member of `members` with one `SADD`: one atomic round trip
+    /// whatever their number (none for no members). Python's `update` with local
+    /// iterables; see also [`union_update`](Self::union_update).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let basket: pottery::sync::RedisSet<String> = pottery::sync::RedisSet::new(&pottery::Client::open(&server.url())?, "basket");
+    /// basket.extend(["apple", "pear"])?;
+    /// let local = std::collections::HashSet::from(["fig".to_owned()]);
+    /// basket.extend(&local)?;
+    /// assert_eq!(basket.len()?, 3);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn extend<I>(&self, members: I) -> M::Output<'_, ()>
+    where
+        I: IntoIterator<Item: EncodeAs<T>>,
+    {
+        let args = match self.base.encode_each(members) {
+            Ok(args) if args.is_empty() => return M::ready(Ok(())),
+            Ok(args) => args,
+            Err(err) => return M::ready(Err(err)),
+        };
+        let cmd = self.base.cmd_with("SADD", args);
+        M::run(self.base.client(), Ok(self.base.op(cmd, |_, _| Ok(()))))
+    }
+
+    /// Whether each of `members` is in the set, in order: one `SMISMEMBER` round
+    /// trip (none for no members). Members the codec cannot encode are reported
+    /// absent.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let basket: pottery::sync::RedisSet<String> = pottery::sync::RedisSet::new(&pottery::Client::open(&server.url())?, "basket");
+    /// basket.extend(["foo", "bar"])?;
+    /// assert_eq!(basket.contains_many(["foo", "baz", "bar"])?, [true, false, true]);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn contains_many<I>(&self, members: I) -> M::Output<'_, Vec<bool>>
+    where
+        I: IntoIterator<Item: EncodeAs<T>>,
+    {
+        // `None` marks a member that cannot be encoded, hence is absent.
+        let encoded: Vec<Option<Vec<u8>>> = members
+            .into_iter()
+            .map(|m| self.base.encode(&m).ok())
+            .collect();
+        let asked: Vec<&Vec<u8>> = encoded.iter().flatten().collect();
+        if asked.is_empty() {
+            return M::ready(Ok(vec![false; encoded.len()]));
+        }
+        let cmd = self.base.cmd_with("SMISMEMBER", asked);
+        let op = self.base.op(cmd, move |key, reply| {
+            let mut answers = decode::array(key, reply)?.into_iter();
+            encoded
+                .iter()
+                .map(|raw| match raw {
+                    None => Ok(false),
+                    Some(_) => match answers.next() {
+                        Some(answer) => decode::flag(key, answer),
+                        None => Err(Error::unexpected_reply(
+                            key,
+                            "SMISMEMBER",
+                            "too few answers",
+                        )),
+                    },
+                })
+                .collect()
+        });
+        M::run(self.base.client(), Ok(op))
+    }
+}
