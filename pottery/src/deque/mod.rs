@@ -3,67 +3,28 @@
 //!
 //! A deque is a [`RedisList`] (same key layout, same operations where the
 //! semantics match: the deque holds one and delegates to it) plus a `maxlen`
-//! kept in the client, as in pottery. `mod.rs` holds the constructors and the
-//! writes that respect `maxlen`; `read.rs` the delegated operations and trait impls.
+//! kept in the client, as in pottery. `mod.rs` holds the type, its
+//! constructors and single-element operations; `bulk.rs` creation, the bulk
+//! pushes that trim to `maxlen`, and reversal; `iter.rs` iteration, copies,
+//! comparison and `repr`; `impls.rs` the trait impls.
 
-mod read;
+mod bulk;
+mod impls;
+mod iter;
 
-use std::sync::LazyLock;
-
-use redis::Script;
+use bulk::Side;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::container::Base;
 use crate::client::Client;
+use crate::container::Base;
 use crate::codec::{Codec, EncodeAs, Json};
-use crate::container::Container;
 use crate::decode;
 use crate::engine::ModeExt;
 use crate::engine::{Blocking, Mode};
 use crate::error::Error;
-use crate::list::{RedisList, create_op, num_arg};
-
-/// `ARGV`: side (`L` or `R`), maxlen, values... Pushes the values on that side,
-/// then trims the other side down to maxlen, in one step: no writer that uses it
-/// can make the list longer than maxlen. Returns the new length.
-static PUSH_TRIM: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        "local key = KEYS[1]
-         local cmd = ARGV[1] == 'L' and 'LPUSH' or 'RPUSH'
-         local max = tonumber(ARGV[2])
-         for i = 3, #ARGV, 1000 do
-           redis.call(cmd, key, unpack(ARGV, i, math.min(i + 999, #ARGV)))
-         end
-         local n = redis.call('LLEN', key)
-         if n <= max then return n end
-         if max == 0 then redis.call('DEL', key)
-         elseif ARGV[1] == 'L' then redis.call('LTRIM', key, 0, max - 1)
-         else redis.call('LTRIM', key, n - max, -1) end
-         return max",
-    )
-});
-
-/// `ARGV`: |n| in decimal, sign (`-` or `+`). Rotates `n` steps to the right
-/// (left if negative) for any `n`, reduced exactly modulo the length (digit by
-/// digit, so huge `n` lose no precision), moving the fewer elements with `LMOVE`.
-static ROTATE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        "local key = KEYS[1]
-         local n = redis.call('LLEN', key)
-         if n < 2 then return 0 end
-         local r = 0
-         for i = 1, #ARGV[1] do r = (r * 10 + tonumber(string.sub(ARGV[1], i, i))) % n end
-         if ARGV[2] == '-' then r = (n - r) % n end
-         if r == 0 then return 0 end
-         if r <= n - r then
-           for i = 1, r do redis.call('LMOVE', key, key, 'RIGHT', 'LEFT') end
-         else
-           for i = 1, n - r do redis.call('LMOVE', key, key, 'LEFT', 'RIGHT') end
-         end
-         return r",
-    )
-});
+use crate::list::{RedisList, num_arg};
+use crate::lua;
 
 /// A Redis list that behaves like a `VecDeque<T>` with an optional maximum length;
 /// Python pottery's `RedisDeque`.
@@ -174,7 +135,7 @@ impl<T, C: Codec, M: Mode> RedisDeque<T, C, M> {
         }
     }
 
-    fn base(&self) -> &Base<C> {
+    pub(super) fn base(&self) -> &Base<C> {
         self.list.base()
     }
 
@@ -205,7 +166,7 @@ impl<T, C: Codec, M: Mode> RedisDeque<T, C, M> {
 }
 
 /// The error of a deque that holds or would hold more than its maxlen.
-fn full(key: &str, what: &str, maxlen: usize) -> Error {
+pub(super) fn full(key: &str, what: &str, maxlen: usize) -> Error {
     Error::config(format!("RedisDeque `{key}` {what} (maxlen {maxlen})"))
 }
 
@@ -243,41 +204,6 @@ where
         M::run_owned(client.clone(), Ok(op))
     }
 
-    /// Creates a deque at `key` holding `items` (only the last `maxlen` of them
-    /// when bounded, as Python's `deque(items, maxlen)`), atomically; a
-    /// [`KeyExists`](crate::ErrorKind::KeyExists) error if `key` exists already.
-    /// When nothing is to be stored nothing is checked or written.
-    ///
-    /// ```
-    /// use pottery::sync::RedisDeque;
-    /// # let server = pottery_testkit::Server::start();
-    /// # let client = pottery::Client::open(&server.url())?;
-    /// let d = RedisDeque::<i64>::create(&client, "d", [1, 2, 3, 4, 5, 6], Some(3))?;
-    /// assert_eq!(d.to_vec()?, [4, 5, 6]);
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn create<I>(
-        client: &Client,
-        key: &str,
-        items: I,
-        maxlen: Option<usize>,
-    ) -> M::Output<'static, Self>
-    where
-        C: Default,
-        I: IntoIterator<Item: EncodeAs<T>>,
-    {
-        let mut deque = Self::new(client, key);
-        deque.maxlen = maxlen;
-        let values = match deque.base().encode_each(items) {
-            Ok(values) => keep_last(values, maxlen),
-            Err(err) => return M::ready(Err(err)),
-        };
-        if values.is_empty() {
-            return M::ready(Ok(deque));
-        }
-        M::run_owned(client.clone(), Ok(create_op(key, &values, || deque)))
-    }
-
     /// Appends `value` at the back (Python's `append`); with a maxlen, drops from
     /// the front what no longer fits, in the same atomic step.
     ///
@@ -309,65 +235,6 @@ where
     /// ```
     pub fn push_front(&self, value: impl EncodeAs<T>) -> M::Output<'_, ()> {
         self.push_side(Side::Front, [value])
-    }
-
-    /// Appends every element of `items` at the back, in one atomic round trip,
-    /// trimming the front to maxlen.
-    ///
-    /// ```
-    /// # let server = pottery_testkit::Server::start();
-    /// # let client = pottery::Client::open(&server.url())?;
-    /// let d: pottery::sync::RedisDeque<String> = pottery::sync::RedisDeque::with_maxlen(&client, "d", 4);
-    /// d.extend(["g", "h", "i", "j", "k", "l"])?;
-    /// assert_eq!(d.to_vec()?, ["i", "j", "k", "l"]);
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn extend<I>(&self, items: I) -> M::Output<'_, ()>
-    where
-        I: IntoIterator<Item: EncodeAs<T>>,
-    {
-        self.push_side(Side::Back, items)
-    }
-
-    /// Pushes every element of `items` at the front one after the other, so they
-    /// end up in reverse order, as Python's `extendleft`; one atomic round trip,
-    /// trimming the back to maxlen.
-    ///
-    /// ```
-    /// # let server = pottery_testkit::Server::start();
-    /// # let client = pottery::Client::open(&server.url())?;
-    /// let d: pottery::sync::RedisDeque<String> = pottery::sync::RedisDeque::new(&client, "d");
-    /// d.extend_front(["a", "b", "c"])?;
-    /// assert_eq!(d.to_vec()?, ["c", "b", "a"]);
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn extend_front<I>(&self, items: I) -> M::Output<'_, ()>
-    where
-        I: IntoIterator<Item: EncodeAs<T>>,
-    {
-        self.push_side(Side::Front, items)
-    }
-
-    fn push_side<I>(&self, side: Side, items: I) -> M::Output<'_, ()>
-    where
-        I: IntoIterator<Item: EncodeAs<T>>,
-    {
-        let Some(maxlen) = self.maxlen else {
-            return self.list.push_all(side.command(), items);
-        };
-        let values = match self.base().encode_each(items) {
-            Ok(values) if values.is_empty() => return M::ready(Ok(())),
-            // Only the last `maxlen` pushed can remain, on either side.
-            Ok(values) => keep_last(values, Some(maxlen)),
-            Err(err) => return M::ready(Err(err)),
-        };
-        let mut args = vec![side.flag().to_vec(), num_arg(maxlen)];
-        args.extend(values);
-        let request = self.base().script(&PUSH_TRIM, &args);
-        M::run(
-            self.base().client(),
-            Ok(self.base().op(request, |_, _| Ok(()))),
-        )
     }
 
     /// Inserts `value` before `index` (Python's `deque.insert`: negative counts
@@ -422,67 +289,196 @@ where
         }
         let sign = if n < 0 { b"-" } else { b"+" };
         let args = [num_arg(n.unsigned_abs()), sign.to_vec()];
-        let request = self.base().script(&ROTATE, &args);
+        let request = self.base().script(&lua::deque::ROTATE, &args);
         M::run(
             self.base().client(),
             Ok(self.base().op(request, |_, _| Ok(()))),
         )
     }
-}
 
-/// The end a push goes to.
-#[derive(Clone, Copy)]
-enum Side {
-    Front,
-    Back,
-}
-
-impl Side {
-    fn command(self) -> &'static str {
-        match self {
-            Side::Front => "LPUSH",
-            Side::Back => "RPUSH",
-        }
+    /// Removes and returns the last element (`RPOP`); `None` if empty.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let d: pottery::sync::RedisDeque<i64> = pottery::sync::RedisDeque::new(&client, "d");
+    /// d.extend([1, 2])?;
+    /// assert_eq!(d.pop_back()?, Some(2));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn pop_back(&self) -> M::Output<'_, Option<T>> {
+        self.list.pop()
     }
 
-    fn flag(self) -> &'static [u8] {
-        match self {
-            Side::Front => b"L",
-            Side::Back => b"R",
-        }
-    }
-}
-
-/// The last `maxlen` of `values` (all of them when unbounded).
-fn keep_last(mut values: Vec<Vec<u8>>, maxlen: Option<usize>) -> Vec<Vec<u8>> {
-    if let Some(max) = maxlen {
-        let extra = values.len().saturating_sub(max);
-        values.drain(..extra);
-    }
-    values
-}
-
-impl<T, C: Codec, M: Mode> Clone for RedisDeque<T, C, M> {
-    fn clone(&self) -> Self {
-        RedisDeque {
-            list: self.list.clone(),
-            maxlen: self.maxlen,
-        }
-    }
-}
-
-impl<T, C: Codec, M: Mode> Container for RedisDeque<T, C, M> {
-    type Mode = M;
-
-    fn key(&self) -> &str {
-        self.base().key()
+    /// Removes and returns the first element (`LPOP`); `None` if empty.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let d: pottery::sync::RedisDeque<i64> = pottery::sync::RedisDeque::new(&client, "d");
+    /// d.extend([1, 2])?;
+    /// assert_eq!(d.pop_front()?, Some(1));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn pop_front(&self) -> M::Output<'_, Option<T>> {
+        self.list.pop_front()
     }
 
-    fn client(&self) -> &Client {
-        self.base().client()
+    /// The element at `index` (negative counts from the end), or `None` (`LINDEX`).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let d: pottery::sync::RedisDeque<String> = pottery::sync::RedisDeque::new(&client, "d");
+    /// d.extend(["g", "h", "i"])?;
+    /// assert_eq!(d.get(-2)?.as_deref(), Some("h"));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn get(&self, index: isize) -> M::Output<'_, Option<T>> {
+        self.list.get(index)
     }
 
-    fn redis_type(&self) -> &'static str {
-        self.base().redis_type()
+    /// The first element, or `None` if empty.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let d: pottery::sync::RedisDeque<String> = pottery::sync::RedisDeque::new(&client, "d");
+    /// d.extend(["g", "h"])?;
+    /// assert_eq!(d.front()?.as_deref(), Some("g"));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn front(&self) -> M::Output<'_, Option<T>> {
+        self.list.get(0)
+    }
+
+    /// The last element, or `None` if empty.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let d: pottery::sync::RedisDeque<String> = pottery::sync::RedisDeque::new(&client, "d");
+    /// d.extend(["g", "h"])?;
+    /// assert_eq!(d.back()?.as_deref(), Some("h"));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn back(&self) -> M::Output<'_, Option<T>> {
+        self.list.get(-1)
+    }
+
+    /// Replaces the element at `index`; a [`NotFound`](crate::ErrorKind::NotFound)
+    /// error when out of range (see [`RedisList::set`](crate::RedisList::set)).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let d: pottery::sync::RedisDeque<String> = pottery::sync::RedisDeque::new(&client, "d");
+    /// d.extend(["g", "h"])?;
+    /// d.set(0, "G")?;
+    /// assert_eq!(d.to_vec()?, ["G", "h"]);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn set(&self, index: isize, value: impl EncodeAs<T>) -> M::Output<'_, ()> {
+        self.list.set(index, value)
+    }
+
+    /// Removes and returns the element at `index`, atomically; `None` when out of
+    /// range (Python's `del d[index]`, which raises instead).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let d: pottery::sync::RedisDeque<String> = pottery::sync::RedisDeque::new(&client, "d");
+    /// d.extend(["g", "h", "i"])?;
+    /// assert_eq!(d.remove_at(1)?.as_deref(), Some("h"));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn remove_at(&self, index: isize) -> M::Output<'_, Option<T>> {
+        self.list.pop_at(index)
+    }
+
+    /// Removes the first element equal to `value`; a
+    /// [`NotFound`](crate::ErrorKind::NotFound) error if there is none.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let d: pottery::sync::RedisDeque<String> = pottery::sync::RedisDeque::new(&client, "d");
+    /// d.extend(["g", "h"])?;
+    /// d.remove("g")?;
+    /// assert!(d.remove("g").unwrap_err().is_not_found());
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn remove(&self, value: impl EncodeAs<T>) -> M::Output<'_, ()> {
+        self.list.remove(value)
+    }
+
+    /// Whether some element equals `value` (`LPOS`).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let d: pottery::sync::RedisDeque<String> = pottery::sync::RedisDeque::new(&client, "d");
+    /// d.extend(["g", "h"])?;
+    /// assert!(d.contains("h")?);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn contains(&self, value: impl EncodeAs<T>) -> M::Output<'_, bool> {
+        self.list.contains(value)
+    }
+
+    /// How many elements equal `value`.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let d: pottery::sync::RedisDeque<i64> = pottery::sync::RedisDeque::new(&client, "d");
+    /// d.extend([1, 2, 1])?;
+    /// assert_eq!(d.count(1)?, 2);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn count(&self, value: impl EncodeAs<T>) -> M::Output<'_, usize> {
+        self.list.count(value)
+    }
+
+    /// The index of the first element equal to `value`, or `None`.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let d: pottery::sync::RedisDeque<i64> = pottery::sync::RedisDeque::new(&client, "d");
+    /// d.extend([5, 6])?;
+    /// assert_eq!(d.index_of(6)?, Some(1));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn index_of(&self, value: impl EncodeAs<T>) -> M::Output<'_, Option<usize>> {
+        self.list.index_of(value)
+    }
+
+    /// The number of elements (`LLEN`).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let d: pottery::sync::RedisDeque<i64> = pottery::sync::RedisDeque::new(&client, "d");
+    /// d.extend([5, 6])?;
+    /// assert_eq!(d.len()?, 2);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn len(&self) -> M::Output<'_, usize> {
+        self.list.len()
+    }
+
+    /// Whether the deque has no elements (Python's `not d`).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let d: pottery::sync::RedisDeque<i64> = pottery::sync::RedisDeque::new(&client, "d");
+    /// assert!(d.is_empty()?);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn is_empty(&self) -> M::Output<'_, bool> {
+        self.list.is_empty()
     }
 }

@@ -1,17 +1,18 @@
 //! [`RedisList`]: a Redis list that behaves like a `Vec<T>`.
 //!
-//! `mod.rs` holds the structure and its single-element operations; `ends.rs`
-//! pushes and pops at either end; `slices.rs` the
-//! range and slice operations; `whole.rs` the bulk ones, iteration, sorting,
-//! copies and trait impls; `script.rs` the Lua scripts (shared with
-//! [`RedisDeque`](crate::RedisDeque)).
+//! `mod.rs` holds the type and its single-element operations (by index, and
+//! pushes and pops at either end); `bulk.rs` those on many elements (creation,
+//! ranges, slices, sorting); `iter.rs` iteration, copies, comparison and
+//! `repr`; `algebra.rs` concatenation; `impls.rs` the trait impls. Its Lua
+//! scripts, shared with [`RedisDeque`](crate::RedisDeque), are `lua/list/`.
 
-mod ends;
-pub(crate) mod script;
-mod slices;
-mod whole;
+mod algebra;
+mod bulk;
+mod impls;
+mod iter;
 
-pub(crate) use whole::{create_op, debug_elements, serialize_elements};
+pub(crate) use bulk::create_op;
+pub(crate) use impls::serialize_elements;
 
 use std::marker::PhantomData;
 
@@ -26,6 +27,7 @@ use crate::engine::ModeExt;
 use crate::engine::Op;
 use crate::engine::{Blocking, Mode};
 use crate::error::{Error, Result};
+use crate::lua;
 
 /// Ties the element and mode types to the structure without owning any.
 type Types<T, M> = PhantomData<fn() -> (T, M)>;
@@ -131,7 +133,7 @@ where
     /// ```
     pub fn set(&self, index: isize, value: impl EncodeAs<T>) -> M::Output<'_, ()> {
         let op = self.base.encode(&value).map(|value| {
-            let request = self.base.script(&script::SET, &[num_arg(index), value]);
+            let request = self.base.script(&lua::list::SET, &[num_arg(index), value]);
             self.base
                 .op(request, move |key, reply| match decode::flag(key, reply)? {
                     true => Ok(()),
@@ -178,7 +180,7 @@ where
         let value = self.base.encode(value)?;
         let max = maxlen.map(num_arg).unwrap_or_default();
         let args = [num_arg(index), num_arg(index), num_arg(0), max, value];
-        let request = self.base.script(&script::SPLICE, &args);
+        let request = self.base.script(&lua::list::SPLICE, &args);
         Ok(self
             .base
             .op(request, move |key, reply| finish(key, reply != Value::Nil)))
@@ -197,7 +199,7 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn pop_at(&self, index: isize) -> M::Output<'_, Option<T>> {
-        let request = self.base.script(&script::REMOVE_AT, &[num_arg(index)]);
+        let request = self.base.script(&lua::list::REMOVE_AT, &[num_arg(index)]);
         M::run(self.base.client(), Ok(self.optional_op(request)))
     }
 
@@ -215,7 +217,7 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn remove_at(&self, index: isize) -> M::Output<'_, T> {
-        let request = self.base.script(&script::REMOVE_AT, &[num_arg(index)]);
+        let request = self.base.script(&lua::list::REMOVE_AT, &[num_arg(index)]);
         let codec = self.base.codec().clone();
         let op = self.base.op(request, move |key, reply| {
             decode::optional(&codec, key, reply)?
@@ -357,5 +359,92 @@ where
             Ok(decode::count(key, reply)? == 0)
         });
         M::run(self.base.client(), Ok(op))
+    }
+
+    /// Removes and returns the last element (`RPOP`); `None` if the list is empty.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&client, "l");
+    /// l.extend([3, 4])?;
+    /// assert_eq!(l.pop()?, Some(4));
+    /// assert_eq!(l.pop()?, Some(3));
+    /// assert_eq!(l.pop()?, None);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn pop(&self) -> M::Output<'_, Option<T>> {
+        M::run(
+            self.base.client(),
+            Ok(self.optional_op(self.base.cmd("RPOP"))),
+        )
+    }
+
+    /// Removes and returns the first element (`LPOP`); `None` if the list is empty.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&client, "l");
+    /// l.extend([3, 4])?;
+    /// assert_eq!(l.pop_front()?, Some(3));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn pop_front(&self) -> M::Output<'_, Option<T>> {
+        M::run(
+            self.base.client(),
+            Ok(self.optional_op(self.base.cmd("LPOP"))),
+        )
+    }
+
+    /// Appends `value` at the end (`RPUSH`): `Vec::push`, Python's `append`.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&client, "l");
+    /// l.push(216)?;
+    /// assert_eq!(l.to_vec()?, [216]);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn push(&self, value: impl EncodeAs<T>) -> M::Output<'_, ()> {
+        self.push_with("RPUSH", &value)
+    }
+
+    /// Python's name for [`push`](Self::push).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&client, "l");
+    /// l.append(7)?;
+    /// assert_eq!(l.get(-1)?, Some(7));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn append(&self, value: impl EncodeAs<T>) -> M::Output<'_, ()> {
+        self.push_with("RPUSH", &value)
+    }
+
+    /// Inserts `value` at the front (`LPUSH`).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&client, "l");
+    /// l.push(2)?;
+    /// l.push_front(1)?;
+    /// assert_eq!(l.to_vec()?, [1, 2]);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn push_front(&self, value: impl EncodeAs<T>) -> M::Output<'_, ()> {
+        self.push_with("LPUSH", &value)
+    }
+
+    fn push_with<V: Serialize + ?Sized>(&self, command: &str, value: &V) -> M::Output<'_, ()> {
+        let op = self.base.encode(value).map(|value| {
+            self.base
+                .op(self.base.cmd_with(command, value), |_, _| Ok(()))
+        });
+        M::run(self.base.client(), op)
     }
 }

@@ -1,4 +1,6 @@
-//! Ranges and Python slices of a [`RedisList`]: reading, assigning, deleting.
+//! The operations of [`RedisList`] on many elements at once: creation, bulk
+//! pushes, ranges and Python slices (reading, assigning, deleting), sorting and
+//! reversing in place.
 
 use std::ops::{Bound, RangeBounds};
 
@@ -6,12 +8,13 @@ use redis::Value;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{RedisList, decode_all, num_arg, script};
+use super::{RedisList, decode_all, num_arg};
+use crate::client::Client;
 use crate::codec::{Codec, EncodeAs};
 use crate::decode;
-use crate::engine::Mode;
-use crate::engine::ModeExt;
+use crate::engine::{Mode, ModeExt, Op, Request};
 use crate::error::{Error, Result};
+use crate::lua;
 
 /// A Rust range of Python indices as Python's `start` and `stop` (`None` = open).
 ///
@@ -108,7 +111,7 @@ where
     ) -> M::Output<'_, Vec<T>> {
         let op = check_step(self.key(), step).map(|()| {
             let args = [opt_arg(start), opt_arg(stop), num_arg(step)];
-            self.elements_op(self.base.script(&script::GET_SLICE, &args))
+            self.elements_op(self.base.script(&lua::list::GET_SLICE, &args))
         });
         M::run(self.base.client(), op)
     }
@@ -146,7 +149,7 @@ where
                 let given = values.len();
                 let mut args = vec![opt_arg(start), opt_arg(stop), num_arg(step)];
                 args.extend(values);
-                let request = self.base.script(&script::SET_SLICE, &args);
+                let request = self.base.script(&lua::list::SET_SLICE, &args);
                 self.base.op(request, move |key, reply| {
                     let mut parts = decode::array(key, reply)?.into_iter();
                     let done = decode::int(key, "slice assignment", parts.next().unwrap_or(Value::Nil))?;
@@ -183,7 +186,7 @@ where
         let op = check_step(self.key(), step).map(|()| {
             let args = [opt_arg(start), opt_arg(stop), num_arg(step)];
             self.base.op(
-                self.base.script(&script::DELETE_SLICE, &args),
+                self.base.script(&lua::list::DELETE_SLICE, &args),
                 decode::count,
             )
         });
@@ -228,7 +231,7 @@ where
         let op = self.base.encode_each(values).map(|values| {
             let mut args = vec![opt_arg(start), opt_arg(stop), num_arg(1), Vec::new()];
             args.extend(values);
-            self.elements_op(self.base.script(&script::SPLICE, &args))
+            self.elements_op(self.base.script(&lua::list::SPLICE, &args))
         });
         M::run(self.base.client(), op)
     }
@@ -241,5 +244,164 @@ where
         let codec = self.base.codec().clone();
         self.base
             .op(request, move |key, reply| decode_all(&codec, key, reply))
+    }
+}
+
+/// The create script's op at `key`: writes `values` unless the key exists.
+pub(crate) fn create_op<R: Send + 'static>(
+    key: &str,
+    values: &[Vec<u8>],
+    made: impl FnOnce() -> R + Send + 'static,
+) -> Op<R> {
+    let request = Request::script(&lua::list::CREATE, &[key.as_bytes()], values);
+    Op::new(
+        key,
+        "list",
+        request,
+        move |key, reply| match decode::flag(key, reply)? {
+            true => Ok(made()),
+            false => Err(Error::key_exists(key)),
+        },
+    )
+}
+
+impl<T, C, M> RedisList<T, C, M>
+where
+    T: Serialize + DeserializeOwned + Send + 'static,
+    C: Codec,
+    M: Mode,
+{
+    /// Creates a list at `key` holding `items`, atomically; fails with a
+    /// [`KeyExists`](crate::ErrorKind::KeyExists) error if `key` exists already,
+    /// as Python's pottery does. With no items nothing is checked or written.
+    ///
+    /// ```
+    /// use pottery::{Client, sync::RedisList};
+    /// # let server = pottery_testkit::Server::start();
+    /// # let url = server.url();
+    /// let client = Client::open(&url)?;
+    /// let squares = RedisList::<i64>::create(&client, "squares", [1, 4, 9])?;
+    /// assert_eq!(squares.len()?, 3);
+    /// let again = RedisList::<i64>::create(&client, "squares", [1]);
+    /// assert!(again.unwrap_err().is_key_exists());
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn create<I>(client: &Client, key: &str, items: I) -> M::Output<'static, Self>
+    where
+        C: Default,
+        I: IntoIterator<Item: EncodeAs<T>>,
+    {
+        let list = Self::new(client, key);
+        let values = match list.base.encode_each(items) {
+            Ok(values) if values.is_empty() => return M::ready(Ok(list)),
+            Ok(values) => values,
+            Err(err) => return M::ready(Err(err)),
+        };
+        M::run_owned(client.clone(), Ok(create_op(key, &values, || list)))
+    }
+
+    /// Appends every element of `items` with one `RPUSH`: one atomic round trip
+    /// whatever the number of items (none for no items).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&client, "l");
+    /// l.extend([1, 4, 9])?;
+    /// l.extend(&[16, 25])?;
+    /// assert_eq!(l.to_vec()?, [1, 4, 9, 16, 25]);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn extend<I>(&self, items: I) -> M::Output<'_, ()>
+    where
+        I: IntoIterator<Item: EncodeAs<T>>,
+    {
+        self.push_all("RPUSH", items)
+    }
+
+    /// `command` (`RPUSH` or `LPUSH`) of every item, one round trip.
+    pub(crate) fn push_all<I>(&self, command: &str, items: I) -> M::Output<'_, ()>
+    where
+        I: IntoIterator<Item: EncodeAs<T>>,
+    {
+        let values = match self.base.encode_each(items) {
+            Ok(values) if values.is_empty() => return M::ready(Ok(())),
+            Ok(values) => values,
+            Err(err) => return M::ready(Err(err)),
+        };
+        let cmd = self.base.cmd_with(command, values);
+        M::run(self.base.client(), Ok(self.base.op(cmd, |_, _| Ok(()))))
+    }
+
+    /// Sorts the list in place, ascending and stably, in one atomic Lua script:
+    /// JSON numbers (booleans count as 0 and 1) numerically, as doubles; JSON
+    /// strings by code point, like Rust's `str` and Python's `str` order. A list
+    /// mixing numbers and strings, or holding other values, is left unchanged and
+    /// the call fails with a [`Config`](crate::ErrorKind::Config) error, as Python
+    /// raises `TypeError`. The script understands the [`Json`](crate::Json) codec's
+    /// output only.
+    ///
+    /// The whole sort (read, compare, write back) happens inside Redis, so no
+    /// concurrent writer can interleave with it.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<f64> = pottery::sync::RedisList::new(&client, "l");
+    /// l.extend([333.0, 1234.5, 1.0, -1.0, 66.25])?;
+    /// l.sort()?;
+    /// assert_eq!(l.to_vec()?, [-1.0, 1.0, 66.25, 333.0, 1234.5]);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn sort(&self) -> M::Output<'_, ()> {
+        self.sort_with(false)
+    }
+
+    /// Sorts the list in place, descending (Python's `sort(reverse=True)`, stable);
+    /// see [`sort`](Self::sort).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<String> = pottery::sync::RedisList::new(&client, "l");
+    /// l.extend(["b", "é", "a"])?;
+    /// l.sort_desc()?;
+    /// assert_eq!(l.to_vec()?, ["é", "b", "a"]);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn sort_desc(&self) -> M::Output<'_, ()> {
+        self.sort_with(true)
+    }
+
+    fn sort_with(&self, descending: bool) -> M::Output<'_, ()> {
+        let flag = if descending { b"1" } else { b"0" };
+        let request = self.base.script(&lua::list::SORT, &[flag.to_vec()]);
+        let op = self.base.op(request, |key, reply| match reply {
+            Value::Int(1) => Ok(()),
+            other => match decode::bytes(key, other)? {
+                Some(why) => Err(Error::config(format!(
+                    "cannot sort list `{key}`: {}",
+                    String::from_utf8_lossy(&why)
+                ))),
+                None => Err(Error::unexpected_reply(key, "sort", "nil")),
+            },
+        });
+        M::run(self.base.client(), Ok(op))
+    }
+
+    /// Reverses the list in place, atomically (one Lua script).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&client, "l");
+    /// l.extend([1, 2, 3])?;
+    /// l.reverse()?;
+    /// assert_eq!(l.to_vec()?, [3, 2, 1]);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn reverse(&self) -> M::Output<'_, ()> {
+        let request = self.base.script(&lua::list::REVERSE, &[]);
+        M::run(self.base.client(), Ok(self.base.op(request, |_, _| Ok(()))))
     }
 }

@@ -1,0 +1,160 @@
+//! The operations of [`RedisDeque`] on many elements at once: creation, the
+//! pushes that trim to `maxlen` in the same atomic script, and reversal.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::RedisDeque;
+use crate::client::Client;
+use crate::codec::{Codec, EncodeAs};
+use crate::engine::{Mode, ModeExt};
+use crate::list::{create_op, num_arg};
+use crate::lua;
+
+impl<T, C, M> RedisDeque<T, C, M>
+where
+    T: Serialize + DeserializeOwned + Send + 'static,
+    C: Codec,
+    M: Mode,
+{
+    /// Creates a deque at `key` holding `items` (only the last `maxlen` of them
+    /// when bounded, as Python's `deque(items, maxlen)`), atomically; a
+    /// [`KeyExists`](crate::ErrorKind::KeyExists) error if `key` exists already.
+    /// When nothing is to be stored nothing is checked or written.
+    ///
+    /// ```
+    /// use pottery::sync::RedisDeque;
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let d = RedisDeque::<i64>::create(&client, "d", [1, 2, 3, 4, 5, 6], Some(3))?;
+    /// assert_eq!(d.to_vec()?, [4, 5, 6]);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn create<I>(
+        client: &Client,
+        key: &str,
+        items: I,
+        maxlen: Option<usize>,
+    ) -> M::Output<'static, Self>
+    where
+        C: Default,
+        I: IntoIterator<Item: EncodeAs<T>>,
+    {
+        let mut deque = Self::new(client, key);
+        deque.maxlen = maxlen;
+        let values = match deque.base().encode_each(items) {
+            Ok(values) => keep_last(values, maxlen),
+            Err(err) => return M::ready(Err(err)),
+        };
+        if values.is_empty() {
+            return M::ready(Ok(deque));
+        }
+        M::run_owned(client.clone(), Ok(create_op(key, &values, || deque)))
+    }
+
+    /// Appends every element of `items` at the back, in one atomic round trip,
+    /// trimming the front to maxlen.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let d: pottery::sync::RedisDeque<String> = pottery::sync::RedisDeque::with_maxlen(&client, "d", 4);
+    /// d.extend(["g", "h", "i", "j", "k", "l"])?;
+    /// assert_eq!(d.to_vec()?, ["i", "j", "k", "l"]);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn extend<I>(&self, items: I) -> M::Output<'_, ()>
+    where
+        I: IntoIterator<Item: EncodeAs<T>>,
+    {
+        self.push_side(Side::Back, items)
+    }
+
+    /// Pushes every element of `items` at the front one after the other, so they
+    /// end up in reverse order, as Python's `extendleft`; one atomic round trip,
+    /// trimming the back to maxlen.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let d: pottery::sync::RedisDeque<String> = pottery::sync::RedisDeque::new(&client, "d");
+    /// d.extend_front(["a", "b", "c"])?;
+    /// assert_eq!(d.to_vec()?, ["c", "b", "a"]);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn extend_front<I>(&self, items: I) -> M::Output<'_, ()>
+    where
+        I: IntoIterator<Item: EncodeAs<T>>,
+    {
+        self.push_side(Side::Front, items)
+    }
+
+    pub(super) fn push_side<I>(&self, side: Side, items: I) -> M::Output<'_, ()>
+    where
+        I: IntoIterator<Item: EncodeAs<T>>,
+    {
+        let Some(maxlen) = self.maxlen else {
+            return self.list.push_all(side.command(), items);
+        };
+        let values = match self.base().encode_each(items) {
+            Ok(values) if values.is_empty() => return M::ready(Ok(())),
+            // Only the last `maxlen` pushed can remain, on either side.
+            Ok(values) => keep_last(values, Some(maxlen)),
+            Err(err) => return M::ready(Err(err)),
+        };
+        let mut args = vec![side.flag().to_vec(), num_arg(maxlen)];
+        args.extend(values);
+        let request = self.base().script(&lua::deque::PUSH_TRIM, &args);
+        M::run(
+            self.base().client(),
+            Ok(self.base().op(request, |_, _| Ok(()))),
+        )
+    }
+
+    /// Reverses the deque in place, atomically.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let d: pottery::sync::RedisDeque<i64> = pottery::sync::RedisDeque::new(&client, "d");
+    /// d.extend([5, 6])?;
+    /// d.reverse()?;
+    /// assert_eq!(d.to_vec()?, [6, 5]);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn reverse(&self) -> M::Output<'_, ()> {
+        self.list.reverse()
+    }
+}
+
+/// The end a push goes to.
+#[derive(Clone, Copy)]
+pub(super) enum Side {
+    Front,
+    Back,
+}
+
+impl Side {
+    fn command(self) -> &'static str {
+        match self {
+            Side::Front => "LPUSH",
+            Side::Back => "RPUSH",
+        }
+    }
+
+    fn flag(self) -> &'static [u8] {
+        match self {
+            Side::Front => b"L",
+            Side::Back => b"R",
+        }
+    }
+}
+
+/// The last `maxlen` of `values` (all of them when unbounded).
+fn keep_last(mut values: Vec<Vec<u8>>, maxlen: Option<usize>) -> Vec<Vec<u8>> {
+    if let Some(max) = maxlen {
+        let extra = values.len().saturating_sub(max);
+        values.drain(..extra);
+    }
+    values
+}
