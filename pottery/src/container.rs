@@ -350,11 +350,17 @@ pub(crate) fn repr_list<T: fmt::Debug>(name: &str, items: &[T]) -> String {
 
 /// pottery's `repr` of a set: `RedisSet{"apple", "pear"}`.
 pub(crate) fn repr_set<T: fmt::Debug>(name: &str, items: &[T]) -> String {
-    format!("{name}{}", Shown(|f: &mut fmt::Formatter<'_>| f.debug_set().entries(items).finish()))
+    format!(
+        "{name}{}",
+        Shown(|f: &mut fmt::Formatter<'_>| f.debug_set().entries(items).finish())
+    )
 }
 
 /// pottery's `repr` of a mapping, in the order given: `RedisDict{"a": 1}`.
 pub(crate) fn repr_map<K: fmt::Debug, V: fmt::Debug>(name: &str, pairs: &[(K, V)]) -> String {
     let entries = || pairs.iter().map(|(k, v)| (k, v));
-    format!("{name}{}", Shown(|f: &mut fmt::Formatter<'_>| f.debug_map().entries(entries()).finish()))
+    format!(
+        "{name}{}",
+        Shown(|f: &mut fmt::Formatter<'_>| f.debug_map().entries(entries()).finish())
+    )
 }

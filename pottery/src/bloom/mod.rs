@@ -1,27 +1,30 @@
 //! [`BloomFilter`]: a Redis bitmap answering "have I seen this element?", with
 //! Python pottery's exact bit layout.
 //!
-//! `math.rs` holds the pure numbers (size, hash count, offsets, estimates),
-//! `stats.rs` the figures read from the bitmap ([`BloomStats`]).
+//! `mod.rs` holds the type and the single-element operations, `bulk.rs` those
+//! on many elements at once, `logic.rs` the pure numbers (size, hash count,
+//! offsets, and [`BloomStats`]' estimates), `impls.rs` the trait impls.
 
-mod math;
-mod stats;
+mod bulk;
+mod impls;
+mod logic;
 
-pub use stats::BloomStats;
+pub use logic::BloomStats;
 
 use std::marker::PhantomData;
 
 use redis::{Cmd, Value};
 use serde::Serialize;
 
-use crate::container::Base;
 use crate::client::Client;
 use crate::codec::{Codec, EncodeAs, Json};
+use crate::container::Base;
 use crate::decode;
 use crate::engine::ModeExt;
 use crate::engine::{Blocking, Mode};
 use crate::error::{Error, Result};
-use math::Shape;
+use crate::lua;
+use logic::Shape;
 
 /// Ties the element and mode types to the structure without owning any.
 type Types<T, M> = PhantomData<fn() -> (T, M)>;
@@ -281,31 +284,6 @@ where
         M::run(self.base.client(), op)
     }
 
-    /// Inserts every element of `elements` in one `BITFIELD` (each distinct bit
-    /// set once: the command never outgrows the bitmap); none for no elements.
-    /// Python's `update`.
-    ///
-    /// ```
-    /// # let server = pottery_testkit::Server::start();
-    /// # let client = pottery::Client::open(&server.url())?;
-    /// let d: pottery::sync::BloomFilter<String> = pottery::sync::BloomFilter::new(&client, "d", 100, 0.01)?;
-    /// d.extend(["rajiv", "raj", "dan"])?;
-    /// assert_eq!(d.contains_many(["raj", "eric"])?, [true, false]);
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn extend<I>(&self, elements: I) -> M::Output<'_, ()>
-    where
-        I: IntoIterator<Item: EncodeAs<T>>,
-    {
-        let offsets = match self.distinct_offsets(elements) {
-            Ok(offsets) if offsets.is_empty() => return M::ready(Ok(())),
-            Ok(offsets) => offsets,
-            Err(err) => return M::ready(Err(err)),
-        };
-        let cmd = self.bitfield("BITFIELD", "SET", &offsets);
-        M::run(self.base.client(), Ok(self.base.op(cmd, |_, _| Ok(()))))
-    }
-
     /// Whether `element` may have been inserted: all its k bits are set (one
     /// `BITFIELD_RO`). `false` is certain; `true` is wrong with about the
     /// probability [`BloomStats::false_positive_rate`] gives. An element the codec
@@ -330,55 +308,6 @@ where
             bits.into_iter()
                 .map(|bit| decode::int(key, "BITFIELD_RO", bit))
                 .try_fold(true, |all, bit| Ok(all && bit? == 1))
-        });
-        M::run(self.base.client(), Ok(op))
-    }
-
-    /// Whether each of `elements` may have been inserted, in order: one
-    /// `BITFIELD_RO` reading each distinct bit once (none for no elements).
-    /// Elements the codec cannot encode are reported absent.
-    ///
-    /// ```
-    /// # let server = pottery_testkit::Server::start();
-    /// # let client = pottery::Client::open(&server.url())?;
-    /// let d: pottery::sync::BloomFilter<String> = pottery::sync::BloomFilter::new(&client, "d", 4, 0.01)?;
-    /// d.extend(["foo", "bar", "zap", "a"])?;
-    /// assert_eq!(d.contains_many(["foo", "bar", "baz", "quz"])?, [true, true, false, false]);
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn contains_many<I>(&self, elements: I) -> M::Output<'_, Vec<bool>>
-    where
-        I: IntoIterator<Item: EncodeAs<T>>,
-    {
-        // Each element's offsets; `None` for one that cannot be encoded.
-        let wanted: Vec<Option<Vec<u64>>> = elements
-            .into_iter()
-            .map(|element| self.bit_offsets(element).ok())
-            .collect();
-        let mut distinct: Vec<u64> = wanted.iter().flatten().flatten().copied().collect();
-        distinct.sort_unstable();
-        distinct.dedup();
-        if distinct.is_empty() {
-            return M::ready(Ok(vec![false; wanted.len()]));
-        }
-        let cmd = self.bitfield("BITFIELD_RO", "GET", &distinct);
-        let op = self.base.op(cmd, move |key, reply| {
-            let bits = decode::array(key, reply)?
-                .into_iter()
-                .map(|bit| Ok(decode::int(key, "BITFIELD_RO", bit)? == 1))
-                .collect::<Result<Vec<bool>>>()?;
-            if bits.len() != distinct.len() {
-                return Err(Error::unexpected_reply(key, "BITFIELD_RO", "too few bits"));
-            }
-            // `distinct` is sorted: each offset's bit is found by binary search.
-            let is_set = |offset: &u64| {
-                let at = distinct.binary_search(offset).ok();
-                at.and_then(|i| bits.get(i).copied()).unwrap_or(false)
-            };
-            Ok(wanted
-                .iter()
-                .map(|offsets| offsets.as_ref().is_some_and(|o| o.iter().all(is_set)))
-                .collect())
         });
         M::run(self.base.client(), Ok(op))
     }
@@ -434,49 +363,60 @@ where
         let op = self.base.op(self.base.cmd("BITCOUNT"), bits_set);
         M::run(self.base.client(), Ok(op))
     }
+
+    /// pottery's `repr`: `<BloomFilter key=dilberts>`, with no I/O (as pottery's);
+    /// `Debug` prints the key and the filter's shape.
+    ///
+    /// ```
+    /// # let client = pottery::Client::open("redis://localhost")?;
+    /// let d: pottery::sync::BloomFilter<String> = pottery::sync::BloomFilter::new(&client, "dilberts", 100, 0.01)?;
+    /// assert_eq!(d.repr()?, "<BloomFilter key=dilberts>");
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn repr(&self) -> M::Output<'_, String> {
+        M::ready(Ok(format!("<BloomFilter key={}>", self.key())))
+    }
+
+    /// The filter's [`BloomStats`] (size, hashes, bits set, fill ratio, estimated
+    /// count, current false-positive rate) in one round trip.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let d: pottery::sync::BloomFilter<String> = pottery::sync::BloomFilter::new(&client, "d", 100, 0.01)?;
+    /// d.extend(["rajiv", "raj", "dan"])?;
+    /// assert_eq!(d.stats()?.estimated_len(), 3);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn stats(&self) -> M::Output<'_, BloomStats> {
+        let shape = self.shape;
+        let request = self.base.script(&lua::bloom::STATS, &[]);
+        let op = self.base.op(request, move |key, reply| {
+            let mut parts = decode::array(key, reply)?.into_iter();
+            let (Some(set), Some(len)) = (parts.next(), parts.next()) else {
+                return Err(Error::unexpected_reply(
+                    key,
+                    "BITCOUNT/STRLEN",
+                    "not a pair",
+                ));
+            };
+            let count = |v| -> Result<u64> {
+                let n = decode::int(key, "BITCOUNT/STRLEN", v)?;
+                u64::try_from(n).map_err(|_| Error::unexpected_reply(key, "BITCOUNT/STRLEN", n))
+            };
+            Ok(BloomStats {
+                size: shape.bits,
+                num_hashes: shape.hashes,
+                bits_set: count(set)?,
+                stored_bytes: count(len)?,
+            })
+        });
+        M::run(self.base.client(), Ok(op))
+    }
 }
 
 /// A `BITCOUNT` reply.
 fn bits_set(key: &str, reply: Value) -> Result<u64> {
     let n = decode::int(key, "BITCOUNT", reply)?;
     u64::try_from(n).map_err(|_| Error::unexpected_reply(key, "BITCOUNT", n))
-}
-
-impl<T, C: Codec, M: Mode> Clone for BloomFilter<T, C, M> {
-    fn clone(&self) -> Self {
-        Self::build(
-            self.base.clone(),
-            self.num_elements,
-            self.false_positives,
-            self.shape,
-        )
-    }
-}
-
-impl<T, C: Codec, M: Mode> crate::Container for BloomFilter<T, C, M> {
-    type Mode = M;
-
-    fn key(&self) -> &str {
-        self.base.key()
-    }
-
-    fn client(&self) -> &Client {
-        self.base.client()
-    }
-
-    fn redis_type(&self) -> &'static str {
-        self.base.redis_type()
-    }
-}
-
-impl<T, C: Codec, M> std::fmt::Debug for BloomFilter<T, C, M> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BloomFilter")
-            .field("key", &self.base.key())
-            .field("num_elements", &self.num_elements)
-            .field("false_positives", &self.false_positives)
-            .field("size", &self.shape.bits)
-            .field("num_hashes", &self.shape.hashes)
-            .finish()
-    }
 }

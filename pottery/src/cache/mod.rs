@@ -22,9 +22,9 @@ use redis::{Pipeline, Value};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::container::Base;
 use crate::client::Client;
 use crate::codec::{Codec, Json};
+use crate::container::Base;
 use crate::decode;
 use crate::engine::ModeExt;
 use crate::engine::Op;

@@ -7,15 +7,16 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{CachedOrderedDict, HYDRATE, Slot, Slots};
-use crate::container::Base;
+use super::{CachedOrderedDict, Slot, Slots};
 use crate::client::Client;
 use crate::codec::{Codec, Json};
+use crate::container::Base;
 use crate::decode;
 use crate::engine::ModeExt;
 use crate::engine::Op;
 use crate::engine::{Blocking, Mode};
 use crate::error::Error;
+use crate::lua;
 
 /// Settings for a [`CachedOrderedDict`]: its key, timeout and codec; then
 /// [`hydrate`](Self::hydrate) reads the cache.
@@ -164,7 +165,7 @@ where
         let mut args = Vec::with_capacity(dict.slots.len() + 1);
         args.push(dict.ttl_arg());
         args.extend(dict.slots.keys().cloned());
-        let request = dict.base.script(&HYDRATE, &args);
+        let request = dict.base.script(&lua::cached_dict::HYDRATE, &args);
         let client = dict.base.client().clone();
         let op = Op::new(
             dict.base.key_shared(),

@@ -5,76 +5,39 @@
 //!   (each one Lua script: the write and the TTL refresh in one round trip).
 //! - `builder.rs`: the settings, and the hydration (one script: `HMGET` of the
 //!   keys in order, then the TTL refresh).
-//! - `local.rs`: what reads the local copy only (no I/O): lookups, misses,
-//!   iteration, and the trait impls.
+//! - `bulk.rs`: `update`, many entries written through in one script.
+//! - `iter.rs`: iteration over the local copy (no I/O), and its misses.
+//! - `impls.rs`: `Clone`, `Debug` (no I/O) and `Container`.
 
 mod builder;
-mod local;
+mod bulk;
+mod impls;
+mod iter;
 
 pub use builder::CachedOrderedDictBuilder;
 
-pub use local::{CachedIntoIter, CachedIter};
+pub use iter::{CachedIntoIter, CachedIter};
 
 use std::marker::PhantomData;
-use std::sync::LazyLock;
 use std::time::Duration;
 
 use indexmap::IndexMap;
 use indexmap::map::Entry;
-use redis::Script;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::container::Base;
 use crate::client::Client;
-use crate::codec::{Codec, Json};
+use crate::codec::{Codec, EncodeAs, Json};
+use crate::container::Base;
 use crate::decode;
 use crate::engine::ModeExt;
 use crate::engine::{Blocking, Mode};
 use crate::error::{Error, Result};
+use crate::lua;
 
 /// How long a cache lives after its last write unless told otherwise (pottery's
 /// default, 60 s): the same default as [`RedisCache`](crate::RedisCache)'s.
 pub(crate) use crate::cache::DEFAULT_CACHE_TIMEOUT;
-
-/// ARGV[1] = the TTL in ms ("0": leave the expiry alone), ARGV[2..] = fields:
-/// their values, in order (nil where absent), then the TTL refresh, as pottery
-/// refreshes it when a CachedOrderedDict is made. HMGET goes in chunks because
-/// Lua's `unpack` has a stack limit.
-static HYDRATE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        "local values = {}
-         for i = 2, #ARGV, 1000 do
-           local part = redis.call('HMGET', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))
-           for j = 1, #part do values[#values + 1] = part[j] end
-         end
-         if ARGV[1] ~= '0' then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-         return values",
-    )
-});
-
-/// ARGV[1] = the TTL in ms ("0": none), ARGV[2..] = field, value pairs: one
-/// HSET (in chunks of 500 pairs), then the TTL refresh.
-static WRITE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        "for i = 2, #ARGV, 1000 do
-           redis.call('HSET', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))
-         end
-         if ARGV[1] ~= '0' then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-         return 1",
-    )
-});
-
-/// ARGV = TTL in ms ("0": none), field, default: sets the field only if it is
-/// absent and replies the value stored, whoever stored it.
-static SET_DEFAULT: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        "redis.call('HSETNX', KEYS[1], ARGV[2], ARGV[3])
-         local value = redis.call('HGET', KEYS[1], ARGV[2])
-         if ARGV[1] ~= '0' then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-         return value",
-    )
-});
 
 /// One key of the dict: the caller's key and its value, `None` until known.
 struct Slot<K, V> {
@@ -225,58 +188,15 @@ where
             Err(err) => return M::ready(Err(err)),
         };
         let args = [self.ttl_arg(), field.clone(), raw];
-        let op = self.base.op(self.base.script(&WRITE, &args), |_, _| Ok(()));
+        let op = self
+            .base
+            .op(self.base.script(&lua::cached_dict::WRITE, &args), |_, _| {
+                Ok(())
+            });
         let Self { base, slots, .. } = self;
         let base: &Base<C> = base;
         M::map(M::run(base.client(), Ok(op)), move |()| {
             Ok(store(slots, field, key, value))
-        })
-    }
-
-    /// Sets many entries in the cache and here, in one round trip however many
-    /// (which also resets the TTL); pottery's `update`. New keys go to the end,
-    /// in the order given. No entries, no round trip.
-    ///
-    /// ```
-    /// # let server = pottery_testkit::Server::start();
-    /// # let client = pottery::Client::open(&server.url())?;
-    /// let mut d: pottery::sync::CachedOrderedDict<String, i64> =
-    ///     pottery::sync::CachedOrderedDict::new(&client, "scores", ["alice", "bob"])?;
-    /// d.update([("alice", 1), ("bob", 2), ("carol", 3)])?;
-    /// assert_eq!(d.misses().count(), 0);
-    /// assert_eq!(d.len(), 3);
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn update<I, A, B>(&mut self, items: I) -> M::Output<'_, ()>
-    where
-        I: IntoIterator<Item = (A, B)>,
-        A: Into<K>,
-        B: Into<V>,
-    {
-        let mut args = vec![self.ttl_arg()];
-        let mut entries = Vec::new();
-        for (key, value) in items {
-            let (key, value) = (key.into(), value.into());
-            match self.encode_pair(&key, &value) {
-                Ok((field, raw)) => {
-                    args.push(field.clone());
-                    args.push(raw);
-                    entries.push((field, key, value));
-                }
-                Err(err) => return M::ready(Err(err)),
-            }
-        }
-        if entries.is_empty() {
-            return M::ready(Ok(()));
-        }
-        let op = self.base.op(self.base.script(&WRITE, &args), |_, _| Ok(()));
-        let Self { base, slots, .. } = self;
-        let base: &Base<C> = base;
-        M::map(M::run(base.client(), Ok(op)), move |()| {
-            for (field, key, value) in entries {
-                store(slots, field, key, value);
-            }
-            Ok(())
         })
     }
 
@@ -309,12 +229,13 @@ where
         };
         let args = [self.ttl_arg(), field.clone(), raw];
         let codec = self.base.codec().clone();
-        let op = self
-            .base
-            .op(self.base.script(&SET_DEFAULT, &args), move |key, reply| {
+        let op = self.base.op(
+            self.base.script(&lua::cached_dict::SET_DEFAULT, &args),
+            move |key, reply| {
                 decode::optional::<C, V>(&codec, key, reply)?
                     .ok_or_else(|| Error::unexpected_reply(key, "setdefault", "nil"))
-            });
+            },
+        );
         let Self { base, slots, .. } = self;
         let base: &Base<C> = base;
         M::map(M::run(base.client(), Ok(op)), move |stored| {
@@ -328,16 +249,175 @@ where
     }
 
     /// Encodes a key and a value; the errors name the Redis key.
-    fn encode_pair(&self, key: &K, value: &V) -> Result<(Vec<u8>, Vec<u8>)> {
+    pub(super) fn encode_pair(&self, key: &K, value: &V) -> Result<(Vec<u8>, Vec<u8>)> {
         Ok((self.base.encode(key)?, self.base.encode(value)?))
     }
 }
 
 impl<K, V, C: Codec, M: Mode> CachedOrderedDict<K, V, C, M> {
     /// The scripts' first argument: the TTL in milliseconds, or `0` for none.
-    fn ttl_arg(&self) -> Vec<u8> {
+    pub(super) fn ttl_arg(&self) -> Vec<u8> {
         let ms = self.timeout.map_or(0, crate::container::millis);
         ms.to_string().into_bytes()
+    }
+}
+
+impl<K, V, C: Codec, M: Mode> CachedOrderedDict<K, V, C, M> {
+    /// The Redis key of the cache's hash.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let d: pottery::sync::CachedOrderedDict<String, i64> =
+    ///     pottery::sync::CachedOrderedDict::new(&client, "scores", ["a"])?;
+    /// assert_eq!(d.key(), "scores");
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn key(&self) -> &str {
+        self.base.key()
+    }
+
+    /// How long the cache lives after each write; `None`: no expiry is set.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let d: pottery::sync::CachedOrderedDict<String, i64> =
+    ///     pottery::sync::CachedOrderedDict::new(&client, "scores", ["a"])?;
+    /// assert_eq!(d.timeout(), Some(pottery::DEFAULT_CACHE_TIMEOUT));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    /// The number of keys, with or without a value.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let d: pottery::sync::CachedOrderedDict<String, i64> =
+    ///     pottery::sync::CachedOrderedDict::new(&client, "scores", ["a", "b", "a"])?;
+    /// assert_eq!(d.len(), 2);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Whether the dict has no keys.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let d: pottery::sync::CachedOrderedDict<String, i64> =
+    ///     pottery::sync::CachedOrderedDict::new(&client, "scores", Vec::<String>::new())?;
+    /// assert!(d.is_empty());
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+}
+
+impl<K: Serialize, V, C: Codec, M: Mode> CachedOrderedDict<K, V, C, M> {
+    /// The value of `key`, if the dict has the key and knows its value. Local:
+    /// no round trip.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let mut d: pottery::sync::CachedOrderedDict<String, i64> =
+    ///     pottery::sync::CachedOrderedDict::new(&client, "scores", ["a"])?;
+    /// assert_eq!(d.get("a"), None);
+    /// d.insert("a", 1)?;
+    /// assert_eq!(d.get("a"), Some(&1));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn get(&self, key: impl EncodeAs<K>) -> Option<&V> {
+        self.slot(&key)?.value.as_ref()
+    }
+
+    /// Whether the dict has `key`, with or without a value (Python's `in`).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let d: pottery::sync::CachedOrderedDict<String, i64> =
+    ///     pottery::sync::CachedOrderedDict::new(&client, "scores", ["a"])?;
+    /// assert!(d.contains_key("a"));
+    /// assert!(!d.contains_key("b"));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn contains_key(&self, key: impl EncodeAs<K>) -> bool {
+        self.slot(&key).is_some()
+    }
+
+    /// Whether the dict has `key` without a value: a miss.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let d: pottery::sync::CachedOrderedDict<String, i64> =
+    ///     pottery::sync::CachedOrderedDict::new(&client, "scores", ["a"])?;
+    /// assert!(d.is_miss("a"));
+    /// assert!(!d.is_miss("b"));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn is_miss(&self, key: impl EncodeAs<K>) -> bool {
+        self.slot(&key).is_some_and(|slot| slot.value.is_none())
+    }
+
+    /// Adds `key` at the end without a value and without a round trip (its
+    /// value is to come); `false` if the dict had it already, which changes
+    /// nothing. pottery's `d[key] = CachedOrderedDict._SENTINEL`.
+    ///
+    /// # Errors
+    ///
+    /// A key the codec cannot encode.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let mut d: pottery::sync::CachedOrderedDict<String, i64> =
+    ///     pottery::sync::CachedOrderedDict::new(&client, "scores", ["a"])?;
+    /// assert!(d.insert_unknown("b")?);
+    /// assert!(!d.insert_unknown("a")?);
+    /// assert_eq!(d.misses().collect::<Vec<_>>(), ["a", "b"]);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn insert_unknown(&mut self, key: impl Into<K>) -> crate::Result<bool> {
+        let key = key.into();
+        let field = self.base.encode(&key)?;
+        if self.slots.contains_key(&field) {
+            return Ok(false);
+        }
+        self.slots.insert(field, Slot { key, value: None });
+        Ok(true)
+    }
+
+    /// Takes `key` out of this dict only, returning its value if known; the
+    /// cache in Redis keeps it (as deleting from pottery's, an `OrderedDict`,
+    /// does). The keys after it keep their order.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let mut d: pottery::sync::CachedOrderedDict<String, i64> =
+    ///     pottery::sync::CachedOrderedDict::new(&client, "scores", ["a", "b"])?;
+    /// d.insert("a", 1)?;
+    /// assert_eq!(d.forget("a"), Some(1));
+    /// assert_eq!(d.keys().collect::<Vec<_>>(), ["b"]);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn forget(&mut self, key: impl EncodeAs<K>) -> Option<V> {
+        let field = self.base.encode(&key).ok()?;
+        self.slots.shift_remove(&field)?.value
+    }
+
+    /// The slot of `key`; a key the codec cannot encode is absent.
+    fn slot(&self, key: &impl EncodeAs<K>) -> Option<&Slot<K, V>> {
+        self.slots.get(&self.base.encode(key).ok()?)
     }
 }
 

@@ -1,45 +1,27 @@
 //! [`RedisCounter`]: Redis hash of counts that behaves like Python's `collections.Counter`.
 //!
-//! `mod.rs` holds the single-count operations and the bulk updates, `whole.rs`
-//! the whole-counter reads (iteration, `most_common`, `elements`, `total`) and the
-//! trait impls, `math.rs` the counter arithmetic (`+ - | &`, unary `+`/`-`, and
-//! their in-place forms).
+//! `mod.rs` holds the type, the single-count operations and the bulk updates,
+//! `iter.rs` the whole-counter reads (iteration, `most_common`, `elements`,
+//! `total`, `repr`), `algebra.rs` the counter arithmetic (`+ - | &`, unary
+//! `+`/`-`, and their in-place forms). Its `Debug` prints the type and key.
 
-mod math;
-mod whole;
+mod algebra;
+mod iter;
 
-pub use math::CounterArg;
+pub use algebra::CounterArg;
 
-use std::marker::PhantomData;
-use std::sync::LazyLock;
-
-use redis::{Script, Value};
+use redis::Value;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::marker::PhantomData;
 
-use crate::container::Base;
 use crate::codec::{Codec, EncodeAs, Json};
+use crate::container::Base;
 use crate::decode;
 use crate::engine::ModeExt;
 use crate::engine::{Blocking, Mode};
 use crate::error::{Error, Result};
-
-/// Adds `ARGV[2i]` to field `ARGV[2i-1]` for every pair, atomically: every
-/// existing count is checked to be an integer before anything is written.
-static UPDATE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        "for i = 1, #ARGV, 2 do
-           local v = redis.call('HGET', KEYS[1], ARGV[i])
-           if v and not string.match(v, '^%-?%d+$') then
-             return redis.error_reply('ERR hash value is not an integer')
-           end
-         end
-         for i = 1, #ARGV, 2 do
-           redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1])
-         end
-         return 1",
-    )
-});
+use crate::lua;
 
 /// Ties the element and mode types to the structure without owning any.
 type Types<K, M> = PhantomData<fn() -> (K, M)>;
@@ -81,6 +63,7 @@ pub struct RedisCounter<K, C = Json, M = Blocking> {
 }
 
 crate::container::container_basics!(RedisCounter<K>, "hash", "<String>");
+crate::container::debug_key!(RedisCounter<K>);
 
 impl<K, C, M> RedisCounter<K, C, M>
 where
@@ -318,9 +301,10 @@ where
             Ok(args) => args,
             Err(err) => return M::ready(Err(err)),
         };
-        let op = self
-            .base
-            .op(self.base.script(&UPDATE, &args), |_, _: Value| Ok(()));
+        let op = self.base.op(
+            self.base.script(&lua::counter::UPDATE, &args),
+            |_, _: Value| Ok(()),
+        );
         M::run(self.base.client(), Ok(op))
     }
 }

@@ -1,5 +1,5 @@
-//! The trait impls of [`RedisDict`]: `Debug` (type and key, no I/O),
-//! `IntoIterator` and `Serialize` (streaming the entries).
+//! The trait impls of [`RedisDict`]: `IntoIterator` and `Serialize` (streaming
+//! the entries).
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -8,8 +8,6 @@ use super::RedisDict;
 use crate::codec::Codec;
 use crate::engine::Blocking;
 use crate::error::Result;
-
-crate::container::debug_key!(RedisDict<K, V>);
 
 /// `for entry in &dict` streams the entries, as [`RedisDict::iter`] does.
 ///

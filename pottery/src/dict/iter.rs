@@ -27,7 +27,6 @@ where
     C: Codec,
     M: Mode,
 {
-
     /// Streams the entries with `HSCAN`, one page of a few hundred per round trip.
     ///
     /// As with `HSCAN`, an entry changed during the iteration may be seen twice or

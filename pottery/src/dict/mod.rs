@@ -20,9 +20,9 @@ use crate::client::Client;
 use crate::codec::{Codec, EncodeAs, Json};
 use crate::container::Base;
 use crate::decode;
+use crate::engine::ModeExt;
 use crate::engine::Op;
 use crate::engine::{Blocking, Mode};
-use crate::engine::ModeExt;
 use crate::error::{Error, Result};
 use crate::lua;
 
@@ -62,6 +62,7 @@ pub struct RedisDict<K, V, C = Json, M = Blocking> {
 }
 
 crate::container::container_basics!(RedisDict<K, V>, "hash", "<String, i64>");
+crate::container::debug_key!(RedisDict<K, V>);
 
 impl<K, V, C, M> RedisDict<K, V, C, M>
 where
@@ -233,10 +234,10 @@ where
     pub fn remove(&self, key: impl EncodeAs<K>) -> M::Output<'_, Option<V>> {
         let op = self.base.encode(&key).map(|field| {
             let codec = self.base.codec().clone();
-            self.base
-                .op(self.base.script(&lua::dict::REMOVE, &[field]), move |key, reply| {
-                    decode::optional(&codec, key, reply)
-                })
+            self.base.op(
+                self.base.script(&lua::dict::REMOVE, &[field]),
+                move |key, reply| decode::optional(&codec, key, reply),
+            )
         });
         M::run(self.base.client(), op)
     }
@@ -252,15 +253,16 @@ where
     /// ```
     pub fn pop_item(&self) -> M::Output<'_, Option<(K, V)>> {
         let codec = self.base.codec().clone();
-        let op = self
-            .base
-            .op(self.base.script(&lua::dict::POP_ITEM, &[]), move |key, reply| {
+        let op = self.base.op(
+            self.base.script(&lua::dict::POP_ITEM, &[]),
+            move |key, reply| {
                 if reply == Value::Nil {
                     return Ok(None);
                 }
                 let pairs = decode_pairs::<K, V, C>(&codec, key, decode::array(key, reply)?);
                 pairs.into_iter().next().transpose()
-            });
+            },
+        );
         M::run(self.base.client(), Ok(op))
     }
 

@@ -1,60 +1,28 @@
 //! [`HyperLogLog`]: Redis's HyperLogLog, counting distinct elements in ~12 KB.
 //!
-//! `mod.rs` holds insertion, counting and pottery's membership test; `merge.rs`
-//! merging other HyperLogLogs in and unions into a new one.
+//! `mod.rs` holds insertion, counting and pottery's membership test;
+//! `algebra.rs` merging other HyperLogLogs in and unions into a new one.
 
-mod merge;
+mod algebra;
 
 use std::marker::PhantomData;
-use std::sync::LazyLock;
 
-use redis::{Script, Value};
+use redis::Value;
 use serde::Serialize;
 
-use crate::container::Base;
 use crate::codec::{Codec, EncodeAs, Json};
+use crate::container::Base;
 use crate::decode;
 use crate::engine::ModeExt;
 use crate::engine::{Blocking, Mode};
 use crate::engine::{Op, Request};
 use crate::error::Result;
+use crate::lua;
 use crate::slot::scratch_key;
 
 /// What a wrong-type error says the key should hold: Redis stores a HyperLogLog
 /// as a string, but not every string is one.
 const EXPECTS: &str = "HyperLogLog";
-
-/// pottery's membership test, atomic: copy the HyperLogLog to a scratch key and
-/// `PFADD` each element there; "no register changed" reads as "present".
-///
-/// `KEYS[1]` is the HyperLogLog, `KEYS[2]` the scratch key (same cluster slot),
-/// `ARGV` the encoded elements. Returns one `0`/`1` per element: `1` if a register
-/// changed (so the element is certainly absent). The copy is restored only after a
-/// change, so elements that are present cost no copy; the copy is `COPY`, done
-/// by the server without moving the string through Lua. The scratch key is deleted
-/// on every path: the work runs under `pcall`, and an error is re-raised after the
-/// clean-up (a plain string, or a key that is not a HyperLogLog, errors with
-/// `WRONGTYPE`).
-#[doc(hidden)]
-pub const CONTAINS_LUA: &str = "local ok, res = pcall(function()
-       local changed = {}
-       if redis.call('COPY', KEYS[1], KEYS[2], 'REPLACE') == 0 then
-         for i = 1, #ARGV do changed[i] = 1 end
-         return changed
-       end
-       for i = 1, #ARGV do
-         changed[i] = redis.call('PFADD', KEYS[2], ARGV[i])
-         if changed[i] == 1 and i < #ARGV then
-           redis.call('COPY', KEYS[1], KEYS[2], 'REPLACE')
-         end
-       end
-       return changed
-     end)
-     redis.call('DEL', KEYS[2])
-     if ok then return res end
-     if type(res) == 'table' then res = res.err end
-     return redis.error_reply(tostring(res))";
-static CONTAINS: LazyLock<Script> = LazyLock::new(|| Script::new(CONTAINS_LUA));
 
 /// Ties the element and mode types to the structure without owning any.
 type Types<T, M> = PhantomData<fn() -> (T, M)>;
@@ -96,6 +64,7 @@ pub struct HyperLogLog<T, C = Json, M = Blocking> {
 }
 
 crate::container::container_basics!(HyperLogLog<T>, "string", "<String>");
+crate::container::debug_key!(HyperLogLog<T>);
 
 impl<T, C, M> HyperLogLog<T, C, M>
 where
@@ -167,6 +136,24 @@ where
             self.base.client(),
             Ok(self.op(self.base.cmd("PFCOUNT"), decode::count)),
         )
+    }
+
+    /// pottery's `repr`: `<HyperLogLog key=searches len=4>`, with one `PFCOUNT`.
+    /// (`Debug` prints the type and key only, with no I/O.)
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let hll: pottery::sync::HyperLogLog<String> = pottery::sync::HyperLogLog::new(&pottery::Client::open(&server.url())?, "h");
+    /// hll.insert("a")?;
+    /// assert_eq!(hll.repr()?, "<HyperLogLog key=h len=1>");
+    /// assert_eq!(format!("{hll:?}"), r#"HyperLogLog { key: "h" }"#);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn repr(&self) -> M::Output<'_, String> {
+        let key = self.key();
+        M::map(self.len(), move |n| {
+            Ok(format!("<HyperLogLog key={key} len={n}>"))
+        })
     }
 
     /// Whether nothing was added (`PFCOUNT` is 0).
@@ -260,14 +247,9 @@ where
     ) -> Op<R> {
         let scratch = scratch_key(self.key());
         let keys = [self.key().as_bytes(), scratch.as_bytes()];
-        self.op(Request::script(&CONTAINS, &keys, &encoded), decode)
-    }
-}
-
-impl<T, C: Codec, M> std::fmt::Debug for HyperLogLog<T, C, M> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HyperLogLog")
-            .field("key", &self.base.key())
-            .finish()
+        self.op(
+            Request::script(&lua::hyperloglog::CONTAINS, &keys, &encoded),
+            decode,
+        )
     }
 }

@@ -1,5 +1,4 @@
-//! The trait impls of [`RedisList`]: `Debug` (type and key, no I/O) and
-//! `Serialize` (streaming the elements).
+//! `Serialize` for [`RedisList`], streaming the elements.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -8,8 +7,6 @@ use super::RedisList;
 use crate::codec::Codec;
 use crate::engine::Blocking;
 use crate::error::Result;
-
-crate::container::debug_key!(RedisList<T>);
 
 /// Serializes the current elements as a sequence, streaming them page by page:
 /// the counterpart of pottery's `json.dumps(redis_list)`.

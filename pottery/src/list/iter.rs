@@ -36,7 +36,6 @@ where
     C: Codec,
     M: Mode,
 {
-
     /// Every element, in order, with one `LRANGE`: Python's `to_list()`.
     ///
     /// ```
@@ -133,7 +132,6 @@ where
         )
     }
 }
-
 
 /// Pages of a list by position, from the front or (`backwards`) from the back.
 pub(crate) fn pages<T, C>(base: &Base<C>, backwards: bool) -> Pages<T>

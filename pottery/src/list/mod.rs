@@ -20,8 +20,8 @@ use redis::Value;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::container::Base;
 use crate::codec::{Codec, EncodeAs, Json};
+use crate::container::Base;
 use crate::decode;
 use crate::engine::ModeExt;
 use crate::engine::Op;
@@ -67,6 +67,7 @@ pub struct RedisList<T, C = Json, M = Blocking> {
 }
 
 crate::container::container_basics!(RedisList<T>, "list", "<String>");
+crate::container::debug_key!(RedisList<T>);
 
 /// A decimal number as a script argument.
 pub(crate) fn num_arg(n: impl ToString) -> Vec<u8> {

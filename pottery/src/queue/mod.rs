@@ -12,8 +12,8 @@ use redis::{Script, Value};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::container::Base;
 use crate::codec::{Codec, EncodeAs, Json};
+use crate::container::Base;
 use crate::decode;
 use crate::engine::ModeExt;
 use crate::engine::Op;

@@ -15,17 +15,17 @@
 use std::collections::HashSet;
 use std::hash::Hash;
 
+use redis::Cmd;
 use redis::Value;
 use redis::cluster_routing::Slot;
-use redis::Cmd;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::iter::scan_pages;
 use super::logic::{checked, decode_raw, flags, raw_set};
 use super::{RedisSet, decode_members};
-use crate::container::Base;
 use crate::codec::{Codec, EncodeAs};
+use crate::container::Base;
 use crate::decode;
 use crate::engine::ModeExt;
 use crate::engine::Request;
@@ -340,9 +340,10 @@ where
     /// ```
     pub fn is_subset(&self, other: impl SetOperand<T, C>) -> M::Output<'_, bool> {
         self.algebra(other, &lua::set::SUBSET, decode::flag, |base, members| {
-            Ok(Next::Run(
-                base.op(base.script(&lua::set::SUBSET_OF_ARGV, &members), decode::flag),
-            ))
+            Ok(Next::Run(base.op(
+                base.script(&lua::set::SUBSET_OF_ARGV, &members),
+                decode::flag,
+            )))
         })
     }
 
@@ -409,9 +410,10 @@ where
     /// ```
     pub fn intersection_update(&self, other: impl SetOperand<T, C>) -> M::Output<'_, ()> {
         self.algebra(other, &lua::set::INTER_STORE, ignore, |base, members| {
-            Ok(Next::Run(
-                base.op(base.script(&lua::set::KEEP_ARGV, &members), |_, _| Ok(())),
-            ))
+            Ok(Next::Run(base.op(
+                base.script(&lua::set::KEEP_ARGV, &members),
+                |_, _| Ok(()),
+            )))
         })
     }
 
@@ -453,9 +455,10 @@ where
             if members.is_empty() {
                 return Ok(Next::Done(()));
             }
-            Ok(Next::Run(
-                base.op(base.script(&lua::set::TOGGLE_ARGV, &members), |_, _| Ok(())),
-            ))
+            Ok(Next::Run(base.op(
+                base.script(&lua::set::TOGGLE_ARGV, &members),
+                |_, _| Ok(()),
+            )))
         })
     }
 }

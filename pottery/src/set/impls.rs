@@ -1,5 +1,4 @@
-//! The trait impls of [`RedisSet`]: `Debug` (type and key, no I/O) and
-//! `Serialize` (streaming the members).
+//! `Serialize` for [`RedisSet`], streaming the members.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -7,8 +6,6 @@ use serde::de::DeserializeOwned;
 use super::RedisSet;
 use crate::codec::Codec;
 use crate::engine::Blocking;
-
-crate::container::debug_key!(RedisSet<T>);
 
 /// Serializes the current members as a sequence, streaming them with `SSCAN`.
 impl<T, C> Serialize for RedisSet<T, C, Blocking>

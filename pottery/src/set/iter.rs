@@ -27,7 +27,6 @@ where
     C: Codec,
     M: Mode,
 {
-
     /// Streams the members with `SSCAN`, one page of a few hundred per round trip.
     ///
     /// As with `SSCAN`, a member added or removed during the iteration may be seen

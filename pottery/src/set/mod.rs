@@ -14,14 +14,14 @@ mod logic;
 
 pub use algebra::SetOperand;
 
-use std::marker::PhantomData;
 use redis::Value;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::marker::PhantomData;
 
-use crate::container::Base;
 use crate::client::Client;
 use crate::codec::{Codec, EncodeAs, Json};
+use crate::container::Base;
 use crate::decode;
 use crate::engine::ModeExt;
 use crate::engine::Op;
@@ -71,6 +71,7 @@ pub struct RedisSet<T, C = Json, M = Blocking> {
 }
 
 crate::container::container_basics!(RedisSet<T>, "set", "<String>");
+crate::container::debug_key!(RedisSet<T>);
 
 impl<T, C, M> RedisSet<T, C, M>
 where

@@ -1,5 +1,6 @@
 //! The numbers of a Bloom filter, as pure functions: its size and hash count from
-//! (n, p), an element's bit offsets, and the estimates read from its fill.
+//! (n, p), an element's bit offsets, and the estimates read from its fill
+//! ([`BloomStats`]).
 //!
 //! Every formula is Python pottery 3.0.1's, with its floating-point operations in
 //! the same order, so that both compute the same bits (`ceil` of a value a rounding
@@ -104,6 +105,97 @@ impl Shape {
     /// The bytes of the Redis string holding `m` bits (the last byte may be partial).
     pub(crate) fn bytes(self) -> u64 {
         self.bits.div_ceil(8)
+    }
+}
+
+/// What a [`BloomFilter`] looks like now: its shape and how full it is.
+///
+/// ```
+/// # let server = pottery_testkit::Server::start();
+/// # let client = pottery::Client::open(&server.url())?;
+/// let d: pottery::sync::BloomFilter<String> = pottery::sync::BloomFilter::new(&client, "d", 100, 0.01)?;
+/// d.insert("rajiv")?;
+/// let stats = d.stats()?;
+/// assert_eq!((stats.size, stats.num_hashes, stats.bits_set), (959, 7, 7));
+/// assert_eq!(stats.estimated_len(), 1);
+/// assert!(stats.fill_ratio() < 0.01 && stats.false_positive_rate() < 1e-12);
+/// assert!(stats.fits());
+/// # Ok::<(), pottery::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct BloomStats {
+    /// m: bits in the filter.
+    pub size: u64,
+    /// k: bits set per element.
+    pub num_hashes: u32,
+    /// X: bits set now (`BITCOUNT`).
+    pub bits_set: u64,
+    /// Bytes of the Redis string at the key (`STRLEN`; 0 if there is none).
+    pub stored_bytes: u64,
+}
+
+impl BloomStats {
+    fn shape(&self) -> Shape {
+        Shape {
+            bits: self.size,
+            hashes: self.num_hashes,
+        }
+    }
+
+    /// The share of the m bits that are set, in `0..=1`.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let d: pottery::sync::BloomFilter<String> = pottery::sync::BloomFilter::new(&client, "d", 100, 0.01)?;
+    /// assert_eq!(d.stats()?.fill_ratio(), 0.0);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn fill_ratio(&self) -> f64 {
+        self.shape().fill_ratio(self.bits_set)
+    }
+
+    /// pottery's estimate of the distinct elements inserted (see
+    /// [`BloomFilter::len`]).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let d: pottery::sync::BloomFilter<String> = pottery::sync::BloomFilter::new(&client, "d", 100, 0.01)?;
+    /// assert_eq!(d.stats()?.estimated_len(), 0);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn estimated_len(&self) -> u64 {
+        self.shape().estimated_len(self.bits_set)
+    }
+
+    /// The probability that an element never inserted is reported present, at
+    /// the current fill: `fill_ratio ^ k`. It reaches about p at n elements.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let d: pottery::sync::BloomFilter<String> = pottery::sync::BloomFilter::new(&client, "d", 100, 0.01)?;
+    /// assert_eq!(d.stats()?.false_positive_rate(), 0.0);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn false_positive_rate(&self) -> f64 {
+        self.shape().false_positive_rate(self.bits_set)
+    }
+
+    /// Whether the string at the key fits this (n, p): no longer than the m bits
+    /// need. A longer one was written with another (n, p), or is not a filter.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let d: pottery::sync::BloomFilter<String> = pottery::sync::BloomFilter::new(&client, "d", 100, 0.01)?;
+    /// assert!(d.stats()?.fits());
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn fits(&self) -> bool {
+        self.stored_bytes <= self.shape().bytes()
     }
 }
 

@@ -7,58 +7,20 @@
 //! through a scratch key in the destination's slot. Python's pottery refuses
 //! HyperLogLogs on another Redis; we merge them correctly instead.
 
-use std::sync::LazyLock;
-
-use redis::Script;
 use redis::Value;
 use redis::cluster_routing::Slot;
 use serde::Serialize;
 
 use super::{EXPECTS, HyperLogLog};
-use crate::container::Base;
 use crate::codec::Codec;
+use crate::container::Base;
 use crate::decode;
 use crate::engine::Mode;
 use crate::engine::{ModeExt, Plan};
 use crate::engine::{Op, Request};
 use crate::error::{Error, Result};
+use crate::lua;
 use crate::slot::scratch_key;
-
-/// Merges sources into `KEYS[1]`, atomically: `KEYS[2]` is a scratch key in its
-/// slot, `KEYS[3..]` sources in its slot, `ARGV` the bytes of sources read
-/// elsewhere.
-///
-/// Every key and byte string is checked to be a HyperLogLog (`PFCOUNT` accepts
-/// only those) before anything is written, so a bad source changes nothing.
-/// Returns `{0}`, or `{position, type}` for the first one that is not a
-/// HyperLogLog: `-1` for the destination, else its 1-based position among
-/// `KEYS[3..]` then `ARGV`. The scratch key is deleted on every path, errors
-/// included. Lua's `unpack` limits one call to about 8000 sources.
-static MERGE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        "local function hll(key) return (pcall(redis.call, 'PFCOUNT', key)) end
-         local ok, res = pcall(function()
-           if not hll(KEYS[1]) then return {-1, redis.call('TYPE', KEYS[1]).ok} end
-           for i = 3, #KEYS do
-             if not hll(KEYS[i]) then return {i - 2, redis.call('TYPE', KEYS[i]).ok} end
-           end
-           for i = 1, #ARGV do
-             redis.call('SET', KEYS[2], ARGV[i])
-             if not hll(KEYS[2]) then return {#KEYS - 2 + i, 'string'} end
-           end
-           redis.call('PFMERGE', KEYS[1], unpack(KEYS, 3))
-           for i = 1, #ARGV do
-             redis.call('SET', KEYS[2], ARGV[i])
-             redis.call('PFMERGE', KEYS[1], KEYS[2])
-           end
-           return {0}
-         end)
-         redis.call('DEL', KEYS[2])
-         if ok then return res end
-         if type(res) == 'table' then res = res.err end
-         return redis.error_reply(tostring(res))",
-    )
-});
 
 /// A source read elsewhere: its key (for errors) and its bytes, if it exists.
 type Read = (std::sync::Arc<str>, Option<Vec<u8>>);
@@ -222,7 +184,7 @@ fn merge_op<C: Codec>(dest: &Base<C>, near: &[Base<C>], far: Vec<Read>) -> Op<()
         .map(Base::key_shared)
         .chain(far.into_iter().map(|(key, _)| key))
         .collect();
-    let request = Request::script(&MERGE, &keys, &args);
+    let request = Request::script(&lua::hyperloglog::MERGE, &keys, &args);
     Op::new(dest.key_shared(), EXPECTS, request, move |key, reply| {
         checked(key, &names, reply)
     })

@@ -1,5 +1,5 @@
 //! The whole-counter reads of [`RedisCounter`]: iteration, copies,
-//! `most_common`, `elements`, `total`, and `Debug`.
+//! `most_common`, `elements`, `total` and `repr`.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -11,10 +11,11 @@ use serde::de::DeserializeOwned;
 
 use super::{RedisCounter, parse_count};
 use crate::codec::Codec;
+use crate::container::repr_map;
 use crate::decode;
 use crate::engine::ModeExt;
 use crate::engine::Op;
-use crate::engine::{Async, Blocking, Mode, Pages};
+use crate::engine::{Mode, Pages};
 use crate::error::{Error, Result};
 
 /// Entries read per HSCAN round trip while iterating.
@@ -149,6 +150,28 @@ where
         M::run(self.base.client(), Ok(op))
     }
 
+    /// pottery's `repr`, most common first: `RedisCounter{"eggs": 2, "ham": 1}`,
+    /// from one `HGETALL`, so the whole counter is read and held in memory at
+    /// once; for a large one, iterate instead. (`Debug` prints the type and key
+    /// only, with no I/O.)
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let c: pottery::sync::RedisCounter<String> = pottery::sync::RedisCounter::new(&pottery::Client::open(&server.url())?, "c");
+    /// c.update([("eggs", 2), ("ham", 1)])?;
+    /// assert_eq!(c.repr()?, r#"RedisCounter{"eggs": 2, "ham": 1}"#);
+    /// assert_eq!(format!("{c:?}"), r#"RedisCounter { key: "c" }"#);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn repr(&self) -> M::Output<'_, String>
+    where
+        K: fmt::Debug,
+    {
+        M::map(self.most_common(None), |pairs| {
+            Ok(repr_map("RedisCounter", &pairs))
+        })
+    }
+
     /// Every pair with one `HGETALL`, then `finish`.
     fn all<T: Send + 'static>(
         &self,
@@ -184,37 +207,4 @@ fn decode_counts<K: DeserializeOwned, C: Codec>(
         })());
     }
     out
-}
-
-/// Prints like Python pottery's `repr`, most common first:
-/// `RedisCounter{"eggs": 2, "ham": 1}`. A read error is printed in place of the counts.
-impl<K, C> fmt::Debug for RedisCounter<K, C, Blocking>
-where
-    K: Serialize + DeserializeOwned + Send + fmt::Debug + 'static,
-    C: Codec,
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("RedisCounter")?;
-        let mut map = f.debug_map();
-        match self.most_common(None) {
-            Ok(pairs) => {
-                for (k, n) in &pairs {
-                    map.entry(k, n);
-                }
-            }
-            Err(err) => {
-                map.entry(&"<error>", &err.to_string());
-            }
-        }
-        map.finish()
-    }
-}
-
-/// An async counter cannot read in `Debug`; it prints its key.
-impl<K, C: Codec> fmt::Debug for RedisCounter<K, C, Async> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RedisCounter")
-            .field("key", &self.key())
-            .finish()
-    }
 }

@@ -1,0 +1,46 @@
+//! The trait impls of [`BloomFilter`]: `Clone`, `Container`, and `Debug` (key
+//! and shape, no I/O).
+
+use super::BloomFilter;
+use crate::client::Client;
+use crate::codec::Codec;
+use crate::engine::Mode;
+
+impl<T, C: Codec, M: Mode> Clone for BloomFilter<T, C, M> {
+    fn clone(&self) -> Self {
+        Self::build(
+            self.base.clone(),
+            self.num_elements,
+            self.false_positives,
+            self.shape,
+        )
+    }
+}
+
+impl<T, C: Codec, M: Mode> crate::Container for BloomFilter<T, C, M> {
+    type Mode = M;
+
+    fn key(&self) -> &str {
+        self.base.key()
+    }
+
+    fn client(&self) -> &Client {
+        self.base.client()
+    }
+
+    fn redis_type(&self) -> &'static str {
+        self.base.redis_type()
+    }
+}
+
+impl<T, C: Codec, M> std::fmt::Debug for BloomFilter<T, C, M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BloomFilter")
+            .field("key", &self.base.key())
+            .field("num_elements", &self.num_elements)
+            .field("false_positives", &self.false_positives)
+            .field("size", &self.shape.bits)
+            .field("num_hashes", &self.shape.hashes)
+            .finish()
+    }
+}
