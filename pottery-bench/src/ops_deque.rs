@@ -3,7 +3,6 @@
 //! each slice.
 
 use std::hint::black_box;
-use std::sync::LazyLock;
 use std::time::Duration;
 
 use pottery::{future, sync};
@@ -19,25 +18,6 @@ pub(crate) const MAXLEN: usize = ENTRIES;
 /// Values per RPUSH while topping up.
 const CHUNK: usize = 10_000;
 
-/// pottery's deque push script, verbatim (same text, same SHA): push on side
-/// `ARGV[1]`, then trim the other side to maxlen `ARGV[2]`, atomically.
-static PUSH_TRIM: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        "local key = KEYS[1]
-         local cmd = ARGV[1] == 'L' and 'LPUSH' or 'RPUSH'
-         local max = tonumber(ARGV[2])
-         for i = 3, #ARGV, 1000 do
-           redis.call(cmd, key, unpack(ARGV, i, math.min(i + 999, #ARGV)))
-         end
-         local n = redis.call('LLEN', key)
-         if n <= max then return n end
-         if max == 0 then redis.call('DEL', key)
-         elseif ARGV[1] == 'L' then redis.call('LTRIM', key, 0, max - 1)
-         else redis.call('LTRIM', key, n - max, -1) end
-         return max",
-    )
-});
-
 /// Ours's deques, blocking and async, on the shared keys.
 pub(crate) struct Deques {
     /// Blocking, at `keys.deque_push`, maxlen [`MAXLEN`].
@@ -48,17 +28,23 @@ pub(crate) struct Deques {
     pub(crate) pop: sync::RedisDeque<Profile>,
     /// Async, at `keys.deque_pop`, unbounded.
     pub(crate) apop: future::RedisDeque<Profile>,
+    /// The library's push-and-trim script (same text, same SHA): push on side
+    /// `ARGV[1]`, then trim the other side to maxlen `ARGV[2]`, atomically.
+    push_trim: Script,
 }
 
 impl Deques {
     /// The deques at `keys.deque_push` and `keys.deque_pop`.
-    pub(crate) fn new(client: &pottery::Client, keys: &Keys) -> Deques {
-        Deques {
+    pub(crate) fn new(client: &pottery::Client, keys: &Keys) -> Result<Deques> {
+        let push_trim = pottery::__private::lua("deque/push_trim.lua")
+            .ok_or("the library has no deque/push_trim.lua")?;
+        Ok(Deques {
             push: sync::RedisDeque::with_maxlen(client, &keys.deque_push, MAXLEN),
             apush: future::RedisDeque::with_maxlen(client, &keys.deque_push, MAXLEN),
             pop: sync::RedisDeque::new(client, &keys.deque_pop),
             apop: future::RedisDeque::new(client, &keys.deque_pop),
-        }
+            push_trim: Script::new(push_trim),
+        })
     }
 }
 
@@ -98,7 +84,9 @@ pub(crate) fn ops() -> Vec<BenchOp> {
                 Ok(())
             },
             raw_blocking: |c, con, i| {
-                let n: i64 = PUSH_TRIM
+                let n: i64 = c
+                    .deque
+                    .push_trim
                     .key(&c.keys.deque_push)
                     .arg("R")
                     .arg(MAXLEN)
@@ -115,7 +103,9 @@ pub(crate) fn ops() -> Vec<BenchOp> {
             },
             raw_async: |c, mut con, i| {
                 Box::pin(async move {
-                    let n: i64 = PUSH_TRIM
+                    let n: i64 = c
+                    .deque
+                    .push_trim
                         .key(&c.keys.deque_push)
                         .arg("R")
                         .arg(MAXLEN)

@@ -10,8 +10,12 @@ use crate::measure::Result;
 use crate::ops::{BenchOp, Ctx, Group, pick};
 use crate::setup::Keys;
 
-/// pottery's membership script, word for word: raw sends the very same `EVALSHA`.
-const CONTAINS: &str = pottery::__HLL_CONTAINS_LUA;
+/// pottery's membership script, the library's own text: raw sends the very same
+/// `EVALSHA`.
+fn contains_lua() -> Result<&'static str> {
+    Ok(pottery::__private::lua("hyperloglog/contains.lua")
+        .ok_or("the library has no hyperloglog/contains.lua")?)
+}
 
 /// Ours's HyperLogLog, blocking and async, and raw's membership commands.
 pub(crate) struct Hll {
@@ -40,20 +44,20 @@ impl Hll {
 
 impl Hll {
     /// The HyperLogLog at `keys.hll`.
-    pub(crate) fn new(client: &pottery::Client, keys: &Keys) -> Hll {
-        Hll {
+    pub(crate) fn new(client: &pottery::Client, keys: &Keys) -> Result<Hll> {
+        Ok(Hll {
             hll: sync::HyperLogLog::new(client, &keys.hll),
             ahll: future::HyperLogLog::new(client, &keys.hll),
-            sha: Script::new(CONTAINS).get_hash().to_owned(),
+            sha: Script::new(contains_lua()?).get_hash().to_owned(),
             scratch: format!("{{{}}}:pottery-scratch:raw", keys.hll),
-        }
+        })
     }
 }
 
 /// Adds the 1000 elements and loads the membership script.
 pub(crate) fn fill(c: &Ctx, con: &mut Connection) -> Result<()> {
     let _: bool = con.pfadd(&c.keys.hll, &c.data.enc_keys)?;
-    let _: String = redis::cmd("SCRIPT").arg("LOAD").arg(CONTAINS).query(con)?;
+    let _: String = redis::cmd("SCRIPT").arg("LOAD").arg(contains_lua()?).query(con)?;
     Ok(())
 }
 

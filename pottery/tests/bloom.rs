@@ -189,6 +189,7 @@ fn test_repr(ctx: &Ctx) {
         shown.contains("size: 959") && shown.contains("num_hashes: 7"),
         "{shown}"
     );
+    assert_eq!(dilberts.repr().unwrap(), "<BloomFilter key=dilberts>");
 }
 
 /// `TestRecentlyConsumed`'s fixture: 100 seen and 100 unseen Reddit fullnames in

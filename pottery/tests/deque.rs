@@ -215,13 +215,17 @@ fn test_truthiness(ctx: &Ctx) {
 
 fn test_repr(ctx: &Ctx) {
     let d = Letters::new(&ctx.client, &ctx.key("a"));
-    assert_eq!(format!("{d:?}"), "RedisDeque([])");
+    assert_eq!(d.repr().unwrap(), "RedisDeque([])");
     let d = ghi(ctx, "b", "ghi", None);
-    assert_eq!(format!("{d:?}"), r#"RedisDeque(["g", "h", "i"])"#);
+    assert_eq!(d.repr().unwrap(), r#"RedisDeque(["g", "h", "i"])"#);
     let d = Letters::with_maxlen(&ctx.client, &ctx.key("c"), 2);
-    assert_eq!(format!("{d:?}"), "RedisDeque([], maxlen=2)");
+    assert_eq!(d.repr().unwrap(), "RedisDeque([], maxlen=2)");
     let d = ghi(ctx, "d", "ghi", Some(2));
-    assert_eq!(format!("{d:?}"), r#"RedisDeque(["h", "i"], maxlen=2)"#);
+    assert_eq!(d.repr().unwrap(), r#"RedisDeque(["h", "i"], maxlen=2)"#);
+    assert_eq!(
+        format!("{d:?}"),
+        format!("RedisDeque {{ key: {:?}, maxlen: Some(2) }}", d.key())
+    );
 }
 
 fn test_eq_redislist_same_redis_key(ctx: &Ctx) {

@@ -155,11 +155,18 @@ fn test_len(ctx: &Ctx) {
 
 fn test_repr(ctx: &Ctx) {
     let a = Tel::create(&ctx.client, &ctx.key("a"), items(&[("one", 1), ("two", 2)])).unwrap();
-    let repr = format!("{a:?}");
+    let repr = a.repr().unwrap();
     assert!(
         repr == r#"RedisDict{"one": 1, "two": 2}"# || repr == r#"RedisDict{"two": 2, "one": 1}"#,
         "{repr}"
     );
+    // Debug is the type and key only.
+    assert_eq!(
+        format!("{a:?}"),
+        format!("RedisDict {{ key: {:?} }}", a.key())
+    );
+    let empty = Tel::new(&ctx.client, &ctx.key("empty"));
+    assert_eq!(empty.repr().unwrap(), "RedisDict{}");
 }
 
 fn test_update(ctx: &Ctx) {
@@ -533,6 +540,50 @@ fn async_api(ctx: &Ctx) {
     });
 }
 
+/// `Debug` of every collection prints its type and key and does no I/O: on a
+/// client whose server does not exist, it prints at once (a read would show an
+/// error, or wait for the connection).
+fn debug_does_no_io(_: &Ctx) {
+    use pottery::sync;
+    let client = pottery::Client::open("redis://127.0.0.1:1").unwrap();
+    let start = std::time::Instant::now();
+    let shown = [
+        format!("{:?}", sync::RedisDict::<String, i64>::new(&client, "k")),
+        format!("{:?}", future::RedisDict::<String, i64>::new(&client, "k")),
+        format!("{:?}", sync::RedisSet::<i64>::new(&client, "k")),
+        format!("{:?}", sync::RedisList::<i64>::new(&client, "k")),
+        format!("{:?}", sync::RedisCounter::<String>::new(&client, "k")),
+        format!("{:?}", sync::HyperLogLog::<String>::new(&client, "k")),
+        format!(
+            "{:?}",
+            sync::RedisDeque::<i64>::with_maxlen(&client, "k", 3)
+        ),
+    ];
+    assert!(
+        start.elapsed() < Duration::from_millis(100),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(
+        shown,
+        [
+            r#"RedisDict { key: "k" }"#,
+            r#"RedisDict { key: "k" }"#,
+            r#"RedisSet { key: "k" }"#,
+            r#"RedisList { key: "k" }"#,
+            r#"RedisCounter { key: "k" }"#,
+            r#"HyperLogLog { key: "k" }"#,
+            r#"RedisDeque { key: "k", maxlen: Some(3) }"#,
+        ]
+    );
+    // The explicit read fails, as it must without a server.
+    assert!(
+        sync::RedisDict::<String, i64>::new(&client, "k")
+            .repr()
+            .is_err()
+    );
+}
+
 fn main() {
     let cases = cases![
         test_keyexistserror_raised,
@@ -567,6 +618,7 @@ fn main() {
         iteration_pages_through_large_dicts,
         unicode_and_structured_keys,
         async_api,
+        debug_does_no_io,
     ];
     support::run("dict", &[Target::Server, Target::Cluster], cases).exit()
 }

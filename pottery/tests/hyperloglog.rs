@@ -158,14 +158,17 @@ fn test_membership_for_non_jsonifyable_element(ctx: &Ctx) {
     assert!(h.insert(Meta::Object).unwrap_err().is_encode());
 }
 
-/// `repr` shows the key and len; ours is `Debug` (the key; len needs a round trip).
+/// `repr` shows the key and len (one round trip); `Debug` the key only.
 fn test_repr(ctx: &Ctx) {
     let h = hll(ctx, "hll", FBZA);
     assert_eq!(
         format!("{h:?}"),
         format!("HyperLogLog {{ key: {:?} }}", h.key())
     );
-    assert_eq!(h.len().unwrap(), 4);
+    assert_eq!(
+        h.repr().unwrap(),
+        format!("<HyperLogLog key={} len=4>", h.key())
+    );
 }
 
 // ---- beyond pottery ----

@@ -402,11 +402,15 @@ fn test_eq_typeerror(ctx: &Ctx) {
 
 fn test_repr(ctx: &Ctx) {
     let squares = ints(ctx, "squares", &[1, 4, 9, 16, 25]);
-    assert_eq!(format!("{squares:?}"), "RedisList[1, 4, 9, 16, 25]");
+    assert_eq!(squares.repr().unwrap(), "RedisList[1, 4, 9, 16, 25]");
     let l = letters(ctx, "letters", &["a", "b"]);
-    assert_eq!(format!("{l:?}"), r#"RedisList["a", "b"]"#);
+    assert_eq!(l.repr().unwrap(), r#"RedisList["a", "b"]"#);
+    assert_eq!(
+        format!("{l:?}"),
+        format!("RedisList {{ key: {:?} }}", l.key())
+    );
     let empty = Ints::new(&ctx.client, &ctx.key("empty"));
-    assert_eq!(format!("{empty:?}"), "RedisList[]");
+    assert_eq!(empty.repr().unwrap(), "RedisList[]");
 }
 
 fn test_pop_out_of_range(ctx: &Ctx) {
@@ -842,7 +846,7 @@ fn undecodable_element_is_a_decode_error(ctx: &Ctx) {
     let results: Vec<_> = l.iter().collect();
     assert_eq!(results.len(), 3);
     assert_eq!(results.iter().filter(|r| r.is_err()).count(), 1);
-    assert!(format!("{l:?}").starts_with("RedisList[1, <error: decode error"));
+    assert!(l.repr().unwrap_err().is_decode());
 }
 
 fn temporary_key_and_expiry(ctx: &Ctx) {

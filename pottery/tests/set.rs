@@ -185,15 +185,19 @@ fn test_discard(ctx: &Ctx) {
 
 fn test_repr(ctx: &Ctx) {
     let basket = Strs::create(&ctx.client, &ctx.key("one"), ["apple"]).unwrap();
-    assert_eq!(format!("{basket:?}"), r#"RedisSet{"apple"}"#);
+    assert_eq!(basket.repr().unwrap(), r#"RedisSet{"apple"}"#);
+    assert_eq!(
+        format!("{basket:?}"),
+        format!("RedisSet {{ key: {:?} }}", basket.key())
+    );
     let basket = Strs::create(&ctx.client, &ctx.key("two"), ["apple", "orange"]).unwrap();
-    let repr = format!("{basket:?}");
+    let repr = basket.repr().unwrap();
     assert!(
         repr == r#"RedisSet{"apple", "orange"}"# || repr == r#"RedisSet{"orange", "apple"}"#,
         "{repr}"
     );
     let empty = Strs::new(&ctx.client, &ctx.key("empty"));
-    assert_eq!(format!("{empty:?}"), "RedisSet{}");
+    assert_eq!(empty.repr().unwrap(), "RedisSet{}");
 }
 
 fn test_pop(ctx: &Ctx) {
@@ -777,7 +781,7 @@ fn iteration_over_ten_thousand_members(ctx: &Ctx) {
 
 fn debug_and_serialize(ctx: &Ctx) {
     let a = Ints::create(&ctx.client, &ctx.key("a"), [3]).unwrap();
-    assert_eq!(format!("{a:?}"), "RedisSet{3}");
+    assert_eq!(a.repr().unwrap(), "RedisSet{3}");
     assert_eq!(json::to_vec(&a).unwrap(), b"[3]");
     a.extend([1, 2]).unwrap();
     let mut back: Vec<i64> = json::from_slice(&json::to_vec(&a).unwrap()).unwrap();

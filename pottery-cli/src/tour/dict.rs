@@ -6,7 +6,7 @@ use std::time::Duration;
 use futures_util::TryStreamExt;
 use pottery::{Container, future, sync::RedisDict};
 
-use super::{BoxError, Ctx, Step, await_step, let_step, step};
+use super::{BoxError, Ctx, Step, await_step, let_step, repr_step, step};
 
 /// The README's telephone book, then the same dict from async code.
 pub(super) fn steps(ctx: &Ctx) -> Result<Vec<Step>, BoxError> {
@@ -22,7 +22,7 @@ pub(super) fn steps(ctx: &Ctx) -> Result<Vec<Step>, BoxError> {
         step!(py "tel.update({'jack': 4098, 'sape': 4139})"; [tel]
             tel.extend([("jack", 4098), ("sape", 4139)])?),
         step!(py "tel['guido'] = 4127"; [tel] tel.insert("guido", 4127)?),
-        step!(py "tel"; [tel] tel),
+        repr_step!(py "tel"; [tel] tel.repr()?),
         step!(py "tel['jack']"; [tel] tel.get("jack")?),
         step!(py "del tel['sape']"; [tel] tel.remove("sape")?),
         step!(py "tel['irv'] = 4127"; [tel] tel.insert("irv", 4127)?),

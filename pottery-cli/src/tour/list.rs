@@ -2,7 +2,7 @@
 
 use pottery::sync::{RedisDeque, RedisList};
 
-use super::{BoxError, Ctx, Step, let_step, step};
+use super::{BoxError, Ctx, Step, let_step, repr_step, step};
 
 /// A list with Python's indices and slices, then a bounded deque.
 pub(super) fn steps(ctx: &Ctx) -> Result<Vec<Step>, BoxError> {
@@ -20,10 +20,10 @@ pub(super) fn steps(ctx: &Ctx) -> Result<Vec<Step>, BoxError> {
         step!(py "squares[-3:]"; [squares] squares.get_range(-3..)?),
         step!(py "squares.insert(1, 2)"; [squares] squares.insert(1, 2)?),
         step!(py "squares[1:3] = [3]"; [squares] squares.splice(1..3, [3])?),
-        step!(py "squares"; [squares] squares),
+        repr_step!(py "squares"; [squares] squares.repr()?),
         step!(py "squares.sort(reverse=True)"; [squares] squares.sort_desc()?),
         step!(py "squares.pop()"; [squares] squares.pop()?),
-        step!(py "squares"; [squares] squares),
+        repr_step!(py "squares"; [squares] squares.repr()?),
         Step::Heading("RedisDeque: a bounded VecDeque; pushes trim atomically"),
     ]);
     let_step!(steps; py "d = RedisDeque(maxlen=3, redis=redis)";
@@ -34,7 +34,7 @@ pub(super) fn steps(ctx: &Ctx) -> Result<Vec<Step>, BoxError> {
         step!(py "d.append('j')"; [d] d.push_back('j')?),
         step!(py "d.appendleft('f')"; [d] d.push_front('f')?),
         step!(py "d.rotate(1)"; [d] d.rotate(1)?),
-        step!(py "d"; [d] d),
+        repr_step!(py "d"; [d] d.repr()?),
         step!(py "d.popleft()"; [d] d.pop_front()?),
     ]);
     Ok(steps)

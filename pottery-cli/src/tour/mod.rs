@@ -3,14 +3,15 @@
 //! The tour is a list of [`SECTIONS`]; each builds a list of [`Step`]s: a line of
 //! Rust shown after `>>> ` and a closure that runs that very line (the label is the
 //! `stringify!` of the code, so they cannot drift apart), whose value is printed
-//! with `{:?}`, as a Python REPL prints `repr`. A new structure adds a module here
-//! and a row to [`SECTIONS`].
+//! with `{:?}`; a structure itself is shown with its `repr()` (its `Debug` is
+//! only its type and key), as a Python REPL prints `repr`. A new structure adds
+//! a module here and a row to [`SECTIONS`].
 //!
 //! Every key the tour makes is a temporary one (`pottery:<uuid4>`, deleted when its
 //! last handle drops) and is also [tracked](Ctx::track): at the end, and if a step
 //! fails, tracked keys still present are deleted, so the tour leaves nothing behind.
 //! A step whose line makes a new temporary container (`c.add(&d, None)?`) is built
-//! with [`tracked_step!`], which tracks the new key before showing the value.
+//! with [`tracked_step!`], which tracks the new key before showing its `repr()`.
 
 mod basics;
 mod bloom;
@@ -232,7 +233,7 @@ pub(crate) use await_step;
 
 /// A blocking step whose value is a container the line made at a new temporary key:
 /// `tracked_step!(ctx; py "c + d"; [c, d] c.add(&d, None)?)`. The key is tracked
-/// before the value is shown; `py` is optional.
+/// before the container's `repr()` is shown; `py` is optional.
 macro_rules! tracked_step {
     (@ $ctx:expr; $py:expr; [$($cap:ident),*] $($code:tt)+) => {{
         $(let $cap = $cap.clone();)*
@@ -240,7 +241,7 @@ macro_rules! tracked_step {
         $crate::tour::Step::run(stringify!($($code)+), $py, move || {
             let value = { $($code)+ };
             tracker.track(::pottery::Container::key(&value));
-            Ok($crate::tour::show(&value))
+            Ok(value.repr()?)
         })
     }};
     ($ctx:expr; py $py:literal; [$($cap:ident),*] $($code:tt)+) => {
@@ -251,6 +252,17 @@ macro_rules! tracked_step {
     };
 }
 pub(crate) use tracked_step;
+
+/// A blocking step whose line is a structure's `repr()`, printed as it is (not
+/// as a quoted string), as a Python REPL prints a structure:
+/// `repr_step!(py "tel"; [tel] tel.repr()?)`.
+macro_rules! repr_step {
+    (py $py:literal; [$($cap:ident),*] $($code:tt)+) => {{
+        $(let $cap = $cap.clone();)*
+        $crate::tour::Step::run(stringify!($($code)+), Some($py), move || Ok({ $($code)+ }))
+    }};
+}
+pub(crate) use repr_step;
 
 /// Runs a `let` while building a section and shows it as a step:
 /// `let_step!(steps; py "tel = RedisDict(redis=redis)"; let tel: T = expr);` (`py`
