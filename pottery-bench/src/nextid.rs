@@ -35,9 +35,11 @@ use crate::redlock::Servers;
 use crate::report::{Row, RowInfo, Target};
 use crate::setup::Keys;
 
-/// The set-if-greater script, pottery's very text, so that both sides cost
-/// Redis the same.
-const SET_IF_GREATER: &str = pottery::__NEXTID_SET_IF_GREATER_LUA;
+/// The library's set-if-greater script (its one copy), so that both sides
+/// cost Redis the same.
+fn set_if_greater() -> &'static str {
+    pottery::__private::lua("nextid/set_if_greater.lua").unwrap_or("error('no nextid script')")
+}
 
 /// The row on one master.
 const ONE: RowInfo = RowInfo {
@@ -126,7 +128,7 @@ impl Side {
             .key(&keys.nextid_name)
             .masters(clients)
             .build()?;
-        let script = Script::new(SET_IF_GREATER);
+        let script = Script::new(set_if_greater());
         // Raw connections get pottery's default timeouts, as in the other rows.
         let async_config = redis::AsyncConnectionConfig::new()
             .set_connection_timeout(Some(pottery::DEFAULT_CONNECT_TIMEOUT))

@@ -217,7 +217,7 @@ impl Ctx {
             deque: ops_deque::Deques::new(client, &keys)?,
             counter: ops_counter::Counters::new(client, &keys),
             queue: ops_queue::Queues::new(client, &keys),
-            cache: ops_cache::Caches::new(client, &keys),
+            cache: ops_cache::Caches::new(client, &keys)?,
             bloom: ops_bloom::Bloom::new(client, &keys, &data.keys)?,
             hll: ops_hll::Hll::new(client, &keys)?,
             data,

@@ -38,15 +38,19 @@ pub(crate) struct Caches {
 
 impl Caches {
     /// The caches at `keys.cache_hit` and `keys.cache_miss`.
-    pub(crate) fn new(client: &pottery::Client, keys: &Keys) -> Caches {
-        Caches {
+    pub(crate) fn new(client: &pottery::Client, keys: &Keys) -> pottery::Result<Caches> {
+        Ok(Caches {
             hit: sync::RedisCache::new(client, &keys.cache_hit),
             ahit: future::RedisCache::new(client, &keys.cache_hit),
-            slack: sync::RedisCache::new(client, &keys.cache_hit).refresh_every(SLACK),
-            aslack: future::RedisCache::new(client, &keys.cache_hit).refresh_every(SLACK),
+            slack: sync::RedisCache::builder(client, &keys.cache_hit)
+                .refresh_every(SLACK)
+                .build()?,
+            aslack: future::RedisCache::builder(client, &keys.cache_hit)
+                .refresh_every(SLACK)
+                .build()?,
             miss: sync::RedisCache::new(client, &keys.cache_miss),
             amiss: future::RedisCache::new(client, &keys.cache_miss),
-        }
+        })
     }
 }
 

@@ -18,15 +18,11 @@ const CHUNK: usize = 10_000;
 /// The stream field of an item, as pottery writes it.
 const FIELD: &str = "item";
 
-/// pottery's claim script, verbatim (same text, same SHA): read the oldest entry
-/// and delete it in one step, so each entry goes to exactly one consumer.
+/// The library's claim script (the one copy, so both sides cost Redis the
+/// same): read the oldest entry and delete it in one step, so each entry goes
+/// to exactly one consumer.
 static CLAIM: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        "local e = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
-         if #e == 0 then return false end
-         redis.call('XDEL', KEYS[1], e[1][1])
-         return e[1]",
-    )
+    Script::new(pottery::__private::lua("queue/claim.lua").unwrap_or("error('no claim script')"))
 });
 
 /// A claimed entry as raw keeps it: its id and its fields and values, as bytes.

@@ -77,7 +77,7 @@
 //!   pure algorithm (drift, validity) in `redlock/algorithm.rs`; the
 //!   `#[synchronize]` attribute macro lives in the `pottery-macros` crate.
 //! - `nextid/`: [`NextId`], increasing IDs over independent masters, and its
-//!   pure quorum decisions in `nextid/algorithm.rs`.
+//!   pure quorum decisions in `nextid/logic.rs`.
 //! - `cache/`: [`RedisCache`] (memoized results in a hash, optional single
 //!   flight) and [`CachedFn`]; the `#[redis_cache]` attribute macro lives in
 //!   `pottery-macros`.
@@ -125,7 +125,7 @@ mod timer;
 pub use bloom::{BloomFilter, BloomStats};
 pub use cache::{
     ArgList, CacheInfo, CachedFn, DEFAULT_CACHE_TIMEOUT, DEFAULT_FLIGHT_LEASE,
-    DEFAULT_REFRESH_EVERY, RedisCache, cache_field,
+    DEFAULT_REFRESH_EVERY, RedisCache, RedisCacheBuilder, cache_field,
 };
 pub use cached_dict::{CachedIntoIter, CachedIter, CachedOrderedDict, CachedOrderedDictBuilder};
 pub use client::AsyncConnection;
@@ -143,7 +143,6 @@ pub use hyperloglog::HyperLogLog;
 pub use key::{RANDOM_KEY_PREFIX, random_key};
 pub use list::RedisList;
 #[doc(hidden)]
-pub use nextid::SET_IF_GREATER_LUA as __NEXTID_SET_IF_GREATER_LUA;
 pub use nextid::{DEFAULT_NEXTID_KEY, DEFAULT_NUM_TRIES, NEXTID_KEY_PREFIX, NextId, NextIdBuilder};
 #[doc = include_str!("cache/redis_cache.md")]
 pub use pottery_macros::redis_cache;

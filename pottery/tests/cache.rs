@@ -142,7 +142,7 @@ fn test_expiration(ctx: &Ctx) {
     let key = ctx.key("expensive-method-expiration");
     let f = CachedFn::new(sync::RedisCache::new(&ctx.client, &key), |_: &str| 7);
     let g = CachedFn::new(sync::RedisCache::new(&ctx.client, &key), || 7);
-    assert_eq!(f.cache().get_timeout(), Some(DEFAULT_CACHE_TIMEOUT));
+    assert_eq!(f.cache().timeout(), Some(DEFAULT_CACHE_TIMEOUT));
     g.call(()).unwrap(); // a miss sets the TTL
     assert_fresh_ttl(ctx, &key);
     set_ttl_ms(ctx, &key, 30_000); // as if time passed
@@ -161,7 +161,10 @@ fn test_expiration(ctx: &Ctx) {
 
 fn test_no_expiration(ctx: &Ctx) {
     let key = ctx.key("expensive-method-no-expiration");
-    let cache = sync::RedisCache::new(&ctx.client, &key).timeout(None);
+    let cache = sync::RedisCache::builder(&ctx.client, &key)
+        .timeout(None)
+        .build()
+        .unwrap();
     let f = CachedFn::new(cache.clone(), |_: &str| 7);
     let g = CachedFn::new(cache, || 7);
     g.call(()).unwrap();
@@ -171,9 +174,12 @@ fn test_no_expiration(ctx: &Ctx) {
     g.bypass(()).unwrap();
     f.bypass(("raj",)).unwrap();
     assert_eq!(ttl_ms(ctx, &key), -1);
-    // A zero timeout means none, as pottery's falsy timeout.
-    let zero = sync::RedisCache::new(&ctx.client, &key).timeout(Some(Duration::ZERO));
-    assert_eq!(zero.get_timeout(), None);
+    // A zero timeout is a configuration error at build(); the attribute's
+    // `timeout_secs = 0` means none, as pottery's falsy timeout.
+    let zero = sync::RedisCache::builder(&ctx.client, &key)
+        .timeout(Some(Duration::ZERO))
+        .build();
+    assert!(zero.unwrap_err().is_config());
 }
 
 fn test_wrapped(ctx: &Ctx) {
@@ -337,7 +343,10 @@ fn redis_errors_are_typed_and_name_the_key(ctx: &Ctx) {
             .is_wrong_type()
     );
     assert!(cache.cache_info().unwrap_err().is_wrong_type());
-    let flight = cache.clone().single_flight(Duration::from_secs(1));
+    let flight = sync::RedisCache::builder(&ctx.client, &key)
+        .single_flight(Duration::from_secs(1))
+        .build()
+        .unwrap();
     assert!(
         flight
             .get_or_compute(&(1,), || 1)
@@ -361,8 +370,10 @@ fn redis_errors_are_typed_and_name_the_key(ctx: &Ctx) {
         err.is_decode() && err.key() == Some(bad.as_str()),
         "{err:?}"
     );
-    let err = cache
+    let err = sync::RedisCache::builder(&ctx.client, &bad)
         .single_flight(Duration::from_secs(1))
+        .build()
+        .unwrap()
         .get_or_compute(&(1,), || 1)
         .unwrap_err();
     assert!(err.is_decode(), "{err:?}");
@@ -387,7 +398,10 @@ fn get_insert_remove_and_expiry(ctx: &Ctx) {
 /// always do.
 fn refresh_every_spaces_ttl_resets(ctx: &Ctx) {
     let key = ctx.key("slack");
-    let cache = sync::RedisCache::new(&ctx.client, &key).refresh_every(Duration::from_millis(300));
+    let cache = sync::RedisCache::builder(&ctx.client, &key)
+        .refresh_every(Duration::from_millis(300))
+        .build()
+        .unwrap();
     cache.get_or_compute(&(1,), || 1).unwrap(); // a miss: stored, TTL reset
     assert_fresh_ttl(ctx, &key);
     set_ttl_ms(ctx, &key, 30_000);
@@ -401,7 +415,10 @@ fn refresh_every_spaces_ttl_resets(ctx: &Ctx) {
     assert_fresh_ttl(ctx, &key);
     assert_eq!(cache.cache_info().unwrap(), info(2, 2, 2));
     // Without a timeout nothing is reset, and a hit is a plain HGET.
-    let none = sync::RedisCache::new(&ctx.client, &ctx.key("none")).timeout(None);
+    let none = sync::RedisCache::builder(&ctx.client, &ctx.key("none"))
+        .timeout(None)
+        .build()
+        .unwrap();
     none.get_or_compute(&(1,), || 1).unwrap();
     assert_eq!(none.get_or_compute(&(1,), || 0).unwrap(), 1);
     assert_eq!(ttl_ms(ctx, none.key()), -1);
@@ -445,6 +462,109 @@ fn async_api(ctx: &Ctx) {
     });
 }
 
+/// `build()` rejects zero durations; `Duration::MAX` is no limit and never
+/// panics.
+fn builder_checks_durations(ctx: &Ctx) {
+    let key = ctx.key("built");
+    let builder = || sync::RedisCache::builder(&ctx.client, &key);
+    for bad in [
+        builder().timeout(Some(Duration::ZERO)).build(),
+        builder().single_flight(Duration::ZERO).build(),
+        builder().single_flight(Duration::from_micros(500)).build(),
+    ] {
+        assert!(bad.unwrap_err().is_config());
+    }
+    let forever = builder()
+        .timeout(Some(Duration::MAX))
+        .single_flight(Duration::MAX)
+        .refresh_every(Duration::MAX)
+        .build()
+        .unwrap();
+    assert_eq!(forever.timeout(), None);
+    assert_eq!(forever.get_or_compute(&(1,), || 1).unwrap(), 1);
+    assert_eq!(forever.get_or_compute(&(1,), || 0).unwrap(), 1);
+    assert_eq!(ttl_ms(ctx, &key), -1);
+    let set = builder()
+        .timeout(Some(Duration::from_secs(5)))
+        .single_flight(Duration::from_millis(250))
+        .refresh_every(Duration::ZERO)
+        .build()
+        .unwrap();
+    assert_eq!(
+        (set.timeout(), set.single_flight(), set.refresh_every()),
+        (
+            Some(Duration::from_secs(5)),
+            Some(Duration::from_millis(250)),
+            Duration::ZERO
+        )
+    );
+}
+
+/// A caller waiting for another's computation waits at most the lease: then
+/// the claim lapses and it computes itself.
+fn single_flight_waits_at_most_the_lease(ctx: &Ctx) {
+    let key = ctx.key("lease");
+    let lease = Duration::from_millis(300);
+    let cache = sync::RedisCache::builder(&ctx.client, &key)
+        .single_flight(lease)
+        .build()
+        .unwrap();
+    std::thread::scope(|s| {
+        let slow = s.spawn(|| {
+            cache.get_or_compute(&(1,), || {
+                std::thread::sleep(Duration::from_millis(1500));
+                "slow".to_string()
+            })
+        });
+        std::thread::sleep(Duration::from_millis(50));
+        let start = Instant::now();
+        let value = cache
+            .get_or_compute(&(1,), || "taken over".to_string())
+            .unwrap();
+        let waited = start.elapsed();
+        assert_eq!(value, "taken over");
+        assert!(waited >= Duration::from_millis(200), "{waited:?}");
+        // The lease less the 50 ms head start, one backoff pause, and room.
+        assert!(
+            waited < lease + Duration::from_millis(64 + 100),
+            "{waited:?}"
+        );
+        assert_eq!(slow.join().unwrap().unwrap(), "slow");
+    });
+}
+
+/// With the server frozen (SIGSTOP), a lookup fails within the response
+/// timeout (+10%), blocking and async.
+fn frozen_server_keeps_the_deadline(_: &Ctx) {
+    let server = pottery_testkit::Server::start();
+    let client = Client::builder(&server.url())
+        .response_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let cache = sync::RedisCache::new(&client, "frozen");
+    let acache = future::RedisCache::new(&client, "frozen");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    // Open the connections first: opening one is the client's deadline.
+    cache.get_or_compute(&(1,), || 1).unwrap();
+    runtime
+        .block_on(acache.get_or_compute(&(1,), || async { 1 }))
+        .unwrap();
+    server.freeze();
+    let start = Instant::now();
+    let err = cache.get_or_compute(&(2,), || 2).unwrap_err();
+    let blocking = start.elapsed();
+    let start = Instant::now();
+    let aerr = runtime
+        .block_on(acache.get_or_compute(&(2,), || async { 2 }))
+        .unwrap_err();
+    let elapsed = start.elapsed();
+    server.thaw();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(aerr.is_timeout(), "{aerr:?}");
+    assert!(blocking < Duration::from_millis(330), "{blocking:?}");
+    assert!(elapsed < Duration::from_millis(330), "{elapsed:?}");
+}
+
 /// 8 threads, each with its own client (as 8 processes would be), miss on the
 /// same arguments at once: the value is computed once and all get it.
 fn single_flight_computes_once_across_clients(ctx: &Ctx) {
@@ -457,8 +577,10 @@ fn single_flight_computes_once_across_clients(ctx: &Ctx) {
                 let client = ctx.env.client(ctx.target);
                 let (key, computed, barrier) = (&key, &computed, &barrier);
                 s.spawn(move || {
-                    let cache =
-                        sync::RedisCache::new(&client, key).single_flight(Duration::from_secs(5));
+                    let cache = sync::RedisCache::builder(&client, key)
+                        .single_flight(Duration::from_secs(5))
+                        .build()
+                        .unwrap();
                     barrier.wait();
                     cache
                         .get_or_compute(&("slow",), || {
@@ -509,7 +631,10 @@ fn without_single_flight_races_compute_more_than_once(ctx: &Ctx) {
 /// without waiting out the lease; a claim whose holder died lapses.
 fn single_flight_survives_failures(ctx: &Ctx) {
     let key = ctx.key("fail");
-    let cache = sync::RedisCache::new(&ctx.client, &key).single_flight(Duration::from_secs(30));
+    let cache = sync::RedisCache::builder(&ctx.client, &key)
+        .single_flight(Duration::from_secs(30))
+        .build()
+        .unwrap();
     let started = Instant::now();
     std::thread::scope(|s| {
         let failing = s.spawn(|| {
@@ -548,8 +673,10 @@ fn single_flight_async_tasks(ctx: &Ctx) {
         let computed = Arc::new(AtomicU64::new(0));
         let tasks: Vec<_> = (0..8)
             .map(|_| {
-                let cache = future::RedisCache::new(&ctx.client, &ctx.key("af"))
-                    .single_flight(Duration::from_secs(5));
+                let cache = future::RedisCache::builder(&ctx.client, &ctx.key("af"))
+                    .single_flight(Duration::from_secs(5))
+                    .build()
+                    .unwrap();
                 let computed = Arc::clone(&computed);
                 tokio::spawn(async move {
                     cache
@@ -615,7 +742,10 @@ fn flight_worker(spec: &str) -> String {
         parts.next().unwrap(),
     );
     let client = Client::open(url).unwrap();
-    let cache = sync::RedisCache::new(&client, key).single_flight(Duration::from_secs(10));
+    let cache = sync::RedisCache::builder(&client, key)
+        .single_flight(Duration::from_secs(10))
+        .build()
+        .unwrap();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap();
@@ -744,11 +874,14 @@ fn main() {
         without_single_flight_races_compute_more_than_once,
         single_flight_survives_failures,
         single_flight_async_tasks,
+        builder_checks_durations,
+        single_flight_waits_at_most_the_lease,
     ];
     let single = cases![
         python_reads_our_entries,
         single_flight_across_processes,
         macro_caches_functions,
+        frozen_server_keeps_the_deadline,
     ];
     support::run_groups(
         "cache",

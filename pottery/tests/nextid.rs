@@ -329,6 +329,59 @@ fn test_builder_errors(ctx: &Ctx) {
         .build();
     assert!(zero.unwrap_err().is_config());
     assert_eq!(ids(ctx).num_tries(), pottery::DEFAULT_NUM_TRIES);
+    let zero = NextId::builder()
+        .master(ctx.client.clone())
+        .request_timeout(Duration::ZERO)
+        .build();
+    assert!(zero.unwrap_err().is_config());
+    // No limit at all: the deadline (tries x 2 request timeouts) saturates
+    // instead of overflowing.
+    let unlimited = NextId::builder()
+        .key(&ctx.key("unlimited"))
+        .master(ctx.client.clone())
+        .num_tries(u32::MAX)
+        .request_timeout(Duration::MAX)
+        .build()
+        .unwrap();
+    assert_eq!(unlimited.next().unwrap(), 1);
+    unlimited.reset().unwrap();
+}
+
+/// A frozen master (SIGSTOP): `next` and `reset` fail within their deadline
+/// (one round of request timeouts, as more than half failed), blocking and
+/// async, on a connection that was open before.
+fn test_frozen_master_keeps_the_deadline(_: &Ctx) {
+    let server = pottery_testkit::Server::start();
+    let client = Client::open(&server.url()).unwrap();
+    let build = || {
+        NextId::builder()
+            .key("frozen")
+            .master(client.clone())
+            .request_timeout(100 * MS)
+    };
+    let ids = build().build().unwrap();
+    let aio: future::NextId = future::NextId::builder()
+        .key("frozen")
+        .master(client.clone())
+        .request_timeout(100 * MS)
+        .build()
+        .unwrap();
+    let runtime = rt();
+    assert_eq!(ids.next().unwrap(), 1);
+    assert_eq!(runtime.block_on(aio.next()).unwrap(), 2);
+    server.freeze();
+    let start = Instant::now();
+    let err = ids.next().unwrap_err();
+    let blocking = start.elapsed();
+    let start = Instant::now();
+    let aerr = runtime.block_on(aio.next()).unwrap_err();
+    let elapsed = start.elapsed();
+    server.thaw();
+    assert!(err.is_quorum_is_impossible(), "{err}");
+    assert!(aerr.is_quorum_is_impossible(), "{aerr}");
+    // One round: the read times out after one request timeout (+10%).
+    assert!(blocking < 110 * MS + 20 * MS, "{blocking:?}");
+    assert!(elapsed < 110 * MS + 20 * MS, "{elapsed:?}");
 }
 
 /// Beyond 1e15 (and up to u64::MAX) we store plain integers, exactly.
@@ -704,6 +757,7 @@ fn main() {
         test_python_big_ids_then_rust,
         test_two_of_five_killed,
         test_three_of_five_killed_is_prompt,
+        test_frozen_master_keeps_the_deadline,
         test_unique_across_threads_processes_and_python,
     ];
     support::run_groups(

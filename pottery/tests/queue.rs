@@ -26,6 +26,7 @@ use pottery_testkit::python;
 use support::{Ctx, Target};
 
 type Queue = RedisSimpleQueue<i64>;
+type AsyncQueue = future::RedisSimpleQueue<i64>;
 
 fn queue(ctx: &Ctx) -> Queue {
     Queue::new(&ctx.client, &ctx.key("q"))
@@ -145,6 +146,59 @@ fn test_blocking_get_wakes_on_put(ctx: &Ctx) {
     });
     assert_eq!(q.get_timeout(Duration::from_secs(5)).unwrap(), Some(43));
     handle.join().unwrap();
+}
+
+/// `get_timeout(Duration::MAX)` waits as long as it takes, and never panics.
+fn test_get_timeout_max_is_no_limit(ctx: &Ctx) {
+    let q = queue(ctx);
+    let producer = q.clone();
+    let handle = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(100));
+        producer.put(44).unwrap();
+    });
+    assert_eq!(q.get_timeout(Duration::MAX).unwrap(), Some(44));
+    handle.join().unwrap();
+    let aq = AsyncQueue::new(&ctx.client, q.key());
+    ctx.block_on(async {
+        let producer = aq.clone();
+        let put = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            producer.put(45).await.unwrap();
+        });
+        assert_eq!(aq.get_timeout(Duration::MAX).await.unwrap(), Some(45));
+        put.await.unwrap();
+    });
+}
+
+/// With the server frozen (SIGSTOP), `get_timeout(t)` fails within its
+/// deadline, `t` plus the response timeout (+10%), blocking and async.
+fn test_frozen_server_keeps_the_deadline(_: &Ctx) {
+    let server = pottery_testkit::Server::start();
+    let client = pottery::Client::builder(&server.url())
+        .response_timeout(Duration::from_millis(400))
+        .build()
+        .unwrap();
+    let q: Queue = Queue::new(&client, "frozen");
+    let aq: AsyncQueue = AsyncQueue::new(&client, "frozen");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    // Open the connections first: opening one is the client's deadline, not the queue's.
+    q.put(1).unwrap();
+    runtime.block_on(aq.put(2)).unwrap();
+    server.freeze();
+    let start = Instant::now();
+    let err = q.get_timeout(Duration::from_millis(200)).unwrap_err();
+    let blocking = start.elapsed();
+    let start = Instant::now();
+    let aerr = runtime
+        .block_on(aq.get_timeout(Duration::from_millis(200)))
+        .unwrap_err();
+    let elapsed = start.elapsed();
+    server.thaw();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(aerr.is_timeout(), "{aerr:?}");
+    let limit = Duration::from_millis(660);
+    assert!(blocking < limit, "{blocking:?}");
+    assert!(elapsed < limit, "{elapsed:?}");
 }
 
 fn test_fifo_and_wire_format(ctx: &Ctx) {
@@ -478,12 +532,14 @@ fn main() {
         test_get_timeout,
         test_get_timeout_is_exact,
         test_blocking_get_wakes_on_put,
+        test_get_timeout_max_is_no_limit,
         test_fifo_and_wire_format,
         test_concurrent_consumers_get_each_item_once,
         test_async_get_wakes_on_put,
         test_wrong_type_and_bad_items,
     ];
     let interop = cases![
+        test_frozen_server_keeps_the_deadline,
         test_python_producer_rust_consumers,
         test_rust_producer_python_consumer,
         test_rust_and_python_consumers_get_each_item_once,

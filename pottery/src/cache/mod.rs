@@ -1,16 +1,24 @@
 //! [`RedisCache`]: memoize results into a Redis hash; pottery's `redis_cache`.
 //!
-//! - `mod.rs`: the cache, its settings, and every operation as data.
-//! - `flight.rs`: looking up or computing a value, with optional single
-//!   flight; the pure decisions and the two short runner loops.
-//! - `cached_fn.rs`: [`CachedFn`], a function wrapped with a cache, and what
-//!   the `#[redis_cache]` attribute expands to.
+//! - `mod.rs`: the cache, its settings, single operations, and every request
+//!   as data.
+//! - `builder.rs`: [`RedisCacheBuilder`], whose `build()` checks the settings.
+//! - `flow.rs`: looking up or computing a value, with optional single flight:
+//!   two plans both modes run, around the caller's function.
+//! - `logic.rs`: the pure decisions (replies, backoff, TTL reset spacing).
+//! - `impls.rs`: `Clone`, `Debug`, `Container`.
+//! - `cached_fn.rs`: [`CachedFn`], a function wrapped with a cache;
+//!   `macro_support.rs`: what the `#[redis_cache]` attribute expands to.
 
+mod builder;
 mod cached_fn;
-mod flight;
-
+mod flow;
+mod impls;
+mod logic;
 #[doc(hidden)]
-pub use cached_fn::macro_support;
+pub mod macro_support;
+
+pub use builder::RedisCacheBuilder;
 pub use cached_fn::{ArgList, CachedFn, cache_field};
 
 use std::marker::PhantomData;
@@ -18,7 +26,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use redis::{Pipeline, Value};
+use redis::Pipeline;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -29,26 +37,10 @@ use crate::decode;
 use crate::engine::ModeExt;
 use crate::engine::Op;
 use crate::engine::{Blocking, Mode};
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::lua;
 
-// On a cluster, where redis-rs's blocking connection has no pipelines, the
-// plain lookup and store are scripts (ARGV: field, then the value to store,
-// then the timeout in ms or 0); on a single server they are pipelines, which
-// cost the server less than a script.
-static LOOKUP: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
-    redis::Script::new(
-        "local v = redis.call('HGET', KEYS[1], ARGV[1])
-         if ARGV[2] ~= '0' then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-         return {v}",
-    )
-});
-static STORE: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
-    redis::Script::new(
-        "redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-         if ARGV[3] ~= '0' then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
-         return 1",
-    )
-});
+use logic::{Lookup, clock_ms};
 
 /// How long a cache lives after its last access unless told otherwise: 60 s,
 /// as in Python's pottery.
@@ -71,7 +63,11 @@ pub const DEFAULT_FLIGHT_LEASE: Duration = Duration::from_secs(10);
 /// value, both encoded with the codec `C` (by default [`Json`]). Every access,
 /// hit or miss, resets the whole hash's time to live to the cache's timeout
 /// (60 s by default, or none), as pottery does; hits of one process in the
-/// same millisecond share one reset (see [`refresh_every`](Self::refresh_every)).
+/// same millisecond share one reset (see [`RedisCacheBuilder::refresh_every`]).
+///
+/// [`new`](Self::new) makes a cache with the defaults; [`builder`](Self::builder)
+/// sets its timeout, single flight and TTL reset spacing, checked by
+/// [`build`](RedisCacheBuilder::build).
 ///
 /// # The field of a call
 ///
@@ -87,11 +83,20 @@ pub const DEFAULT_FLIGHT_LEASE: Duration = Duration::from_secs(10);
 ///
 /// # Single flight
 ///
-/// With [`single_flight`](Self::single_flight), concurrent misses on the same
-/// arguments compute once across threads, processes and machines: the first
-/// claims the field (a companion key in the same cluster slot, held for a
-/// lease), the others poll until its value appears, or take over if the
+/// With [`single_flight`](RedisCacheBuilder::single_flight), concurrent misses
+/// on the same arguments compute once across threads, processes and machines:
+/// the first claims the field (a companion key in the same cluster slot, held
+/// for a lease), the others poll until its value appears, or take over if the
 /// claim lapses (its holder failed or died).
+///
+/// # Deadlines
+///
+/// Each round trip (a lookup, a store, `get`, `insert`, `remove`,
+/// `cache_info`, `cache_clear`) gets the client's response timeout. A hit is
+/// one round trip; a miss is a lookup, your function (as long as it takes),
+/// then a store. With single flight, a caller waiting for another's value
+/// waits at most the lease (then the claim lapses and it computes itself),
+/// plus one lookup.
 ///
 /// Use it as [`crate::sync::RedisCache`] (a blocking function computes the
 /// value) or [`crate::future::RedisCache`] (an async one does).
@@ -123,21 +128,12 @@ pub struct RedisCache<C = Json, M = Blocking> {
 }
 
 /// Hits and misses counted by this process, and when it last refreshed the
-/// TTL (ms since [`clock`]'s start, 0: never); shared by clones.
+/// TTL (ms since [`clock_ms`]'s start, 0: never); shared by clones.
 #[derive(Debug, Default)]
 struct Stats {
     hits: AtomicU64,
     misses: AtomicU64,
     refreshed_ms: AtomicU64,
-}
-
-/// Milliseconds on a monotonic clock that starts at 1 on first use.
-fn clock_ms() -> u64 {
-    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-    let start = *START.get_or_init(std::time::Instant::now);
-    u64::try_from(start.elapsed().as_millis())
-        .unwrap_or(u64::MAX)
-        .saturating_add(1)
 }
 
 /// What [`RedisCache::cache_info`] reports, like Python's `functools` `CacheInfo`.
@@ -164,8 +160,9 @@ pub struct CacheInfo {
 }
 
 impl<M: Mode> RedisCache<Json, M> {
-    /// A cache in the hash at `key`, expiring 60 s after its last access,
-    /// encoding with [`Json`] (for another codec, [`with_codec`](Self::with_codec)).
+    /// A cache in the hash at `key` with the defaults: expiring 60 s after its
+    /// last access, no single flight, encoding with [`Json`] (to set these,
+    /// [`builder`](Self::builder)).
     ///
     /// ```
     /// # let client = pottery::Client::open("redis://localhost")?;
@@ -175,6 +172,22 @@ impl<M: Mode> RedisCache<Json, M> {
     /// ```
     pub fn new(client: &Client, key: &str) -> Self {
         Self::with_codec(client, key, Json)
+    }
+
+    /// Starts configuring a cache in the hash at `key`.
+    ///
+    /// ```
+    /// # let client = pottery::Client::open("redis://localhost")?;
+    /// use std::time::Duration;
+    /// let cache = pottery::sync::RedisCache::builder(&client, "expensive")
+    ///     .timeout(Some(Duration::from_secs(300)))
+    ///     .single_flight(Duration::from_secs(5))
+    ///     .build()?;
+    /// assert_eq!(cache.single_flight(), Some(Duration::from_secs(5)));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn builder(client: &Client, key: &str) -> RedisCacheBuilder<Json, M> {
+        RedisCacheBuilder::new(client, Some(key))
     }
 
     /// A cache at a fresh random key (`pottery:<uuid4>`), as pottery makes one
@@ -193,7 +206,8 @@ impl<M: Mode> RedisCache<Json, M> {
 }
 
 impl<C: Codec, M: Mode> RedisCache<C, M> {
-    /// A cache at `key` whose arguments and results are encoded with `codec`.
+    /// A cache at `key` whose arguments and results are encoded with `codec`,
+    /// with the other defaults (or [`RedisCacheBuilder::codec`]).
     ///
     /// ```
     /// # let client = pottery::Client::open("redis://localhost")?;
@@ -204,6 +218,7 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
         Self::from_base(Base::named(client, key, codec, "hash"))
     }
 
+    /// A cache on `base` with the default settings.
     fn from_base(base: Base<C>) -> Self {
         RedisCache {
             base,
@@ -213,98 +228,6 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
             stats: Arc::default(),
             mode: PhantomData,
         }
-    }
-
-    /// The same cache, whose hash expires `timeout` after each access, or
-    /// never (`None`; pottery's `timeout=None`).
-    ///
-    /// ```
-    /// # let client = pottery::Client::open("redis://localhost")?;
-    /// use std::time::Duration;
-    /// let cache = pottery::sync::RedisCache::new(&client, "c").timeout(Some(Duration::from_secs(5)));
-    /// assert_eq!(cache.get_timeout(), Some(Duration::from_secs(5)));
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    #[must_use]
-    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
-        // A zero timeout would delete the hash at once; pottery reads a falsy
-        // timeout as "no expiry", and so do we.
-        self.timeout = timeout.filter(|t| !t.is_zero());
-        self
-    }
-
-    /// The same cache, where concurrent misses on the same arguments compute
-    /// once, everywhere: the first caller holds a claim for at most `lease`
-    /// (after which a waiting caller takes over), the others wait for its
-    /// value. See the type's docs.
-    ///
-    /// ```
-    /// # let client = pottery::Client::open("redis://localhost")?;
-    /// let cache = pottery::sync::RedisCache::new(&client, "c")
-    ///     .single_flight(pottery::DEFAULT_FLIGHT_LEASE);
-    /// assert_eq!(cache.get_single_flight(), Some(pottery::DEFAULT_FLIGHT_LEASE));
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    #[must_use]
-    pub fn single_flight(mut self, lease: Duration) -> Self {
-        self.lease = Some(lease.max(Duration::from_millis(1)));
-        self
-    }
-
-    /// The same cache, where hits reset the time to live at most once per
-    /// `interval` from this process (this handle and its clones). The default,
-    /// [`DEFAULT_REFRESH_EVERY`] (1 ms), keeps pottery's "every access resets
-    /// the TTL" to the millisecond; `Duration::ZERO` sends a reset with every
-    /// hit; a longer interval makes most hits a single `HGET`, and the TTL after
-    /// any access is then at least the timeout less `interval`. Misses and
-    /// stores always reset it.
-    ///
-    /// ```
-    /// # let client = pottery::Client::open("redis://localhost")?;
-    /// use std::time::Duration;
-    /// let cache = pottery::sync::RedisCache::new(&client, "c").refresh_every(Duration::from_secs(1));
-    /// assert_eq!(cache.get_refresh_every(), Duration::from_secs(1));
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    #[must_use]
-    pub fn refresh_every(mut self, interval: Duration) -> Self {
-        self.refresh_every = interval;
-        self
-    }
-
-    /// The least time between two TTL resets by hits (see
-    /// [`refresh_every`](Self::refresh_every)).
-    ///
-    /// ```
-    /// # let client = pottery::Client::open("redis://localhost")?;
-    /// let cache = pottery::sync::RedisCache::new(&client, "c");
-    /// assert_eq!(cache.get_refresh_every(), pottery::DEFAULT_REFRESH_EVERY);
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn get_refresh_every(&self) -> Duration {
-        self.refresh_every
-    }
-
-    /// Whether this access resets the TTL; if so, notes the time.
-    pub(super) fn refresh_due(&self) -> bool {
-        if self.timeout.is_none() {
-            return false;
-        }
-        let interval = self.refresh_every;
-        if interval.is_zero() {
-            return true;
-        }
-        let now = clock_ms();
-        let last = self.stats.refreshed_ms.load(Ordering::Relaxed);
-        let interval = u64::try_from(interval.as_millis()).unwrap_or(u64::MAX);
-        if last != 0 && now.saturating_sub(last) < interval {
-            return false;
-        }
-        // One of the racing callers refreshes; the others need not.
-        self.stats
-            .refreshed_ms
-            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-            .is_ok()
     }
 
     /// The hash's key.
@@ -323,10 +246,10 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
     /// ```
     /// # let client = pottery::Client::open("redis://localhost")?;
     /// let cache = pottery::sync::RedisCache::new(&client, "c");
-    /// assert_eq!(cache.get_timeout(), Some(pottery::DEFAULT_CACHE_TIMEOUT));
+    /// assert_eq!(cache.timeout(), Some(pottery::DEFAULT_CACHE_TIMEOUT));
     /// # Ok::<(), pottery::Error>(())
     /// ```
-    pub fn get_timeout(&self) -> Option<Duration> {
+    pub fn timeout(&self) -> Option<Duration> {
         self.timeout
     }
 
@@ -334,11 +257,24 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
     ///
     /// ```
     /// # let client = pottery::Client::open("redis://localhost")?;
-    /// assert_eq!(pottery::sync::RedisCache::new(&client, "c").get_single_flight(), None);
+    /// assert_eq!(pottery::sync::RedisCache::new(&client, "c").single_flight(), None);
     /// # Ok::<(), pottery::Error>(())
     /// ```
-    pub fn get_single_flight(&self) -> Option<Duration> {
+    pub fn single_flight(&self) -> Option<Duration> {
         self.lease
+    }
+
+    /// The least time between two TTL resets by hits (see
+    /// [`RedisCacheBuilder::refresh_every`]).
+    ///
+    /// ```
+    /// # let client = pottery::Client::open("redis://localhost")?;
+    /// let cache = pottery::sync::RedisCache::new(&client, "c");
+    /// assert_eq!(cache.refresh_every(), pottery::DEFAULT_REFRESH_EVERY);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn refresh_every(&self) -> Duration {
+        self.refresh_every
     }
 
     /// The cached result for `args`, if any, without computing anything; the
@@ -358,10 +294,9 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
         A: Serialize + ?Sized,
         R: DeserializeOwned + Send + 'static,
     {
-        let op = self.field(args).map(|field| {
-            self.lookup_op::<R>(field, None)
-                .map(flight::Lookup::into_hit)
-        });
+        let op = self
+            .field(args)
+            .map(|field| self.lookup_op::<R>(field, None).map(Lookup::into_hit));
         M::run(self.base.client(), op)
     }
 
@@ -457,7 +392,7 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
         self.base.encode(args)
     }
 
-    fn count(&self, hit: bool) {
+    pub(super) fn count(&self, hit: bool) {
         let counter = if hit {
             &self.stats.hits
         } else {
@@ -473,7 +408,7 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
     }
 
     /// `PEXPIRE key <timeout>` added to `pipe`, when the cache has a timeout.
-    fn refresh(&self, pipe: &mut Pipeline) {
+    pub(super) fn refresh(&self, pipe: &mut Pipeline) {
         if let Some(timeout) = self.timeout {
             pipe.cmd("PEXPIRE")
                 .arg(self.key())
@@ -484,7 +419,7 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
 
     /// Stores `value` at `field` and refreshes the time to live, atomically;
     /// with a single-flight `token`, also lifts that claim.
-    fn store_op<R: Serialize + ?Sized>(
+    pub(super) fn store_op<R: Serialize + ?Sized>(
         &self,
         field: &[u8],
         value: &R,
@@ -493,12 +428,15 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
         let value = self.base.encode(value)?;
         self.stats.refreshed_ms.store(clock_ms(), Ordering::Relaxed);
         if let Some(token) = token {
-            return Ok(self.store_flight_op(field, value, token.to_vec()));
+            let args = vec![value, token.to_vec()];
+            return Ok(self.flight_op(&lua::cache::FLIGHT_STORE, field, args, |_, _| Ok(())));
         }
         if self.base.client().is_cluster() {
             // redis-rs's blocking cluster connection has no pipelines.
             let args = [field.to_vec(), value, self.timeout_arg()];
-            return Ok(self.base.op(self.base.script(&STORE, &args), |_, _| Ok(())));
+            return Ok(self
+                .base
+                .op(self.base.script(&lua::cache::STORE, &args), |_, _| Ok(())));
         }
         let mut pipe = redis::pipe();
         pipe.atomic()
@@ -511,77 +449,19 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
         Ok(self.base.op(pipe, |_, _| Ok(())))
     }
 
-    /// A call of a single-flight script on the hash and the field's claim key
-    /// (a companion key in the hash's cluster slot).
-    fn flight_op<T>(
-        &self,
-        script: &'static redis::Script,
-        field: &[u8],
-        mut args: Vec<Vec<u8>>,
-        decode: impl FnOnce(&str, Value) -> Result<T> + Send + 'static,
-    ) -> Op<T> {
-        let mut claim = crate::slot::companion_key(self.key(), ":flight:").into_bytes();
-        claim.extend_from_slice(field);
-        let lease = self.lease.map_or(0, crate::container::millis);
-        let mut argv = vec![
-            field.to_vec(),
-            self.timeout_arg(),
-            lease.to_string().into_bytes(),
-        ];
-        argv.append(&mut args);
-        let keys = [self.key().as_bytes(), claim.as_slice()];
-        self.base
-            .op(crate::engine::Request::script(script, &keys, &argv), decode)
-    }
-}
-
-impl<C: Codec + Clone, M: Mode> Clone for RedisCache<C, M> {
-    /// Another handle on the same cache, sharing its hit and miss counts.
-    fn clone(&self) -> Self {
-        RedisCache {
-            base: self.base.clone(),
-            timeout: self.timeout,
-            lease: self.lease,
-            refresh_every: self.refresh_every,
-            stats: Arc::clone(&self.stats),
-            mode: PhantomData,
+    /// Whether this access resets the TTL; if so, notes the time.
+    pub(super) fn refresh_due(&self) -> bool {
+        if self.timeout.is_none() {
+            return false;
         }
+        let (now, last) = (clock_ms(), self.stats.refreshed_ms.load(Ordering::Relaxed));
+        // One of the racing callers refreshes; the others need not.
+        logic::refresh_due(now, last, self.refresh_every)
+            && (self.refresh_every.is_zero()
+                || self
+                    .stats
+                    .refreshed_ms
+                    .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                    .is_ok())
     }
-}
-
-impl<C: Codec, M: Mode> crate::Container for RedisCache<C, M> {
-    type Mode = M;
-
-    fn key(&self) -> &str {
-        self.base.key()
-    }
-
-    fn client(&self) -> &Client {
-        self.base.client()
-    }
-
-    fn redis_type(&self) -> &'static str {
-        "hash"
-    }
-}
-
-impl<C: Codec, M> std::fmt::Debug for RedisCache<C, M> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisCache")
-            .field("key", &self.base.key())
-            .field("timeout", &self.timeout)
-            .field("single_flight", &self.lease)
-            .field("refresh_every", &self.refresh_every)
-            .field("hits", &self.stats.hits.load(Ordering::Relaxed))
-            .field("misses", &self.stats.misses.load(Ordering::Relaxed))
-            .finish()
-    }
-}
-
-/// The reply of a plain lookup pipeline: `[value]` or `[value, pexpire]`.
-fn first_reply(key: &str, reply: Value) -> Result<Value> {
-    decode::array(key, reply)?
-        .into_iter()
-        .next()
-        .ok_or_else(|| Error::unexpected_reply(key, "HGET", "an empty pipeline reply"))
 }

@@ -72,7 +72,7 @@ impl From<Cmd> for Request {
 type Decoder<T> = Box<dyn FnOnce(&str, Value) -> Result<T> + Send>;
 
 /// One round trip: a request, the key it works on, and how to decode the reply.
-pub struct Op<T> {
+pub(crate) struct Op<T> {
     key: Arc<str>,
     expects: &'static str,
     request: Request,
@@ -112,11 +112,6 @@ impl<T> Op<T> {
     /// The key the operation works on.
     pub(crate) fn key_shared(&self) -> Arc<str> {
         Arc::clone(&self.key)
-    }
-
-    /// Runs the operation on a pooled blocking connection.
-    pub(crate) fn run(self, client: &Client) -> Result<T> {
-        self.run_within(client, None)
     }
 
     /// Runs the operation on a pooled blocking connection, finishing by `deadline`.
@@ -159,11 +154,6 @@ impl<T> Op<T> {
             other => other.map_err(|e| Error::from_redis(Some(&self.key), e))?,
         };
         (self.decode)(&self.key, reply)
-    }
-
-    /// Runs the operation on the client's shared async connection.
-    pub(crate) async fn run_async(self, client: &Client) -> Result<T> {
-        self.run_async_within(client, None).await
     }
 
     /// Runs the operation on the shared async connection, waiting at most

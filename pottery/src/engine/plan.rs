@@ -362,3 +362,80 @@ impl<A: Send + 'static, B: Send + 'static, T: Send + 'static> Step<T> for Pair<A
         })
     }
 }
+
+impl<T: Send + 'static> Plan<T> {
+    /// `op` on a pooled blocking connection of its own, then what `next` makes
+    /// of its result: for a command that blocks on the server (`XREAD BLOCK`).
+    /// The async runner runs it on Tokio's blocking pool, because a blocked
+    /// command on the shared multiplexed connection would hold up every other
+    /// request of the client. With `limit`, we stop waiting for it then (the
+    /// server ends a blocked command up to `1/hz` late) and `next` gets `None`;
+    /// the request, abandoned to its thread, ends on its own and its connection
+    /// goes back to the pool.
+    pub(crate) fn dedicated<A: Send + 'static>(
+        client: Client,
+        op: Op<A>,
+        limit: Option<Duration>,
+        next: impl FnOnce(Option<Result<A>>) -> Plan<T> + Send + 'static,
+    ) -> Self {
+        let next: Cont<Option<Result<A>>, T> = Box::new(next);
+        Plan::Step(Box::new(Dedicated {
+            client,
+            op,
+            limit,
+            next,
+        }))
+    }
+}
+
+/// An operation on a connection of its own (see [`Plan::dedicated`]).
+struct Dedicated<A, T> {
+    client: Client,
+    op: Op<A>,
+    limit: Option<Duration>,
+    next: Cont<Option<Result<A>>, T>,
+}
+
+impl<A: Send + 'static, T: Send + 'static> Step<T> for Dedicated<A, T> {
+    fn block(self: Box<Self>, deadline: Deadline) -> Plan<T> {
+        let Some(limit) = self.limit.map(|limit| deadline.cap(limit)) else {
+            return (self.next)(Some(self.op.run_until(&self.client, deadline)));
+        };
+        let (op, client) = (self.op, self.client);
+        let (done, ended) = std::sync::mpsc::sync_channel(1);
+        let spawned = std::thread::Builder::new().spawn(move || {
+            // The receiver may be gone (the limit passed): nobody to tell.
+            let _ = done.send(op.run_until(&client, deadline));
+        });
+        if spawned.is_err() {
+            return (self.next)(Some(Err(Error::config(
+                "cannot start a thread for a blocked request",
+            ))));
+        }
+        match ended.recv_timeout(limit) {
+            Ok(result) => (self.next)(Some(result)),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => (self.next)(None),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                (self.next)(Some(Err(Error::config("a worker thread panicked"))))
+            }
+        }
+    }
+
+    fn future(self: Box<Self>, deadline: Deadline) -> StepFuture<T> {
+        Box::pin(async move {
+            let (op, client) = (self.op, self.client);
+            let waiting = tokio::task::spawn_blocking(move || op.run_until(&client, deadline));
+            let ended = match self.limit.map(|limit| deadline.cap(limit)) {
+                None => waiting.await,
+                Some(limit) => match tokio::time::timeout(limit, waiting).await {
+                    Ok(ended) => ended,
+                    Err(_) => return (self.next)(None),
+                },
+            };
+            let result = ended.unwrap_or_else(|failed| {
+                Err(Error::config(format!("a request task failed: {failed}")))
+            });
+            (self.next)(Some(result))
+        })
+    }
+}

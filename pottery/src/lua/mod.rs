@@ -150,7 +150,11 @@ group! { counter:
     /// Counter arithmetic (`+ - | &`, unary `+`/`-`) into a destination.
     ARITH = "arith.lua";
 }
-group! { queue: }
+group! {
+    queue:
+    /// Takes the oldest entry, read and deleted in one step.
+    CLAIM = "claim.lua";
+}
 group! { cached_dict:
     /// The values of the fields asked for, then the TTL refresh.
     HYDRATE = "hydrate.lua";
@@ -170,8 +174,24 @@ group! { hyperloglog:
     MERGE = "merge.lua";
 }
 group! { redlock: }
-group! { nextid: }
-group! { cache: }
+group! {
+    nextid:
+    /// Stores a proposed ID if it is greater than the stored one.
+    SET_IF_GREATER = "set_if_greater.lua";
+}
+group! {
+    cache:
+    /// A plain lookup with a TTL reset (on a cluster).
+    LOOKUP = "lookup.lua";
+    /// A plain store with a TTL reset (on a cluster).
+    STORE = "store.lua";
+    /// Single flight: look up, or claim the computation.
+    FLIGHT_LOOKUP = "flight_lookup.lua";
+    /// Single flight: store and lift our claim.
+    FLIGHT_STORE = "flight_store.lua";
+    /// Single flight: lift our claim after a failed computation.
+    FLIGHT_ABANDON = "flight_abandon.lua";
+}
 
 /// Every script the crate runs.
 pub(crate) fn all() -> impl Iterator<Item = &'static Lua> {

@@ -1,14 +1,14 @@
 //! [`RedisSimpleQueue`]: Redis stream used as a first-in, first-out queue shared by processes.
 //!
-//! `mod.rs` holds the operations, `wait.rs` the blocking waits.
+//! `mod.rs` holds the operations, `flow.rs` the waits (one plan for both modes).
 
-mod wait;
+mod flow;
 
 use std::marker::PhantomData;
-use std::sync::LazyLock;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-use redis::{Script, Value};
+use redis::Value;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -17,22 +17,9 @@ use crate::container::Base;
 use crate::decode;
 use crate::engine::ModeExt;
 use crate::engine::Op;
-use crate::engine::{Blocking, Mode};
+use crate::engine::{Blocking, Deadline, Mode};
 use crate::error::{Error, Result};
-
-use wait::QueueWait;
-
-/// Takes the oldest entry: reads it and deletes it in one step, so each entry goes
-/// to exactly one consumer, ours or Python pottery's (whose `WATCH`ed transaction
-/// aborts when we delete first). Replies `[id, [field, value, ...]]` or nil.
-static CLAIM: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        "local e = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
-         if #e == 0 then return false end
-         redis.call('XDEL', KEYS[1], e[1][1])
-         return e[1]",
-    )
-});
+use crate::lua;
 
 /// The stream field holding an item, as in Python's pottery.
 const ITEM_FIELD: &[u8] = b"item";
@@ -63,6 +50,13 @@ type Types<T, M> = PhantomData<fn() -> (T, M)>;
 /// multiplexed connection would hold up every other request of the client. If an
 /// async wait is dropped, its current slice still ends on its own (it only reads).
 ///
+/// # Deadlines
+///
+/// `put`, `get_nowait`, `qsize` and `is_empty` take one round trip, within the
+/// client's response timeout. `get_timeout(t)` returns within `t` plus one
+/// response timeout (the claim after the last slice); `Duration::MAX` waits
+/// as long as [`get`](Self::get), which has no limit.
+///
 /// Use it through [`crate::sync::RedisSimpleQueue`] (methods return `Result`) or
 /// [`crate::future::RedisSimpleQueue`] (methods return futures).
 ///
@@ -82,9 +76,6 @@ type Types<T, M> = PhantomData<fn() -> (T, M)>;
 /// assert_eq!(jobs.get_timeout(Duration::from_millis(10))?, None);
 /// # Ok::<(), pottery::Error>(())
 /// ```
-///
-/// Use it through [`crate::sync::RedisSimpleQueue`] (methods return `Result`) or
-/// [`crate::future::RedisSimpleQueue`] (methods return futures).
 pub struct RedisSimpleQueue<T, C = Json, M = Blocking> {
     base: Base<C>,
     types: Types<T, M>,
@@ -130,7 +121,7 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn get_nowait(&self) -> M::Output<'_, Option<T>> {
-        M::run(self.base.client(), Ok(self.claim_op()))
+        M::run(self.base.client(), Ok(claim_op(&self.base)))
     }
 
     /// The number of items (`XLEN`); other processes may change it right after.
@@ -163,45 +154,8 @@ where
         M::run(self.base.client(), Ok(op))
     }
 
-    /// The `CLAIM` script: the oldest item, removed; `None` if the queue is empty.
-    fn claim_op(&self) -> Op<Option<T>> {
-        let codec = self.base.codec().clone();
-        self.base
-            .op(self.base.script(&CLAIM, &[]), move |key, reply| {
-                if reply == Value::Nil {
-                    return Ok(None);
-                }
-                let mut parts = decode::array(key, reply)?.into_iter();
-                let (Some(_id), Some(fields)) = (parts.next(), parts.next()) else {
-                    return Err(Error::unexpected_reply(
-                        key,
-                        "XRANGE",
-                        "not an [id, fields] entry",
-                    ));
-                };
-                let mut fields = decode::array(key, fields)?.into_iter();
-                while let (Some(name), Some(value)) = (fields.next(), fields.next()) {
-                    if decode::bytes(key, name)?.as_deref() == Some(ITEM_FIELD) {
-                        let raw = decode::bytes(key, value)?.unwrap_or_default();
-                        return decode::value(&codec, key, &raw).map(Some);
-                    }
-                }
-                Err(Error::decode(
-                    key,
-                    b"",
-                    "a queue entry without an `item` field (removed)",
-                ))
-            })
-    }
-}
-
-impl<T, C, M> RedisSimpleQueue<T, C, M>
-where
-    T: Serialize + DeserializeOwned + Send + 'static,
-    C: Codec,
-    M: QueueWait,
-{
-    /// Takes the oldest item, waiting as long as it takes for one (Python's `get()`).
+    /// Takes the oldest item, waiting as long as it takes for one (Python's
+    /// `get()`); no deadline.
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -212,13 +166,15 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn get(&self) -> M::Output<'_, T> {
-        self.wait(None, |key, item| {
+        self.wait(Duration::MAX, |key, item| {
             item.ok_or_else(|| Error::not_found(key, "no item (the wait ended without one)"))
         })
     }
 
     /// Takes the oldest item, waiting up to `timeout` for one; `None` if none came
     /// (Python's `get(timeout=...)`, which raises `QueueEmptyError` instead).
+    /// Returns within `timeout` plus the client's response timeout (the last
+    /// claim); `Duration::MAX` waits as long as it takes.
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -228,22 +184,56 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn get_timeout(&self, timeout: Duration) -> M::Output<'_, Option<T>> {
-        // A timeout too large to add to now waits forever.
-        self.wait(Instant::now().checked_add(timeout), |_, item| Ok(item))
+        self.wait(timeout, |_, item| Ok(item))
     }
 
+    /// The wait of `get`/`get_timeout`: one plan for both modes, whose whole
+    /// deadline is the wait plus one response timeout (for the last claim).
     fn wait<U: Send + 'static>(
         &self,
-        deadline: Option<Instant>,
+        timeout: Duration,
         finish: fn(&str, Option<T>) -> Result<U>,
     ) -> M::Output<'_, U> {
-        let claim = Box::new(move || self.claim_op());
-        M::wait_claim(
-            self.base.client(),
-            self.base.key_shared(),
-            claim,
-            deadline,
+        let client = self.base.client();
+        let base = self.base.clone();
+        let wait = flow::Wait {
+            client: client.clone(),
+            key: self.base.key_shared(),
+            claim: Box::new(move || claim_op(&base)),
+            until: Deadline::after(timeout),
             finish,
-        )
+        };
+        let deadline = Deadline::after(timeout.saturating_add(client.response_timeout()));
+        M::plan(flow::wait(Arc::new(wait)), deadline)
     }
+}
+
+/// The claim script: the oldest item, removed; `None` if the queue is empty.
+fn claim_op<T: DeserializeOwned + Send + 'static, C: Codec>(base: &Base<C>) -> Op<Option<T>> {
+    let codec = base.codec().clone();
+    base.op(base.script(&lua::queue::CLAIM, &[]), move |key, reply| {
+        if reply == Value::Nil {
+            return Ok(None);
+        }
+        let mut parts = decode::array(key, reply)?.into_iter();
+        let (Some(_id), Some(fields)) = (parts.next(), parts.next()) else {
+            return Err(Error::unexpected_reply(
+                key,
+                "XRANGE",
+                "not an [id, fields] entry",
+            ));
+        };
+        let mut fields = decode::array(key, fields)?.into_iter();
+        while let (Some(name), Some(value)) = (fields.next(), fields.next()) {
+            if decode::bytes(key, name)?.as_deref() == Some(ITEM_FIELD) {
+                let raw = decode::bytes(key, value)?.unwrap_or_default();
+                return decode::value(&codec, key, &raw).map(Some);
+            }
+        }
+        Err(Error::decode(
+            key,
+            b"",
+            "a queue entry without an `item` field (removed)",
+        ))
+    })
 }

@@ -1,118 +1,118 @@
 //! Looking a call up, computing it on a miss and storing the result, with
-//! optional single flight.
+//! optional single flight, written once for both modes.
 //!
-//! The requests and the decisions are defined once, here and in `mod.rs`; each
-//! mode's runner is a short loop: look up; on a hit return; on a miss that is
-//! ours to compute, compute and store; on a miss someone else is computing,
-//! wait a little and look again.
+//! A cached call is two plans around the caller's function: the first
+//! ([`RedisCache::look_up`]) looks the field up and either returns the hit,
+//! or claims the computation (with single flight), or — when another caller
+//! holds the claim — sleeps a backoff and looks again; the second
+//! ([`RedisCache::settle`]) stores the value and lifts the claim, or only
+//! lifts it if the computation failed. The only code per mode is the call of
+//! the function between the two (a closure, or a future awaited), in
+//! `resolve` and `refill`.
 
 use std::future::Future;
-use std::sync::LazyLock;
-use std::time::Duration;
 
-use redis::{Script, Value};
+use redis::Value;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{RedisCache, first_reply};
+use super::RedisCache;
+use super::logic::{self, Backoff, Lookup, first_reply};
 use crate::codec::Codec;
 use crate::decode;
-use crate::engine::Op;
-use crate::engine::{Async, Blocking, Mode};
+use crate::engine::{Async, Blocking, Deadline, Mode, ModeExt, Op, Plan};
 use crate::error::{Error, Result};
+use crate::lua;
 
-// The single-flight scripts: KEYS = hash, claim key; ARGV = field, timeout ms
-// (0: none), lease ms, then their own arguments.
-static LOOKUP: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        "local v = redis.call('HGET', KEYS[1], ARGV[1])
-         if ARGV[2] ~= '0' then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-         if v then return {1, v} end
-         if redis.call('SET', KEYS[2], ARGV[4], 'NX', 'PX', ARGV[3]) then return {2} end
-         return {3}",
-    )
-});
-static STORE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        "redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
-         if ARGV[2] ~= '0' then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-         if redis.call('GET', KEYS[2]) == ARGV[5] then redis.call('DEL', KEYS[2]) end
-         return 1",
-    )
-});
-static ABANDON: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        "if redis.call('GET', KEYS[2]) == ARGV[4] then redis.call('DEL', KEYS[2]) end
-         return 1",
-    )
-});
-
-/// What a lookup found.
-#[derive(Debug, PartialEq)]
-pub(crate) enum Lookup<R> {
-    /// The cached result.
-    Hit(R),
-    /// No result: compute it (holding the single-flight claim with this token,
-    /// if single flight is on).
-    Compute(Option<Vec<u8>>),
-    /// No result, and another caller is computing it: wait and look again.
-    Wait,
+/// What the first plan of a cached call found.
+pub(crate) enum Found<T> {
+    /// The cached value.
+    Hit(T),
+    /// No value: computing it is ours.
+    Compute(Ticket),
 }
 
-impl<R> Lookup<R> {
-    /// The result, if it was a hit.
-    pub(crate) fn into_hit(self) -> Option<R> {
-        match self {
-            Lookup::Hit(value) => Some(value),
-            _ => None,
-        }
-    }
+/// A computation that is ours: the field, and our single-flight claim token
+/// if we hold one.
+pub(crate) struct Ticket {
+    field: Vec<u8>,
+    claim: Option<Vec<u8>>,
 }
 
-/// The pauses between the lookups of a caller waiting for another's result:
-/// 2 ms, doubling up to 64 ms (a value computed in a few ms is seen within
-/// about as long; one that takes seconds costs a lookup every 64 ms).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Backoff(Duration);
-
-impl Backoff {
-    pub(crate) fn new() -> Self {
-        Backoff(Duration::from_millis(2))
-    }
-
-    /// The next pause.
-    pub(crate) fn next_pause(&mut self) -> Duration {
-        let pause = self.0;
-        self.0 = (self.0 * 2).min(Duration::from_millis(64));
-        pause
-    }
-}
-
-/// The reply of the single-flight lookup script: `{1, value}`, `{2}` (the
-/// claim is ours, with `token`) or `{3}` (someone else's).
-fn decode_flight<C: Codec, R: DeserializeOwned>(
-    codec: &C,
-    key: &str,
-    reply: Value,
-    token: Vec<u8>,
-) -> Result<Lookup<R>> {
-    let mut parts = decode::array(key, reply)?.into_iter();
-    match (parts.next(), parts.next()) {
-        (Some(Value::Int(1)), Some(raw)) => {
-            let raw = decode::bytes(key, raw)?.unwrap_or_default();
-            Ok(Lookup::Hit(decode::value(codec, key, &raw)?))
-        }
-        (Some(Value::Int(2)), None) => Ok(Lookup::Compute(Some(token))),
-        (Some(Value::Int(3)), None) => Ok(Lookup::Wait),
-        _ => Err(Error::unexpected_reply(
-            key,
-            "cache lookup",
-            "an unknown reply",
-        )),
+impl Ticket {
+    /// A computation whatever is cached (a bypass): no lookup, no claim.
+    fn bypass(field: Vec<u8>) -> Self {
+        Ticket { field, claim: None }
     }
 }
 
 impl<C: Codec, M: Mode> RedisCache<C, M> {
+    /// The first plan: looks `field` up, a hit or a miss counted; with single
+    /// flight, a miss claims the computation, and another's claim means a
+    /// pause of `backoff` and another look.
+    fn look_up<T>(&self, field: Vec<u8>, mut backoff: Backoff) -> Plan<Found<T>>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        let token = self.lease.map(|_| uuid::Uuid::new_v4().as_bytes().to_vec());
+        let op = self.lookup_op::<T>(field.clone(), token);
+        let cache = self.clone();
+        Plan::run(self.base.client().clone(), op, move |found| match found {
+            Err(err) => Plan::fail(err),
+            Ok(Lookup::Hit(value)) => {
+                cache.count(true);
+                Plan::done(Found::Hit(value))
+            }
+            Ok(Lookup::Compute(claim)) => {
+                cache.count(false);
+                Plan::done(Found::Compute(Ticket { field, claim }))
+            }
+            Ok(Lookup::Wait) => {
+                Plan::sleep(backoff.next_pause(), move || cache.look_up(field, backoff))
+            }
+        })
+    }
+
+    /// The deadline of the first plan: one response timeout for a lookup;
+    /// with single flight, also the lease (a claim lapses by then) and the
+    /// longest pause between two looks.
+    fn look_up_deadline(&self) -> Deadline {
+        let lookup = self.base.client().response_timeout();
+        let wait = self.lease.map_or(lookup, |lease| {
+            lookup.saturating_add(lease).saturating_add(Backoff::MAX)
+        });
+        Deadline::after(wait)
+    }
+
+    /// The first plan of a cached call on `field`, and its deadline.
+    fn first<T>(&self, field: Result<Vec<u8>>) -> Result<(Plan<Found<T>>, Deadline)>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        Ok((
+            self.look_up(field?, Backoff::new()),
+            self.look_up_deadline(),
+        ))
+    }
+
+    /// The second plan, after computing: the store of `value` (lifting our
+    /// claim), or the release of our claim if the computation failed.
+    fn settle<T: Serialize, E>(
+        &self,
+        ticket: Ticket,
+        value: &std::result::Result<T, E>,
+    ) -> Plan<()> {
+        let client = self.base.client().clone();
+        match (value, ticket.claim) {
+            (Ok(value), claim) => match self.store_op(&ticket.field, value, claim.as_deref()) {
+                Ok(store) => Plan::op(client, store),
+                Err(err) => Plan::fail(err),
+            },
+            (Err(_), Some(claim)) => Plan::op(client, self.abandon_op(&ticket.field, claim)),
+            (Err(_), None) => Plan::done(()),
+        }
+    }
+
     /// Looks `field` up (resetting the time to live); with single flight
     /// (`token` given) also claims the computation when the result is missing.
     pub(super) fn lookup_op<R: DeserializeOwned + Send + 'static>(
@@ -123,9 +123,12 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
         let codec = self.base.codec().clone();
         if let Some(token) = token {
             let args = vec![token.clone()];
-            return self.flight_op(&LOOKUP, &field, args, move |key, reply| {
-                decode_flight(&codec, key, reply, token)
-            });
+            return self.flight_op(
+                &lua::cache::FLIGHT_LOOKUP,
+                &field,
+                args,
+                move |key, reply| logic::decode_flight(&codec, key, reply, token),
+            );
         }
         let refresh = self.refresh_due();
         let (request, piped) = if self.base.client().is_cluster() {
@@ -134,7 +137,10 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
             } else {
                 b"0".to_vec()
             };
-            (self.base.script(&super::LOOKUP, &[field, timeout]), true)
+            (
+                self.base.script(&lua::cache::LOOKUP, &[field, timeout]),
+                true,
+            )
         } else if refresh {
             let mut pipe = redis::pipe();
             pipe.cmd("HGET").arg(self.key()).arg(field);
@@ -156,40 +162,44 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
 
     /// Lifts our single-flight claim on `field` after the computation failed,
     /// so that a waiting caller computes at once.
-    fn abandon_op(&self, field: &[u8], token: Vec<u8>) -> Op<()> {
-        self.flight_op(&ABANDON, field, vec![token], |_, _| Ok(()))
+    pub(super) fn abandon_op(&self, field: &[u8], token: Vec<u8>) -> Op<()> {
+        self.flight_op(&lua::cache::FLIGHT_ABANDON, field, vec![token], |_, _| {
+            Ok(())
+        })
     }
 
-    /// The store script, for `mod.rs`.
-    pub(super) fn store_flight_op(&self, field: &[u8], value: Vec<u8>, token: Vec<u8>) -> Op<()> {
-        self.flight_op(&STORE, field, vec![value, token], |_, _| Ok(()))
-    }
-
-    /// The first lookup of a call: a fresh claim token when single flight is on.
-    fn first_lookup<R: DeserializeOwned + Send + 'static>(&self, field: &[u8]) -> Op<Lookup<R>> {
-        let token = self.lease.map(|_| uuid::Uuid::new_v4().as_bytes().to_vec());
-        self.lookup_op(field.to_vec(), token)
-    }
-
-    /// What to do after computing: the store of `value`, or the release of our
-    /// claim if the computation failed.
-    fn after<T: Serialize, E>(
+    /// A call of a single-flight script on the hash and the field's claim key
+    /// (a companion key in the hash's cluster slot).
+    pub(super) fn flight_op<T>(
         &self,
+        script: &'static redis::Script,
         field: &[u8],
-        token: Option<Vec<u8>>,
-        value: &std::result::Result<T, E>,
-    ) -> Option<Result<Op<()>>> {
-        match (value, token) {
-            (Ok(value), token) => Some(self.store_op(field, value, token.as_deref())),
-            (Err(_), Some(token)) => Some(Ok(self.abandon_op(field, token))),
-            (Err(_), None) => None,
-        }
+        mut args: Vec<Vec<u8>>,
+        decode: impl FnOnce(&str, Value) -> Result<T> + Send + 'static,
+    ) -> Op<T> {
+        let mut claim = crate::slot::companion_key(self.key(), ":flight:").into_bytes();
+        claim.extend_from_slice(field);
+        let lease = self.lease.map_or(0, crate::container::millis);
+        let mut argv = vec![
+            field.to_vec(),
+            self.timeout_arg(),
+            lease.to_string().into_bytes(),
+        ];
+        argv.append(&mut args);
+        let keys = [self.key().as_bytes(), claim.as_slice()];
+        self.base
+            .op(crate::engine::Request::script(script, &keys, &argv), decode)
     }
 }
 
+// The per-mode code: the call of the caller's function between the plans.
 impl<C: Codec> RedisCache<C, Blocking> {
     /// The cached result for `args`, or `f()`'s, stored for next time (one
     /// round trip on a hit, two on a miss). Counts a hit or a miss.
+    ///
+    /// Each round trip gets the client's response timeout; `f` runs as long
+    /// as it takes; with single flight, waiting for another caller's value
+    /// lasts at most the lease (see the type's `# Deadlines`).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -265,25 +275,10 @@ impl<C: Codec> RedisCache<C, Blocking> {
         T: Serialize + DeserializeOwned + Send + 'static,
         E: From<Error>,
     {
-        let field = field?;
-        let client = self.base.client();
-        let mut backoff = Backoff::new();
-        loop {
-            match self.first_lookup::<T>(&field).run(client)? {
-                Lookup::Hit(value) => {
-                    self.count(true);
-                    return Ok(value);
-                }
-                Lookup::Compute(token) => {
-                    self.count(false);
-                    let value = f();
-                    if let Some(step) = self.after(&field, token, &value) {
-                        step?.run(client)?;
-                    }
-                    return value;
-                }
-                Lookup::Wait => std::thread::sleep(backoff.next_pause()),
-            }
+        let (first, deadline) = self.first(field)?;
+        match Blocking::plan(first, deadline)? {
+            Found::Hit(value) => Ok(value),
+            Found::Compute(ticket) => self.keep(ticket, f()),
         }
     }
 
@@ -293,17 +288,24 @@ impl<C: Codec> RedisCache<C, Blocking> {
         field: Result<Vec<u8>>,
         f: impl FnOnce() -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
-        let field = field?;
-        let value = f()?;
-        self.store_op(&field, &value, None)?
-            .run(self.base.client())?;
-        Ok(value)
+        self.keep(Ticket::bypass(field?), f())
+    }
+
+    /// Runs the second plan; then `value`.
+    fn keep<T: Serialize, E: From<Error>>(
+        &self,
+        ticket: Ticket,
+        value: std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        Blocking::run_plan(self.base.client(), self.settle(ticket, &value))?;
+        value
     }
 }
 
 impl<C: Codec> RedisCache<C, Async> {
     /// The cached result for `args`, or that of the future `f()` makes, stored
-    /// for next time (one round trip on a hit, two on a miss).
+    /// for next time (one round trip on a hit, two on a miss). Deadlines as in
+    /// the blocking form (see the type's `# Deadlines`).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -388,25 +390,10 @@ impl<C: Codec> RedisCache<C, Async> {
         E: From<Error>,
         F: Future<Output = std::result::Result<T, E>>,
     {
-        let field = field?;
-        let client = self.base.client();
-        let mut backoff = Backoff::new();
-        loop {
-            match self.first_lookup::<T>(&field).run_async(client).await? {
-                Lookup::Hit(value) => {
-                    self.count(true);
-                    return Ok(value);
-                }
-                Lookup::Compute(token) => {
-                    self.count(false);
-                    let value = f().await;
-                    if let Some(step) = self.after(&field, token, &value) {
-                        step?.run_async(client).await?;
-                    }
-                    return value;
-                }
-                Lookup::Wait => tokio::time::sleep(backoff.next_pause()).await,
-            }
+        let (first, deadline) = self.first(field)?;
+        match Async::plan(first, deadline).await? {
+            Found::Hit(value) => Ok(value),
+            Found::Compute(ticket) => self.keep(ticket, f().await).await,
         }
     }
 
@@ -419,51 +406,17 @@ impl<C: Codec> RedisCache<C, Async> {
     where
         F: Future<Output = std::result::Result<T, E>>,
     {
-        let field = field?;
-        let value = f().await?;
-        let store = self.store_op(&field, &value, None)?;
-        store.run_async(self.base.client()).await?;
-        Ok(value)
-    }
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_to_a_ceiling() {
-        let mut b = Backoff::new();
-        let pauses: Vec<u64> = (0..8).map(|_| b.next_pause().as_millis() as u64).collect();
-        assert_eq!(pauses, [2, 4, 8, 16, 32, 64, 64, 64]);
+        let ticket = Ticket::bypass(field?);
+        self.keep(ticket, f().await).await
     }
 
-    #[test]
-    fn flight_replies_decode() {
-        let json = crate::Json;
-        let hit = Value::Array(vec![Value::Int(1), Value::BulkString(b"7".to_vec())]);
-        assert_eq!(
-            decode_flight::<_, u8>(&json, "k", hit, vec![]).ok(),
-            Some(Lookup::Hit(7))
-        );
-        let ours = Value::Array(vec![Value::Int(2)]);
-        assert_eq!(
-            decode_flight::<_, u8>(&json, "k", ours, b"t".to_vec()).ok(),
-            Some(Lookup::Compute(Some(b"t".to_vec())))
-        );
-        let theirs = Value::Array(vec![Value::Int(3)]);
-        assert_eq!(
-            decode_flight::<_, u8>(&json, "k", theirs, vec![]).ok(),
-            Some(Lookup::Wait)
-        );
-        let junk = Value::Array(vec![Value::Int(9)]);
-        assert!(decode_flight::<_, u8>(&json, "k", junk, vec![]).is_err());
-        let bad = Value::Array(vec![Value::Int(1), Value::BulkString(b"{".to_vec())]);
-        assert!(
-            decode_flight::<_, u8>(&json, "k", bad, vec![])
-                .unwrap_err()
-                .is_decode()
-        );
+    /// Runs the second plan; then `value`.
+    async fn keep<T: Serialize, E: From<Error>>(
+        &self,
+        ticket: Ticket,
+        value: std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        Async::run_plan(self.base.client(), self.settle(ticket, &value)).await?;
+        value
     }
 }
