@@ -75,7 +75,14 @@ group! { queue: }
 group! { cached_dict: }
 group! { bloom: }
 group! { hyperloglog: }
-group! { redlock: }
+group! { redlock:
+    /// Deletes the key if it holds our token.
+    RELEASE = "release.lua";
+    /// Resets the TTL if the key holds our token.
+    EXTEND = "extend.lua";
+    /// The remaining TTL if the key holds our token, else 0.
+    LOCKED = "locked.lua";
+}
 group! { nextid: }
 group! { cache: }
 
