@@ -40,13 +40,12 @@ pub(crate) const MANY_MASTERS: usize = 5;
 /// The hold's length in ms, as pottery's default auto-release time (10 s).
 const AUTO_RELEASE_MS: u64 = 10_000;
 
-/// Pottery's release script, byte for byte (`RELEASE` in `pottery/src/redlock`,
-/// `_release_script` in Python pottery): deletes the key if it holds our token.
-const RELEASE_SCRIPT: &str = "if redis.call('get', KEYS[1]) == ARGV[1] then
-             return redis.call('del', KEYS[1])
-         else
-             return 0
-         end";
+/// The library's release script (`pottery/src/lua/redlock/release.lua`, as
+/// Python pottery's `_release_script`): deletes the key if it holds our token.
+fn release_script() -> &'static str {
+    // The name is the library's; an empty script would fail the raw rows loudly.
+    pottery::__private::lua("redlock/release.lua").unwrap_or_default()
+}
 
 /// The rows on one master.
 const ONE: RowInfo = RowInfo {
@@ -164,7 +163,7 @@ impl Side {
             alock,
             cons,
             acons: Arc::new(acons),
-            release: Arc::new(Script::new(RELEASE_SCRIPT)),
+            release: Arc::new(Script::new(release_script())),
         })
     }
 

@@ -116,6 +116,12 @@ impl Args {
                 "`auto_release_time_ms` must be at least 1",
             ));
         }
+        if let Some((0, span)) = self.timeout_ms {
+            return Err(syn::Error::new(
+                span,
+                "`timeout_ms` must be at least 1 (for a single attempt, use `blocking = false`)",
+            ));
+        }
         if let (Some((false, _)), Some((_, span))) = (self.blocking, self.timeout_ms) {
             return Err(syn::Error::new(
                 span,

@@ -73,8 +73,8 @@
 //!   `whole.rs` the bulk ones, iteration, copies, comparison and trait impls.
 //! - `set/`, `list/`, `deque/`, `counter/`, `queue/`: [`RedisSet`], [`RedisList`],
 //!   [`RedisDeque`], [`RedisCounter`], [`RedisSimpleQueue`], one directory each.
-//! - `redlock/`: [`Redlock`], its guards, watchdog and [`Synchronized`], and its
-//!   pure algorithm (drift, validity) in `redlock/algorithm.rs`; the
+//! - `redlock/`: [`Redlock`], its guard, watchdog and [`Synchronized`], its
+//!   flows as plans (`flow.rs`) and pure decisions (`logic.rs`); the
 //!   `#[synchronize]` attribute macro lives in the `pottery-macros` crate.
 //! - `nextid/`: [`NextId`], increasing IDs over independent masters, and its
 //!   pure quorum decisions in `nextid/logic.rs`.
@@ -150,8 +150,8 @@ pub use pottery_macros::redis_cache;
 pub use pottery_macros::synchronize;
 pub use queue::RedisSimpleQueue;
 pub use redlock::{
-    AsyncRedlockGuard, DEFAULT_AUTO_RELEASE_TIME, DEFAULT_NUM_EXTENSIONS, DEFAULT_REQUEST_TIMEOUT,
-    DEFAULT_RETRY_DELAY, REDLOCK_KEY_PREFIX, Redlock, RedlockBuilder, RedlockGuard,
+    DEFAULT_AUTO_RELEASE_TIME, DEFAULT_NUM_EXTENSIONS, DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETRY_DELAY,
+    REDLOCK_KEY_PREFIX, Redlock, RedlockBuilder, RedlockGuard,
 };
 pub use redlock::{Callable, Synchronized};
 pub use set::{RedisSet, SetOperand};
@@ -199,8 +199,10 @@ pub mod sync {
     /// A blocking [`RedisSimpleQueue`](crate::RedisSimpleQueue).
     pub type RedisSimpleQueue<T, C = Json> = crate::RedisSimpleQueue<T, C, Blocking>;
     /// A blocking [`Redlock`](crate::Redlock): acquiring returns a
-    /// [`RedlockGuard`](crate::RedlockGuard) that releases on drop.
+    /// [`RedlockGuard`] that releases on drop.
     pub type Redlock = crate::Redlock<Blocking>;
+    /// A hold on a blocking [`Redlock`]: a [`RedlockGuard`](crate::RedlockGuard).
+    pub type RedlockGuard = crate::RedlockGuard<Blocking>;
     /// A blocking [`NextId`](crate::NextId): `next()` returns the ID; also an
     /// `Iterator` of IDs.
     pub type NextId = crate::NextId<Blocking>;
@@ -240,9 +242,11 @@ pub mod future {
     pub type RedisCounter<K, C = Json> = crate::RedisCounter<K, C, Async>;
     /// An async [`RedisSimpleQueue`](crate::RedisSimpleQueue).
     pub type RedisSimpleQueue<T, C = Json> = crate::RedisSimpleQueue<T, C, Async>;
-    /// An async [`Redlock`](crate::Redlock): acquiring returns an
-    /// [`AsyncRedlockGuard`](crate::AsyncRedlockGuard).
+    /// An async [`Redlock`](crate::Redlock): acquiring returns a
+    /// [`RedlockGuard`].
     pub type Redlock = crate::Redlock<Async>;
+    /// A hold on an async [`Redlock`]: a [`RedlockGuard`](crate::RedlockGuard).
+    pub type RedlockGuard = crate::RedlockGuard<Async>;
     /// An async [`NextId`](crate::NextId): `next()` returns a future of the ID.
     pub type NextId = crate::NextId<Async>;
     /// An async [`RedisCache`](crate::RedisCache): a future computes a

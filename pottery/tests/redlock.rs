@@ -464,7 +464,7 @@ fn test_aio_context_manager(ctx: &Ctx) {
     ctx.block_on(async {
         let lock = aio_lock(ctx, "shower", 10_000);
         let inside = lock
-            .run_async(|| async { exists(&ctx.client, lock.key()) })
+            .run(|| async { exists(&ctx.client, lock.key()) })
             .await
             .unwrap();
         assert!(inside);
@@ -500,7 +500,7 @@ fn test_aio_context_manager_fails_within_auto_release_time(ctx: &Ctx) {
             .run_blocking(false)
             .build()
             .unwrap();
-        let err = lock.run_async(|| async {}).await.unwrap_err();
+        let err = lock.run(|| async {}).await.unwrap_err();
         assert!(err.is_quorum_not_achieved());
     });
 }
@@ -519,7 +519,7 @@ fn test_aio_context_manager_time_out_before_exit(ctx: &Ctx) {
     ctx.block_on(async {
         let lock = aio_lock(ctx, "shower", 200);
         let err = lock
-            .run_async(|| tokio::time::sleep(400 * MS))
+            .run(|| tokio::time::sleep(400 * MS))
             .await
             .unwrap_err();
         assert!(err.is_release_unlocked_lock());
@@ -585,7 +585,7 @@ fn rt() -> tokio::runtime::Runtime {
 /// An async hold on a master that then dies.
 fn aio_lock_then_kill(
     raise: bool,
-) -> (Server, tokio::runtime::Runtime, pottery::AsyncRedlockGuard) {
+) -> (Server, tokio::runtime::Runtime, pottery::future::RedlockGuard) {
     let mut server = Server::start();
     let lock = future::Redlock::builder("shower")
         .master(quick_client(&server.url()))

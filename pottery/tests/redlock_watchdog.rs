@@ -129,8 +129,8 @@ fn test_aio_keeps_lock_alive(ctx: &Ctx) {
             tokio::time::sleep(50 * MS).await;
         }
         assert!(guard.locked().await.unwrap() > 100 * MS);
-        // lost() does not resolve while renewals succeed.
-        assert!(tokio::time::timeout(400 * MS, guard.lost()).await.is_err());
+        // wait_lost() does not resolve while renewals succeed.
+        assert!(!guard.wait_lost(400 * MS).await);
         guard.release().await.unwrap();
         assert_eq!(pttl(&ctx.client, lock.key()), -2);
         other
@@ -294,12 +294,10 @@ fn test_aio_deleted_key_is_lost_at_next_renewal(ctx: &Ctx) {
         let guard = lock.acquire().await.unwrap();
         del(&ctx.client, lock.key());
         let start = Instant::now();
-        tokio::time::timeout(Duration::from_secs(2), guard.lost())
-            .await
-            .expect("lost() resolves");
+        assert!(guard.wait_lost(Duration::from_secs(2)).await, "wait_lost() resolves");
         assert!(start.elapsed() < 1200 * MS, "{:?}", start.elapsed());
         assert!(guard.is_lost());
-        guard.lost().await; // resolves again at once
+        assert!(guard.wait_lost(Duration::MAX).await); // resolves again at once
         assert!(
             guard
                 .release()
@@ -334,9 +332,8 @@ fn test_aio_lost_without_watchdog(ctx: &Ctx) {
     ctx.block_on(async {
         let guard = lock.acquire().await.unwrap();
         let until = guard.valid_until();
-        tokio::time::timeout(Duration::from_secs(1), guard.lost())
-            .await
-            .expect("lost at the end of the validity");
+        let lost = guard.wait_lost(Duration::from_secs(1)).await;
+        assert!(lost, "lost at the end of the validity");
         let late = Instant::now().saturating_duration_since(until);
         assert!(late < 20 * MS, "{late:?}");
         assert!(guard.is_lost());
@@ -352,7 +349,7 @@ fn test_run_with_watchdog(ctx: &Ctx) {
     });
     assert_eq!(n.unwrap(), 42);
     let alock = aio_lock(ctx, "shower", 200, true);
-    let n = ctx.block_on(alock.run_async(|| async {
+    let n = ctx.block_on(alock.run(|| async {
         tokio::time::sleep(700 * MS).await;
         7
     }));
@@ -457,9 +454,7 @@ fn test_aio_loss_when_three_of_three_killed(_: &Ctx) {
     }
     let start = Instant::now();
     rt.block_on(async {
-        tokio::time::timeout(Duration::from_secs(2), guard.lost())
-            .await
-            .expect("lost() resolves");
+        assert!(guard.wait_lost(Duration::from_secs(2)).await, "wait_lost() resolves");
     });
     let took = start.elapsed();
     assert!(took <= 300 * MS, "{took:?}");

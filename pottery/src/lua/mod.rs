@@ -173,7 +173,14 @@ group! { hyperloglog:
     /// Merges sources from here and from elsewhere, checked first.
     MERGE = "merge.lua";
 }
-group! { redlock: }
+group! { redlock:
+    /// Deletes the key if it holds our token.
+    RELEASE = "release.lua";
+    /// Resets the TTL if the key holds our token.
+    EXTEND = "extend.lua";
+    /// The remaining TTL if the key holds our token, else 0.
+    LOCKED = "locked.lua";
+}
 group! {
     nextid:
     /// Stores a proposed ID if it is greater than the stored one.

@@ -1,88 +1,37 @@
-//! A hold on a Redlock: [`RedlockGuard`] (blocking, releases on drop) and
-//! [`AsyncRedlockGuard`] (releases with `release().await`, or in the background
-//! when dropped). Both run the steps of `mod.rs`, with their own mode, and
-//! start the lock's watchdog (`watchdog.rs`) if it has one.
+//! A hold on a Redlock: [`RedlockGuard`], one type for both modes. Its
+//! operations run the plans of `flow.rs` in the guard's mode; what differs by
+//! mode is only where background work runs (the watchdog, a release on drop:
+//! a thread or the calling thread when blocking, a task of the runtime when
+//! async) and how one waits for a loss.
 
+use std::any::TypeId;
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::watchdog::{self, Watch};
-use super::{Hold, Shared};
-use crate::engine::{Async, Blocking};
-use crate::error::{Error, Result};
+use super::{Hold, Shared, flow};
+use crate::engine::{Async, Blocking, Deadline, Mode, ModeExt, Plan};
+use crate::error::Error;
 
-/// What both guards hold: the lock, the token and the hold's state.
-struct Held {
-    shared: Arc<Shared>,
-    token: Arc<str>,
-    /// The validity and loss, shared with the watchdog if there is one.
-    watch: Arc<Watch>,
-    /// The async watchdog's task, aborted on release and drop.
-    task: Option<tokio::task::JoinHandle<()>>,
-    extensions: u32,
-    /// Released (or handed to `release`): nothing to do on drop.
-    done: bool,
+/// Whether mode `M` is [`Async`]: its guards do their background work on the
+/// Tokio runtime. (`Mode` is sealed: `Blocking` and `Async` are all there is.)
+fn on_runtime<M: Mode>() -> bool {
+    TypeId::of::<M>() == TypeId::of::<Async>()
 }
 
-impl Held {
-    fn new(shared: &Arc<Shared>, hold: Hold) -> Self {
-        Held {
-            shared: Arc::clone(shared),
-            token: hold.token,
-            watch: Watch::new(hold.valid_until),
-            task: None,
-            extensions: 0,
-            done: false,
-        }
-    }
-
-    /// Starts the watchdog on a thread, if the lock has one.
-    fn watch_on_thread(&self) {
-        if let Some(interval) = self.shared.watchdog {
-            // If no thread can be started, the hold is reported lost at the
-            // end of its validity: never silently unrenewed.
-            let _ = watchdog::run_thread(&self.shared, &self.token, &self.watch, interval);
-        }
-    }
-
-    /// Stops the watchdog, if any, without waiting for it.
-    fn stop_watchdog(&mut self) {
-        self.watch.stop();
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
-    }
-
-    /// Fails if the hold may not be extended once more.
-    fn check_extension(&self) -> Result<()> {
-        match self.shared.num_extensions {
-            Some(limit) if self.extensions >= limit => {
-                Err(Error::too_many_extensions(&self.shared.key, limit))
-            }
-            _ => Ok(()),
-        }
-    }
-
-    fn extended(&mut self, valid_until: Instant) {
-        self.extensions += 1;
-        self.watch.set_valid_until(valid_until);
-    }
-
-    fn debug(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct(name)
-            .field("key", &self.shared.key)
-            .field("token", &self.token)
-            .field("extensions", &self.extensions)
-            .field("watchdog", &self.shared.watchdog)
-            .field("lost", &self.watch.is_lost())
-            .finish_non_exhaustive()
-    }
-}
-
-/// A hold on a blocking [`Redlock`](crate::Redlock); releases it when dropped.
+/// A hold on a [`Redlock`](crate::Redlock): released by
+/// [`release`](Self::release), or when dropped.
 ///
-/// Dropping ignores a failed release (the hold then simply expires); call
+/// `sync::RedlockGuard` (blocking) and `future::RedlockGuard` (async) are this
+/// type; the methods are the same in both, and return `Result<T>` when
+/// blocking and a future of it when async (`M::Output`).
+///
+/// Dropping a guard releases the hold: a blocking guard at once, on the
+/// dropping thread; an async guard in the background, on a task of the
+/// current Tokio runtime (never blocking it), or at once outside any runtime.
+/// A drop ignores a failed release (the hold then simply expires); call
 /// [`release`](Self::release) to see the outcome.
 ///
 /// ```
@@ -97,6 +46,20 @@ impl Held {
 /// # Ok::<(), pottery::Error>(())
 /// ```
 ///
+/// Async:
+///
+/// ```
+/// # let server = pottery_testkit::Server::start();
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// # let client = pottery::Client::open(&server.url())?;
+/// let lock = pottery::future::Redlock::new(&client, "shower");
+/// let guard: pottery::future::RedlockGuard = lock.acquire().await?;
+/// assert!(lock.try_acquire().await?.is_none());
+/// guard.release().await?;
+/// # Ok::<(), pottery::Error>(())
+/// # }).unwrap();
+/// ```
+///
 /// A hold is released once: [`release`](Self::release) takes the guard, so a
 /// second release (pottery's `ReleaseUnlockedLock` on the same hold) does not
 /// compile:
@@ -109,15 +72,35 @@ impl Held {
 /// # Ok(()) }
 /// ```
 #[must_use = "the lock is released when the guard is dropped"]
-pub struct RedlockGuard {
-    held: Held,
+pub struct RedlockGuard<M: Mode = Blocking> {
+    shared: Arc<Shared>,
+    token: Arc<str>,
+    /// The validity and loss, shared with the watchdog if there is one.
+    watch: Arc<Watch>,
+    /// The async watchdog's task, aborted on release and drop.
+    task: Option<tokio::task::JoinHandle<()>>,
+    extensions: u32,
+    /// Released (or handed to `release`): nothing to do on drop.
+    done: bool,
+    mode: PhantomData<fn() -> M>,
 }
 
-impl RedlockGuard {
+impl<M: Mode> RedlockGuard<M> {
+    /// The guard of a hold just acquired; starts the lock's watchdog, if any.
     pub(super) fn new(shared: &Arc<Shared>, hold: Hold) -> Self {
-        let held = Held::new(shared, hold);
-        held.watch_on_thread();
-        RedlockGuard { held }
+        let watch = Watch::new(hold.valid_until);
+        let task = shared.watchdog.and_then(|interval| {
+            watchdog::start(shared, &hold.token, &watch, interval, on_runtime::<M>())
+        });
+        RedlockGuard {
+            shared: Arc::clone(shared),
+            token: hold.token,
+            watch,
+            task,
+            extensions: 0,
+            done: false,
+            mode: PhantomData,
+        }
     }
 
     /// The lock's Redis key.
@@ -130,7 +113,7 @@ impl RedlockGuard {
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn key(&self) -> &str {
-        &self.held.shared.key
+        &self.shared.key
     }
 
     /// This hold's token: the UUIDv4 stored at the key on the masters.
@@ -143,7 +126,7 @@ impl RedlockGuard {
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn token(&self) -> &str {
-        &self.held.token
+        &self.token
     }
 
     /// Until when the hold is valid by our clock, as of its acquiring or last
@@ -158,7 +141,7 @@ impl RedlockGuard {
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn valid_until(&self) -> Instant {
-        self.held.watch.valid_until()
+        self.watch.valid_until()
     }
 
     /// Whether the hold is lost: its validity ran out (not renewed or extended
@@ -182,12 +165,106 @@ impl RedlockGuard {
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn is_lost(&self) -> bool {
-        self.held.watch.is_lost()
+        self.watch.is_lost()
     }
 
+    /// How much longer we hold the lock, asked of the masters: the least TTL of
+    /// a quorum, less drift and the query's time; zero if the hold expired.
+    /// Blocking: `Result<Duration>`; async: a future of it. Worst case: the
+    /// lock's [request timeout](crate::RedlockBuilder::request_timeout).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let guard = pottery::sync::Redlock::new(&client, "printer").acquire()?;
+    /// let left = guard.locked()?;
+    /// assert!(left > std::time::Duration::from_secs(9) && left < std::time::Duration::from_secs(10));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn locked(&self) -> M::Output<'_, Duration> {
+        M::plan(flow::locked(&self.shared, &self.token), self.one_round())
+    }
+
+    /// Resets the hold to the full auto-release time; fails with
+    /// [`Error::is_too_many_extensions`] past the lock's limit and with
+    /// [`Error::is_extend_unlocked_lock`] if the hold expired. (Watchdog
+    /// renewals are not extensions: they do not count against the limit.)
+    /// Blocking: `Result<()>`; async: a future of it. Worst case: the lock's
+    /// request timeout.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let lock = pottery::sync::Redlock::new(&client, "printer");
+    /// let mut guard = lock.acquire()?;
+    /// for _ in 0..3 {
+    ///     guard.extend()?;
+    /// }
+    /// assert!(guard.extend().unwrap_err().is_too_many_extensions());
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn extend(&mut self) -> M::Output<'_, ()> {
+        if let Some(limit) = self.shared.num_extensions
+            && self.extensions >= limit
+        {
+            return M::ready(Err(Error::too_many_extensions(&self.shared.key, limit)));
+        }
+        let extended = M::plan(flow::extend(&self.shared, &self.token), self.one_round());
+        M::map(extended, |valid_until| {
+            self.extensions += 1;
+            self.watch.set_valid_until(valid_until);
+            Ok(())
+        })
+    }
+
+    /// Releases the hold; fails with [`Error::is_release_unlocked_lock`] if it
+    /// had expired (then someone else may have held the lock meanwhile).
+    /// Blocking: `Result<()>`; async: a future of it (dropped before it
+    /// completes, the guard's drop releases in the background instead). Worst
+    /// case: the lock's request timeout.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let lock = pottery::sync::Redlock::new(&client, "printer");
+    /// lock.acquire()?.release()?;
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn release(mut self) -> M::Output<'static, ()> {
+        self.stop_watchdog();
+        let deadline = self.one_round();
+        // The plan owns the guard until the release is over: if it is dropped
+        // half-way (a cancelled future), the guard's drop releases instead.
+        let plan = flow::release(&self.shared, &self.token).then(move |released| {
+            self.released();
+            Plan::Done(released)
+        });
+        M::plan(plan, deadline)
+    }
+
+    /// Marks the hold released: the drop that follows has nothing to do.
+    fn released(&mut self) {
+        self.done = true;
+    }
+
+    fn one_round(&self) -> Deadline {
+        Deadline::after(self.shared.request_timeout)
+    }
+
+    /// Stops the watchdog, if any, without waiting for it.
+    fn stop_watchdog(&mut self) {
+        self.watch.stop();
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+impl RedlockGuard<Blocking> {
     /// Waits up to `timeout` for the hold to be [lost](Self::is_lost); whether
-    /// it is. A worker thread can watch for loss while the guard's owner works:
-    /// share the guard by reference (e.g. in [`std::thread::scope`]).
+    /// it is. `Duration::MAX` waits as long as it takes. A worker thread can
+    /// watch for loss while the guard's owner works: share the guard by
+    /// reference (e.g. in [`std::thread::scope`]).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -206,190 +283,16 @@ impl RedlockGuard {
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn wait_lost(&self, timeout: Duration) -> bool {
-        self.held.watch.wait_lost(timeout)
-    }
-
-    /// How much longer we hold the lock, asked of the masters: the least TTL of
-    /// a quorum, less drift and the query's time; zero if the hold expired.
-    ///
-    /// ```
-    /// # let server = pottery_testkit::Server::start();
-    /// # let client = pottery::Client::open(&server.url())?;
-    /// let guard = pottery::sync::Redlock::new(&client, "printer").acquire()?;
-    /// let left = guard.locked()?;
-    /// assert!(left > std::time::Duration::from_secs(9) && left < std::time::Duration::from_secs(10));
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn locked(&self) -> Result<Duration> {
-        super::locked::<Blocking>(&self.held.shared, &self.held.token)
-    }
-
-    /// Resets the hold to the full auto-release time; fails with
-    /// [`Error::is_too_many_extensions`] past the lock's limit and with
-    /// [`Error::is_extend_unlocked_lock`] if the hold expired. (Watchdog
-    /// renewals are not extensions: they do not count against the limit.)
-    ///
-    /// ```
-    /// # let server = pottery_testkit::Server::start();
-    /// # let client = pottery::Client::open(&server.url())?;
-    /// let lock = pottery::sync::Redlock::new(&client, "printer");
-    /// let mut guard = lock.acquire()?;
-    /// for _ in 0..3 {
-    ///     guard.extend()?;
-    /// }
-    /// assert!(guard.extend().unwrap_err().is_too_many_extensions());
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn extend(&mut self) -> Result<()> {
-        self.held.check_extension()?;
-        let valid_until = super::extend::<Blocking>(&self.held.shared, &self.held.token)?;
-        self.held.extended(valid_until);
-        Ok(())
-    }
-
-    /// Releases the hold; fails with [`Error::is_release_unlocked_lock`] if it
-    /// had expired (then someone else may have held the lock meanwhile).
-    ///
-    /// ```
-    /// # let server = pottery_testkit::Server::start();
-    /// # let client = pottery::Client::open(&server.url())?;
-    /// let lock = pottery::sync::Redlock::new(&client, "printer");
-    /// lock.acquire()?.release()?;
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn release(mut self) -> Result<()> {
-        self.held.done = true;
-        self.held.stop_watchdog();
-        super::release::<Blocking>(&self.held.shared, &self.held.token)
+        self.watch.wait_lost(timeout)
     }
 }
 
-impl Drop for RedlockGuard {
-    fn drop(&mut self) {
-        self.held.stop_watchdog();
-        if !self.held.done {
-            // No one to report to: a hold that cannot be released expires.
-            let _ = super::release::<Blocking>(&self.held.shared, &self.held.token);
-        }
-    }
-}
-
-impl fmt::Debug for RedlockGuard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.held.debug("RedlockGuard", f)
-    }
-}
-
-/// A hold on an async [`Redlock`](crate::Redlock); release it with
-/// [`release`](Self::release)`.await`.
-///
-/// A guard merely dropped releases in the background: on a task of the current
-/// Tokio runtime (never blocking it), or, outside any runtime, at once on the
-/// dropping thread. Errors of such a release are ignored (the hold expires).
-///
-/// ```
-/// # let server = pottery_testkit::Server::start();
-/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
-/// # let client = pottery::Client::open(&server.url())?;
-/// let lock = pottery::future::Redlock::new(&client, "shower");
-/// let guard = lock.acquire().await?;
-/// assert!(lock.try_acquire().await?.is_none());
-/// guard.release().await?;
-/// # Ok::<(), pottery::Error>(())
-/// # }).unwrap();
-/// ```
-#[must_use = "the lock is released in the background when the guard is dropped"]
-pub struct AsyncRedlockGuard {
-    held: Held,
-}
-
-impl AsyncRedlockGuard {
-    pub(super) fn new(shared: &Arc<Shared>, hold: Hold) -> Self {
-        let mut held = Held::new(shared, hold);
-        if let Some(interval) = shared.watchdog {
-            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                let run = watchdog::run_task(
-                    Arc::clone(shared),
-                    Arc::clone(&held.token),
-                    Arc::clone(&held.watch),
-                    interval,
-                );
-                held.task = Some(runtime.spawn(run));
-            } else {
-                // Polled outside Tokio: renew on a thread instead.
-                held.watch_on_thread();
-            }
-        }
-        AsyncRedlockGuard { held }
-    }
-
-    /// The lock's Redis key.
-    ///
-    /// ```
-    /// # let server = pottery_testkit::Server::start();
-    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
-    /// # let client = pottery::Client::open(&server.url())?;
-    /// let guard = pottery::future::Redlock::new(&client, "shower").acquire().await?;
-    /// assert_eq!(guard.key(), "redlock:shower");
-    /// # Ok::<(), pottery::Error>(())
-    /// # }).unwrap();
-    /// ```
-    pub fn key(&self) -> &str {
-        &self.held.shared.key
-    }
-
-    /// This hold's token: the UUIDv4 stored at the key on the masters.
-    ///
-    /// ```
-    /// # let server = pottery_testkit::Server::start();
-    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
-    /// # let client = pottery::Client::open(&server.url())?;
-    /// let guard = pottery::future::Redlock::new(&client, "shower").acquire().await?;
-    /// assert_eq!(guard.token().len(), 36);
-    /// # Ok::<(), pottery::Error>(())
-    /// # }).unwrap();
-    /// ```
-    pub fn token(&self) -> &str {
-        &self.held.token
-    }
-
-    /// Until when the hold is valid by our clock, as of its acquiring or last
-    /// extension or [watchdog](crate::RedlockBuilder::watchdog) renewal.
-    ///
-    /// ```
-    /// # let server = pottery_testkit::Server::start();
-    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
-    /// # let client = pottery::Client::open(&server.url())?;
-    /// let guard = pottery::future::Redlock::new(&client, "shower").acquire().await?;
-    /// assert!(guard.valid_until() > std::time::Instant::now());
-    /// # Ok::<(), pottery::Error>(())
-    /// # }).unwrap();
-    /// ```
-    pub fn valid_until(&self) -> Instant {
-        self.held.watch.valid_until()
-    }
-
-    /// Whether the hold is lost: its validity ran out (not renewed or extended
-    /// in time), or the [watchdog](crate::RedlockBuilder::watchdog) heard from
-    /// the masters that it is gone. Once lost, always lost. Cheap: no round
-    /// trip.
-    ///
-    /// ```
-    /// # let server = pottery_testkit::Server::start();
-    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
-    /// # let client = pottery::Client::open(&server.url())?;
-    /// let guard = pottery::future::Redlock::new(&client, "shower").acquire().await?;
-    /// assert!(!guard.is_lost());
-    /// # Ok::<(), pottery::Error>(())
-    /// # }).unwrap();
-    /// ```
-    pub fn is_lost(&self) -> bool {
-        self.held.watch.is_lost()
-    }
-
-    /// Resolves when the hold is [lost](Self::is_lost): race it against the
-    /// critical section to stop the work as soon as the lock may be someone
-    /// else's. Without a watchdog, it resolves at the end of the validity.
+impl RedlockGuard<Async> {
+    /// Resolves when the hold is [lost](Self::is_lost), or after `timeout`:
+    /// whether it is lost. `Duration::MAX` waits as long as it takes: race
+    /// that against the critical section to stop the work as soon as the lock
+    /// may be someone else's. Without a watchdog, the hold is lost at the end
+    /// of its validity.
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -405,92 +308,47 @@ impl AsyncRedlockGuard {
     /// let work = tokio::time::sleep(Duration::from_millis(700)); // > auto-release time
     /// tokio::select! {
     ///     () = work => {}                 // done, under the lock all along
-    ///     () = guard.lost() => panic!("lost"),
+    ///     _ = guard.wait_lost(Duration::MAX) => panic!("lost"),
     /// }
     /// guard.release().await?;
     /// # Ok::<(), pottery::Error>(())
     /// # }).unwrap();
     /// ```
-    pub async fn lost(&self) {
-        self.held.watch.lost().await;
-    }
-
-    /// How much longer we hold the lock, asked of the masters; zero if the
-    /// hold expired.
-    ///
-    /// ```
-    /// # let server = pottery_testkit::Server::start();
-    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
-    /// # let client = pottery::Client::open(&server.url())?;
-    /// let guard = pottery::future::Redlock::new(&client, "shower").acquire().await?;
-    /// assert!(guard.locked().await? > std::time::Duration::from_secs(9));
-    /// # Ok::<(), pottery::Error>(())
-    /// # }).unwrap();
-    /// ```
-    pub async fn locked(&self) -> Result<Duration> {
-        super::locked::<Async>(&self.held.shared, &self.held.token).await
-    }
-
-    /// Resets the hold to the full auto-release time; fails past the lock's
-    /// extension limit or if the hold expired. (Watchdog renewals are not
-    /// extensions: they do not count against the limit.)
-    ///
-    /// ```
-    /// # let server = pottery_testkit::Server::start();
-    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
-    /// # let client = pottery::Client::open(&server.url())?;
-    /// let mut guard = pottery::future::Redlock::new(&client, "shower").acquire().await?;
-    /// guard.extend().await?;
-    /// # Ok::<(), pottery::Error>(())
-    /// # }).unwrap();
-    /// ```
-    pub async fn extend(&mut self) -> Result<()> {
-        self.held.check_extension()?;
-        let valid_until = super::extend::<Async>(&self.held.shared, &self.held.token).await?;
-        self.held.extended(valid_until);
-        Ok(())
-    }
-
-    /// Releases the hold; fails with [`Error::is_release_unlocked_lock`] if it
-    /// had expired. If this future is dropped before it completes, the guard's
-    /// drop releases in the background instead.
-    ///
-    /// ```
-    /// # let server = pottery_testkit::Server::start();
-    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
-    /// # let client = pottery::Client::open(&server.url())?;
-    /// pottery::future::Redlock::new(&client, "shower").acquire().await?.release().await?;
-    /// # Ok::<(), pottery::Error>(())
-    /// # }).unwrap();
-    /// ```
-    pub async fn release(mut self) -> Result<()> {
-        self.held.stop_watchdog();
-        let released = super::release::<Async>(&self.held.shared, &self.held.token).await;
-        self.held.done = true;
-        released
+    pub async fn wait_lost(&self, timeout: Duration) -> bool {
+        tokio::time::timeout(timeout, self.watch.lost()).await.is_ok()
     }
 }
 
-impl Drop for AsyncRedlockGuard {
+impl<M: Mode> Drop for RedlockGuard<M> {
     fn drop(&mut self) {
-        self.held.stop_watchdog();
-        if self.held.done {
+        self.stop_watchdog();
+        if self.done {
             return;
         }
-        let (shared, token) = (Arc::clone(&self.held.shared), Arc::clone(&self.held.token));
         // Errors are ignored: a drop has no one to report to, the hold expires.
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        let plan = flow::release(&self.shared, &self.token);
+        let deadline = self.one_round();
+        if on_runtime::<M>()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            let release = Async::plan(plan, deadline);
             runtime.spawn(async move {
-                let _ = super::release::<Async>(&shared, &token).await;
+                let _ = release.await;
             });
         } else {
-            let _ = super::release::<Blocking>(&shared, &token);
+            let _ = Blocking::plan(plan, deadline);
         }
     }
 }
 
-impl fmt::Debug for AsyncRedlockGuard {
+impl<M: Mode> fmt::Debug for RedlockGuard<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.held.debug("AsyncRedlockGuard", f)
+        f.debug_struct("RedlockGuard")
+            .field("key", &self.shared.key)
+            .field("token", &self.token)
+            .field("extensions", &self.extensions)
+            .field("watchdog", &self.shared.watchdog)
+            .field("lost", &self.watch.is_lost())
+            .finish_non_exhaustive()
     }
 }

@@ -12,8 +12,8 @@ use crate::error::Result;
 /// `synchronize` as a value rather than an attribute.
 ///
 /// [`call`](Self::call) acquires the lock, runs the function, releases the lock
-/// and returns what the function returned, exactly as [`Redlock::run`] (or
-/// [`run_async`](Redlock::run_async)) does, so the lock's settings decide how a
+/// and returns what the function returned, exactly as [`Redlock::run`] does
+/// (async: the function makes a future, awaited), so the lock's settings decide how a
 /// call waits: [`run_blocking`](crate::RedlockBuilder::run_blocking) and
 /// [`run_timeout`](crate::RedlockBuilder::run_timeout). A call fails with
 /// [`Error::is_quorum_not_achieved`](crate::Error::is_quorum_not_achieved) if it
@@ -148,8 +148,8 @@ impl<F> Synchronized<F, Blocking> {
 
 impl<F> Synchronized<F, Async> {
     /// Calls the function with `args` (a tuple) and awaits the future it
-    /// returns, holding the lock; see [`Redlock::run_async`] for how it
-    /// acquires and fails.
+    /// returns, holding the lock; see [`Redlock::run`] for how it acquires and
+    /// fails.
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -166,7 +166,7 @@ impl<F> Synchronized<F, Async> {
         F: Callable<Args>,
         F::Output: Future,
     {
-        self.lock.run_async(|| self.f.call_with(args)).await
+        self.lock.run(|| self.f.call_with(args)).await
     }
 }
 
@@ -330,7 +330,7 @@ pub mod macro_support {
         lock: &Redlock<Async>,
         f: impl FnOnce() -> Fut,
     ) -> R {
-        lock.run_async(f).await.unwrap_or_else(R::from_error)
+        lock.run(f).await.unwrap_or_else(R::from_error)
     }
 }
 
