@@ -104,8 +104,8 @@ pub(crate) fn ops() -> Vec<BenchOp> {
             raw_async: |c, mut con, i| {
                 Box::pin(async move {
                     let n: i64 = c
-                    .deque
-                    .push_trim
+                        .deque
+                        .push_trim
                         .key(&c.keys.deque_push)
                         .arg("R")
                         .arg(MAXLEN)

@@ -57,7 +57,10 @@ impl Hll {
 /// Adds the 1000 elements and loads the membership script.
 pub(crate) fn fill(c: &Ctx, con: &mut Connection) -> Result<()> {
     let _: bool = con.pfadd(&c.keys.hll, &c.data.enc_keys)?;
-    let _: String = redis::cmd("SCRIPT").arg("LOAD").arg(contains_lua()?).query(con)?;
+    let _: String = redis::cmd("SCRIPT")
+        .arg("LOAD")
+        .arg(contains_lua()?)
+        .query(con)?;
     Ok(())
 }
 

@@ -298,25 +298,40 @@ macro_rules! container_basics {
             }
         }
 
+        $crate::container::container_impl!($ty<$($t),+>, s => &s.base);
+    };
+}
+
+pub(crate) use container_basics;
+
+/// The [`Container`] impl of `$ty<$($t,)+ C, M>`, whose [`Base`] is `$base`
+/// (an expression of `$s`, the container): `container_impl!(RedisDeque<T>, d =>
+/// d.base())`.
+macro_rules! container_impl {
+    ($(#[$doc:meta])* $ty:ident < $($t:ident),+ >, $s:ident => $base:expr) => {
+        $(#[$doc])*
         impl<$($t,)+ C: $crate::Codec, M: $crate::Mode> $crate::Container for $ty<$($t,)+ C, M> {
             type Mode = M;
 
             fn key(&self) -> &str {
-                self.base.key()
+                let $s = self;
+                $base.key()
             }
 
             fn client(&self) -> &$crate::Client {
-                self.base.client()
+                let $s = self;
+                $base.client()
             }
 
             fn redis_type(&self) -> &'static str {
-                self.base.redis_type()
+                let $s = self;
+                $base.redis_type()
             }
         }
     };
 }
 
-pub(crate) use container_basics;
+pub(crate) use container_impl;
 
 /// `Debug` for a container: its type and key, with no I/O (pottery's `repr`,
 /// which reads the whole structure, is the explicit `repr()`).
@@ -364,3 +379,31 @@ pub(crate) fn repr_map<K: fmt::Debug, V: fmt::Debug>(name: &str, pairs: &[(K, V)
         Shown(|f: &mut fmt::Formatter<'_>| f.debug_map().entries(entries()).finish())
     )
 }
+
+/// `Serialize` for a blocking container of elements (`$ty<T, C, Blocking>`):
+/// its current elements as a serde sequence, streamed with its `iter()` one
+/// page per round trip; a read error fails it.
+macro_rules! serialize_seq {
+    ($(#[$doc:meta])* $ty:ident) => {
+        $(#[$doc])*
+        impl<T, C> ::serde::Serialize for $ty<T, C, $crate::Blocking>
+        where
+            T: ::serde::Serialize + ::serde::de::DeserializeOwned + Send + 'static,
+            C: $crate::Codec,
+        {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::{Error as _, SerializeSeq};
+                let mut seq = serializer.serialize_seq(None)?;
+                for item in self.iter() {
+                    seq.serialize_element(&item.map_err(S::Error::custom)?)?;
+                }
+                seq.end()
+            }
+        }
+    };
+}
+
+pub(crate) use serialize_seq;

@@ -65,14 +65,16 @@
 //! - `mode`: [`Mode`], [`Blocking`], [`Async`]: running one operation, two
 //!   concurrently, one after another, or a paged read.
 //! - [`codec`]: the [`Codec`] trait and the Python-compatible [`json`].
-//! - `base`: what every container holds (client, key, codec) and builds its
-//!   operations with; `basics`: the macro writing each container's constructors,
-//!   `key()`, `Clone` and `Container` impl.
-//! - `container`: [`Container`], what every container offers on its key (expiry, clear).
-//! - `dict/`: [`RedisDict`]; `mod.rs` holds the single-entry operations,
-//!   `whole.rs` the bulk ones, iteration, copies, comparison and trait impls.
-//! - `set/`, `list/`, `deque/`, `counter/`, `queue/`: [`RedisSet`], [`RedisList`],
-//!   [`RedisDeque`], [`RedisCounter`], [`RedisSimpleQueue`], one directory each.
+//! - `container`: [`Container`] (expiry, existence, clearing), the `Base` every
+//!   container holds (client, key, codec) and the macros writing its
+//!   constructors, `key()`, `Clone` and a `Debug` that prints type and key only.
+//! - Structure folders share one vocabulary: `mod.rs` the type and
+//!   single-element operations, `bulk.rs` many elements at once, `iter.rs`
+//!   iteration, whole copies, comparison and `repr()`, `algebra.rs` combining
+//!   structures, `impls.rs` trait impls, `logic.rs` pure decisions.
+//! - `dict/`, `set/`, `list/`, `deque/`, `counter/`, `queue/`: [`RedisDict`],
+//!   [`RedisSet`], [`RedisList`], [`RedisDeque`], [`RedisCounter`],
+//!   [`RedisSimpleQueue`], one folder each.
 //! - `redlock/`: [`Redlock`], its guard, watchdog and [`Synchronized`], its
 //!   flows as plans (`flow.rs`) and pure decisions (`logic.rs`); the
 //!   `#[synchronize]` attribute macro lives in the `pottery-macros` crate.
@@ -81,15 +83,12 @@
 //! - `cache/`: [`RedisCache`] (memoized results in a hash, optional single
 //!   flight) and [`CachedFn`]; the `#[redis_cache]` attribute macro lives in
 //!   `pottery-macros`.
-//! - `bloom/`: [`BloomFilter`], pottery's bit layout; its pure numbers (size,
-//!   hashes, offsets, estimates) in `bloom/math.rs`, [`BloomStats`] in `bloom/stats.rs`.
-//! - `hyperloglog/`: [`HyperLogLog`]; `mod.rs` adds, counts and tests membership,
-//!   `merge.rs` merges and unions (server-side, or across servers and slots).
+//! - `bloom/`: [`BloomFilter`], pottery's bit layout; its pure numbers and
+//!   [`BloomStats`] in `bloom/logic.rs`. `hyperloglog/`: [`HyperLogLog`].
 //! - `slot`: scratch keys in a structure key's cluster slot, for scripts.
 //! - `timer`: [`ContextTimer`], wall-clock timing with a scope guard.
 //! - `cached_dict/`: [`CachedOrderedDict`], an ordered map hydrated from a Redis
-//!   hash cache with one `HMGET` and written through to it; `local.rs` holds
-//!   what reads the local copy only.
+//!   hash cache with one `HMGET` and written through to it.
 //! - `quorum`: majority decisions over independent masters (Redlock, NextId).
 //! - `decode`: small reply decoders shared by the structures.
 //! - [`prelude`]: the traits to import (`use pottery::prelude::*`).

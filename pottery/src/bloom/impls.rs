@@ -2,7 +2,6 @@
 //! and shape, no I/O).
 
 use super::BloomFilter;
-use crate::client::Client;
 use crate::codec::Codec;
 use crate::engine::Mode;
 
@@ -17,21 +16,7 @@ impl<T, C: Codec, M: Mode> Clone for BloomFilter<T, C, M> {
     }
 }
 
-impl<T, C: Codec, M: Mode> crate::Container for BloomFilter<T, C, M> {
-    type Mode = M;
-
-    fn key(&self) -> &str {
-        self.base.key()
-    }
-
-    fn client(&self) -> &Client {
-        self.base.client()
-    }
-
-    fn redis_type(&self) -> &'static str {
-        self.base.redis_type()
-    }
-}
+crate::container::container_impl!(BloomFilter<T>, b => &b.base);
 
 impl<T, C: Codec, M> std::fmt::Debug for BloomFilter<T, C, M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -108,7 +108,7 @@ impl Shape {
     }
 }
 
-/// What a [`BloomFilter`] looks like now: its shape and how full it is.
+/// What a [`BloomFilter`](crate::BloomFilter) looks like now: its shape and how full it is.
 ///
 /// ```
 /// # let server = pottery_testkit::Server::start();
@@ -157,7 +157,7 @@ impl BloomStats {
     }
 
     /// pottery's estimate of the distinct elements inserted (see
-    /// [`BloomFilter::len`]).
+    /// [`BloomFilter::len`](crate::BloomFilter::len)).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();

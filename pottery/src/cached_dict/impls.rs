@@ -4,9 +4,7 @@
 use std::fmt;
 
 use super::{CachedOrderedDict, Slot};
-use crate::client::Client;
 use crate::codec::Codec;
-use crate::container::Container;
 use crate::engine::Mode;
 
 impl<K: Clone, V: Clone, C: Codec, M: Mode> Clone for CachedOrderedDict<K, V, C, M> {
@@ -44,20 +42,9 @@ impl<K: fmt::Debug, V: fmt::Debug, C: Codec, M: Mode> fmt::Debug for CachedOrder
     }
 }
 
-/// Expiry, existence and clearing of the cache's hash in Redis (the local copy
-/// is left as it is).
-impl<K, V, C: Codec, M: Mode> Container for CachedOrderedDict<K, V, C, M> {
-    type Mode = M;
-
-    fn key(&self) -> &str {
-        self.base.key()
-    }
-
-    fn client(&self) -> &Client {
-        self.base.client()
-    }
-
-    fn redis_type(&self) -> &'static str {
-        self.base.redis_type()
-    }
-}
+crate::container::container_impl!(
+    /// Expiry, existence and clearing of the cache's hash in Redis (the local
+    /// copy is left as it is).
+    CachedOrderedDict<K, V>,
+    d => &d.base
+);

@@ -1,13 +1,13 @@
 //! Counter arithmetic: Python's `c + d`, `c - d`, `c | d`, `c & d`, `+c`, `-c`
 //! and the in-place `+= -= |= &=`, all with `collections.Counter`'s semantics.
 //!
-//! Everything runs in one Lua script (`lua/counter/arith.lua`) that reads its operands, computes
-//! with exact decimal strings (sums go through `HINCRBY`, comparisons compare the
-//! digits) and replaces the destination hash. An operand the script cannot read
-//! (a counter on another client, or on a cluster a key in another hash slot than
-//! the destination) is read first with `HGETALL` and passed inline: the change to
-//! the destination stays atomic, the read of that operand is a snapshot taken
-//! just before.
+//! Everything runs in one Lua script (`lua/counter/arith.lua`) that reads its
+//! operands, computes with exact decimal strings (sums go through `HINCRBY`,
+//! comparisons compare the digits) and replaces the destination hash. An
+//! operand the script cannot read (a counter on another client, or on a
+//! cluster a key in another hash slot than the destination) is read first with
+//! `HGETALL` and passed inline: the change to the destination stays atomic, the
+//! read of that operand is a snapshot taken just before.
 
 use std::borrow::Borrow;
 use std::sync::Arc;

@@ -3,15 +3,9 @@
 
 use std::fmt;
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-
 use super::RedisDeque;
-use crate::client::Client;
 use crate::codec::Codec;
-use crate::container::Container;
-use crate::engine::{Blocking, Mode};
-use crate::list::serialize_elements;
+use crate::engine::Mode;
 
 impl<T, C: Codec, M: Mode> fmt::Debug for RedisDeque<T, C, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -22,19 +16,10 @@ impl<T, C: Codec, M: Mode> fmt::Debug for RedisDeque<T, C, M> {
     }
 }
 
-/// Serializes the current elements as a sequence, streaming them page by page.
-impl<T, C> Serialize for RedisDeque<T, C, Blocking>
-where
-    T: Serialize + DeserializeOwned + Send + 'static,
-    C: Codec,
-{
-    fn serialize<S: serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> std::result::Result<S::Ok, S::Error> {
-        serialize_elements(serializer, self.iter())
-    }
-}
+crate::container::serialize_seq!(
+    /// Serializes the current elements as a sequence, streaming them page by page.
+    RedisDeque
+);
 
 impl<T, C: Codec, M: Mode> Clone for RedisDeque<T, C, M> {
     fn clone(&self) -> Self {
@@ -45,18 +30,4 @@ impl<T, C: Codec, M: Mode> Clone for RedisDeque<T, C, M> {
     }
 }
 
-impl<T, C: Codec, M: Mode> Container for RedisDeque<T, C, M> {
-    type Mode = M;
-
-    fn key(&self) -> &str {
-        self.base().key()
-    }
-
-    fn client(&self) -> &Client {
-        self.base().client()
-    }
-
-    fn redis_type(&self) -> &'static str {
-        self.base().redis_type()
-    }
-}
+crate::container::container_impl!(RedisDeque<T>, d => d.base());

@@ -3,16 +3,15 @@
 //! `mod.rs` holds the type and its single-element operations (by index, and
 //! pushes and pops at either end); `bulk.rs` those on many elements (creation,
 //! ranges, slices, sorting); `iter.rs` iteration, copies, comparison and
-//! `repr`; `algebra.rs` concatenation; `impls.rs` the trait impls. Its Lua
+//! `repr`; `algebra.rs` concatenation. `Debug` and `Serialize` come from the
+//! `container` macros. Its Lua
 //! scripts, shared with [`RedisDeque`](crate::RedisDeque), are `lua/list/`.
 
 mod algebra;
 mod bulk;
-mod impls;
 mod iter;
 
 pub(crate) use bulk::create_op;
-pub(crate) use impls::serialize_elements;
 
 use std::marker::PhantomData;
 
@@ -68,6 +67,11 @@ pub struct RedisList<T, C = Json, M = Blocking> {
 
 crate::container::container_basics!(RedisList<T>, "list", "<String>");
 crate::container::debug_key!(RedisList<T>);
+crate::container::serialize_seq!(
+    /// Serializes the current elements as a sequence, streaming them page by
+    /// page: the counterpart of pottery's `json.dumps(redis_list)`.
+    RedisList
+);
 
 /// A decimal number as a script argument.
 pub(crate) fn num_arg(n: impl ToString) -> Vec<u8> {

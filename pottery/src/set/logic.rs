@@ -58,6 +58,8 @@ pub(super) fn flags(key: &str, reply: Value) -> Result<Vec<bool>> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
     use crate::Json;
     use crate::error::ErrorKind;

@@ -3,12 +3,11 @@
 //! `mod.rs` holds the type and the single-member operations, `bulk.rs` those
 //! on many members at once, `iter.rs` iteration, copies, comparison and `repr`,
 //! `algebra.rs` the set algebra (union, intersection, ... against another
-//! RedisSet or local members) with its pure reply decoding in `logic.rs`, and
-//! `impls.rs` the trait impls.
+//! RedisSet or local members) with its pure reply decoding in `logic.rs`.
+//! `Debug` and `Serialize` come from the `container` macros.
 
 mod algebra;
 mod bulk;
-mod impls;
 mod iter;
 mod logic;
 
@@ -72,6 +71,10 @@ pub struct RedisSet<T, C = Json, M = Blocking> {
 
 crate::container::container_basics!(RedisSet<T>, "set", "<String>");
 crate::container::debug_key!(RedisSet<T>);
+crate::container::serialize_seq!(
+    /// Serializes the current members as a sequence, streaming them with `SSCAN`.
+    RedisSet
+);
 
 impl<T, C, M> RedisSet<T, C, M>
 where
