@@ -105,7 +105,11 @@ fn test_async_calls_keep_their_deadlines_on_a_frozen_server(ctx: &Ctx) {
         for round in 0..3 {
             let start = Instant::now();
             let err = other.try_acquire().await.unwrap_err();
-            within(&format!("try_acquire #{round}"), start.elapsed(), 2 * REQUEST);
+            within(
+                &format!("try_acquire #{round}"),
+                start.elapsed(),
+                2 * REQUEST,
+            );
             assert!(err.is_quorum_is_impossible());
         }
         let start = Instant::now();
@@ -213,12 +217,24 @@ fn test_zero_durations_fail_at_build(ctx: &Ctx) {
     let name = ctx.key("printer");
     let base = || Redlock::builder(&name).master(ctx.client.clone());
     let errors: Vec<(&str, Error)> = vec![
-        ("auto_release_time", base().auto_release_time(zero).build().unwrap_err()),
-        ("auto_release_time < 1 ms", base().auto_release_time(MS / 2).build().unwrap_err()),
-        ("request_timeout", base().request_timeout(zero).build().unwrap_err()),
+        (
+            "auto_release_time",
+            base().auto_release_time(zero).build().unwrap_err(),
+        ),
+        (
+            "auto_release_time < 1 ms",
+            base().auto_release_time(MS / 2).build().unwrap_err(),
+        ),
+        (
+            "request_timeout",
+            base().request_timeout(zero).build().unwrap_err(),
+        ),
         ("retry_delay", base().retry_delay(zero).build().unwrap_err()),
         ("run_timeout", base().run_timeout(zero).build().unwrap_err()),
-        ("watchdog_interval", base().watchdog_interval(zero).build().unwrap_err()),
+        (
+            "watchdog_interval",
+            base().watchdog_interval(zero).build().unwrap_err(),
+        ),
         (
             "watchdog_interval = auto_release_time",
             base()
@@ -249,7 +265,10 @@ fn main() {
         test_async_calls_keep_their_deadlines_on_a_frozen_server,
         test_run_keeps_its_deadline_on_a_frozen_server,
     ];
-    let everywhere = cases![test_duration_max_is_no_limit, test_zero_durations_fail_at_build];
+    let everywhere = cases![
+        test_duration_max_is_no_limit,
+        test_zero_durations_fail_at_build
+    ];
     support::run_groups(
         "redlock_deadline",
         vec![
