@@ -148,11 +148,11 @@ pub use pottery_macros::redis_cache;
 #[doc = include_str!("redlock/synchronize.md")]
 pub use pottery_macros::synchronize;
 pub use queue::RedisSimpleQueue;
-pub use redlock::{
-    DEFAULT_AUTO_RELEASE_TIME, DEFAULT_NUM_EXTENSIONS, DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETRY_DELAY,
-    REDLOCK_KEY_PREFIX, Redlock, RedlockBuilder, RedlockGuard,
-};
 pub use redlock::{Callable, Synchronized};
+pub use redlock::{
+    DEFAULT_AUTO_RELEASE_TIME, DEFAULT_NUM_EXTENSIONS, DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_RETRY_DELAY, REDLOCK_KEY_PREFIX, Redlock, RedlockBuilder, RedlockGuard,
+};
 pub use set::{RedisSet, SetOperand};
 pub use timer::{ContextTimer, TimerError, TimerScope};
 

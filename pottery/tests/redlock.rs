@@ -518,10 +518,7 @@ fn test_aio_acquire_and_time_out(ctx: &Ctx) {
 fn test_aio_context_manager_time_out_before_exit(ctx: &Ctx) {
     ctx.block_on(async {
         let lock = aio_lock(ctx, "shower", 200);
-        let err = lock
-            .run(|| tokio::time::sleep(400 * MS))
-            .await
-            .unwrap_err();
+        let err = lock.run(|| tokio::time::sleep(400 * MS)).await.unwrap_err();
         assert!(err.is_release_unlocked_lock());
     });
 }
@@ -585,7 +582,11 @@ fn rt() -> tokio::runtime::Runtime {
 /// An async hold on a master that then dies.
 fn aio_lock_then_kill(
     raise: bool,
-) -> (Server, tokio::runtime::Runtime, pottery::future::RedlockGuard) {
+) -> (
+    Server,
+    tokio::runtime::Runtime,
+    pottery::future::RedlockGuard,
+) {
     let mut server = Server::start();
     let lock = future::Redlock::builder("shower")
         .master(quick_client(&server.url()))

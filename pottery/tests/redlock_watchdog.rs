@@ -294,7 +294,10 @@ fn test_aio_deleted_key_is_lost_at_next_renewal(ctx: &Ctx) {
         let guard = lock.acquire().await.unwrap();
         del(&ctx.client, lock.key());
         let start = Instant::now();
-        assert!(guard.wait_lost(Duration::from_secs(2)).await, "wait_lost() resolves");
+        assert!(
+            guard.wait_lost(Duration::from_secs(2)).await,
+            "wait_lost() resolves"
+        );
         assert!(start.elapsed() < 1200 * MS, "{:?}", start.elapsed());
         assert!(guard.is_lost());
         assert!(guard.wait_lost(Duration::MAX).await); // resolves again at once
@@ -454,7 +457,10 @@ fn test_aio_loss_when_three_of_three_killed(_: &Ctx) {
     }
     let start = Instant::now();
     rt.block_on(async {
-        assert!(guard.wait_lost(Duration::from_secs(2)).await, "wait_lost() resolves");
+        assert!(
+            guard.wait_lost(Duration::from_secs(2)).await,
+            "wait_lost() resolves"
+        );
     });
     let took = start.elapsed();
     assert!(took <= 300 * MS, "{took:?}");

@@ -351,4 +351,3 @@ impl<M: Mode> fmt::Debug for RedlockBuilder<M> {
             .finish_non_exhaustive()
     }
 }
-

@@ -21,7 +21,10 @@ use crate::lua::{self, Lua};
 /// and the call's deadline, the wait plus one last attempt (fan-out and
 /// release, two request timeouts). At least one attempt is made, the last one
 /// at the end of the wait; `Duration::ZERO` is a single attempt.
-pub(super) fn acquire(shared: &Arc<Shared>, wait: Option<Duration>) -> (Plan<Option<Hold>>, Deadline) {
+pub(super) fn acquire(
+    shared: &Arc<Shared>,
+    wait: Option<Duration>,
+) -> (Plan<Option<Hold>>, Deadline) {
     let Some(wait) = wait else {
         return (retry(Arc::clone(shared), Deadline::NONE), Deadline::NONE);
     };
@@ -146,10 +149,15 @@ pub(super) fn renew(shared: &Arc<Shared>, token: &str) -> Plan<Renewal> {
     let n = shared.n();
     let ops = shared.each(|| extend_op(&shared.key, token, shared.auto_release_ms));
     let auto = shared.auto_release;
-    Plan::fan_out(ops, shared.request_timeout, |_| false, move |answers| {
-        let tally = Tally::of(&answers, |&done| done);
-        Plan::done(logic::renewal(&tally, n, auto, start.elapsed()))
-    })
+    Plan::fan_out(
+        ops,
+        shared.request_timeout,
+        |_| false,
+        move |answers| {
+            let tally = Tally::of(&answers, |&done| done);
+            Plan::done(logic::renewal(&tally, n, auto, start.elapsed()))
+        },
+    )
 }
 
 impl Shared {

@@ -315,7 +315,9 @@ impl RedlockGuard<Async> {
     /// # }).unwrap();
     /// ```
     pub async fn wait_lost(&self, timeout: Duration) -> bool {
-        tokio::time::timeout(timeout, self.watch.lost()).await.is_ok()
+        tokio::time::timeout(timeout, self.watch.lost())
+            .await
+            .is_ok()
     }
 }
 

@@ -26,4 +26,3 @@ impl<M: Mode> fmt::Debug for Redlock<M> {
             .finish_non_exhaustive()
     }
 }
-

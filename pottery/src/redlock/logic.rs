@@ -197,7 +197,10 @@ pub(crate) fn after(
         return None;
     }
     match outcome {
-        Renewal::Renewed(valid) => Some((later(started, valid).max(valid_until), later(started, interval))),
+        Renewal::Renewed(valid) => Some((
+            later(started, valid).max(valid_until),
+            later(started, interval),
+        )),
         Renewal::Failed => Some((valid_until, later(now, (interval / 4).max(MIN_RETRY)))),
         Renewal::Refused => None,
     }

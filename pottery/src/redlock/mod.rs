@@ -80,9 +80,24 @@ pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_millis(200);
 ///   under the lock.
 ///
 /// Each method has the same name in both modes; blocking it returns a
-/// `Result`, async a future of it. Each states its worst case: every call has
-/// one deadline, made of the [request timeout](RedlockBuilder::request_timeout)
-/// and the call's own wait. `Duration::MAX` means no limit anywhere.
+/// `Result`, async a future of it.
+///
+/// # Deadlines
+///
+/// Every call has one deadline, made of the
+/// [request timeout](RedlockBuilder::request_timeout) (`rt`) and the call's
+/// own wait; it returns by then, whatever the masters do:
+///
+/// | call | worst case |
+/// |---|---|
+/// | `try_acquire` | 2 × `rt` (the attempt, then the release of what a failed attempt got) |
+/// | `acquire_timeout(t)` | `t` + 2 × `rt` (the last attempt starts at `t`) |
+/// | `acquire` | no limit (each attempt 2 × `rt`) |
+/// | `run(f)` | its acquire's, then `f`, then `rt` for the release |
+/// | guard's `locked`, `extend`, `release` | `rt` |
+///
+/// `Duration::MAX` means no limit, in every setting and argument; zero
+/// durations are rejected by [`RedlockBuilder::build`].
 ///
 /// A hold is a [`RedlockGuard`]: it releases with `release()` (`.await`), or
 /// when dropped (async: in the background). The guard tells how long the hold remains valid

@@ -174,7 +174,13 @@ pub(crate) fn start(
     on_runtime: bool,
 ) -> Option<tokio::task::JoinHandle<()>> {
     let due = later(Instant::now(), interval);
-    let plan = renewals(Arc::clone(shared), Arc::clone(token), Arc::clone(watch), interval, due);
+    let plan = renewals(
+        Arc::clone(shared),
+        Arc::clone(token),
+        Arc::clone(watch),
+        interval,
+        due,
+    );
     if on_runtime && let Ok(runtime) = tokio::runtime::Handle::try_current() {
         // Renewals never end on their own account: no deadline.
         let run = Async::plan(plan, Deadline::NONE);
