@@ -13,7 +13,7 @@
     missing_docs
 )]
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
@@ -533,7 +533,7 @@ fn async_api(ctx: &Ctx) {
     });
 }
 
-fn main() {
+pub(crate) fn suite() -> support::Suite {
     let cases = cases![
         test_keyexistserror_raised,
         test_keyexistserror_repr,
@@ -568,5 +568,5 @@ fn main() {
         unicode_and_structured_keys,
         async_api,
     ];
-    support::run("dict", &[Target::Server, Target::Cluster], cases).exit()
+    support::Suite::one("dict", &[Target::Server, Target::Cluster], cases)
 }

@@ -16,7 +16,7 @@
     missing_docs
 )]
 
-mod support;
+use crate::support;
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -669,10 +669,7 @@ print(' '.join(map(str, got)))
     }
 }
 
-fn main() {
-    if let Ok(spec) = std::env::var(WORKER_ENV) {
-        return id_worker(&spec);
-    }
+pub(crate) fn suite() -> support::Suite {
     let everywhere = cases![
         test_nextid,
         test_iter,
@@ -706,12 +703,12 @@ fn main() {
         test_three_of_five_killed_is_prompt,
         test_unique_across_threads_processes_and_python,
     ];
-    support::run_groups(
+    support::Suite::new(
         "nextid",
         vec![
             (&[Target::Server, Target::Cluster], everywhere),
             (&[Target::Server], single),
         ],
     )
-    .exit();
+    .worker(WORKER_ENV, id_worker)
 }
