@@ -1,30 +1,57 @@
 //! The programs in `pottery/examples/`, run against this run's private servers
-//! as a user would run them: the compiled binary, its server URL(s) in the
+//! as a user would run them: the compiled program, its server URL(s) in the
 //! environment, exit status 0 and the output it promises.
 //!
-//! `cargo test --all-targets` (the test command) builds the examples beside
-//! the tests; a run of this suite alone needs `cargo build -p pottery --examples` first.
+//! The test command (`scripts/dev test`) builds them first with
+//! `cargo build --workspace --examples`: `cargo test` builds examples only as
+//! test harnesses, whose `main` never runs. A program older than its source or
+//! the library's is refused rather than run stale.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::SystemTime;
 
 use crate::support;
 use support::{Ctx, Target};
 
-/// `target/<profile>/examples/<name>`, beside `target/<profile>/deps/` where
-/// this test binary is.
+/// `target/<profile>/examples/<name>` (beside `target/<profile>/deps/`, where
+/// this test binary is), checked to be newer than what it is built from.
 fn example(name: &str) -> Command {
     let exe = std::env::current_exe().unwrap();
     let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
     let path: PathBuf = profile_dir.join("examples").join(name);
+    let rebuild = "run `cargo build -p pottery --examples` (the test command does)";
+    let built = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|_| panic!("{} is not built: {rebuild}", path.display()));
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let sources = [
+        crate_dir.join("examples").join(format!("{name}.rs")),
+        crate_dir.join("src"),
+        crate_dir.join("../pottery-macros/src"),
+    ];
+    let newest = sources.iter().map(|p| newest(p)).max().unwrap();
     assert!(
-        path.exists(),
-        "{} is not built: run `cargo test --all-targets` or `cargo build -p pottery --examples`",
+        built >= newest,
+        "{} is older than its sources: {rebuild}",
         path.display()
     );
     Command::new(path)
+}
+
+/// The latest modification time of `path` or of any file under it.
+fn newest(path: &Path) -> SystemTime {
+    let meta = std::fs::metadata(path).unwrap();
+    if !meta.is_dir() {
+        return meta.modified().unwrap();
+    }
+    std::fs::read_dir(path)
+        .unwrap()
+        .map(|entry| newest(&entry.unwrap().path()))
+        .max()
+        .unwrap_or(SystemTime::UNIX_EPOCH)
 }
 
 /// Runs `cmd`; asserts exit status 0 and that stdout holds every line of `expect`.
