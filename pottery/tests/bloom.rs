@@ -15,7 +15,7 @@
     missing_docs
 )]
 
-mod support;
+use crate::support;
 
 use std::collections::HashSet;
 
@@ -499,7 +499,7 @@ fn async_api(ctx: &Ctx) {
     });
 }
 
-fn main() {
+pub(crate) fn suite() -> support::Suite {
     let cases = cases![
         test_store_on_self,
         test_abc_cant_be_instantiated,
@@ -524,12 +524,11 @@ fn main() {
     // The accuracy case is CPU-bound (110,000 elements hashed); the cluster would
     // only repeat it with the same bits, so it runs on the single server.
     let server_only = cases![one_round_trip_each, false_positive_rate_at_capacity];
-    support::run_groups(
+    support::Suite::new(
         "bloom",
         vec![
             (&[Target::Server, Target::Cluster], cases),
             (&[Target::Server], server_only),
         ],
     )
-    .exit()
 }

@@ -17,7 +17,7 @@
     missing_docs
 )]
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -857,11 +857,7 @@ fn macro_caches_functions(ctx: &Ctx) {
     });
 }
 
-fn main() {
-    if let Ok(spec) = std::env::var(WORKER_ENV) {
-        println!("{}", flight_worker(&spec));
-        return;
-    }
+pub(crate) fn suite() -> support::Suite {
     let everywhere = cases![
         test_cache,
         test_expiration,
@@ -889,12 +885,12 @@ fn main() {
         macro_caches_functions,
         frozen_server_keeps_the_deadline,
     ];
-    support::run_groups(
+    support::Suite::new(
         "cache",
         vec![
             (&[Target::Server, Target::Cluster], everywhere),
             (&[Target::Server], single),
         ],
     )
-    .exit();
+    .worker(WORKER_ENV, |spec| println!("{}", flight_worker(spec)))
 }

@@ -15,7 +15,7 @@
     missing_docs
 )]
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -840,7 +840,7 @@ fn both_sides_store_identical_bytes(ctx: &Ctx) {
     assert_eq!(raw(&rs_key).len(), 2);
 }
 
-fn main() {
+pub(crate) fn suite() -> support::Suite {
     let cases = cases![
         test_setitem,
         test_setdefault,
@@ -865,7 +865,7 @@ fn main() {
         rust_writes_python_hydrates,
         both_sides_store_identical_bytes,
     ];
-    support::run_groups(
+    support::Suite::new(
         "cached_dict",
         vec![
             (&[Target::Server, Target::Cluster], cases),
@@ -873,5 +873,4 @@ fn main() {
             (&[Target::Server], interop),
         ],
     )
-    .exit()
 }

@@ -10,7 +10,7 @@
     missing_docs
 )]
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 
@@ -292,14 +292,9 @@ fn support_block_on<F: std::future::Future>(future: F) -> F::Output {
         .block_on(future)
 }
 
-fn main() {
-    // The env var must be set before any thread exists; main has none yet.
-    let server = Server::start();
-    #[allow(unsafe_code)]
-    // SAFETY: single-threaded at this point; nothing reads the environment concurrently.
-    unsafe {
-        std::env::set_var("REDIS_URL", server.url());
-    }
+pub(crate) fn suite() -> support::Suite {
+    // REDIS_URL (for `from_env_reads_redis_url`) names the run's single server:
+    // `support::run_suites` sets it before any thread exists.
     let cases = cases![
         blocking_path_reuses_connections,
         async_path_shares_one_connection,
@@ -314,7 +309,5 @@ fn main() {
         reconnects_after_a_server_restart,
         from_env_reads_redis_url,
     ];
-    let conclusion = support::run("client", &[Target::Server], cases);
-    drop(server);
-    conclusion.exit()
+    support::Suite::one("client", &[Target::Server], cases)
 }

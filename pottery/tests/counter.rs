@@ -15,7 +15,7 @@
     missing_docs
 )]
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -751,10 +751,7 @@ fn test_same_bytes_as_python(ctx: &Ctx) {
     assert_eq!(raw(&py_key), raw(&rs_key));
 }
 
-fn main() {
-    if let Ok(spec) = std::env::var(WORKER_ENV) {
-        return increment_worker(&spec);
-    }
+pub(crate) fn suite() -> support::Suite {
     let everywhere = cases![
         test_basic_usage,
         test_init,
@@ -805,12 +802,12 @@ fn main() {
         test_rust_writes_python_reads,
         test_same_bytes_as_python,
     ];
-    support::run_groups(
+    support::Suite::new(
         "counter",
         vec![
             (&[Target::Server, Target::Cluster], everywhere),
             (&[Target::Server], interop),
         ],
     )
-    .exit()
+    .worker(WORKER_ENV, increment_worker)
 }

@@ -14,7 +14,7 @@
     missing_docs
 )]
 
-mod support;
+use crate::support;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -560,7 +560,7 @@ fn rust_writes_python_reads(ctx: &Ctx) {
     );
 }
 
-fn main() {
+pub(crate) fn suite() -> support::Suite {
     let cases = cases![
         test_basic_usage,
         test_init_with_wrong_type_maxlen,
@@ -590,12 +590,11 @@ fn main() {
         async_api,
     ];
     let interop = cases![python_writes_rust_reads, rust_writes_python_reads];
-    support::run_groups(
+    support::Suite::new(
         "deque",
         vec![
             (&[Target::Server, Target::Cluster], cases),
             (&[Target::Server], interop),
         ],
     )
-    .exit()
 }

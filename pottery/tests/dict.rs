@@ -13,7 +13,7 @@
     missing_docs
 )]
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
@@ -584,7 +584,7 @@ fn debug_does_no_io(_: &Ctx) {
     );
 }
 
-fn main() {
+pub(crate) fn suite() -> support::Suite {
     let cases = cases![
         test_keyexistserror_raised,
         test_keyexistserror_repr,
@@ -620,5 +620,5 @@ fn main() {
         async_api,
         debug_does_no_io,
     ];
-    support::run("dict", &[Target::Server, Target::Cluster], cases).exit()
+    support::Suite::one("dict", &[Target::Server, Target::Cluster], cases)
 }

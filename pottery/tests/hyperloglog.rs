@@ -15,7 +15,7 @@
     missing_docs
 )]
 
-mod support;
+use crate::support;
 
 use pottery::{Client, Container, future, sync::HyperLogLog};
 use redis::cluster_routing::Slot;
@@ -370,7 +370,7 @@ fn async_api(ctx: &Ctx) {
     });
 }
 
-fn main() {
+pub(crate) fn suite() -> support::Suite {
     let cases = cases![
         test_init_without_iterable,
         test_init_with_iterable,
@@ -389,5 +389,5 @@ fn main() {
         expiry_and_clear,
         async_api,
     ];
-    support::run("hyperloglog", &[Target::Server, Target::Cluster], cases).exit()
+    support::Suite::one("hyperloglog", &[Target::Server, Target::Cluster], cases)
 }

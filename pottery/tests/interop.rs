@@ -14,7 +14,7 @@
     missing_docs
 )]
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 
@@ -304,13 +304,13 @@ fn create_over_existing_key_fails_on_both_sides(ctx: &Ctx) {
     assert_eq!(d.get("one").unwrap(), Some(1));
 }
 
-fn main() {
-    pottery_testkit::require_python_pottery();
+pub(crate) fn suite() -> support::Suite {
     let cases = cases![
         python_writes_rust_reads,
         rust_writes_python_reads,
         both_sides_store_identical_bytes,
         create_over_existing_key_fails_on_both_sides,
     ];
-    support::run("interop", &[Target::Server], cases).exit()
+    support::Suite::one("interop", &[Target::Server], cases)
+        .before(pottery_testkit::require_python_pottery)
 }

@@ -12,7 +12,7 @@
     missing_docs
 )]
 
-mod support;
+use crate::support;
 
 use pottery::sync::{BloomFilter, HyperLogLog};
 use pottery_testkit::python;
@@ -146,13 +146,13 @@ fn hll_rust_fills_python_counts_and_extends(ctx: &Ctx) {
     assert!((n + 95..=n + 105).contains(&len), "{len}");
 }
 
-fn main() {
-    pottery_testkit::require_python_pottery();
+pub(crate) fn suite() -> support::Suite {
     let cases = cases![
         bloom_bitmaps_are_byte_identical,
         bloom_each_sees_the_others_elements,
         hll_python_fills_rust_counts_and_extends,
         hll_rust_fills_python_counts_and_extends,
     ];
-    support::run("interop_probabilistic", &[Target::Server], cases).exit()
+    support::Suite::one("interop_probabilistic", &[Target::Server], cases)
+        .before(pottery_testkit::require_python_pottery)
 }

@@ -14,7 +14,7 @@
     missing_docs
 )]
 
-mod support;
+use crate::support;
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -1055,7 +1055,7 @@ fn pottery_slice_assignment_defect_is_not_copied(ctx: &Ctx) {
     assert_eq!(l.to_vec().unwrap(), [0, 1, 9]);
 }
 
-fn main() {
+pub(crate) fn suite() -> support::Suite {
     let cases = cases![
         test_indexerror,
         test_keyexistserror,
@@ -1113,12 +1113,11 @@ fn main() {
         rust_writes_python_reads,
         pottery_slice_assignment_defect_is_not_copied,
     ];
-    support::run_groups(
+    support::Suite::new(
         "list",
         vec![
             (&[Target::Server, Target::Cluster], everywhere),
             (&[Target::Server], interop),
         ],
     )
-    .exit()
 }

@@ -16,7 +16,7 @@
     missing_docs
 )]
 
-mod support;
+use crate::support;
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -722,10 +722,7 @@ print(' '.join(map(str, got)))
     }
 }
 
-fn main() {
-    if let Ok(spec) = std::env::var(WORKER_ENV) {
-        return id_worker(&spec);
-    }
+pub(crate) fn suite() -> support::Suite {
     let everywhere = cases![
         test_nextid,
         test_iter,
@@ -760,12 +757,12 @@ fn main() {
         test_frozen_master_keeps_the_deadline,
         test_unique_across_threads_processes_and_python,
     ];
-    support::run_groups(
+    support::Suite::new(
         "nextid",
         vec![
             (&[Target::Server, Target::Cluster], everywhere),
             (&[Target::Server], single),
         ],
     )
-    .exit();
+    .worker(WORKER_ENV, id_worker)
 }

@@ -15,7 +15,7 @@
     missing_docs
 )]
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -523,7 +523,7 @@ fn is_set(q: &Queue, key: &str) -> bool {
         .unwrap()
 }
 
-fn main() {
+pub(crate) fn suite() -> support::Suite {
     let everywhere = cases![
         test_put,
         test_put_nowait,
@@ -544,12 +544,11 @@ fn main() {
         test_rust_producer_python_consumer,
         test_rust_and_python_consumers_get_each_item_once,
     ];
-    support::run_groups(
+    support::Suite::new(
         "queue",
         vec![
             (&[Target::Server, Target::Cluster], everywhere),
             (&[Target::Server], interop),
         ],
     )
-    .exit()
 }

@@ -1,7 +1,7 @@
 //! The compile errors of `#[pottery::redis_cache]` (trybuild): each misuse in
 //! `tests/ui/redis_cache/` fails to compile with the message in its `.stderr`.
 //! Refresh the snapshots after a deliberate change with
-//! `TRYBUILD=overwrite cargo test -p pottery --test redis_cache_ui`.
+//! `TRYBUILD=overwrite cargo test -p pottery --test local -- redis_cache_ui`.
 
 #![allow(missing_docs)]
 

@@ -15,7 +15,7 @@
     missing_docs
 )]
 
-mod support;
+use crate::support;
 
 use std::thread::sleep;
 use std::time::{Duration, Instant};
@@ -1163,10 +1163,7 @@ fn test_error_kinds_are_distinct(_: &Ctx) {
     assert_eq!(kinds.len(), 5);
 }
 
-fn main() {
-    if let Ok(spec) = std::env::var(WORKER_ENV) {
-        return lock_worker(&spec);
-    }
+pub(crate) fn suite() -> support::Suite {
     let everywhere = cases![
         test_acquire_fails_within_auto_release_time,
         test_acquire_and_time_out,
@@ -1240,12 +1237,12 @@ fn main() {
         test_release_never_removes_python_hold,
         test_error_kinds_are_distinct,
     ];
-    support::run_groups(
+    support::Suite::new(
         "redlock",
         vec![
             (&[Target::Server, Target::Cluster], everywhere),
             (&[Target::Server], single),
         ],
     )
-    .exit();
+    .worker(WORKER_ENV, lock_worker)
 }

@@ -15,7 +15,7 @@
     missing_docs
 )]
 
-mod support;
+use crate::support;
 
 use std::thread::sleep;
 use std::time::{Duration, Instant};
@@ -551,7 +551,7 @@ fn test_no_renewal_after_release(_: &Ctx) {
     });
 }
 
-fn main() {
+pub(crate) fn suite() -> support::Suite {
     let everywhere = cases![
         test_keeps_lock_alive,
         test_aio_keeps_lock_alive,
@@ -574,12 +574,11 @@ fn main() {
         test_one_of_three_killed_keeps_lock,
         test_no_renewal_after_release,
     ];
-    support::run_groups(
+    support::Suite::new(
         "redlock_watchdog",
         vec![
             (&[Target::Server, Target::Cluster], everywhere),
             (&[Target::Server], own_masters),
         ],
     )
-    .exit();
 }

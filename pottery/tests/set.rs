@@ -14,7 +14,7 @@
     missing_docs
 )]
 
-mod support;
+use crate::support;
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -1090,7 +1090,7 @@ py.update(rs)
     assert_eq!(rs.to_hash_set().unwrap(), char_set("de"));
 }
 
-fn main() {
+pub(crate) fn suite() -> support::Suite {
     let cases = cases![
         test_init,
         test_keyexistserror,
@@ -1142,12 +1142,11 @@ fn main() {
         both_sides_store_identical_members,
         algebra_across_languages,
     ];
-    support::run_groups(
+    support::Suite::new(
         "set",
         vec![
             (&[Target::Server, Target::Cluster], cases),
             (&[Target::Server], interop),
         ],
     )
-    .exit()
 }

@@ -15,7 +15,7 @@
     missing_docs
 )]
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -684,7 +684,7 @@ print(Redlock(key='test:synchronize:python', masters={r}, auto_release_time=1).a
     assert!(rust_once(&ctx.client).unwrap_err().is_quorum_not_achieved());
 }
 
-fn main() {
+pub(crate) fn suite() -> support::Suite {
     let everywhere = cases![
         test_synchronize,
         test_synchronize_fails,
@@ -708,12 +708,11 @@ fn main() {
         test_synchronized_follows_the_lock_settings,
     ];
     let server_only = cases![test_three_masters, test_python_synchronize_interop];
-    support::run_groups(
+    support::Suite::new(
         "synchronize",
         vec![
             (&[Target::Server, Target::Cluster], everywhere),
             (&[Target::Server], server_only),
         ],
     )
-    .exit();
 }

@@ -1,7 +1,7 @@
 //! The compile errors of `#[pottery::synchronize]` (trybuild): each misuse in
 //! `tests/ui/synchronize/` fails to compile with the message in its `.stderr`.
 //! Refresh the snapshots after a deliberate change with
-//! `TRYBUILD=overwrite cargo test -p pottery --test synchronize_ui`.
+//! `TRYBUILD=overwrite cargo test -p pottery --test local -- synchronize_ui`.
 
 #![allow(missing_docs)]
 

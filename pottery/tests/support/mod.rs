@@ -1,10 +1,13 @@
 //! The harness of pottery's Redis-backed test suites.
 //!
-//! Each suite is a test binary with its own `main` (libtest-mimic), so that the
-//! private Redis servers it starts live exactly as long as the run: they start on
-//! first use, are shared by the suite's cases (each case uses its own keys) and
-//! are killed when `main` returns. A case written once against a [`Ctx`] runs on
-//! a single server and on a 3-master cluster.
+//! Every suite (`dict.rs`, `redlock.rs`, ...) is a module of one test binary,
+//! `suite.rs`, with its own `main` (libtest-mimic), so that the crate is linked
+//! once and the private Redis servers live exactly as long as the run: they start
+//! on first use, are shared by every suite's cases (each case uses its own keys;
+//! a case that needs a server to itself starts one) and are killed when `main`
+//! returns. A case written once against a [`Ctx`] runs on a single server and on
+//! a 3-master cluster. A trial is named `SUITE::TARGET::CASE`, so
+//! `cargo test -p pottery --test suite dict::` runs one suite.
 
 #![allow(
     dead_code,
@@ -29,7 +32,7 @@ pub enum Target {
     Cluster,
 }
 
-/// The servers of one suite run, started on first use.
+/// The servers of one run, started on first use.
 #[derive(Default)]
 pub struct Env {
     server: OnceLock<Server>,
@@ -94,22 +97,93 @@ macro_rules! cases {
     };
 }
 
-/// Runs `cases` on every target in `targets` and stops the servers; the caller
-/// exits with the returned conclusion (after dropping anything else it started).
-pub fn run(suite: &str, targets: &[Target], cases: Vec<Case>) -> libtest_mimic::Conclusion {
-    run_groups(suite, vec![(targets, cases)])
+/// Cases and the targets they run on.
+pub type Group = (&'static [Target], Vec<Case>);
+
+/// A worker process: the environment variable that makes one, and what it runs
+/// with the variable's value.
+pub type Worker = (&'static str, fn(&str));
+
+/// One suite: its name (the first part of its trials' names and of its keys),
+/// its groups of cases, and what its process needs besides.
+pub struct Suite {
+    name: &'static str,
+    groups: Vec<Group>,
+    worker: Option<Worker>,
+    before: Option<fn()>,
 }
 
-/// Like [`run`], for groups of cases that run on different targets (for example
-/// interop cases, which need a single server, beside cases that run everywhere).
-pub fn run_groups(suite: &str, groups: Vec<(&[Target], Vec<Case>)>) -> libtest_mimic::Conclusion {
+impl Suite {
+    /// A suite of `groups`.
+    pub fn new(name: &'static str, groups: Vec<Group>) -> Suite {
+        Suite {
+            name,
+            groups,
+            worker: None,
+            before: None,
+        }
+    }
+
+    /// A suite of one group.
+    pub fn one(name: &'static str, targets: &'static [Target], cases: Vec<Case>) -> Suite {
+        Suite::new(name, vec![(targets, cases)])
+    }
+
+    /// The test binary, re-run with `var` set (to a spec for `worker`), is a
+    /// worker process of one of this suite's cases instead of a test run.
+    pub fn worker(mut self, var: &'static str, worker: fn(&str)) -> Suite {
+        self.worker = Some((var, worker));
+        self
+    }
+
+    /// Runs `check` once, before the first of this suite's cases that runs; when
+    /// it panics, each of them fails with its message.
+    pub fn before(mut self, check: fn()) -> Suite {
+        self.before = Some(check);
+        self
+    }
+}
+
+/// When this process was started as a worker by one of `suites`' cases, runs
+/// the worker and returns true.
+pub fn run_worker(suites: &[Suite]) -> bool {
+    for suite in suites {
+        if let Some((var, worker)) = suite.worker
+            && let Ok(spec) = std::env::var(var)
+        {
+            worker(&spec);
+            return true;
+        }
+    }
+    false
+}
+
+/// Runs every suite's cases on their targets, with one set of shared servers,
+/// and stops the servers; the caller exits with the returned conclusion.
+///
+/// `REDIS_URL` names the shared single server (set here, before any thread of
+/// the run exists), for the cases of `Client::from_env`.
+pub fn run_suites(suites: Vec<Suite>) -> libtest_mimic::Conclusion {
     let args = Arguments::from_args();
     let env = Arc::new(Env::default());
+    if !args.list {
+        #[allow(unsafe_code)]
+        // SAFETY: no thread that reads the environment exists yet.
+        unsafe {
+            std::env::set_var("REDIS_URL", env.server().url());
+        }
+    }
     let mut trials = Vec::new();
-    for (targets, cases) in groups {
-        for &target in targets {
-            for &(name, case) in &cases {
-                trials.push(trial(suite, &env, target, name, case));
+    for suite in suites {
+        let before = Arc::new(Before {
+            check: suite.before,
+            outcome: OnceLock::new(),
+        });
+        for (targets, cases) in suite.groups {
+            for &target in targets {
+                for &(name, case) in &cases {
+                    trials.push(trial(suite.name, &env, &before, target, name, case));
+                }
             }
         }
     }
@@ -118,14 +192,55 @@ pub fn run_groups(suite: &str, groups: Vec<(&[Target], Vec<Case>)>) -> libtest_m
     conclusion
 }
 
-fn trial(suite: &str, env: &Arc<Env>, target: Target, name: &'static str, case: fn(&Ctx)) -> Trial {
-    let env = Arc::clone(env);
+/// Runs `cases` on every target in `targets` and stops the servers: the `main`
+/// of a suite that is a test binary of its own.
+pub fn run(
+    suite: &'static str,
+    targets: &'static [Target],
+    cases: Vec<Case>,
+) -> libtest_mimic::Conclusion {
+    run_suites(vec![Suite::one(suite, targets, cases)])
+}
+
+/// Like [`run`], for groups of cases that run on different targets.
+pub fn run_groups(suite: &'static str, groups: Vec<Group>) -> libtest_mimic::Conclusion {
+    run_suites(vec![Suite::new(suite, groups)])
+}
+
+/// A suite's check, run by its first case.
+struct Before {
+    check: Option<fn()>,
+    outcome: OnceLock<Result<(), String>>,
+}
+
+impl Before {
+    fn passed(&self) -> Result<(), Failed> {
+        let Some(check) = self.check else {
+            return Ok(());
+        };
+        self.outcome
+            .get_or_init(|| std::panic::catch_unwind(check).map_err(|p| panic_message(&p)))
+            .clone()
+            .map_err(Failed::from)
+    }
+}
+
+fn trial(
+    suite: &str,
+    env: &Arc<Env>,
+    before: &Arc<Before>,
+    target: Target,
+    name: &'static str,
+    case: fn(&Ctx),
+) -> Trial {
+    let (env, before) = (Arc::clone(env), Arc::clone(before));
     let label = match target {
         Target::Server => "server",
         Target::Cluster => "cluster",
     };
     let prefix = format!("test:{suite}:{name}:{label}:");
-    Trial::test(format!("{label}::{name}"), move || {
+    Trial::test(format!("{suite}::{label}::{name}"), move || {
+        before.passed()?;
         let ctx = Ctx {
             client: env.client(target),
             target,

@@ -1,0 +1,64 @@
+//! pottery's Redis-backed integration suites, as one test binary: the crate is
+//! linked once for all of them, not once per suite.
+//!
+//! Each `tests/<suite>.rs` is a module whose `suite()` lists its cases and the
+//! targets they run on; `main` runs every case through libtest-mimic on one set
+//! of private servers, stopped when it returns (see `support`). A trial is
+//! named `SUITE::TARGET::CASE`, so a filter picks a suite, a target or a case:
+//!
+//! ```sh
+//! cargo test -p pottery --test suite -- dict::
+//! cargo test -p pottery --test suite -- redlock::cluster::
+//! ```
+//!
+//! A case that re-runs this binary as a worker process (`current_exe()` with
+//! an environment variable set) registers its worker with `Suite::worker`.
+
+#[macro_use]
+mod support;
+
+mod bloom;
+mod cache;
+mod cached_dict;
+mod client;
+mod counter;
+mod deque;
+mod dict;
+mod examples;
+mod hyperloglog;
+mod interop;
+mod interop_probabilistic;
+mod list;
+mod nextid;
+mod queue;
+mod redlock;
+mod redlock_watchdog;
+mod set;
+mod synchronize;
+
+fn main() {
+    let suites = vec![
+        bloom::suite(),
+        cache::suite(),
+        cached_dict::suite(),
+        client::suite(),
+        counter::suite(),
+        deque::suite(),
+        dict::suite(),
+        examples::suite(),
+        hyperloglog::suite(),
+        interop::suite(),
+        interop_probabilistic::suite(),
+        list::suite(),
+        nextid::suite(),
+        queue::suite(),
+        redlock::suite(),
+        redlock_watchdog::suite(),
+        set::suite(),
+        synchronize::suite(),
+    ];
+    if support::run_worker(&suites) {
+        return;
+    }
+    support::run_suites(suites).exit()
+}
