@@ -55,9 +55,17 @@ pub(crate) fn not_sent() -> RedisError {
 
 /// Whether `err` is [`not_sent`]'s.
 pub(crate) fn is_not_sent(err: &RedisError) -> bool {
-    std::error::Error::source(err)
-        .and_then(|source| source.downcast_ref::<std::io::Error>())
-        .and_then(std::io::Error::get_ref)
+    type Shared = std::sync::Arc<dyn std::error::Error + Send + Sync>;
+    // redis-rs keeps an I/O error in an `Arc` and gives that as the source (a
+    // unit test below checks this stays so).
+    let Some(source) = std::error::Error::source(err) else {
+        return false;
+    };
+    let io = match source.downcast_ref::<Shared>() {
+        Some(shared) => shared.downcast_ref::<std::io::Error>(),
+        None => source.downcast_ref::<std::io::Error>(),
+    };
+    io.and_then(std::io::Error::get_ref)
         .is_some_and(|inner| inner.is::<NotSent>())
 }
 
@@ -320,4 +328,64 @@ impl Connect for Timed {
 /// `Duration::MAX` as redis-rs's "no limit".
 fn no_limit_is_none(limit: Duration) -> Option<Duration> {
     (limit != Duration::MAX).then_some(limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(url: &str) -> redis::RedisConnectionInfo {
+        url.into_connection_info()
+            .expect("a valid URL")
+            .redis_settings()
+            .clone()
+    }
+
+    #[test]
+    fn a_new_connection_shares_what_is_left_among_its_handshake_replies() {
+        let five = Some(Duration::from_secs(5));
+        let share = |url: &str, left_ms: u64| {
+            within(Deadline::after(Duration::from_millis(left_ms)), || {
+                connect_within(five, &settings(url)).expect("time left")
+            })
+        };
+        // CLIENT SETINFO twice; then AUTH; then SELECT.
+        let plain = share("redis://h/0", 300).expect("a limit");
+        assert!(plain <= Duration::from_millis(150) && plain > Duration::from_millis(140));
+        let all = share("redis://:pw@h/3", 400).expect("a limit");
+        assert!(all <= Duration::from_millis(100) && all > Duration::from_millis(90));
+        // The connect timeout when it is shorter; no limit without a deadline.
+        assert_eq!(share("redis://h/0", 60_000), five);
+        assert_eq!(
+            connect_within(None, &settings("redis://h/0")).ok(),
+            Some(None)
+        );
+        let past = within(Deadline::at(Instant::now()), || {
+            connect_within(five, &settings("redis://h/0"))
+        });
+        assert!(past.is_err_and(|err| is_not_sent(&err) && err.is_timeout()));
+    }
+
+    #[test]
+    fn deadlines_nest_and_are_put_back() {
+        let outer = Deadline::after(Duration::from_secs(1));
+        within(outer, || {
+            within(Deadline::NONE, || assert_eq!(current(), Deadline::NONE));
+            assert_eq!(current(), outer);
+        });
+        assert_eq!(current(), Deadline::NONE);
+    }
+
+    #[test]
+    fn not_sent_is_recognised() {
+        assert!(is_not_sent(&not_sent()) && not_sent().is_timeout());
+        let other: RedisError = std::io::Error::from(std::io::ErrorKind::TimedOut).into();
+        assert!(!is_not_sent(&other) && other.is_timeout());
+    }
+
+    #[test]
+    fn slack_is_small() {
+        assert_eq!(slack(Duration::from_secs(10)), Duration::from_millis(2));
+        assert_eq!(slack(Duration::from_millis(64)), Duration::from_millis(1));
+    }
 }
