@@ -42,6 +42,18 @@
 //! the decoding of its reply as data, and the mode runs it on a pooled blocking
 //! connection or on the shared multiplexed async connection.
 //!
+//! # Deadlines
+//!
+//! Every call that talks to Redis ends by one deadline: the client's response
+//! timeout (default 10 s), or the call's own (a lock's acquire timeout, a
+//! queue's wait). It covers everything the call does, in both modes and on a
+//! cluster: opening a connection, redirects and retries, requests to several
+//! masters, the steps and pauses of a loop. Past it the call fails with a
+//! timeout error naming the key. The worst case is the deadline plus a few
+//! milliseconds, and on a blocking cluster call one short wait between
+//! retries (at most 1/20 of the response timeout); [`Client`]'s "Deadlines"
+//! has the details. `Duration::MAX` means no limit.
+//!
 //! # Encoding
 //!
 //! Keys, fields, members and values are encoded by a [`Codec`], by default

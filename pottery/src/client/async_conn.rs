@@ -14,10 +14,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use redis::aio::MultiplexedConnection;
-use redis::{Cmd, Pipeline, RedisFuture, Value};
+use redis::{Cmd, Pipeline, RedisFuture, RedisResult, Value};
 use tokio::runtime::{Handle, Id as RuntimeId};
-
-use crate::error::Result;
 
 /// Runtimes whose connections a client keeps (the oldest is dropped).
 const MAX_RUNTIMES: usize = 4;
@@ -110,21 +108,29 @@ impl AsyncConns {
         }
     }
 
-    /// The current runtime's connection, made with `connect` if it has none.
-    pub(crate) async fn get<F, Fut>(&self, connect: F) -> Result<Lease>
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<AsyncConnection>>,
-    {
+    /// The current runtime's connection, if it has one.
+    pub(crate) fn cached(&self) -> Option<Lease> {
         let runtime = Handle::current().id();
-        if let Some(lease) = self.cached(runtime) {
-            return Ok(lease);
-        }
+        let entries = self.entries.lock().ok()?;
+        let entry = entries.iter().find(|e| e.runtime == runtime)?;
+        Some(Lease {
+            conn: entry.conn.clone(),
+            generation: entry.generation,
+        })
+    }
+
+    /// The current runtime's connection, made by `connecting` unless another
+    /// call made one meanwhile (concurrent first calls make one connection).
+    pub(crate) async fn connect(
+        &self,
+        connecting: impl Future<Output = RedisResult<AsyncConnection>>,
+    ) -> RedisResult<Lease> {
         let _connecting = self.connecting.lock().await;
-        if let Some(lease) = self.cached(runtime) {
+        if let Some(lease) = self.cached() {
             return Ok(lease);
         }
-        let conn = connect().await?;
+        let conn = connecting.await?;
+        let runtime = Handle::current().id();
         let generation = self.generations.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut entries) = self.entries.lock() {
             entries.retain(|e| e.runtime != runtime);
@@ -144,15 +150,6 @@ impl AsyncConns {
         if let Ok(mut entries) = self.entries.lock() {
             entries.retain(|e| e.generation != generation);
         }
-    }
-
-    fn cached(&self, runtime: RuntimeId) -> Option<Lease> {
-        let entries = self.entries.lock().ok()?;
-        let entry = entries.iter().find(|e| e.runtime == runtime)?;
-        Some(Lease {
-            conn: entry.conn.clone(),
-            generation: entry.generation,
-        })
     }
 }
 

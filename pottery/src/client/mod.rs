@@ -1,7 +1,9 @@
-//! The connection handle every structure takes, and its pieces: `pool` (the
-//! blocking path's connection reuse), `async_conn` (the async path's
-//! multiplexed connections, one per runtime) and `fanout` (one worker thread
-//! per client for the blocking path's requests to several servers at once).
+//! The connection handle every structure takes, and its pieces: `builder` (its
+//! options), `pool` (the blocking path's connection reuse), `timed` (the
+//! blocking path's connections, which keep a call's deadline), `async_conn` (the
+//! async path's multiplexed connections, one per runtime) and `fanout` (one
+//! worker thread per client for the blocking path's requests to several servers
+//! at once).
 
 use std::fmt;
 use std::sync::Arc;
@@ -12,14 +14,20 @@ use redis::cluster::{ClusterClient, ClusterConnection};
 use redis::{ConnectionLike, RedisResult};
 
 mod async_conn;
+mod builder;
 pub(crate) mod fanout;
 mod pool;
+mod timed;
 
 pub use async_conn::AsyncConnection;
+use async_conn::AsyncConns;
+pub(crate) use async_conn::Lease;
 pub(crate) use async_conn::is_broken;
-use async_conn::{AsyncConns, Lease};
+pub use builder::ClientBuilder;
 use pool::Pool;
+use timed::Timed;
 
+use crate::engine::Deadline;
 use crate::error::{Error, Result};
 
 /// The URL used when neither a URL nor `REDIS_URL` is given, as in Python's pottery.
@@ -28,7 +36,7 @@ pub const DEFAULT_URL: &str = "redis://localhost:6379/0";
 /// Default time allowed to open a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Default time allowed for Redis to answer one request.
+/// Default deadline of a call: the time Redis has to answer it.
 pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A cheap-to-clone handle on one Redis server or one Redis Cluster.
@@ -41,6 +49,36 @@ pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
 /// The async connection is made on the first async operation in each Tokio
 /// runtime and lives on that runtime, so a client can move between runtimes
 /// (one per test, or `block_on` calls); a few are kept at once.
+///
+/// # Deadlines
+///
+/// Every call that talks to Redis has one deadline: the response timeout
+/// (default 10 s), unless the call has its own (a lock's acquire timeout, a
+/// queue's wait). Everything the call does counts against it, in both modes
+/// and on a cluster: opening a connection (which gets the connect timeout or
+/// what is left of the deadline, whichever is shorter), each request and its
+/// reply, cluster redirects (`MOVED`, `ASK`) and retries (`TRYAGAIN`, a lost
+/// node), the requests to several masters of a Redlock, the steps and pauses
+/// of a loop. When it passes, the call fails with an error whose
+/// [`is_timeout`](crate::Error::is_timeout) is true and that names the key;
+/// a deadline already past fails at once, without sending anything.
+///
+/// The worst case of a call is its deadline plus:
+/// - at most 2 ms (1/64 of the response timeout if that is less): a call
+///   with nearly all its response timeout left keeps the socket's own timeout
+///   rather than pay two system calls to shorten it;
+/// - on a blocking call, the operating system's rounding of socket timeouts
+///   (on Linux up to two scheduler ticks: 20 ms measured at 100 Hz, less
+///   at 250 or 1000 Hz); async calls use Tokio's millisecond timer;
+/// - on a blocking cluster call, one wait between redis-rs's retries: at most
+///   1/20 of the response timeout, and at most 100 ms (redis-rs sleeps there
+///   and cannot be interrupted; the next attempt then fails at once). A
+///   cluster call retries at most 16 times, and all its waits together take
+///   at most 80% of the response timeout, so a slot that stays `MIGRATING`
+///   ends a call with a `TRYAGAIN` error before its deadline.
+///
+/// [`Duration::MAX`] means no limit (a call waits as long as Redis takes);
+/// zero is rejected by [`ClientBuilder::build`].
 ///
 /// # Example
 ///
@@ -55,6 +93,10 @@ pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
 ///     .connect_timeout(Duration::from_secs(1))
 ///     .response_timeout(Duration::from_millis(500))
 ///     .build()?;
+///
+/// // From a redis-rs client (default timeouts; `ClientBuilder::from` to set them).
+/// let client = Client::from(redis::Client::open("redis://localhost:6379/0").unwrap());
+/// # let _ = client;
 /// # Ok::<(), pottery::Error>(())
 /// ```
 #[derive(Clone)]
@@ -74,116 +116,74 @@ pub(crate) struct Inner {
 enum Backend {
     Single {
         client: redis::Client,
-        pool: Pool<redis::Connection>,
-        connect_timeout: Duration,
-        response_timeout: Duration,
+        pool: Pool<Timed>,
+        /// `None`: no limit.
+        connect_timeout: Option<Duration>,
+        response_timeout: Option<Duration>,
         async_config: AsyncConnectionConfig,
     },
     Cluster {
         client: ClusterClient,
-        pool: Pool<ClusterConnection>,
+        pool: Pool<ClusterConnection<Timed>>,
+        /// Whether its timeouts and retries are ours (not a redis-rs client
+        /// built elsewhere): then the async connection bounds a call that has
+        /// its full response timeout ahead by itself, with no timer of ours.
+        tuned: bool,
     },
 }
 
-/// Options for a [`Client`]; start with [`Client::builder`] or [`Client::cluster_builder`].
-///
-/// # Example
-///
-/// ```
-/// use std::time::Duration;
-///
-/// let client = pottery::Client::cluster_builder(["redis://127.0.0.1:7000", "redis://127.0.0.1:7001"])
-///     .response_timeout(Duration::from_secs(2))
-///     .build()?;
-/// assert!(client.is_cluster());
-/// # Ok::<(), pottery::Error>(())
-/// ```
-#[derive(Clone, Debug)]
-pub struct ClientBuilder {
-    nodes: Vec<String>,
-    cluster: bool,
-    connect_timeout: Duration,
-    response_timeout: Duration,
+impl Backend {
+    fn single(
+        client: redis::Client,
+        connect_timeout: Option<Duration>,
+        response_timeout: Option<Duration>,
+        async_config: AsyncConnectionConfig,
+    ) -> Backend {
+        Backend::Single {
+            client,
+            pool: Pool::new(),
+            connect_timeout,
+            response_timeout,
+            async_config,
+        }
+    }
+
+    fn cluster(client: ClusterClient, tuned: bool) -> Backend {
+        Backend::Cluster {
+            client,
+            pool: Pool::new(),
+            tuned,
+        }
+    }
 }
 
-impl ClientBuilder {
-    /// Sets how long opening a connection may take (default 5 s).
-    ///
-    /// ```
-    /// let b = pottery::Client::builder("redis://localhost").connect_timeout(std::time::Duration::from_secs(1));
-    /// # let _ = b;
-    /// ```
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
+/// A client for an existing redis-rs client (its URL, database, credentials
+/// and TLS settings), with the default timeouts; use
+/// [`ClientBuilder::from`](ClientBuilder) to set them.
+///
+/// ```
+/// let redis_client = redis::Client::open("redis://127.0.0.1:6379/1").unwrap();
+/// let client = pottery::Client::from(redis_client);
+/// assert_eq!(client.response_timeout(), pottery::DEFAULT_RESPONSE_TIMEOUT);
+/// ```
+impl From<redis::Client> for Client {
+    fn from(client: redis::Client) -> Self {
+        builder::Existing::Redis(Box::new(client)).client()
     }
+}
 
-    /// Sets how long Redis may take to answer one request (default 10 s).
-    ///
-    /// ```
-    /// let b = pottery::Client::builder("redis://localhost").response_timeout(std::time::Duration::from_secs(1));
-    /// # let _ = b;
-    /// ```
-    pub fn response_timeout(mut self, timeout: Duration) -> Self {
-        self.response_timeout = timeout;
-        self
-    }
-
-    /// Checks the URLs and makes the client; nothing connects yet.
-    ///
-    /// ```
-    /// assert!(pottery::Client::builder("nope://x").build().unwrap_err().is_config());
-    /// ```
-    pub fn build(self) -> Result<Client> {
-        let shown = self
-            .nodes
-            .iter()
-            .map(|n| redact(n))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let bad = |err: redis::RedisError| {
-            Error::config(format!(
-                "cannot use {shown}: {}",
-                describe_config_error(&err)
-            ))
-        };
-        let backend = if self.cluster {
-            if self.nodes.is_empty() {
-                return Err(Error::config("a cluster needs at least one node URL"));
-            }
-            let client = ClusterClient::builder(self.nodes.iter().map(String::as_str))
-                .connection_timeout(self.connect_timeout)
-                .response_timeout(self.response_timeout)
-                .build()
-                .map_err(bad)?;
-            Backend::Cluster {
-                client,
-                pool: Pool::new(),
-            }
-        } else {
-            let url = self.nodes.first().map_or(DEFAULT_URL, String::as_str);
-            let client = redis::Client::open(url).map_err(bad)?;
-            let async_config = AsyncConnectionConfig::new()
-                .set_connection_timeout(Some(self.connect_timeout))
-                .set_response_timeout(Some(self.response_timeout));
-            Backend::Single {
-                client,
-                pool: Pool::new(),
-                connect_timeout: self.connect_timeout,
-                response_timeout: self.response_timeout,
-                async_config,
-            }
-        };
-        Ok(Client {
-            inner: Arc::new(Inner {
-                backend,
-                shown,
-                connect_timeout: self.connect_timeout,
-                response_timeout: self.response_timeout,
-                async_conns: AsyncConns::new(),
-                fanout: crate::client::fanout::Fanout::default(),
-            }),
-        })
+/// A client for an existing redis-rs cluster client. It keeps the timeouts and
+/// retry settings it was built with; pottery still keeps each call's deadline,
+/// but a blocking call may overrun it by one of that client's retry waits
+/// (redis-rs's default: 1.28 s or more). Prefer [`Client::cluster_builder`].
+///
+/// ```
+/// let cluster = redis::cluster::ClusterClient::new(["redis://127.0.0.1:7000"]).unwrap();
+/// assert!(pottery::Client::from(cluster).is_cluster());
+/// ```
+impl From<ClusterClient> for Client {
+    fn from(client: ClusterClient) -> Self {
+        builder::Existing::RedisCluster(Box::new(client)).client()
     }
 }
 
@@ -235,12 +235,7 @@ impl Client {
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn builder(url: &str) -> ClientBuilder {
-        ClientBuilder {
-            nodes: vec![url.to_owned()],
-            cluster: false,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            response_timeout: DEFAULT_RESPONSE_TIMEOUT,
-        }
+        ClientBuilder::urls(vec![url.to_owned()], false)
     }
 
     /// Starts configuring a handle on a Redis Cluster.
@@ -255,12 +250,8 @@ impl Client {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        ClientBuilder {
-            nodes: nodes.into_iter().map(|n| n.as_ref().to_owned()).collect(),
-            cluster: true,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            response_timeout: DEFAULT_RESPONSE_TIMEOUT,
-        }
+        let nodes = nodes.into_iter().map(|n| n.as_ref().to_owned()).collect();
+        ClientBuilder::urls(nodes, true)
     }
 
     /// Whether this handle talks to a Redis Cluster.
@@ -302,38 +293,46 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn async_connection(&self) -> Result<AsyncConnection> {
-        Ok(self.async_lease().await?.conn)
+        let deadline = Deadline::after(self.response_timeout());
+        let lease = self.async_lease(deadline).await;
+        Ok(lease.map_err(|e| Error::from_redis(None, e))?.conn)
     }
 
-    /// The current runtime's async connection, connecting if needed, within the
-    /// connect timeout.
-    pub(crate) async fn async_lease(&self) -> Result<Lease> {
-        let connect = || async {
-            let connecting = async {
-                match &self.inner.backend {
-                    Backend::Single {
-                        client,
-                        async_config,
-                        ..
-                    } => client
-                        .get_multiplexed_async_connection_with_config(async_config)
-                        .await
-                        .map(AsyncConnection::Single),
-                    Backend::Cluster { client, .. } => client
-                        .get_async_connection()
-                        .await
-                        .map(|c| AsyncConnection::Cluster(Box::new(c))),
-                }
-            };
-            match tokio::time::timeout(self.inner.connect_timeout, connecting).await {
-                Ok(made) => made.map_err(|e| Error::from_redis(None, e)),
-                Err(_) => {
-                    let timeout = std::io::Error::from(std::io::ErrorKind::TimedOut);
-                    Err(Error::from_redis(None, timeout.into()))
-                }
+    /// The current runtime's async connection, connecting if needed within the
+    /// connect timeout and `deadline`. A connection already made is returned
+    /// at once, with no timer.
+    pub(crate) async fn async_lease(&self, deadline: Deadline) -> RedisResult<Lease> {
+        if let Some(lease) = self.inner.async_conns.cached() {
+            return Ok(lease);
+        }
+        let connecting = async {
+            match &self.inner.backend {
+                Backend::Single {
+                    client,
+                    async_config,
+                    ..
+                } => client
+                    .get_multiplexed_async_connection_with_config(async_config)
+                    .await
+                    .map(AsyncConnection::Single),
+                Backend::Cluster { client, .. } => client
+                    .get_async_connection()
+                    .await
+                    .map(|c| AsyncConnection::Cluster(Box::new(c))),
             }
         };
-        self.inner.async_conns.get(connect).await
+        let limit = deadline.cap(self.inner.connect_timeout);
+        let connect = self.inner.async_conns.connect(connecting);
+        if limit == Duration::MAX {
+            return connect.await;
+        }
+        if limit.is_zero() {
+            return Err(timed::not_sent());
+        }
+        // Dropping `connect` at the deadline gives up the half-made connection.
+        tokio::time::timeout(limit, connect)
+            .await
+            .unwrap_or_else(|_| Err(timed_out()))
     }
 
     /// Forgets a single-server async connection that broke, so the next
@@ -344,23 +343,31 @@ impl Client {
         }
     }
 
-    /// Runs `f` on a pooled blocking connection, opening one if none is idle.
+    /// Whether the async connection ends a request (retries included) at the
+    /// response timeout by itself: not a redis-rs cluster client made
+    /// elsewhere, whose settings we do not know.
+    pub(crate) fn async_keeps_timeout(&self) -> bool {
+        !matches!(self.inner.backend, Backend::Cluster { tuned: false, .. })
+    }
+
+    /// Runs `f` on a pooled blocking connection within the response timeout.
     pub(crate) fn blocking<T>(
         &self,
         f: impl FnOnce(&mut dyn ConnectionLike) -> RedisResult<T>,
     ) -> RedisResult<T> {
-        self.blocking_within(None, f)
+        self.blocking_until(Deadline::after(self.response_timeout()), f)
     }
 
-    /// Like [`blocking`](Self::blocking), but a single server's connection waits
-    /// at most `timeout` (instead of the response timeout) for this call's reply.
-    /// A connection that timed out is not reused. A cluster keeps its timeouts.
-    pub(crate) fn blocking_within<T>(
+    /// Runs `f` on a pooled blocking connection (opened if none is idle), all
+    /// of it by `deadline`: opening the connection, each request `f` makes and,
+    /// on a cluster, redis-rs's redirects and retries (see `timed`). A
+    /// connection that timed out is not reused.
+    pub(crate) fn blocking_until<T>(
         &self,
-        timeout: Option<Duration>,
+        deadline: Deadline,
         f: impl FnOnce(&mut dyn ConnectionLike) -> RedisResult<T>,
     ) -> RedisResult<T> {
-        match &self.inner.backend {
+        timed::within(deadline, || match &self.inner.backend {
             Backend::Single {
                 client,
                 pool,
@@ -368,30 +375,22 @@ impl Client {
                 response_timeout,
                 ..
             } => pool.with(
+                || Timed::open(client, *connect_timeout, *response_timeout),
+                |con| f(con),
+            ),
+            Backend::Cluster { client, pool, .. } => pool.with(
                 || {
-                    let con = client.get_connection_with_timeout(*connect_timeout)?;
-                    con.set_read_timeout(Some(*response_timeout))?;
-                    con.set_write_timeout(Some(*response_timeout))?;
+                    // The node connections are `Timed`: they keep the deadline.
+                    let con = client.get_generic_connection::<Timed>()?;
+                    con.set_write_timeout(builder::finite(self.response_timeout()))?;
                     Ok(con)
                 },
-                |con| match timeout {
-                    None => f(con),
-                    Some(timeout) => {
-                        con.set_read_timeout(Some(timeout))?;
-                        let result = f(con);
-                        con.set_read_timeout(Some(*response_timeout))?;
-                        result
-                    }
-                },
+                |con| f(con),
             ),
-            Backend::Cluster { client, pool } => {
-                pool.with(|| client.get_connection(), |con| f(con))
-            }
-        }
+        })
     }
 
-    /// How long Redis may take to answer one request: the deadline of a call
-    /// that has none of its own.
+    /// The deadline of a call that has none of its own (see "Deadlines").
     ///
     /// ```
     /// let client = pottery::Client::open("redis://localhost")?;
@@ -432,6 +431,32 @@ impl Client {
     }
 }
 
+impl Client {
+    /// The handle on `backend`, configured as checked by the builder.
+    fn assemble(
+        backend: Backend,
+        shown: String,
+        connect_timeout: Duration,
+        response_timeout: Duration,
+    ) -> Client {
+        Client {
+            inner: Arc::new(Inner {
+                backend,
+                shown,
+                connect_timeout,
+                response_timeout,
+                async_conns: AsyncConns::new(),
+                fanout: crate::client::fanout::Fanout::default(),
+            }),
+        }
+    }
+}
+
+/// An I/O timeout, as redis-rs reports one.
+fn timed_out() -> redis::RedisError {
+    std::io::Error::from(std::io::ErrorKind::TimedOut).into()
+}
+
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = if self.is_cluster() {
@@ -442,65 +467,5 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field(kind, &self.inner.shown)
             .finish()
-    }
-}
-
-/// A URL with any password replaced by `***`.
-fn redact(url: &str) -> String {
-    let mut out = url.to_owned();
-    if let Some(scheme_end) = out.find("://") {
-        let rest_start = scheme_end + 3;
-        let authority_end = out[rest_start..]
-            .find('/')
-            .map_or(out.len(), |i| rest_start + i);
-        if let Some(at) = out[rest_start..authority_end].rfind('@') {
-            let userinfo = &out[rest_start..rest_start + at];
-            let shown = match userinfo.split_once(':') {
-                Some((user, _)) => format!("{user}:***"),
-                None => "***".to_owned(),
-            };
-            out.replace_range(rest_start..rest_start + at, &shown);
-        }
-    }
-    if let Some(q) = out.find('?') {
-        let (base, query) = out.split_at(q + 1);
-        let query = query
-            .split('&')
-            .map(|pair| match pair.split_once('=') {
-                Some((k, _)) if k == "pass" || k == "password" => format!("{k}=***"),
-                _ => pair.to_owned(),
-            })
-            .collect::<Vec<_>>()
-            .join("&");
-        out = format!("{base}{query}");
-    }
-    out
-}
-
-/// A config error's description, without anything that could echo a password.
-fn describe_config_error(err: &redis::RedisError) -> String {
-    match err.kind() {
-        redis::ErrorKind::InvalidClientConfig => {
-            "invalid URL or option (expected redis://, rediss:// or unix://)".to_owned()
-        }
-        kind => format!("{kind:?}"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact;
-
-    #[test]
-    fn passwords_are_redacted() {
-        assert_eq!(redact("redis://u:pw@h:1/0"), "redis://u:***@h:1/0");
-        assert_eq!(redact("redis://:pw@h"), "redis://:***@h");
-        assert_eq!(redact("redis://pw@h"), "redis://***@h");
-        assert_eq!(redact("redis://h:6379/2"), "redis://h:6379/2");
-        assert_eq!(
-            redact("unix:///tmp/r.sock?db=1&pass=pw"),
-            "unix:///tmp/r.sock?db=1&pass=***"
-        );
-        assert_eq!(redact("redis://u:p@ss@h/0"), "redis://u:***@h/0");
     }
 }

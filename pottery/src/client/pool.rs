@@ -41,6 +41,8 @@ impl<C: ConnectionLike> Pool<C> {
         let result = f(&mut conn);
         let reusable = match &result {
             Ok(_) => true,
+            // A request refused because its deadline had passed was never sent.
+            Err(err) if super::timed::is_not_sent(err) => true,
             Err(err) => !(err.is_io_error() || err.is_timeout() || err.is_unrecoverable_error()),
         };
         if reusable

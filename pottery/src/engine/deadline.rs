@@ -94,7 +94,7 @@ mod tests {
     #[test]
     fn remaining_shrinks_to_zero() {
         let d = Deadline::after(Duration::from_millis(20));
-        assert!(d.remaining().unwrap() <= Duration::from_millis(20));
+        assert!(d.remaining() <= Some(Duration::from_millis(20)));
         assert!(!d.expired());
         std::thread::sleep(Duration::from_millis(25));
         assert!(d.expired());
@@ -111,5 +111,30 @@ mod tests {
         assert_eq!(soon.within(Duration::from_secs(5)), soon);
         assert!(positive("x", Duration::ZERO).is_err());
         assert!(positive("x", Duration::MAX).is_ok());
+    }
+
+    /// A deadline already past fails at once with a timeout naming the key, in
+    /// both runners, without connecting (nothing listens on port 1: trying
+    /// would be a connection error, not a timeout).
+    #[test]
+    fn a_past_deadline_fails_fast_naming_the_key() {
+        use crate::client::Client;
+        use crate::engine::Op;
+
+        let client = Client::open("redis://127.0.0.1:1/0").expect("a valid URL");
+        let op = || Op::new("the-key", "hash", redis::cmd("HLEN"), |_, _| Ok(()));
+        let past = Deadline::at(Instant::now());
+        let started = Instant::now();
+        let err = op().run_until(&client, past).expect_err("past deadline");
+        assert!(err.is_timeout() && err.key() == Some("the-key"), "{err:?}");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let err = runtime
+            .block_on(op().run_async_until(&client, past))
+            .expect_err("past deadline");
+        assert!(err.is_timeout() && err.key() == Some("the-key"), "{err:?}");
+        assert!(started.elapsed() < Duration::from_millis(100));
     }
 }

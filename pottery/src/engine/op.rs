@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use redis::{Cmd, ConnectionLike, Pipeline, Script, ScriptInvocation, Value};
 
-use crate::client::Client;
+use crate::client::{Client, Lease};
 use crate::engine::Deadline;
 use crate::error::{Error, Result};
 
@@ -114,41 +114,21 @@ impl<T> Op<T> {
         Arc::clone(&self.key)
     }
 
-    /// Runs the operation on a pooled blocking connection, finishing by `deadline`.
+    /// Runs the operation on a pooled blocking connection, within the client's
+    /// response timeout.
+    pub(crate) fn run(self, client: &Client) -> Result<T> {
+        self.run_until(client, Deadline::after(client.response_timeout()))
+    }
+
+    /// Runs the operation on a pooled blocking connection, finishing by
+    /// `deadline` whatever it takes: opening a connection (within what is left),
+    /// the request, a cluster's redirects and retries (see `Client::blocking_until`).
     pub(crate) fn run_until(self, client: &Client, deadline: Deadline) -> Result<T> {
-        match socket_limit(client, deadline) {
-            Limit::Expired => Err(Error::timed_out(Some(&self.key))),
-            Limit::Default => self.run_within(client, None),
-            Limit::Shorter(left) => self.run_within(client, Some(left)),
-        }
-    }
-
-    /// Runs the operation on the shared async connection, finishing by `deadline`.
-    pub(crate) async fn run_async_until(self, client: &Client, deadline: Deadline) -> Result<T> {
-        let key = self.key_shared();
-        let limit = match socket_limit(client, deadline) {
-            Limit::Expired => return Err(Error::timed_out(Some(&key))),
-            Limit::Default => return self.run_async_within(client, None).await,
-            Limit::Shorter(left) => left,
-        };
-        if client.is_cluster() {
-            // A cluster connection keeps its own timeouts: bound the whole call.
-            match tokio::time::timeout(limit, self.run_async_within(client, Some(limit))).await {
-                Ok(result) => result,
-                Err(_) => Err(Error::timed_out(Some(&key))),
-            }
-        } else {
-            self.run_async_within(client, Some(limit)).await
-        }
-    }
-
-    /// Runs the operation on a pooled blocking connection that waits at most
-    /// `timeout` for the reply (on a single server; see `Client::blocking_within`).
-    pub(crate) fn run_within(self, client: &Client, timeout: Option<Duration>) -> Result<T> {
-        let reply = client.blocking_within(timeout, |con| self.request.query(con));
+        let reply = client.blocking_until(deadline, |con| self.request.query(con));
         let reply = match reply {
             Err(err) if is_wrong_type(&err) => {
-                let actual = client.blocking(|con| type_of(&self.key).query::<String>(con));
+                let actual =
+                    client.blocking_until(deadline, |con| type_of(&self.key).query::<String>(con));
                 return Err(self.wrong_type(actual.ok()));
             }
             other => other.map_err(|e| Error::from_redis(Some(&self.key), e))?,
@@ -156,25 +136,58 @@ impl<T> Op<T> {
         (self.decode)(&self.key, reply)
     }
 
-    /// Runs the operation on the shared async connection, waiting at most
-    /// `timeout` for a connection and, on a single server, for the reply (set on
-    /// this request's clone of the connection: no extra timer). On a cluster
-    /// the caller bounds the wait itself.
-    pub(crate) async fn run_async_within(
-        self,
-        client: &Client,
-        timeout: Option<Duration>,
-    ) -> Result<T> {
-        let mut lease = match timeout {
-            None => client.async_lease().await?,
-            // The timer only starts if the lease is not ready at once.
-            Some(limit) => tokio::time::timeout(limit, client.async_lease())
-                .await
-                .map_err(|_| Error::timed_out(Some(&self.key)))??,
+    /// Runs the operation on the client's shared async connection, within the
+    /// client's response timeout.
+    pub(crate) async fn run_async(self, client: &Client) -> Result<T> {
+        let deadline = Deadline::after(client.response_timeout());
+        self.run_async_until(client, deadline).await
+    }
+
+    /// Runs the operation on the shared async connection, finishing by
+    /// `deadline`: the connection (made within what is left if there is none
+    /// yet), then the request within what is left after that.
+    ///
+    /// No timer is started when nothing unusual happens: a connection already
+    /// made is handed out at once, and a request with its full response timeout
+    /// ahead relies on the connection's own (a cluster connection's includes
+    /// its retries). With less left, a single server's request gets it as its
+    /// timeout (set on this call's clone of the connection); a cluster request
+    /// is bounded by a timer.
+    pub(crate) async fn run_async_until(self, client: &Client, deadline: Deadline) -> Result<T> {
+        let mut lease = match client.async_lease(deadline).await {
+            Ok(lease) => lease,
+            Err(err) => return Err(Error::from_redis(Some(&self.key), err)),
         };
-        if let (Some(limit), crate::AsyncConnection::Single(single)) = (timeout, &mut lease.conn) {
-            single.set_response_timeout(limit);
+        // Measured after the lease: making a connection used part of the time.
+        let shorter = match socket_limit(client, deadline) {
+            Limit::Expired => return Err(Error::timed_out(Some(&self.key))),
+            Limit::Default => None,
+            Limit::Shorter(left) => Some(left),
+        };
+        let timer = match (&mut lease.conn, shorter) {
+            (crate::AsyncConnection::Single(single), Some(left)) => {
+                single.set_response_timeout(left);
+                None
+            }
+            (crate::AsyncConnection::Single(_), None) => None,
+            (crate::AsyncConnection::Cluster(_), Some(left)) => Some(left),
+            (crate::AsyncConnection::Cluster(_), None) if !client.async_keeps_timeout() => {
+                deadline.remaining()
+            }
+            (crate::AsyncConnection::Cluster(_), None) => None,
+        };
+        let key = self.key_shared();
+        let attempt = self.query_async(client, lease);
+        match timer {
+            None => attempt.await,
+            Some(left) => tokio::time::timeout(left, attempt)
+                .await
+                .unwrap_or_else(|_| Err(Error::timed_out(Some(&key)))),
         }
+    }
+
+    /// Sends the request on `lease` and decodes the reply.
+    async fn query_async(self, client: &Client, mut lease: Lease) -> Result<T> {
         let con = &mut lease.conn;
         let reply = match self.request.query_async(con).await {
             Err(err) if is_wrong_type(&err) => {
@@ -201,7 +214,8 @@ impl<T> Op<T> {
     }
 }
 
-/// How long a request may wait for its reply, given the call's deadline.
+/// How long an async request may wait for its reply, given the call's deadline
+/// (the blocking path's connections decide this themselves: `client::timed`).
 enum Limit {
     /// The deadline has passed: do not send.
     Expired,
@@ -212,8 +226,7 @@ enum Limit {
 }
 
 /// A deadline within this much of the response timeout keeps the connection's
-/// own timeout: setting a socket's timeout on every call would cost more than
-/// the overrun it avoids.
+/// own timeout: a timer on every call would cost more than the overrun it avoids.
 const SLACK: Duration = Duration::from_millis(2);
 
 fn socket_limit(client: &Client, deadline: Deadline) -> Limit {

@@ -1,0 +1,382 @@
+//! A [`Client`]'s options, their checks, and how they become redis-rs's settings.
+
+use std::fmt;
+use std::time::Duration;
+
+use redis::AsyncConnectionConfig;
+use redis::cluster::{ClusterClient, ClusterClientBuilder};
+
+use super::{Backend, Client, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, DEFAULT_URL};
+use crate::engine::positive;
+use crate::error::{Error, Result};
+
+/// Options for a [`Client`]; start with [`Client::builder`], [`Client::cluster_builder`]
+/// or, for a redis-rs client you already have, `ClientBuilder::from(redis_client)`.
+///
+/// Both timeouts accept [`Duration::MAX`] for "no limit"; zero is a configuration
+/// error, reported by [`build`](ClientBuilder::build).
+///
+/// # Example
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let client = pottery::Client::cluster_builder(["redis://127.0.0.1:7000", "redis://127.0.0.1:7001"])
+///     .response_timeout(Duration::from_secs(2))
+///     .build()?;
+/// assert!(client.is_cluster());
+///
+/// let redis_client = redis::Client::open("redis://127.0.0.1:6379/1").unwrap();
+/// let client = pottery::ClientBuilder::from(redis_client)
+///     .response_timeout(Duration::from_millis(500))
+///     .build()?;
+/// assert!(!client.is_cluster());
+/// # Ok::<(), pottery::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct ClientBuilder {
+    target: Target,
+    connect_timeout: Duration,
+    response_timeout: Duration,
+}
+
+#[derive(Clone)]
+enum Target {
+    Urls { nodes: Vec<String>, cluster: bool },
+    Existing(Existing),
+}
+
+/// A redis-rs client made elsewhere.
+#[derive(Clone)]
+pub(super) enum Existing {
+    Redis(Box<redis::Client>),
+    RedisCluster(Box<ClusterClient>),
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never redis-rs's Debug: it may show a password.
+        f.debug_struct("ClientBuilder")
+            .field("target", &self.target.shown())
+            .field("connect_timeout", &self.connect_timeout)
+            .field("response_timeout", &self.response_timeout)
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    pub(super) fn urls(nodes: Vec<String>, cluster: bool) -> Self {
+        ClientBuilder::with(Target::Urls { nodes, cluster })
+    }
+
+    fn with(target: Target) -> Self {
+        ClientBuilder {
+            target,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            response_timeout: DEFAULT_RESPONSE_TIMEOUT,
+        }
+    }
+
+    /// Sets how long opening a connection may take (default 5 s). A connection
+    /// opened during a call gets at most what is left of the call's deadline.
+    ///
+    /// ```
+    /// let b = pottery::Client::builder("redis://localhost").connect_timeout(std::time::Duration::from_secs(1));
+    /// # let _ = b;
+    /// ```
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets the deadline of a call that has none of its own (default 10 s):
+    /// everything the call does, connecting and cluster retries included, ends
+    /// by then (see [`Client`]'s "Deadlines").
+    ///
+    /// ```
+    /// let b = pottery::Client::builder("redis://localhost").response_timeout(std::time::Duration::from_secs(1));
+    /// # let _ = b;
+    /// ```
+    pub fn response_timeout(mut self, timeout: Duration) -> Self {
+        self.response_timeout = timeout;
+        self
+    }
+
+    /// Checks the options and makes the client; nothing connects yet.
+    ///
+    /// A bad URL or a zero timeout is a configuration error:
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pottery::Client;
+    ///
+    /// assert!(Client::builder("nope://x").build().unwrap_err().is_config());
+    /// let zero = Client::builder("redis://localhost").response_timeout(Duration::ZERO);
+    /// assert!(zero.build().unwrap_err().is_config());
+    /// let unlimited = Client::builder("redis://localhost").response_timeout(Duration::MAX);
+    /// assert_eq!(unlimited.build()?.response_timeout(), Duration::MAX);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn build(self) -> Result<Client> {
+        positive("the connect timeout", self.connect_timeout)?;
+        positive("the response timeout", self.response_timeout)?;
+        let shown = self.target.shown();
+        let bad = |err: redis::RedisError| {
+            Error::config(format!(
+                "cannot use {shown}: {}",
+                describe_config_error(&err)
+            ))
+        };
+        let (connect_timeout, response_timeout) = (self.connect_timeout, self.response_timeout);
+        let backend = match self.target {
+            Target::Urls {
+                nodes,
+                cluster: true,
+            } => {
+                if nodes.is_empty() {
+                    return Err(Error::config("a cluster needs at least one node URL"));
+                }
+                let nodes = nodes.iter().map(String::as_str);
+                let builder = ClusterClient::builder(nodes);
+                let client = cluster_settings(builder, connect_timeout, response_timeout)
+                    .build()
+                    .map_err(bad)?;
+                Backend::cluster(client, true)
+            }
+            Target::Urls { nodes, .. } => {
+                let url = nodes.first().map_or(DEFAULT_URL, String::as_str);
+                let client = redis::Client::open(url).map_err(bad)?;
+                single(client, connect_timeout, response_timeout)
+            }
+            Target::Existing(existing) => existing.backend(connect_timeout, response_timeout),
+        };
+        Ok(Client::assemble(
+            backend,
+            shown,
+            connect_timeout,
+            response_timeout,
+        ))
+    }
+}
+
+impl Existing {
+    fn backend(self, connect_timeout: Duration, response_timeout: Duration) -> Backend {
+        match self {
+            Existing::Redis(client) => single(*client, connect_timeout, response_timeout),
+            Existing::RedisCluster(client) => Backend::cluster(*client, false),
+        }
+    }
+
+    /// The client, with the default timeouts (which need no check).
+    pub(super) fn client(self) -> Client {
+        let (connect, response) = (DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT);
+        let shown = Target::Existing(self.clone()).shown();
+        Client::assemble(self.backend(connect, response), shown, connect, response)
+    }
+}
+
+/// A builder for an existing redis-rs client: its URL, database, credentials
+/// and TLS settings, with pottery's timeouts.
+///
+/// ```
+/// let redis_client = redis::Client::open("redis://127.0.0.1:6379/3").unwrap();
+/// let client = pottery::ClientBuilder::from(redis_client).build()?;
+/// # let _ = client;
+/// # Ok::<(), pottery::Error>(())
+/// ```
+impl From<redis::Client> for ClientBuilder {
+    fn from(client: redis::Client) -> Self {
+        ClientBuilder::with(Target::Existing(Existing::Redis(Box::new(client))))
+    }
+}
+
+/// A builder for an existing redis-rs cluster client. It keeps the timeouts
+/// and retry settings it was built with, so prefer [`Client::cluster_builder`]:
+/// see [`Client`]'s "Deadlines" for what this changes.
+///
+/// ```
+/// let cluster = redis::cluster::ClusterClient::new(["redis://127.0.0.1:7000"]).unwrap();
+/// let client = pottery::ClientBuilder::from(cluster).build()?;
+/// assert!(client.is_cluster());
+/// # Ok::<(), pottery::Error>(())
+/// ```
+impl From<ClusterClient> for ClientBuilder {
+    fn from(client: ClusterClient) -> Self {
+        ClientBuilder::with(Target::Existing(Existing::RedisCluster(Box::new(client))))
+    }
+}
+
+impl Target {
+    /// What Debug and errors show: URLs with passwords redacted.
+    fn shown(&self) -> String {
+        match self {
+            Target::Urls { nodes, .. } => nodes
+                .iter()
+                .map(|n| redact(n))
+                .collect::<Vec<_>>()
+                .join(", "),
+            Target::Existing(Existing::Redis(client)) => {
+                client.get_connection_info().addr().to_string()
+            }
+            Target::Existing(Existing::RedisCluster(_)) => "a redis-rs ClusterClient".to_owned(),
+        }
+    }
+}
+
+/// `limit`, or `None` for [`Duration::MAX`] (what redis-rs takes for no limit).
+pub(crate) fn finite(limit: Duration) -> Option<Duration> {
+    (limit != Duration::MAX).then_some(limit)
+}
+
+fn single(client: redis::Client, connect_timeout: Duration, response_timeout: Duration) -> Backend {
+    let (connect, response) = (finite(connect_timeout), finite(response_timeout));
+    let async_config = AsyncConnectionConfig::new()
+        .set_connection_timeout(connect)
+        .set_response_timeout(response);
+    Backend::single(client, connect, response, async_config)
+}
+
+/// The settings of redis-rs's cluster client: our timeouts, and retries that fit
+/// inside the response timeout (see [`RetryBudget`]).
+fn cluster_settings(
+    builder: ClusterClientBuilder,
+    connect_timeout: Duration,
+    response_timeout: Duration,
+) -> ClusterClientBuilder {
+    let budget = RetryBudget::for_timeout(response_timeout);
+    // `Duration::MAX` works as redis-rs's "no limit" for connecting (its own
+    // default, used when none is given, is 1 s).
+    let builder = builder
+        .connection_timeout(connect_timeout)
+        .retries(budget.retries)
+        .min_retry_wait(budget.min_wait_ms)
+        .max_retry_wait(budget.max_wait_ms)
+        .retry_wait_formula(budget.factor_ms, budget.exponent_base);
+    match finite(response_timeout) {
+        // Also the async connection's overall limit, retries included.
+        Some(limit) => builder.response_timeout(limit),
+        None => builder,
+    }
+}
+
+/// How often and how long redis-rs's cluster connections retry (after
+/// `TRYAGAIN`, `CLUSTERDOWN`, a lost connection), fitted to the response timeout.
+///
+/// redis-rs's defaults (16 retries, each waiting 1.28 s to 655 s) let one
+/// blocking call run for minutes. Here the 16 retries wait from 1 ms up to
+/// `factor * base^n` ms, capped at 1/20 of the response timeout (and at
+/// 100 ms): all their waits together take at most 80% of the response timeout,
+/// and the deadline stops the retries sooner (see [`Client`]'s "Deadlines").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct RetryBudget {
+    pub(crate) retries: u32,
+    pub(crate) min_wait_ms: u64,
+    pub(crate) max_wait_ms: u64,
+    pub(crate) factor_ms: u64,
+    pub(crate) exponent_base: u64,
+}
+
+impl RetryBudget {
+    pub(crate) const MAX_WAIT: Duration = Duration::from_millis(100);
+
+    pub(crate) fn for_timeout(response_timeout: Duration) -> RetryBudget {
+        let max_wait = (response_timeout / 20).min(RetryBudget::MAX_WAIT);
+        let max_wait_ms = u64::try_from(max_wait.as_millis()).unwrap_or(100).max(1);
+        RetryBudget {
+            retries: 16,
+            min_wait_ms: 1,
+            max_wait_ms,
+            factor_ms: 10,
+            exponent_base: 2,
+        }
+    }
+}
+
+/// A URL with any password replaced by `***`.
+fn redact(url: &str) -> String {
+    let mut out = url.to_owned();
+    if let Some(scheme_end) = out.find("://") {
+        let rest_start = scheme_end + 3;
+        let authority_end = out[rest_start..]
+            .find('/')
+            .map_or(out.len(), |i| rest_start + i);
+        if let Some(at) = out[rest_start..authority_end].rfind('@') {
+            let userinfo = &out[rest_start..rest_start + at];
+            let shown = match userinfo.split_once(':') {
+                Some((user, _)) => format!("{user}:***"),
+                None => "***".to_owned(),
+            };
+            out.replace_range(rest_start..rest_start + at, &shown);
+        }
+    }
+    if let Some(q) = out.find('?') {
+        let (base, query) = out.split_at(q + 1);
+        let query = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((k, _)) if k == "pass" || k == "password" => format!("{k}=***"),
+                _ => pair.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("&");
+        out = format!("{base}{query}");
+    }
+    out
+}
+
+/// A config error's description, without anything that could echo a password.
+fn describe_config_error(err: &redis::RedisError) -> String {
+    match err.kind() {
+        redis::ErrorKind::InvalidClientConfig => {
+            "invalid URL or option (expected redis://, rediss:// or unix://)".to_owned()
+        }
+        kind => format!("{kind:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("redis://u:pw@h:1/0"), "redis://u:***@h:1/0");
+        assert_eq!(redact("redis://:pw@h"), "redis://:***@h");
+        assert_eq!(redact("redis://pw@h"), "redis://***@h");
+        assert_eq!(redact("redis://h:6379/2"), "redis://h:6379/2");
+        assert_eq!(
+            redact("unix:///tmp/r.sock?db=1&pass=pw"),
+            "unix:///tmp/r.sock?db=1&pass=***"
+        );
+        assert_eq!(redact("redis://u:p@ss@h/0"), "redis://u:***@h/0");
+    }
+
+    /// The most redis-rs can sleep between one call's retries.
+    fn total_wait(budget: RetryBudget) -> Duration {
+        Duration::from_millis(budget.max_wait_ms * u64::from(budget.retries))
+    }
+
+    #[test]
+    fn cluster_retries_fit_in_the_response_timeout() {
+        for ms in [20, 100, 300, 1_000, 10_000, 3_600_000] {
+            let timeout = Duration::from_millis(ms);
+            let budget = RetryBudget::for_timeout(timeout);
+            assert!(total_wait(budget) <= timeout * 4 / 5, "{ms} ms: {budget:?}");
+            assert!(budget.max_wait_ms >= budget.min_wait_ms);
+        }
+        let one_second = RetryBudget::for_timeout(Duration::from_secs(1));
+        assert_eq!((one_second.retries, one_second.max_wait_ms), (16, 50));
+        // No limit, or a tiny one, still waits between retries, briefly.
+        assert_eq!(RetryBudget::for_timeout(Duration::MAX).max_wait_ms, 100);
+        assert_eq!(
+            RetryBudget::for_timeout(Duration::from_millis(3)).max_wait_ms,
+            1
+        );
+    }
+
+    #[test]
+    fn max_means_no_limit_for_redis_rs() {
+        assert_eq!(finite(Duration::MAX), None);
+        assert_eq!(finite(Duration::from_secs(1)), Some(Duration::from_secs(1)));
+    }
+}

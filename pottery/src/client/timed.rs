@@ -1,0 +1,391 @@
+//! The blocking path's connection, which keeps the deadline of the call using it.
+//!
+//! A blocking call may do several things before its reply: open a connection,
+//! follow a cluster redirect, retry after `TRYAGAIN`, load a script. redis-rs
+//! gives none of them a per-call timeout, so the runner puts the call's deadline
+//! in a thread-local ([`within`]) and every connection the call touches is a
+//! [`Timed`]: before each request it checks the deadline (failing at once when it
+//! has passed) and shortens its socket timeouts to what is left; a connection it
+//! opens gets only what is left of the connect timeout. On a cluster, redis-rs
+//! makes the node connections itself through [`Connect`], so they are `Timed`
+//! too and its redirects and retries are bounded by the same deadline.
+//!
+//! A thread-local is the only way to reach connections that redis-rs opens
+//! inside a cluster call (`Connect::connect` takes no context). It costs a
+//! thread-local read per request, and the socket timeouts are only changed when
+//! less than the response timeout is left: a call with its full response
+//! timeout ahead changes nothing (no system call).
+
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+
+use redis::cluster::Connect;
+use redis::{ConnectionLike, IntoConnectionInfo, RedisError, RedisResult, Value};
+
+use crate::engine::Deadline;
+
+thread_local! {
+    /// The deadline of the blocking call running on this thread, if it has one.
+    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+/// Runs `f` with `deadline` as the current call's deadline on this thread (a
+/// call nested in `f` sets its own and puts this one back when it ends).
+pub(crate) fn within<T>(deadline: Deadline, f: impl FnOnce() -> T) -> T {
+    struct Restore(Option<Instant>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            DEADLINE.set(self.0);
+        }
+    }
+    let _restore = Restore(DEADLINE.replace(deadline.instant()));
+    f()
+}
+
+/// The deadline of the call running on this thread.
+fn current() -> Deadline {
+    DEADLINE.get().map_or(Deadline::NONE, Deadline::at)
+}
+
+/// The error of a request not sent because its call's deadline had passed: a
+/// timeout that leaves the connection clean (nothing is in flight on it).
+pub(crate) fn not_sent() -> RedisError {
+    std::io::Error::new(std::io::ErrorKind::TimedOut, NotSent).into()
+}
+
+/// Whether `err` is [`not_sent`]'s.
+pub(crate) fn is_not_sent(err: &RedisError) -> bool {
+    type Shared = std::sync::Arc<dyn std::error::Error + Send + Sync>;
+    // redis-rs keeps an I/O error in an `Arc` and gives that as the source (a
+    // unit test below checks this stays so).
+    let Some(source) = std::error::Error::source(err) else {
+        return false;
+    };
+    let io = match source.downcast_ref::<Shared>() {
+        Some(shared) => shared.downcast_ref::<std::io::Error>(),
+        None => source.downcast_ref::<std::io::Error>(),
+    };
+    io.and_then(std::io::Error::get_ref)
+        .is_some_and(|inner| inner.is::<NotSent>())
+}
+
+#[derive(Debug)]
+struct NotSent;
+
+impl std::fmt::Display for NotSent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the call's deadline passed before the request was sent")
+    }
+}
+
+impl std::error::Error for NotSent {}
+
+/// How much below its configured timeout a socket's timeout may stay: a call
+/// with this little less than the response timeout left keeps the socket's own
+/// timeout (an overrun of at most this) instead of paying two system calls.
+fn slack(configured: Duration) -> Duration {
+    (configured / 64).min(Duration::from_millis(2))
+}
+
+/// A connection that keeps the deadline of the call using it (see the module docs).
+pub(crate) struct Timed {
+    con: redis::Connection,
+    /// The read and write timeouts it has between calls (`None`: no limit);
+    /// cells because redis-rs sets them through `&self`.
+    read: Cell<Option<Duration>>,
+    write: Cell<Option<Duration>>,
+    /// The read timeout the socket has now, if shortened for a call (restored
+    /// lazily, by the next request that needs the configured one).
+    shortened: Option<Duration>,
+    /// Replies are still due but were given up at a deadline: the connection
+    /// is out of step and must not be used again.
+    broken: bool,
+}
+
+impl Timed {
+    /// Opens a connection to `client`'s server within `connect_timeout` and what
+    /// is left of the current call's deadline; between calls it waits at most
+    /// `response_timeout` (`None`: no limit) for a reply.
+    pub(crate) fn open(
+        client: &redis::Client,
+        connect_timeout: Option<Duration>,
+        response_timeout: Option<Duration>,
+    ) -> RedisResult<Timed> {
+        let info = client.get_connection_info();
+        let con = match connect_within(connect_timeout, info.redis_settings())? {
+            Some(limit) => client.get_connection_with_timeout(limit)?,
+            None => client.get_connection()?,
+        };
+        let timed = Timed::new(con);
+        Connect::set_read_timeout(&timed, response_timeout)?;
+        Connect::set_write_timeout(&timed, response_timeout)?;
+        Ok(timed)
+    }
+
+    fn new(con: redis::Connection) -> Timed {
+        Timed {
+            con,
+            read: Cell::new(None),
+            write: Cell::new(None),
+            shortened: None,
+            broken: false,
+        }
+    }
+
+    /// Makes the socket's timeouts fit the current call's deadline before a
+    /// request is sent; fails with [`not_sent`] once it has passed.
+    fn prepare(&mut self) -> RedisResult<()> {
+        let left = left();
+        if left.is_some_and(|left| left.is_zero()) {
+            return Err(not_sent());
+        }
+        if self.broken {
+            // A cluster connection reconnects the node on this error.
+            return Err(out_of_step());
+        }
+        let Some(left) = left else {
+            return self.restore();
+        };
+        if let Some(read) = self.read.get()
+            && left >= read - slack(read)
+        {
+            return self.restore();
+        }
+        self.con.set_read_timeout(Some(left))?;
+        self.con.set_write_timeout(Some(left))?;
+        self.shortened = Some(left);
+        Ok(())
+    }
+
+    /// Before each further reply of a request that has several: the deadline
+    /// also bounds their sum (the socket's timeout bounds each read), so the
+    /// read timeout shrinks to what is left; once nothing is, the connection
+    /// gives up the replies still due and is out of step.
+    fn before_next_reply(&mut self) -> RedisResult<()> {
+        let Some(left) = left() else {
+            return Ok(());
+        };
+        if left.is_zero() {
+            self.broken = true;
+            return Err(std::io::Error::from(std::io::ErrorKind::TimedOut).into());
+        }
+        let now = self.shortened.or(self.read.get());
+        if now.is_none_or(|now| left + slack(now) < now) {
+            self.con.set_read_timeout(Some(left))?;
+            self.shortened = Some(left);
+        }
+        Ok(())
+    }
+
+    fn restore(&mut self) -> RedisResult<()> {
+        if self.shortened.take().is_some() {
+            self.con.set_read_timeout(self.read.get())?;
+            self.con.set_write_timeout(self.write.get())?;
+        }
+        Ok(())
+    }
+}
+
+/// What is left of the current call's deadline (`None`: no limit).
+fn left() -> Option<Duration> {
+    DEADLINE
+        .get()
+        .map(|at| at.saturating_duration_since(Instant::now()))
+}
+
+/// The error of a connection that gave up replies it was due.
+fn out_of_step() -> RedisError {
+    std::io::Error::new(
+        std::io::ErrorKind::ConnectionAborted,
+        "connection abandoned after a deadline, with replies still due",
+    )
+    .into()
+}
+
+/// The time a new connection may take: `connect_timeout` cut to what is left
+/// of the current call's deadline (`None`: no limit); [`not_sent`] when nothing is.
+///
+/// redis-rs gives that time to the TCP connect and then to each reply of its
+/// handshake (AUTH, SELECT, CLIENT SETINFO) in full, so the time left is
+/// shared among those replies.
+fn connect_within(
+    connect_timeout: Option<Duration>,
+    settings: &redis::RedisConnectionInfo,
+) -> RedisResult<Option<Duration>> {
+    let Some(left) = current().remaining() else {
+        return Ok(connect_timeout);
+    };
+    if left.is_zero() {
+        return Err(not_sent());
+    }
+    let replies = u32::from(settings.password().is_some() || settings.protocol().supports_resp3())
+        + u32::from(settings.db() != 0)
+        + if settings.skip_set_lib_name() { 0 } else { 2 };
+    let share = left / replies.max(1);
+    Ok(Some(
+        connect_timeout.map_or(share, |limit| limit.min(share)),
+    ))
+}
+
+impl ConnectionLike for Timed {
+    fn req_packed_command(&mut self, cmd: &[u8]) -> RedisResult<Value> {
+        self.prepare()?;
+        self.con.req_packed_command(cmd)
+    }
+
+    /// redis-rs's loop over a pipeline's replies, except that the deadline
+    /// bounds all of them (redis-rs waits out the read timeout once per reply
+    /// still due when the server stops answering).
+    fn req_packed_commands(
+        &mut self,
+        cmd: &[u8],
+        offset: usize,
+        count: usize,
+    ) -> RedisResult<Vec<Value>> {
+        self.prepare()?;
+        self.con.send_packed_command(cmd)?;
+        let mut replies = Vec::with_capacity(count);
+        let mut refused = None; // a command MULTI refused to queue
+        let mut first_err = None;
+        let (mut index, mut due) = (0, offset + count);
+        while index < due {
+            if index > 0 {
+                self.before_next_reply()?;
+            }
+            match self.con.recv_response() {
+                // RESP3 push data between the replies.
+                Ok(Value::Push { .. }) => due += 1,
+                Ok(Value::ServerError(err)) if index < offset => {
+                    refused.get_or_insert(err);
+                }
+                Ok(reply) if index >= offset => replies.push(reply),
+                Ok(_) => {}
+                Err(err) if err.is_timeout() => {
+                    self.broken = index + 1 < due;
+                    return Err(err);
+                }
+                Err(err) => {
+                    first_err.get_or_insert(err);
+                }
+            }
+            index += 1;
+        }
+        if let Some(err) = refused {
+            return Err(err.into());
+        }
+        first_err.map_or(Ok(replies), Err)
+    }
+
+    fn get_db(&self) -> i64 {
+        self.con.get_db()
+    }
+
+    fn check_connection(&mut self) -> bool {
+        self.prepare().is_ok() && self.con.check_connection()
+    }
+
+    fn is_open(&self) -> bool {
+        !self.broken && self.con.is_open()
+    }
+}
+
+/// How redis-rs's cluster connection opens and drives its node connections.
+impl Connect for Timed {
+    fn connect<T: IntoConnectionInfo>(info: T, timeout: Option<Duration>) -> RedisResult<Self> {
+        let info = info.into_connection_info()?;
+        let limit = connect_within(timeout.and_then(no_limit_is_none), info.redis_settings())?;
+        let con = <redis::Connection as Connect>::connect(info, limit)?;
+        // No timeouts until the cluster connection sets them (it does, right
+        // after its first PING); that PING already keeps the call's deadline.
+        Ok(Timed::new(con))
+    }
+
+    fn send_packed_command(&mut self, cmd: &[u8]) -> RedisResult<()> {
+        self.prepare()?;
+        self.con.send_packed_command(cmd)
+    }
+
+    fn set_write_timeout(&self, dur: Option<Duration>) -> RedisResult<()> {
+        self.con.set_write_timeout(dur)?;
+        self.write.set(dur);
+        Ok(())
+    }
+
+    fn set_read_timeout(&self, dur: Option<Duration>) -> RedisResult<()> {
+        self.con.set_read_timeout(dur)?;
+        self.read.set(dur);
+        Ok(())
+    }
+
+    /// One of the replies due after [`send_packed_command`](Self::send_packed_command)
+    /// (the cluster connection sends a node's share of a pipeline, then reads them).
+    fn recv_response(&mut self) -> RedisResult<Value> {
+        self.before_next_reply()?;
+        self.con.recv_response()
+    }
+}
+
+/// `Duration::MAX` as redis-rs's "no limit".
+fn no_limit_is_none(limit: Duration) -> Option<Duration> {
+    (limit != Duration::MAX).then_some(limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(url: &str) -> redis::RedisConnectionInfo {
+        url.into_connection_info()
+            .expect("a valid URL")
+            .redis_settings()
+            .clone()
+    }
+
+    #[test]
+    fn a_new_connection_shares_what_is_left_among_its_handshake_replies() {
+        let five = Some(Duration::from_secs(5));
+        let share = |url: &str, left_ms: u64| {
+            within(Deadline::after(Duration::from_millis(left_ms)), || {
+                connect_within(five, &settings(url)).expect("time left")
+            })
+        };
+        // CLIENT SETINFO twice; then AUTH; then SELECT.
+        let plain = share("redis://h/0", 300).expect("a limit");
+        assert!(plain <= Duration::from_millis(150) && plain > Duration::from_millis(140));
+        let all = share("redis://:pw@h/3", 400).expect("a limit");
+        assert!(all <= Duration::from_millis(100) && all > Duration::from_millis(90));
+        // The connect timeout when it is shorter; no limit without a deadline.
+        assert_eq!(share("redis://h/0", 60_000), five);
+        assert_eq!(
+            connect_within(None, &settings("redis://h/0")).ok(),
+            Some(None)
+        );
+        let past = within(Deadline::at(Instant::now()), || {
+            connect_within(five, &settings("redis://h/0"))
+        });
+        assert!(past.is_err_and(|err| is_not_sent(&err) && err.is_timeout()));
+    }
+
+    #[test]
+    fn deadlines_nest_and_are_put_back() {
+        let outer = Deadline::after(Duration::from_secs(1));
+        within(outer, || {
+            within(Deadline::NONE, || assert_eq!(current(), Deadline::NONE));
+            assert_eq!(current(), outer);
+        });
+        assert_eq!(current(), Deadline::NONE);
+    }
+
+    #[test]
+    fn not_sent_is_recognised() {
+        assert!(is_not_sent(&not_sent()) && not_sent().is_timeout());
+        let other: RedisError = std::io::Error::from(std::io::ErrorKind::TimedOut).into();
+        assert!(!is_not_sent(&other) && other.is_timeout());
+    }
+
+    #[test]
+    fn slack_is_small() {
+        assert_eq!(slack(Duration::from_secs(10)), Duration::from_millis(2));
+        assert_eq!(slack(Duration::from_millis(64)), Duration::from_millis(1));
+    }
+}
