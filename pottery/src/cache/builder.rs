@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 use super::{DEFAULT_CACHE_TIMEOUT, DEFAULT_REFRESH_EVERY, RedisCache};
-use crate::base::Base;
+use crate::container::Base;
 use crate::client::Client;
 use crate::codec::{Codec, Json};
 use crate::engine::{Blocking, Mode, positive};
