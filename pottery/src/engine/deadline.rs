@@ -79,6 +79,7 @@ pub(crate) fn positive(what: &str, limit: Duration) -> Result<Duration> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

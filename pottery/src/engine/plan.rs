@@ -328,11 +328,14 @@ impl<A: Send + 'static, T: Send + 'static> Step<T> for Each<A, T> {
     }
 }
 
+/// What decides the rest of a plan from two outcomes.
+type Cont2<A, B, T> = Box<dyn FnOnce(Result<A>, Result<B>) -> Plan<T> + Send>;
+
 /// Two concurrent operations (see [`Plan::pair`]).
 struct Pair<A, B, T> {
     first: (Client, Op<A>),
     second: (Client, Op<B>),
-    next: Box<dyn FnOnce(Result<A>, Result<B>) -> Plan<T> + Send>,
+    next: Cont2<A, B, T>,
 }
 
 impl<A: Send + 'static, B: Send + 'static, T: Send + 'static> Step<T> for Pair<A, B, T> {
