@@ -37,7 +37,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // The same by hand: any serializable arguments, any serializable result.
     let client = Client::from_env()?;
-    let rates = RedisCache::new(&client, "memoize:rates").timeout(Some(Duration::from_secs(600)));
+    let rates = RedisCache::builder(&client, "memoize:rates")
+        .timeout(Some(Duration::from_secs(600)))
+        .build()?;
     rates.cache_clear()?;
     let mut fetched = 0;
     for _ in 0..3 {

@@ -11,7 +11,7 @@
     missing_docs
 )]
 
-mod support;
+use crate::support;
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -112,7 +112,7 @@ fn every_script_loads(ctx: &Ctx) {
     }
 }
 
-fn main() {
+pub(crate) fn suite() -> support::Suite {
     let cases = cases![names_are_unique_and_cover_every_file, every_script_loads];
-    support::run("lua", &[Target::Server, Target::Cluster], cases).exit()
+    support::Suite::one("lua", &[Target::Server, Target::Cluster], cases)
 }

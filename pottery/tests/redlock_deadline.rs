@@ -10,7 +10,7 @@
     missing_docs
 )]
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 
@@ -259,7 +259,7 @@ fn test_zero_durations_fail_at_build(ctx: &Ctx) {
     assert!(lock.acquire_timeout(zero).unwrap().is_some());
 }
 
-fn main() {
+pub(crate) fn suite() -> support::Suite {
     let own_server = cases![
         test_blocking_calls_keep_their_deadlines_on_a_frozen_server,
         test_async_calls_keep_their_deadlines_on_a_frozen_server,
@@ -269,12 +269,11 @@ fn main() {
         test_duration_max_is_no_limit,
         test_zero_durations_fail_at_build
     ];
-    support::run_groups(
+    support::Suite::new(
         "redlock_deadline",
         vec![
             (&[Target::Server], own_server),
             (&[Target::Server, Target::Cluster], everywhere),
         ],
     )
-    .exit();
 }

@@ -29,9 +29,11 @@ mod hyperloglog;
 mod interop;
 mod interop_probabilistic;
 mod list;
+mod lua;
 mod nextid;
 mod queue;
 mod redlock;
+mod redlock_deadline;
 mod redlock_watchdog;
 mod set;
 mod synchronize;
@@ -50,9 +52,11 @@ fn main() {
         interop::suite(),
         interop_probabilistic::suite(),
         list::suite(),
+        lua::suite(),
         nextid::suite(),
         queue::suite(),
         redlock::suite(),
+        redlock_deadline::suite(),
         redlock_watchdog::suite(),
         set::suite(),
         synchronize::suite(),

@@ -6,9 +6,9 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 use super::{DEFAULT_CACHE_TIMEOUT, DEFAULT_REFRESH_EVERY, RedisCache};
-use crate::container::Base;
 use crate::client::Client;
 use crate::codec::{Codec, Json};
+use crate::container::Base;
 use crate::engine::{Blocking, Mode, positive};
 use crate::error::{Error, Result};
 
