@@ -266,6 +266,31 @@ impl<F, C: Codec> CachedFn<F, C, Async> {
         let f = || async { Ok::<R, Error>(self.f.call_with(args).await) };
         self.cache.refill(field, f).await
     }
+
+    /// [`bypass`](Self::bypass) for an async function returning `Result`; an
+    /// `Err` is returned and not stored.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let cache = pottery::future::RedisCache::new(&client, "one");
+    /// let one = pottery::CachedFn::new(cache, || async { pottery::Result::Ok(1) });
+    /// assert_eq!(one.try_bypass(()).await?, 1);
+    /// # Ok::<(), pottery::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn try_bypass<Args, T, E>(&self, args: Args) -> std::result::Result<T, E>
+    where
+        F: Callable<Args>,
+        F::Output: Future<Output = std::result::Result<T, E>>,
+        Args: ArgList,
+        T: Serialize,
+        E: From<Error>,
+    {
+        let field = self.cache.field(&Listed(&args));
+        self.cache.refill(field, || self.f.call_with(args)).await
+    }
 }
 
 impl<F: Clone, C: Codec, M: Mode> Clone for CachedFn<F, C, M> {

@@ -112,8 +112,12 @@ mod tests {
         let (block, last) =
             next_block(Deadline::after(Duration::from_millis(300))).unwrap_or_default();
         assert!(last && block <= Duration::from_millis(300) && block > Duration::from_millis(250));
+        // Above SLICE + LATE left: a full slice, which ends before the deadline.
         let (block, last) =
             next_block(Deadline::after(Duration::from_millis(900))).unwrap_or_default();
-        assert!(!last && block <= Duration::from_millis(700) && block > Duration::from_millis(650));
+        assert_eq!((block, last), (SLICE, false));
+        let (block, last) =
+            next_block(Deadline::after(Duration::from_millis(650))).unwrap_or_default();
+        assert!(last && block > Duration::from_millis(600), "{block:?}");
     }
 }
