@@ -361,6 +361,8 @@ fn no_limit_is_none(limit: Duration) -> Option<Duration> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::expect_used)]
+
     use super::*;
 
     fn settings(url: &str) -> redis::RedisConnectionInfo {
@@ -425,7 +427,7 @@ mod tests {
     fn socket_timeouts_make_up_for_the_kernel_rounding_up() {
         assert_eq!(
             on_socket(Duration::from_secs(10)),
-            Duration::from_millis(9_990)
+            Duration::from_millis(9_980)
         );
         assert_eq!(
             on_socket(Duration::from_millis(160)),

@@ -80,6 +80,8 @@ pub(crate) fn positive(what: &str, limit: Duration) -> Result<Duration> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::expect_used)]
+
     use super::*;
 
     #[test]
