@@ -272,7 +272,8 @@ impl Client {
     }
 
     /// Runs `f` on a pooled blocking connection: raw redis-rs commands on the same
-    /// server, for what the structures do not cover.
+    /// server, for what the structures do not cover. Everything `f` sends
+    /// shares one deadline, the response timeout (see "Deadlines").
     ///
     /// ```no_run
     /// let client = pottery::Client::from_env()?;

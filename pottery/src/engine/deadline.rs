@@ -68,7 +68,6 @@ impl Deadline {
     }
 }
 
-#[allow(dead_code)]
 /// Checks a configured duration: zero is a configuration error naming `what`
 /// (`Duration::MAX` is allowed and means no limit).
 pub(crate) fn positive(what: &str, limit: Duration) -> Result<Duration> {
