@@ -9,7 +9,8 @@
 //! - [`Server`]: one server, which can be stopped, frozen (SIGSTOP) and restarted.
 //! - [`Masters`]: N independent servers (for Redlock and NextId).
 //! - [`Cluster`]: a local Redis Cluster of 3 masters, whose slots can be held
-//!   half-migrated ([`Cluster::migrate_slot_of`]).
+//!   half-migrated ([`Cluster::migrate_slot_of`]) or served by a frozen master
+//!   ([`Cluster::freeze_master_of`]).
 //! - [`python`]: runs a Python snippet with pottery 3.0.1 importable.
 
 mod migration;
@@ -22,7 +23,7 @@ use std::time::{Duration, Instant};
 use redis_test::cluster::{RedisCluster, RedisClusterConfiguration};
 use redis_test::server::RedisServer;
 
-pub use migration::Migration;
+pub use migration::{FrozenMaster, Migration};
 pub use python::{python, require_python_pottery};
 
 /// How long a server may take to accept commands.

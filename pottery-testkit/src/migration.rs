@@ -1,4 +1,5 @@
-//! A cluster slot held half-way through a migration, as during resharding.
+//! Faults on one slot of a [`Cluster`]: held half-way through a migration, as
+//! during resharding, or served by a frozen master.
 
 use std::time::Duration;
 
@@ -29,7 +30,54 @@ struct Node {
     slots: Vec<(u16, u16)>,
 }
 
+/// The master serving a slot, suspended (SIGSTOP) until dropped.
+#[derive(Debug)]
+pub struct FrozenMaster {
+    /// Its process id.
+    pub pid: u32,
+    /// Its URL.
+    pub url: String,
+}
+
+impl Drop for FrozenMaster {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .arg("-CONT")
+            .arg(self.pid.to_string())
+            .status();
+    }
+}
+
 impl Cluster {
+    /// Suspends the master that serves `key` (it keeps its sockets but never
+    /// answers) until the returned guard is dropped.
+    pub fn freeze_master_of(&self, key: &str) -> FrozenMaster {
+        let any = self
+            .urls()
+            .into_iter()
+            .next()
+            .expect("the cluster has nodes");
+        let (owner, _) = owner_and_other(&any, key);
+        let pid = self
+            .inner
+            .iter_servers()
+            .find(|s| {
+                s.host_and_port()
+                    .is_some_and(|(h, p)| format!("redis://{h}:{p}") == owner.url)
+            })
+            .map(|s| s.process.id())
+            .expect("the owner is one of our nodes");
+        let status = std::process::Command::new("kill")
+            .arg("-STOP")
+            .arg(pid.to_string())
+            .status();
+        assert!(matches!(status, Ok(s) if s.success()), "kill -STOP {pid}");
+        FrozenMaster {
+            pid,
+            url: owner.url,
+        }
+    }
+
     /// Marks the slot of `key` as migrating from its master to another one,
     /// until the returned guard is dropped. Panics if the cluster refuses.
     pub fn migrate_slot_of(&self, key: &str) -> Migration {
@@ -38,16 +86,8 @@ impl Cluster {
             .into_iter()
             .next()
             .expect("the cluster has nodes");
+        let (owner, other) = owner_and_other(&any, key);
         let slot: u16 = query(&any, &["CLUSTER", "KEYSLOT", key]);
-        let nodes = masters(&any);
-        let owner = nodes
-            .iter()
-            .find(|n| n.slots.iter().any(|&(lo, hi)| (lo..=hi).contains(&slot)))
-            .expect("some master owns the slot");
-        let other = nodes
-            .iter()
-            .find(|n| n.id != owner.id)
-            .expect("the cluster has two masters");
         let slot_arg = slot.to_string();
         let _: () = query(
             &other.url,
@@ -59,8 +99,8 @@ impl Cluster {
         );
         Migration {
             slot,
-            source: owner.url.clone(),
-            target: other.url.clone(),
+            source: owner.url,
+            target: other.url,
         }
     }
 }
@@ -80,6 +120,23 @@ impl Drop for Migration {
     fn drop(&mut self) {
         self.undo();
     }
+}
+
+/// The master that owns `key`'s slot, and another one.
+fn owner_and_other(url: &str, key: &str) -> (Node, Node) {
+    let slot: u16 = query(url, &["CLUSTER", "KEYSLOT", key]);
+    let (owners, others): (Vec<Node>, Vec<Node>) = masters(url)
+        .into_iter()
+        .partition(|n| n.slots.iter().any(|&(lo, hi)| (lo..=hi).contains(&slot)));
+    let owner = owners
+        .into_iter()
+        .next()
+        .expect("some master owns the slot");
+    let other = others
+        .into_iter()
+        .next()
+        .expect("the cluster has two masters");
+    (owner, other)
 }
 
 fn masters(url: &str) -> Vec<Node> {

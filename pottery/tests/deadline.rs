@@ -275,6 +275,42 @@ fn cluster_calls_while_a_slot_migrates(ctx: &Ctx) {
     assert!(rt.block_on(asynchronous.contains("a".to_owned())).unwrap());
 }
 
+/// A cluster whose master for the key is frozen: a call with a pooled
+/// connection, then calls that must reconnect to that master (blocking: the
+/// timed-out connection is dropped; async: a new runtime's connection).
+fn cluster_calls_on_a_frozen_master(_: &Ctx) {
+    let cluster = pottery_testkit::Cluster::start(); // its own: it gets frozen
+    let client = Client::cluster_builder(cluster.urls())
+        .response_timeout(TIMEOUT)
+        .build()
+        .unwrap();
+    let d: sync::RedisDict<String, i64> = sync::RedisDict::new(&client, "d");
+    let ad: future::RedisDict<String, i64> = future::RedisDict::new(&client, "d");
+    let connected = runtime();
+    d.insert("x", 1).unwrap();
+    assert_eq!(connected.block_on(ad.get("x")).unwrap(), Some(1));
+    let frozen = cluster.freeze_master_of("d");
+    times_out("cluster frozen, blocking, pooled", "d", TIMEOUT, || {
+        d.get("x")
+    });
+    times_out("cluster frozen, blocking, reconnect", "d", TIMEOUT, || {
+        d.get("x")
+    });
+    times_out("cluster frozen, async, connected", "d", TIMEOUT, || {
+        connected.block_on(ad.get("x"))
+    });
+    let fresh = runtime();
+    times_out(
+        "cluster frozen, async, new connection",
+        "d",
+        TIMEOUT,
+        || fresh.block_on(ad.get("x")),
+    );
+    drop(frozen);
+    assert_eq!(d.get("x").unwrap(), Some(1));
+    assert_eq!(connected.block_on(ad.get("x")).unwrap(), Some(1));
+}
+
 fn cluster_no_limit(ctx: &Ctx) {
     let client = Client::cluster_builder(ctx.env.cluster().urls())
         .connect_timeout(Duration::MAX)
@@ -310,7 +346,11 @@ fn main() {
             ),
             (
                 &[Target::Cluster],
-                cases![cluster_calls_while_a_slot_migrates, cluster_no_limit],
+                cases![
+                    cluster_calls_while_a_slot_migrates,
+                    cluster_calls_on_a_frozen_master,
+                    cluster_no_limit
+                ],
             ),
         ],
     );

@@ -67,9 +67,12 @@ pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
 /// - at most 2 ms (1/64 of the response timeout if that is less): a call
 ///   with nearly all its response timeout left keeps the socket's own timeout
 ///   rather than pay two system calls to shorten it;
-/// - on a blocking call, the operating system's rounding of socket timeouts
-///   (on Linux up to two scheduler ticks: 20 ms measured at 100 Hz, less
-///   at 250 or 1000 Hz); async calls use Tokio's millisecond timer;
+/// - on a blocking call, what is left of the operating system's rounding of
+///   socket timeouts: Linux counts them in scheduler ticks, rounded up, plus
+///   up to two (20-30 ms at 100 Hz), so they are set 1/16 shorter, by at most
+///   20 ms (on a kernel with finer ticks a blocking call may give up that much
+///   early);
+///   async calls use Tokio's millisecond timer;
 /// - on a blocking cluster call, one wait between redis-rs's retries: at most
 ///   1/20 of the response timeout, and at most 100 ms (redis-rs sleeps there
 ///   and cannot be interrupted; the next attempt then fails at once). A
@@ -116,6 +119,9 @@ pub(crate) struct Inner {
 enum Backend {
     Single {
         client: redis::Client,
+        /// `client` without its handshake's CLIENT SETINFO, for the blocking
+        /// path (see `timed::without_setinfo`).
+        blocking: redis::Client,
         pool: Pool<Timed>,
         /// `None`: no limit.
         connect_timeout: Option<Duration>,
@@ -140,6 +146,7 @@ impl Backend {
         async_config: AsyncConnectionConfig,
     ) -> Backend {
         Backend::Single {
+            blocking: timed::without_setinfo(&client),
             client,
             pool: Pool::new(),
             connect_timeout,
@@ -265,7 +272,8 @@ impl Client {
     }
 
     /// Runs `f` on a pooled blocking connection: raw redis-rs commands on the same
-    /// server, for what the structures do not cover.
+    /// server, for what the structures do not cover. Everything `f` sends
+    /// shares one deadline, the response timeout (see "Deadlines").
     ///
     /// ```no_run
     /// let client = pottery::Client::from_env()?;
@@ -369,13 +377,13 @@ impl Client {
     ) -> RedisResult<T> {
         timed::within(deadline, || match &self.inner.backend {
             Backend::Single {
-                client,
+                blocking,
                 pool,
                 connect_timeout,
                 response_timeout,
                 ..
             } => pool.with(
-                || Timed::open(client, *connect_timeout, *response_timeout),
+                || Timed::open(blocking, *connect_timeout, *response_timeout),
                 |con| f(con),
             ),
             Backend::Cluster { client, pool, .. } => pool.with(

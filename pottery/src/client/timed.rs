@@ -87,6 +87,15 @@ fn slack(configured: Duration) -> Duration {
     (configured / 64).min(Duration::from_millis(2))
 }
 
+/// The socket timeout that makes a read give up at `limit`: Linux counts a
+/// socket timeout in scheduler ticks, rounded up, plus up to two (a 300 ms
+/// timeout took 316-324 ms at 100 Hz here), so it is set 1/16 shorter, by at
+/// most 20 ms. On a kernel with finer ticks a read may then give up that much
+/// early.
+fn on_socket(limit: Duration) -> Duration {
+    limit - (limit / 16).min(Duration::from_millis(20))
+}
+
 /// A connection that keeps the deadline of the call using it (see the module docs).
 pub(crate) struct Timed {
     con: redis::Connection,
@@ -151,8 +160,8 @@ impl Timed {
         {
             return self.restore();
         }
-        self.con.set_read_timeout(Some(left))?;
-        self.con.set_write_timeout(Some(left))?;
+        self.con.set_read_timeout(Some(on_socket(left)))?;
+        self.con.set_write_timeout(Some(on_socket(left)))?;
         self.shortened = Some(left);
         Ok(())
     }
@@ -171,7 +180,7 @@ impl Timed {
         }
         let now = self.shortened.or(self.read.get());
         if now.is_none_or(|now| left + slack(now) < now) {
-            self.con.set_read_timeout(Some(left))?;
+            self.con.set_read_timeout(Some(on_socket(left)))?;
             self.shortened = Some(left);
         }
         Ok(())
@@ -179,11 +188,30 @@ impl Timed {
 
     fn restore(&mut self) -> RedisResult<()> {
         if self.shortened.take().is_some() {
-            self.con.set_read_timeout(self.read.get())?;
-            self.con.set_write_timeout(self.write.get())?;
+            self.con.set_read_timeout(self.read.get().map(on_socket))?;
+            self.con
+                .set_write_timeout(self.write.get().map(on_socket))?;
         }
         Ok(())
     }
+}
+
+/// `client` for connections whose handshake sends no CLIENT SETINFO.
+///
+/// redis-rs's handshake pipelines AUTH, SELECT and two CLIENT SETINFO, and
+/// waits out its read timeout once per reply still due when the server does
+/// not answer, where the deadline must bound them all. AUTH and SELECT are
+/// needed and get a share of the time each (see `connect_within`); the
+/// SETINFO names (shown by `CLIENT LIST`) are not worth halving the time a
+/// new connection has, so blocking connections go without them.
+pub(crate) fn without_setinfo(client: &redis::Client) -> redis::Client {
+    let info = without_setinfo_info(client.get_connection_info().clone());
+    redis::Client::open(info).unwrap_or_else(|_| client.clone())
+}
+
+fn without_setinfo_info(info: redis::ConnectionInfo) -> redis::ConnectionInfo {
+    let settings = info.redis_settings().clone().set_skip_set_lib_name();
+    info.set_redis_settings(settings)
 }
 
 /// What is left of the current call's deadline (`None`: no limit).
@@ -206,8 +234,8 @@ fn out_of_step() -> RedisError {
 /// of the current call's deadline (`None`: no limit); [`not_sent`] when nothing is.
 ///
 /// redis-rs gives that time to the TCP connect and then to each reply of its
-/// handshake (AUTH, SELECT, CLIENT SETINFO) in full, so the time left is
-/// shared among those replies.
+/// handshake (AUTH, SELECT; CLIENT SETINFO unless skipped) in full, so the
+/// time left is shared among those replies.
 fn connect_within(
     connect_timeout: Option<Duration>,
     settings: &redis::RedisConnectionInfo,
@@ -221,7 +249,8 @@ fn connect_within(
     let replies = u32::from(settings.password().is_some() || settings.protocol().supports_resp3())
         + u32::from(settings.db() != 0)
         + if settings.skip_set_lib_name() { 0 } else { 2 };
-    let share = left / replies.max(1);
+    // Each reply's read is rounded up by the kernel (see `on_socket`).
+    let share = on_socket(left / replies.max(1));
     Ok(Some(
         connect_timeout.map_or(share, |limit| limit.min(share)),
     ))
@@ -292,7 +321,7 @@ impl ConnectionLike for Timed {
 /// How redis-rs's cluster connection opens and drives its node connections.
 impl Connect for Timed {
     fn connect<T: IntoConnectionInfo>(info: T, timeout: Option<Duration>) -> RedisResult<Self> {
-        let info = info.into_connection_info()?;
+        let info = without_setinfo_info(info.into_connection_info()?);
         let limit = connect_within(timeout.and_then(no_limit_is_none), info.redis_settings())?;
         let con = <redis::Connection as Connect>::connect(info, limit)?;
         // No timeouts until the cluster connection sets them (it does, right
@@ -306,13 +335,13 @@ impl Connect for Timed {
     }
 
     fn set_write_timeout(&self, dur: Option<Duration>) -> RedisResult<()> {
-        self.con.set_write_timeout(dur)?;
+        self.con.set_write_timeout(dur.map(on_socket))?;
         self.write.set(dur);
         Ok(())
     }
 
     fn set_read_timeout(&self, dur: Option<Duration>) -> RedisResult<()> {
-        self.con.set_read_timeout(dur)?;
+        self.con.set_read_timeout(dur.map(on_socket))?;
         self.read.set(dur);
         Ok(())
     }
@@ -332,6 +361,8 @@ fn no_limit_is_none(limit: Duration) -> Option<Duration> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::expect_used)]
+
     use super::*;
 
     fn settings(url: &str) -> redis::RedisConnectionInfo {
@@ -350,10 +381,19 @@ mod tests {
             })
         };
         // CLIENT SETINFO twice; then AUTH; then SELECT.
-        let plain = share("redis://h/0", 300).expect("a limit");
-        assert!(plain <= Duration::from_millis(150) && plain > Duration::from_millis(140));
+        let plain = share("redis://h/0", 320).expect("a limit");
+        assert!(
+            plain <= Duration::from_millis(150) && plain > Duration::from_millis(140),
+            "{plain:?}"
+        );
         let all = share("redis://:pw@h/3", 400).expect("a limit");
-        assert!(all <= Duration::from_millis(100) && all > Duration::from_millis(90));
+        assert!(all <= Duration::from_millis(94) && all > Duration::from_millis(85));
+        // Without CLIENT SETINFO, the TCP connect alone.
+        let skip = without_setinfo(&redis::Client::open("redis://h/0").expect("a valid URL"));
+        let alone = within(Deadline::after(Duration::from_millis(320)), || {
+            connect_within(five, skip.get_connection_info().redis_settings())
+        });
+        assert!(alone.is_ok_and(|limit| limit > Some(Duration::from_millis(280))));
         // The connect timeout when it is shorter; no limit without a deadline.
         assert_eq!(share("redis://h/0", 60_000), five);
         assert_eq!(
@@ -381,6 +421,24 @@ mod tests {
         assert!(is_not_sent(&not_sent()) && not_sent().is_timeout());
         let other: RedisError = std::io::Error::from(std::io::ErrorKind::TimedOut).into();
         assert!(!is_not_sent(&other) && other.is_timeout());
+    }
+
+    #[test]
+    fn socket_timeouts_make_up_for_the_kernel_rounding_up() {
+        assert_eq!(
+            on_socket(Duration::from_secs(10)),
+            Duration::from_millis(9_980)
+        );
+        assert_eq!(
+            on_socket(Duration::from_millis(160)),
+            Duration::from_millis(150)
+        );
+        assert_eq!(
+            on_socket(Duration::from_millis(32)),
+            Duration::from_millis(30)
+        );
+        assert!(!on_socket(Duration::from_nanos(1)).is_zero());
+        assert!(!on_socket(Duration::MAX).is_zero());
     }
 
     #[test]

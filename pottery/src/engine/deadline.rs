@@ -68,7 +68,6 @@ impl Deadline {
     }
 }
 
-#[allow(dead_code)]
 /// Checks a configured duration: zero is a configuration error naming `what`
 /// (`Duration::MAX` is allowed and means no limit).
 pub(crate) fn positive(what: &str, limit: Duration) -> Result<Duration> {
@@ -81,6 +80,8 @@ pub(crate) fn positive(what: &str, limit: Duration) -> Result<Duration> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    #![allow(clippy::expect_used)]
+
     use super::*;
 
     #[test]
