@@ -11,7 +11,7 @@
     missing_docs
 )]
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 
@@ -222,7 +222,8 @@ fn no_limit_and_zero(_: &Ctx) {
 /// declares a scratch key of the slot that does not exist, so the owner answers
 /// `TRYAGAIN` for as long as the migration lasts.
 fn cluster_calls_while_a_slot_migrates(ctx: &Ctx) {
-    let cluster = ctx.env.cluster();
+    // Its own cluster: the suites running beside it share the common one.
+    let cluster = pottery_testkit::Cluster::start();
     let key = ctx.key("hll");
     let client = Client::cluster_builder(cluster.urls())
         .response_timeout(CLUSTER_TIMEOUT)
@@ -328,8 +329,8 @@ fn cluster_no_limit(ctx: &Ctx) {
     assert_eq!(d.get("x").unwrap(), Some(1));
 }
 
-fn main() {
-    let conclusion = support::run_groups(
+pub(crate) fn suite() -> support::Suite {
+    support::Suite::new(
         "deadline",
         vec![
             (
@@ -353,6 +354,5 @@ fn main() {
                 ],
             ),
         ],
-    );
-    conclusion.exit()
+    )
 }

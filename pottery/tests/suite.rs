@@ -22,6 +22,7 @@ mod cache;
 mod cached_dict;
 mod client;
 mod counter;
+mod deadline;
 mod deque;
 mod dict;
 mod examples;
@@ -45,6 +46,7 @@ fn main() {
         cached_dict::suite(),
         client::suite(),
         counter::suite(),
+        deadline::suite(),
         deque::suite(),
         dict::suite(),
         examples::suite(),

@@ -10,7 +10,6 @@ mod pages;
 mod plan;
 
 pub(crate) use deadline::Deadline;
-#[allow(unused_imports)] // for `build()` checks of configured durations
 pub(crate) use deadline::positive;
 pub(crate) use mode::ModeExt;
 pub use mode::{Async, Blocking, BoxFuture, BoxStream, Mode};

@@ -114,12 +114,6 @@ impl<T> Op<T> {
         Arc::clone(&self.key)
     }
 
-    /// Runs the operation on a pooled blocking connection, within the client's
-    /// response timeout.
-    pub(crate) fn run(self, client: &Client) -> Result<T> {
-        self.run_until(client, Deadline::after(client.response_timeout()))
-    }
-
     /// Runs the operation on a pooled blocking connection, finishing by
     /// `deadline` whatever it takes: opening a connection (within what is left),
     /// the request, a cluster's redirects and retries (see `Client::blocking_until`).
@@ -134,13 +128,6 @@ impl<T> Op<T> {
             other => other.map_err(|e| Error::from_redis(Some(&self.key), e))?,
         };
         (self.decode)(&self.key, reply)
-    }
-
-    /// Runs the operation on the client's shared async connection, within the
-    /// client's response timeout.
-    pub(crate) async fn run_async(self, client: &Client) -> Result<T> {
-        let deadline = Deadline::after(client.response_timeout());
-        self.run_async_until(client, deadline).await
     }
 
     /// Runs the operation on the shared async connection, finishing by
