@@ -1,7 +1,10 @@
 //! The crate's one error type.
 //!
-//! Like reqwest's, [`Error`] is opaque: ask it what happened with the `is_*`
-//! predicates or [`Error::kind`], and which Redis key it concerns with [`Error::key`].
+//! Like reqwest's, [`Error`] is opaque: callers branch on [`Error::kind`], ask
+//! the two cross-cutting questions with [`Error::is_timeout`] and
+//! [`Error::is_connection`], and read which Redis key it concerns with
+//! [`Error::key`]. Only the crate makes errors; a redis-rs error converts with
+//! `From` (for [`Client::with_connection`](crate::Client::with_connection) code).
 
 use std::fmt;
 
@@ -13,19 +16,40 @@ const RAW_PREFIX: usize = 64;
 
 /// What went wrong, in a form a caller can branch on.
 ///
+/// A retry loop retries [`Connection`](ErrorKind::Connection) (nothing was
+/// applied), and decides about [`OutcomeUnknown`](ErrorKind::OutcomeUnknown)
+/// (a write may have applied) and [`ClusterBusy`](ErrorKind::ClusterBusy)
+/// (retry after a pause); [`Authentication`](ErrorKind::Authentication) and
+/// [`OutOfMemory`](ErrorKind::OutOfMemory) do not go away by retrying.
+///
 /// # Example
 ///
 /// ```
-/// use pottery::{Error, ErrorKind};
+/// use pottery::{Client, ErrorKind};
 ///
-/// let err = Error::key_exists("tel");
-/// assert_eq!(err.kind(), ErrorKind::KeyExists);
+/// let err = Client::open("nope://localhost").unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Config);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// Redis could not be reached, the connection broke, or it did not answer in time.
+    /// Redis could not be reached, the connection broke, or it did not answer in
+    /// time, and nothing the call sent can have changed anything (it read, or
+    /// its request was never sent).
     Connection,
+    /// A request that may write was sent, then its reply was lost (a timeout or
+    /// a broken connection): it may or may not have applied. Check before
+    /// retrying a write that is not idempotent.
+    OutcomeUnknown,
+    /// Redis refused the credentials (`WRONGPASS`, `NOAUTH`) or the user's
+    /// permissions (`NOPERM`): retrying will not help.
+    Authentication,
+    /// Redis reached its `maxmemory` and refused a write (`OOM`).
+    OutOfMemory,
+    /// A Redis Cluster is busy or moving slots (`TRYAGAIN`, `CLUSTERDOWN`,
+    /// `MASTERDOWN`, or a `MOVED`/`ASK` redirect that was not followed): try
+    /// again after a pause.
+    ClusterBusy,
     /// The key holds another Redis type than the structure needs.
     WrongType,
     /// A stored value does not decode with the structure's codec.
@@ -59,17 +83,23 @@ pub enum ErrorKind {
 
 /// The crate's error: what happened, which key it concerns, and the cause.
 ///
-/// Passwords never appear in its `Display` or `Debug` output.
+/// `Display` says what happened and at which key; the error that caused it
+/// (redis-rs's, say) is its [`source`](std::error::Error::source), not
+/// repeated in the message. Passwords never appear in `Display` or `Debug`.
 ///
 /// # Example
 ///
 /// ```
-/// use pottery::Error;
+/// # let server = pottery_testkit::Server::start();
+/// use pottery::{Client, ErrorKind, sync::{RedisDict, RedisList}};
 ///
-/// let err = Error::not_found("tel", "no field \"jack\"");
-/// assert!(err.is_not_found());
+/// let client = Client::open(&server.url())?;
+/// RedisList::<i64>::new(&client, "tel").push(1)?;
+/// let err = RedisDict::<String, i64>::new(&client, "tel").get("jack").unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::WrongType);
 /// assert_eq!(err.key(), Some("tel"));
-/// assert_eq!(err.to_string(), "not found at key `tel`: no field \"jack\"");
+/// assert_eq!(err.to_string(), "wrong type at key `tel`: holds a list, not a hash");
+/// # Ok::<(), pottery::Error>(())
 /// ```
 pub struct Error {
     inner: Box<Inner>,
@@ -102,13 +132,7 @@ impl Error {
     }
 
     /// The key holds `actual` where `expected` was needed.
-    ///
-    /// ```
-    /// let err = pottery::Error::wrong_type("tel", "hash", "string");
-    /// assert!(err.is_wrong_type());
-    /// assert!(err.to_string().contains("holds a string, not a hash"));
-    /// ```
-    pub fn wrong_type(key: &str, expected: &str, actual: &str) -> Self {
+    pub(crate) fn wrong_type(key: &str, expected: &str, actual: &str) -> Self {
         Error::new(
             ErrorKind::WrongType,
             Some(key),
@@ -117,13 +141,7 @@ impl Error {
     }
 
     /// `raw` read at `key` does not decode; the message shows a bounded prefix of it.
-    ///
-    /// ```
-    /// let err = pottery::Error::decode("tel", b"{oops", "expected value");
-    /// assert!(err.is_decode());
-    /// assert!(err.to_string().contains("{oops"));
-    /// ```
-    pub fn decode(key: &str, raw: &[u8], cause: impl fmt::Display) -> Self {
+    pub(crate) fn decode(key: &str, raw: &[u8], cause: impl fmt::Display) -> Self {
         let shown = raw.get(..RAW_PREFIX).unwrap_or(raw);
         let more = if raw.len() > RAW_PREFIX { "…" } else { "" };
         Error::new(
@@ -138,12 +156,7 @@ impl Error {
     }
 
     /// A value for `key` could not be encoded.
-    ///
-    /// ```
-    /// let err = pottery::Error::encode("tel", "map keys must be strings or numbers");
-    /// assert!(err.is_encode());
-    /// ```
-    pub fn encode(key: &str, cause: impl fmt::Display) -> Self {
+    pub(crate) fn encode(key: &str, cause: impl fmt::Display) -> Self {
         Error::new(
             ErrorKind::Encode,
             Some(key),
@@ -152,11 +165,7 @@ impl Error {
     }
 
     /// `key` exists already.
-    ///
-    /// ```
-    /// assert!(pottery::Error::key_exists("tel").is_key_exists());
-    /// ```
-    pub fn key_exists(key: &str) -> Self {
+    pub(crate) fn key_exists(key: &str) -> Self {
         Error::new(
             ErrorKind::KeyExists,
             Some(key),
@@ -165,30 +174,17 @@ impl Error {
     }
 
     /// Something that must exist at `key` does not.
-    ///
-    /// ```
-    /// assert!(pottery::Error::not_found("tel", "index 3 of 2").is_not_found());
-    /// ```
-    pub fn not_found(key: &str, what: impl Into<String>) -> Self {
+    pub(crate) fn not_found(key: &str, what: impl Into<String>) -> Self {
         Error::new(ErrorKind::NotFound, Some(key), what)
     }
 
     /// A bad URL, option or argument.
-    ///
-    /// ```
-    /// assert!(pottery::Error::config("no such scheme").is_config());
-    /// ```
-    pub fn config(what: impl Into<String>) -> Self {
+    pub(crate) fn config(what: impl Into<String>) -> Self {
         Error::new(ErrorKind::Config, None, what)
     }
 
     /// Redis replied with something the operation cannot use.
-    ///
-    /// ```
-    /// let err = pottery::Error::unexpected_reply("tel", "HLEN", "a string");
-    /// assert_eq!(err.kind(), pottery::ErrorKind::Redis);
-    /// ```
-    pub fn unexpected_reply(key: &str, command: &str, got: impl fmt::Debug) -> Self {
+    pub(crate) fn unexpected_reply(key: &str, command: &str, got: impl fmt::Debug) -> Self {
         Error::new(
             ErrorKind::Redis,
             Some(key),
@@ -198,13 +194,7 @@ impl Error {
 
     /// No quorum of the `masters` agreed on the operation at `key` (a lock held
     /// by someone else, an ID another client took first).
-    ///
-    /// ```
-    /// let err = pottery::Error::quorum_not_achieved("redlock:printer", 5);
-    /// assert!(err.is_quorum_not_achieved());
-    /// assert_eq!(err.kind(), pottery::ErrorKind::QuorumNotAchieved);
-    /// ```
-    pub fn quorum_not_achieved(key: &str, masters: usize) -> Self {
+    pub(crate) fn quorum_not_achieved(key: &str, masters: usize) -> Self {
         Error::new(
             ErrorKind::QuorumNotAchieved,
             Some(key),
@@ -214,13 +204,7 @@ impl Error {
 
     /// `failed` of the `masters` of the lock at `key` failed or did not answer in
     /// time, so no quorum was possible.
-    ///
-    /// ```
-    /// let err = pottery::Error::quorum_is_impossible("redlock:printer", 3, 5);
-    /// assert!(err.is_quorum_is_impossible());
-    /// assert!(err.to_string().contains("3 of 5 masters"));
-    /// ```
-    pub fn quorum_is_impossible(key: &str, failed: usize, masters: usize) -> Self {
+    pub(crate) fn quorum_is_impossible(key: &str, failed: usize, masters: usize) -> Self {
         Error::new(
             ErrorKind::QuorumIsImpossible,
             Some(key),
@@ -229,11 +213,7 @@ impl Error {
     }
 
     /// The lock at `key` was extended but is no longer held.
-    ///
-    /// ```
-    /// assert!(pottery::Error::extend_unlocked_lock("redlock:printer").is_extend_unlocked_lock());
-    /// ```
-    pub fn extend_unlocked_lock(key: &str) -> Self {
+    pub(crate) fn extend_unlocked_lock(key: &str) -> Self {
         Error::new(
             ErrorKind::ExtendUnlockedLock,
             Some(key),
@@ -242,11 +222,7 @@ impl Error {
     }
 
     /// The lock at `key` was released but is no longer held.
-    ///
-    /// ```
-    /// assert!(pottery::Error::release_unlocked_lock("redlock:printer").is_release_unlocked_lock());
-    /// ```
-    pub fn release_unlocked_lock(key: &str) -> Self {
+    pub(crate) fn release_unlocked_lock(key: &str) -> Self {
         Error::new(
             ErrorKind::ReleaseUnlockedLock,
             Some(key),
@@ -255,12 +231,7 @@ impl Error {
     }
 
     /// The hold on the lock at `key` was already extended `limit` times.
-    ///
-    /// ```
-    /// let err = pottery::Error::too_many_extensions("redlock:printer", 3);
-    /// assert!(err.is_too_many_extensions());
-    /// ```
-    pub fn too_many_extensions(key: &str, limit: u32) -> Self {
+    pub(crate) fn too_many_extensions(key: &str, limit: u32) -> Self {
         Error::new(
             ErrorKind::TooManyExtensions,
             Some(key),
@@ -268,9 +239,18 @@ impl Error {
         )
     }
 
-    /// Attaches the error that caused this one (shown after its message).
+    /// Attaches the error that caused this one (its `source`).
     pub(crate) fn caused_by(self, cause: Error) -> Self {
         self.with_source(cause)
+    }
+
+    /// The same error, naming `key` if it named none (an error met while
+    /// connecting, before any key was known).
+    pub(crate) fn or_key(mut self, key: &str) -> Self {
+        if self.inner.key.is_none() {
+            self.inner.key = Some(key.to_owned());
+        }
+        self
     }
 
     /// Redis at `key` did not answer within a caller's deadline.
@@ -279,35 +259,81 @@ impl Error {
         Error::from_redis(key, redis::RedisError::from(io))
     }
 
-    /// Wraps an error from the redis crate met while working on `key`.
+    /// No reply to `key`'s request by the deadline; when the request was sent
+    /// and `may_write`, whether it applied is unknown.
+    pub(crate) fn no_reply(key: &str, sent_write: bool) -> Self {
+        Error::timed_out(Some(key)).reply_lost(sent_write)
+    }
+
+    /// For a request that was sent and may write (`sent_write`): a connection
+    /// error (a timeout, a broken connection) means its outcome is unknown.
+    pub(crate) fn reply_lost(mut self, sent_write: bool) -> Self {
+        if sent_write && self.inner.kind == ErrorKind::Connection {
+            self.inner.kind = ErrorKind::OutcomeUnknown;
+            self.inner.detail = if self.inner.timeout {
+                "no reply in time to a request that may write: it may or may not have applied"
+            } else {
+                "the connection broke after a request that may write was sent: it may or may \
+                 not have applied"
+            }
+            .to_owned();
+        }
+        self
+    }
+
+    /// Wraps an error from the redis crate met while working on `key`,
+    /// classified by its error code (never by its text).
     pub(crate) fn from_redis(key: Option<&str>, err: redis::RedisError) -> Self {
-        let kind = if err.is_io_error()
+        let code = server_code(&err);
+        let code = code.as_deref();
+        let (kind, detail) = if err.kind() == redis::ErrorKind::AuthenticationFailed
+            || matches!(code, Some("WRONGPASS" | "NOAUTH" | "NOPERM"))
+        {
+            let detail = "Redis refused the credentials or the user's permissions";
+            (ErrorKind::Authentication, detail.to_owned())
+        } else if code == Some("OOM") {
+            let detail = "Redis is out of memory (maxmemory) and refused the write";
+            (ErrorKind::OutOfMemory, detail.to_owned())
+        } else if let Some(busy @ ("TRYAGAIN" | "CLUSTERDOWN" | "MASTERDOWN" | "MOVED" | "ASK")) =
+            code
+        {
+            let detail = format!("the cluster is busy or moving slots ({busy})");
+            (ErrorKind::ClusterBusy, detail)
+        } else if code == Some("WRONGTYPE") {
+            let detail = "holds another Redis type than the operation needs";
+            (ErrorKind::WrongType, detail.to_owned())
+        } else if err.is_io_error()
             || err.is_timeout()
             || err.is_connection_dropped()
             || err.is_connection_refusal()
             || err.is_unrecoverable_error()
         {
-            ErrorKind::Connection
+            let detail = if err.is_timeout() {
+                "Redis did not answer in time"
+            } else {
+                "Redis is unreachable or the connection broke"
+            };
+            (ErrorKind::Connection, detail.to_owned())
         } else if err.kind() == redis::ErrorKind::InvalidClientConfig {
-            ErrorKind::Config
+            (ErrorKind::Config, "invalid client configuration".to_owned())
         } else {
-            ErrorKind::Redis
+            let detail = match code {
+                Some(code) => format!("Redis replied with an error ({code})"),
+                None => "Redis returned an error".to_owned(),
+            };
+            (ErrorKind::Redis, detail)
         };
-        let timeout = err.is_timeout();
-        let detail = match kind {
-            ErrorKind::Connection if timeout => "Redis did not answer in time".to_owned(),
-            ErrorKind::Connection => "Redis is unreachable or the connection broke".to_owned(),
-            _ => "Redis returned an error".to_owned(),
-        };
+        let timeout = kind == ErrorKind::Connection && err.is_timeout();
         let mut error = Error::new(kind, key, detail).with_source(err);
         error.inner.timeout = timeout;
         error
     }
 
-    /// What kind of error this is.
+    /// What kind of error this is: what a caller branches on.
     ///
     /// ```
-    /// assert_eq!(pottery::Error::key_exists("k").kind(), pottery::ErrorKind::KeyExists);
+    /// let err = pottery::Client::open("nope://localhost").unwrap_err();
+    /// assert_eq!(err.kind(), pottery::ErrorKind::Config);
     /// ```
     pub fn kind(&self) -> ErrorKind {
         self.inner.kind
@@ -316,135 +342,91 @@ impl Error {
     /// The Redis key the error concerns, when there is one.
     ///
     /// ```
-    /// assert_eq!(pottery::Error::key_exists("k").key(), Some("k"));
-    /// assert_eq!(pottery::Error::config("bad").key(), None);
+    /// let err = pottery::Client::open("nope://localhost").unwrap_err();
+    /// assert_eq!(err.key(), None);
     /// ```
     pub fn key(&self) -> Option<&str> {
         self.inner.key.as_deref()
     }
 
-    /// Redis was unreachable, the connection broke, or a reply timed out.
+    /// Redis was unreachable, the connection broke, or a reply timed out: the
+    /// kinds [`Connection`](ErrorKind::Connection) and
+    /// [`OutcomeUnknown`](ErrorKind::OutcomeUnknown). Not a refused password
+    /// ([`Authentication`](ErrorKind::Authentication)).
     ///
     /// ```
-    /// assert!(!pottery::Error::key_exists("k").is_connection());
+    /// // Nothing listens on port 1.
+    /// let client = pottery::Client::open("redis://127.0.0.1:1")?;
+    /// let err = pottery::sync::RedisDict::<String, i64>::new(&client, "tel").len().unwrap_err();
+    /// assert!(err.is_connection());
+    /// assert_eq!(err.kind(), pottery::ErrorKind::Connection); // a read: nothing changed
+    /// assert_eq!(err.key(), Some("tel"));
+    /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn is_connection(&self) -> bool {
-        self.inner.kind == ErrorKind::Connection
+        matches!(
+            self.inner.kind,
+            ErrorKind::Connection | ErrorKind::OutcomeUnknown
+        )
     }
 
-    /// Redis did not answer within the configured timeout (a kind of connection error).
+    /// Redis did not answer within the call's deadline (a connection error;
+    /// its kind is [`OutcomeUnknown`](ErrorKind::OutcomeUnknown) for a write
+    /// that was sent).
     ///
     /// ```
-    /// assert!(!pottery::Error::key_exists("k").is_timeout());
+    /// let client = pottery::Client::open("redis://127.0.0.1:1")?;
+    /// let err = pottery::sync::RedisDict::<String, i64>::new(&client, "tel").len().unwrap_err();
+    /// assert!(!err.is_timeout()); // refused at once
+    /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn is_timeout(&self) -> bool {
         self.inner.timeout
     }
+}
 
-    /// The key holds the wrong Redis type.
-    ///
-    /// ```
-    /// assert!(pottery::Error::wrong_type("k", "hash", "list").is_wrong_type());
-    /// ```
-    pub fn is_wrong_type(&self) -> bool {
-        self.inner.kind == ErrorKind::WrongType
+/// The first server error code in `err`: its own, or that of the first failed
+/// command of a pipeline (which redis-rs reports as a list of errors).
+pub(crate) fn server_code(err: &redis::RedisError) -> Option<String> {
+    if let Some(code) = err.code() {
+        return Some(code.to_owned());
     }
+    let errors = err.clone().into_server_errors()?;
+    errors.first().map(|(_, e)| e.code().to_owned())
+}
 
-    /// A stored value did not decode.
-    ///
-    /// ```
-    /// assert!(pottery::Error::decode("k", b"x", "bad").is_decode());
-    /// ```
-    pub fn is_decode(&self) -> bool {
-        self.inner.kind == ErrorKind::Decode
-    }
+/// Whether `err`, or any command of a failed pipeline, has the error `code`.
+pub(crate) fn has_code(err: &redis::RedisError, code: &str) -> bool {
+    err.code() == Some(code)
+        || err
+            .clone()
+            .into_server_errors()
+            .is_some_and(|errors| errors.iter().any(|(_, e)| e.code() == code))
+}
 
-    /// A value could not be encoded.
-    ///
-    /// ```
-    /// assert!(pottery::Error::encode("k", "bad").is_encode());
-    /// ```
-    pub fn is_encode(&self) -> bool {
-        self.inner.kind == ErrorKind::Encode
-    }
-
-    /// The key already existed.
-    ///
-    /// ```
-    /// assert!(pottery::Error::key_exists("k").is_key_exists());
-    /// ```
-    pub fn is_key_exists(&self) -> bool {
-        self.inner.kind == ErrorKind::KeyExists
-    }
-
-    /// A key, field, member or index was missing.
-    ///
-    /// ```
-    /// assert!(pottery::Error::not_found("k", "field").is_not_found());
-    /// ```
-    pub fn is_not_found(&self) -> bool {
-        self.inner.kind == ErrorKind::NotFound
-    }
-
-    /// A bad URL, option or argument.
-    ///
-    /// ```
-    /// assert!(pottery::Error::config("bad").is_config());
-    /// ```
-    pub fn is_config(&self) -> bool {
-        self.inner.kind == ErrorKind::Config
-    }
-
-    /// A Redlock could not be acquired where it had to be.
-    ///
-    /// ```
-    /// assert!(pottery::Error::quorum_not_achieved("k", 1).is_quorum_not_achieved());
-    /// ```
-    pub fn is_quorum_not_achieved(&self) -> bool {
-        self.inner.kind == ErrorKind::QuorumNotAchieved
-    }
-
-    /// Too many of a Redlock's masters failed for a quorum.
-    ///
-    /// ```
-    /// assert!(pottery::Error::quorum_is_impossible("k", 1, 1).is_quorum_is_impossible());
-    /// ```
-    pub fn is_quorum_is_impossible(&self) -> bool {
-        self.inner.kind == ErrorKind::QuorumIsImpossible
-    }
-
-    /// A Redlock extended when no longer held.
-    ///
-    /// ```
-    /// assert!(pottery::Error::extend_unlocked_lock("k").is_extend_unlocked_lock());
-    /// ```
-    pub fn is_extend_unlocked_lock(&self) -> bool {
-        self.inner.kind == ErrorKind::ExtendUnlockedLock
-    }
-
-    /// A Redlock released when no longer held.
-    ///
-    /// ```
-    /// assert!(pottery::Error::release_unlocked_lock("k").is_release_unlocked_lock());
-    /// ```
-    pub fn is_release_unlocked_lock(&self) -> bool {
-        self.inner.kind == ErrorKind::ReleaseUnlockedLock
-    }
-
-    /// A Redlock hold extended more often than allowed.
-    ///
-    /// ```
-    /// assert!(pottery::Error::too_many_extensions("k", 3).is_too_many_extensions());
-    /// ```
-    pub fn is_too_many_extensions(&self) -> bool {
-        self.inner.kind == ErrorKind::TooManyExtensions
+/// A redis-rs error from code run on a raw connection (see
+/// [`Client::with_connection`](crate::Client::with_connection)); it names no key.
+///
+/// ```
+/// let raw = redis::RedisError::from(std::io::Error::from(std::io::ErrorKind::TimedOut));
+/// let err = pottery::Error::from(raw);
+/// assert!(err.is_timeout() && err.is_connection());
+/// ```
+impl From<redis::RedisError> for Error {
+    fn from(err: redis::RedisError) -> Self {
+        Error::from_redis(None, err)
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = match self.inner.kind {
+            ErrorKind::Connection if self.inner.timeout => "timeout",
             ErrorKind::Connection => "connection error",
+            ErrorKind::OutcomeUnknown => "outcome unknown",
+            ErrorKind::Authentication => "authentication failed",
+            ErrorKind::OutOfMemory => "out of memory",
+            ErrorKind::ClusterBusy => "cluster busy",
             ErrorKind::WrongType => "wrong type",
             ErrorKind::Decode => "decode error",
             ErrorKind::Encode => "encode error",
@@ -462,11 +444,8 @@ impl fmt::Display for Error {
         if let Some(key) = &self.inner.key {
             write!(f, " at key `{key}`")?;
         }
-        write!(f, ": {}", self.inner.detail)?;
-        if let Some(source) = &self.inner.source {
-            write!(f, " ({source})")?;
-        }
-        Ok(())
+        // The cause is `source()`'s: a report prints the chain once.
+        write!(f, ": {}", self.inner.detail)
     }
 }
 
@@ -499,7 +478,7 @@ impl std::error::Error for Error {
 /// connection errors are `ConnectionAborted`, the rest `Other`.
 ///
 /// ```
-/// let err = pottery::Error::config("bad url");
+/// let err = pottery::Client::open("nope://localhost").unwrap_err();
 /// let io: std::io::Error = err.into();
 /// assert_eq!(io.kind(), std::io::ErrorKind::Other);
 /// ```
@@ -540,5 +519,88 @@ mod tests {
         let err = Error::from_redis(None, redis::RedisError::from(io));
         assert!(err.is_connection());
         assert!(err.is_timeout());
+    }
+
+    /// A server error reply as redis-rs reports it.
+    fn server(reply: &str) -> redis::RedisError {
+        let value = redis::parse_redis_value(format!("-{reply}\r\n").as_bytes()).unwrap();
+        value.extract_error().unwrap_err()
+    }
+
+    #[test]
+    fn server_errors_are_classified_by_code() {
+        let kind = |reply: &str| Error::from_redis(Some("k"), server(reply)).kind();
+        assert_eq!(
+            kind("WRONGPASS invalid username-password pair"),
+            ErrorKind::Authentication
+        );
+        assert_eq!(
+            kind("NOAUTH Authentication required."),
+            ErrorKind::Authentication
+        );
+        assert_eq!(kind("NOPERM no permissions"), ErrorKind::Authentication);
+        assert_eq!(kind("OOM command not allowed"), ErrorKind::OutOfMemory);
+        assert_eq!(kind("TRYAGAIN multiple keys"), ErrorKind::ClusterBusy);
+        assert_eq!(
+            kind("CLUSTERDOWN the cluster is down"),
+            ErrorKind::ClusterBusy
+        );
+        assert_eq!(kind("ASK 3999 127.0.0.1:6381"), ErrorKind::ClusterBusy);
+        assert_eq!(kind("MOVED 3999 127.0.0.1:6381"), ErrorKind::ClusterBusy);
+        assert_eq!(
+            kind("WRONGTYPE Operation against a key"),
+            ErrorKind::WrongType
+        );
+        assert_eq!(kind("ERR unknown command"), ErrorKind::Redis);
+        // The code decides, not the text: an ERR that mentions WRONGTYPE is no wrong type.
+        assert_eq!(kind("ERR the word WRONGTYPE and OOM"), ErrorKind::Redis);
+        assert!(!Error::from_redis(None, server("WRONGPASS x")).is_connection());
+        assert!(has_code(&server("NOSCRIPT No matching script"), "NOSCRIPT"));
+        assert!(!has_code(&server("ERR NOSCRIPT"), "NOSCRIPT"));
+    }
+
+    #[test]
+    fn display_leaves_the_cause_to_source() {
+        use std::error::Error as _;
+        let err = Error::from_redis(Some("tel"), server("ERR unknown command 'NOPE'"));
+        assert_eq!(
+            err.to_string(),
+            "Redis error at key `tel`: Redis replied with an error (ERR)"
+        );
+        let source = err.source().unwrap().to_string();
+        assert!(source.contains("unknown command"), "{source}");
+        assert!(!err.to_string().contains("unknown command"));
+        let outer = Error::quorum_is_impossible("lock", 3, 3).caused_by(err);
+        assert!(!outer.to_string().contains("ERR"), "{outer}");
+        assert_eq!(
+            outer.source().unwrap().to_string(),
+            "Redis error at key `tel`: Redis replied with an error (ERR)"
+        );
+    }
+
+    #[test]
+    fn a_lost_reply_of_a_sent_write_has_an_unknown_outcome() {
+        let timeout = Error::no_reply("k", true);
+        assert_eq!(timeout.kind(), ErrorKind::OutcomeUnknown);
+        assert!(timeout.is_timeout() && timeout.is_connection());
+        assert!(
+            timeout
+                .to_string()
+                .starts_with("outcome unknown at key `k`"),
+            "{timeout}"
+        );
+        let read = Error::no_reply("k", false);
+        assert_eq!(read.kind(), ErrorKind::Connection);
+        assert!(read.is_timeout());
+        assert_eq!(
+            read.to_string(),
+            "timeout at key `k`: Redis did not answer in time"
+        );
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        let err = Error::from_redis(None, refused.into()).or_key("k");
+        assert_eq!(err.key(), Some("k"));
+        // Only connection errors become unknown: a server's refusal changed nothing.
+        let oom = Error::from_redis(Some("k"), server("OOM no")).reply_lost(true);
+        assert_eq!(oom.kind(), ErrorKind::OutOfMemory);
     }
 }

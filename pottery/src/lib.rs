@@ -154,6 +154,16 @@ pub use pottery_macros::redis_cache;
 #[doc = include_str!("redlock/synchronize.md")]
 pub use pottery_macros::synchronize;
 pub use queue::RedisSimpleQueue;
+/// The redis-rs crate pottery is built on, for raw commands on
+/// [`Client::with_connection`] and [`AsyncConnection`] without adding it
+/// yourself (and at the same version).
+///
+/// ```no_run
+/// let client = pottery::Client::from_env()?;
+/// let pong: String = client.with_connection(|con| pottery::redis::cmd("PING").query(con))?;
+/// # Ok::<(), pottery::Error>(())
+/// ```
+pub use redis;
 pub use redlock::{
     AsyncRedlockGuard, DEFAULT_AUTO_RELEASE_TIME, DEFAULT_NUM_EXTENSIONS, DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_RETRY_DELAY, REDLOCK_KEY_PREFIX, Redlock, RedlockBuilder, RedlockGuard,

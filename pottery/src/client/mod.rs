@@ -132,7 +132,7 @@ impl ClientBuilder {
     /// Checks the URLs and makes the client; nothing connects yet.
     ///
     /// ```
-    /// assert!(pottery::Client::builder("nope://x").build().unwrap_err().is_config());
+    /// assert_eq!(pottery::Client::builder("nope://x").build().unwrap_err().kind(), pottery::ErrorKind::Config);
     /// ```
     pub fn build(self) -> Result<Client> {
         let shown = self

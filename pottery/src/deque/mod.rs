@@ -225,7 +225,7 @@ where
     /// # let client = pottery::Client::open(&server.url())?;
     /// RedisDeque::<String>::create(&client, "d", ["g", "h", "i"], None)?;
     /// assert!(RedisDeque::<String>::open(&client, "d", 3).is_ok());
-    /// assert!(RedisDeque::<String>::open(&client, "d", 2).unwrap_err().is_config());
+    /// assert_eq!(RedisDeque::<String>::open(&client, "d", 2).unwrap_err().kind(), pottery::ErrorKind::Config);
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn open(client: &Client, key: &str, maxlen: usize) -> M::Output<'static, Self>
@@ -382,7 +382,7 @@ where
     /// d.extend(["g", "i"])?;
     /// d.insert(1, "h")?;
     /// assert_eq!(d.to_vec()?, ["g", "h", "i"]);
-    /// assert!(d.insert(3, "j").unwrap_err().is_config());
+    /// assert_eq!(d.insert(3, "j").unwrap_err().kind(), pottery::ErrorKind::Config);
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn insert(&self, index: isize, value: impl EncodeAs<T>) -> M::Output<'_, ()> {

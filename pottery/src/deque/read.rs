@@ -127,7 +127,7 @@ where
     /// let d: pottery::sync::RedisDeque<String> = pottery::sync::RedisDeque::new(&client, "d");
     /// d.extend(["g", "h"])?;
     /// d.remove("g")?;
-    /// assert!(d.remove("g").unwrap_err().is_not_found());
+    /// assert_eq!(d.remove("g").unwrap_err().kind(), pottery::ErrorKind::NotFound);
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn remove(&self, value: impl EncodeAs<T>) -> M::Output<'_, ()> {

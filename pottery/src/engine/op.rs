@@ -39,6 +39,19 @@ impl Request {
         Request::Script(call)
     }
 
+    /// Whether the request may change data: the one place this is decided,
+    /// so that a lost reply is reported as an unknown outcome only for
+    /// writes. A command reads if its name is in [`READ_ONLY`]; a script
+    /// counts as a write (what it calls is not known here); a pipeline
+    /// writes if any of its commands does.
+    pub(crate) fn may_write(&self) -> bool {
+        match self {
+            Request::Cmd(cmd) => cmd_may_write(cmd),
+            Request::Script(_) => true,
+            Request::Pipeline(pipe) => pipe.cmd_iter().any(cmd_may_write),
+        }
+    }
+
     fn query(&self, con: &mut dyn ConnectionLike) -> redis::RedisResult<Value> {
         match self {
             Request::Cmd(cmd) => cmd.query(con),
@@ -109,6 +122,11 @@ impl<T> Op<T> {
         }
     }
 
+    /// Whether the request may change data (see [`Request::may_write`]).
+    pub(crate) fn may_write(&self) -> bool {
+        self.request.may_write()
+    }
+
     /// The key the operation works on.
     pub(crate) fn key_shared(&self) -> Arc<str> {
         Arc::clone(&self.key)
@@ -138,9 +156,11 @@ impl<T> Op<T> {
         };
         if client.is_cluster() {
             // A cluster connection keeps its own timeouts: bound the whole call.
+            // A write cut short here may have been sent: its outcome is unknown.
+            let may_write = self.may_write();
             match tokio::time::timeout(limit, self.run_async_within(client, Some(limit))).await {
                 Ok(result) => result,
-                Err(_) => Err(Error::timed_out(Some(&key))),
+                Err(_) => Err(Error::no_reply(&key, may_write)),
             }
         } else {
             self.run_async_within(client, Some(limit)).await
@@ -150,13 +170,20 @@ impl<T> Op<T> {
     /// Runs the operation on a pooled blocking connection that waits at most
     /// `timeout` for the reply (on a single server; see `Client::blocking_within`).
     pub(crate) fn run_within(self, client: &Client, timeout: Option<Duration>) -> Result<T> {
-        let reply = client.blocking_within(timeout, |con| self.request.query(con));
+        // Set once a connection is at hand: an error before that (refused,
+        // connect timeout) cannot have applied anything.
+        let mut sent = false;
+        let reply = client.blocking_within(timeout, |con| {
+            sent = true;
+            self.request.query(con)
+        });
         let reply = match reply {
             Err(err) if is_wrong_type(&err) => {
                 let actual = client.blocking(|con| type_of(&self.key).query::<String>(con));
                 return Err(self.wrong_type(actual.ok()));
             }
-            other => other.map_err(|e| Error::from_redis(Some(&self.key), e))?,
+            Err(err) => return Err(self.failed(err, sent)),
+            Ok(reply) => reply,
         };
         (self.decode)(&self.key, reply)
     }
@@ -176,11 +203,15 @@ impl<T> Op<T> {
         timeout: Option<Duration>,
     ) -> Result<T> {
         let mut lease = match timeout {
-            None => client.async_lease().await?,
+            None => client
+                .async_lease()
+                .await
+                .map_err(|e| e.or_key(&self.key))?,
             // The timer only starts if the lease is not ready at once.
             Some(limit) => tokio::time::timeout(limit, client.async_lease())
                 .await
-                .map_err(|_| Error::timed_out(Some(&self.key)))??,
+                .map_err(|_| Error::timed_out(Some(&self.key)))?
+                .map_err(|e| e.or_key(&self.key))?,
         };
         if let (Some(limit), crate::AsyncConnection::Single(single)) = (timeout, &mut lease.conn) {
             single.set_response_timeout(limit);
@@ -195,11 +226,17 @@ impl<T> Op<T> {
                 if crate::client::is_broken(&err) {
                     client.async_broken(&lease);
                 }
-                return Err(Error::from_redis(Some(&self.key), err));
+                return Err(self.failed(err, true));
             }
             Ok(reply) => reply,
         };
         (self.decode)(&self.key, reply)
+    }
+
+    /// The error of a request that failed; `sent` if it reached a connection,
+    /// so a write whose reply was lost has an unknown outcome.
+    fn failed(&self, err: redis::RedisError, sent: bool) -> Error {
+        Error::from_redis(Some(&self.key), err).reply_lost(sent && self.request.may_write())
     }
 
     fn wrong_type(&self, actual: Option<String>) -> Error {
@@ -235,13 +272,83 @@ fn socket_limit(client: &Client, deadline: Deadline) -> Limit {
     }
 }
 
+/// `WRONGTYPE` from the command, from a script's call (Redis 7 keeps the
+/// code), or from any command of a pipeline: by its code, never its text.
 fn is_wrong_type(err: &redis::RedisError) -> bool {
-    err.code() == Some("WRONGTYPE")
-        || err
-            .detail()
-            .is_some_and(|d| d.contains("WRONGTYPE") || d.contains("wrong kind of value"))
-        // A pipeline's error wraps its commands' errors.
-        || err.to_string().contains("WRONGTYPE")
+    crate::error::has_code(err, "WRONGTYPE")
+}
+
+/// Commands that never change data (upper case). Anything not listed counts
+/// as a write: a wrong "write" only makes a lost reply look more doubtful.
+const READ_ONLY: &[&str] = &[
+    "BITCOUNT",
+    "BITPOS",
+    "DBSIZE",
+    "DUMP",
+    "ECHO",
+    "EXISTS",
+    "GET",
+    "GETBIT",
+    "GETRANGE",
+    "HEXISTS",
+    "HGET",
+    "HGETALL",
+    "HKEYS",
+    "HLEN",
+    "HMGET",
+    "HRANDFIELD",
+    "HSCAN",
+    "HSTRLEN",
+    "HVALS",
+    "INFO",
+    "KEYS",
+    "LINDEX",
+    "LLEN",
+    "LPOS",
+    "LRANGE",
+    "MGET",
+    "OBJECT",
+    "PEXPIRETIME",
+    "PFCOUNT",
+    "PING",
+    "PTTL",
+    "SCAN",
+    "SCARD",
+    "SDIFF",
+    "SINTER",
+    "SINTERCARD",
+    "SISMEMBER",
+    "SMEMBERS",
+    "SMISMEMBER",
+    "SRANDMEMBER",
+    "SSCAN",
+    "STRLEN",
+    "SUNION",
+    "TIME",
+    "TTL",
+    "TYPE",
+    "XLEN",
+    "XRANGE",
+    "XREAD",
+    "XREVRANGE",
+    "ZCARD",
+    "ZCOUNT",
+    "ZMSCORE",
+    "ZRANGE",
+    "ZRANK",
+    "ZREVRANGE",
+    "ZREVRANK",
+    "ZSCAN",
+    "ZSCORE",
+];
+
+fn cmd_may_write(cmd: &Cmd) -> bool {
+    match cmd.args_iter().next() {
+        Some(redis::Arg::Simple(name)) => !READ_ONLY
+            .iter()
+            .any(|read| read.as_bytes().eq_ignore_ascii_case(name)),
+        _ => true,
+    }
 }
 
 fn type_of(key: &str) -> Cmd {

@@ -104,9 +104,9 @@ static SET_IF_GREATER: LazyLock<Script> = LazyLock::new(|| Script::new(SET_IF_GR
 ///
 /// # Errors
 ///
-/// - [`Error::is_quorum_not_achieved`]: every round was lost to contention (or
+/// - [`ErrorKind::QuorumNotAchieved`](crate::ErrorKind::QuorumNotAchieved): every round was lost to contention (or
 ///   to failures of half of the masters or fewer).
-/// - [`Error::is_quorum_is_impossible`]: more than half of the masters failed or
+/// - [`ErrorKind::QuorumIsImpossible`](crate::ErrorKind::QuorumIsImpossible): more than half of the masters failed or
 ///   did not answer in time; returned at once, without more rounds (with
 ///   [`raise_on_redis_errors(false)`](NextIdBuilder::raise_on_redis_errors), as
 ///   pottery's default, such a round is retried and the error is
@@ -235,7 +235,7 @@ impl<M: Mode> NextIdBuilder<M> {
     }
 
     /// Whether [`next`](NextId::next) and [`reset`](NextId::reset) fail at once
-    /// with [`Error::is_quorum_is_impossible`] when more than half of the
+    /// with [`ErrorKind::QuorumIsImpossible`](crate::ErrorKind::QuorumIsImpossible) when more than half of the
     /// masters fail (default `true`); with `false`, as pottery's default, such
     /// a round counts as lost and the error is `QuorumNotAchieved`.
     ///
@@ -255,7 +255,7 @@ impl<M: Mode> NextIdBuilder<M> {
     /// The generator; fails on no masters or zero tries.
     ///
     /// ```
-    /// assert!(pottery::sync::NextId::builder().build().unwrap_err().is_config());
+    /// assert_eq!(pottery::sync::NextId::builder().build().unwrap_err().kind(), pottery::ErrorKind::Config);
     /// ```
     pub fn build(self) -> Result<NextId<M>> {
         if self.masters.is_empty() {

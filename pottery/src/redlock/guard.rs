@@ -225,8 +225,8 @@ impl RedlockGuard {
     }
 
     /// Resets the hold to the full auto-release time; fails with
-    /// [`Error::is_too_many_extensions`] past the lock's limit and with
-    /// [`Error::is_extend_unlocked_lock`] if the hold expired. (Watchdog
+    /// [`ErrorKind::TooManyExtensions`](crate::ErrorKind::TooManyExtensions) past the lock's limit and with
+    /// [`ErrorKind::ExtendUnlockedLock`](crate::ErrorKind::ExtendUnlockedLock) if the hold expired. (Watchdog
     /// renewals are not extensions: they do not count against the limit.)
     ///
     /// ```
@@ -237,7 +237,7 @@ impl RedlockGuard {
     /// for _ in 0..3 {
     ///     guard.extend()?;
     /// }
-    /// assert!(guard.extend().unwrap_err().is_too_many_extensions());
+    /// assert_eq!(guard.extend().unwrap_err().kind(), pottery::ErrorKind::TooManyExtensions);
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn extend(&mut self) -> Result<()> {
@@ -247,7 +247,7 @@ impl RedlockGuard {
         Ok(())
     }
 
-    /// Releases the hold; fails with [`Error::is_release_unlocked_lock`] if it
+    /// Releases the hold; fails with [`ErrorKind::ReleaseUnlockedLock`](crate::ErrorKind::ReleaseUnlockedLock) if it
     /// had expired (then someone else may have held the lock meanwhile).
     ///
     /// ```
@@ -451,7 +451,7 @@ impl AsyncRedlockGuard {
         Ok(())
     }
 
-    /// Releases the hold; fails with [`Error::is_release_unlocked_lock`] if it
+    /// Releases the hold; fails with [`ErrorKind::ReleaseUnlockedLock`](crate::ErrorKind::ReleaseUnlockedLock) if it
     /// had expired. If this future is dropped before it completes, the guard's
     /// drop releases in the background instead.
     ///

@@ -119,11 +119,11 @@ static RELEASE: LazyLock<Script> = LazyLock::new(|| {
 /// # Errors
 ///
 /// When more than half of the masters fail or time out, no quorum can be trusted
-/// and every operation fails promptly with [`Error::is_quorum_is_impossible`]
+/// and every operation fails promptly with [`ErrorKind::QuorumIsImpossible`](crate::ErrorKind::QuorumIsImpossible)
 /// (pottery's `QuorumIsImpossible`; pottery raises it only with
 /// `raise_on_redis_errors=True`, see [`RedlockBuilder::raise_on_redis_errors`]).
 /// Extending or releasing a hold that expired fails with
-/// [`Error::is_extend_unlocked_lock`] / [`Error::is_release_unlocked_lock`].
+/// [`ErrorKind::ExtendUnlockedLock`](crate::ErrorKind::ExtendUnlockedLock) / [`ErrorKind::ReleaseUnlockedLock`](crate::ErrorKind::ReleaseUnlockedLock).
 ///
 /// # When (not) to use it
 ///
@@ -314,7 +314,7 @@ impl<M: Mode> RedlockBuilder<M> {
         self
     }
 
-    /// Whether an operation fails with [`Error::is_quorum_is_impossible`] when
+    /// Whether an operation fails with [`ErrorKind::QuorumIsImpossible`](crate::ErrorKind::QuorumIsImpossible) when
     /// more than half of the masters fail or time out (default `true`). With
     /// `false`, as pottery's default, such an attempt merely does not acquire
     /// (a waiting acquire keeps trying), `locked` reads zero, and extend/release
@@ -427,7 +427,7 @@ impl<M: Mode> RedlockBuilder<M> {
     ///     .master(pottery::Client::open(&server.url())?)
     ///     .watchdog_interval(Duration::from_secs(10))
     ///     .build();
-    /// assert!(too_long.unwrap_err().is_config());
+    /// assert_eq!(too_long.unwrap_err().kind(), pottery::ErrorKind::Config);
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn watchdog_interval(mut self, interval: Duration) -> Self {
@@ -440,7 +440,7 @@ impl<M: Mode> RedlockBuilder<M> {
     ///
     /// ```
     /// let err = pottery::sync::Redlock::builder("printer").build().unwrap_err();
-    /// assert!(err.is_config());
+    /// assert_eq!(err.kind(), pottery::ErrorKind::Config);
     /// ```
     pub fn build(self) -> Result<Redlock<M>> {
         if self.masters.is_empty() {
@@ -720,9 +720,9 @@ impl Redlock<Blocking> {
     ///
     /// Acquires as configured by [`RedlockBuilder::run_blocking`] and
     /// [`RedlockBuilder::run_timeout`] (by default waiting as long as it takes);
-    /// fails with [`Error::is_quorum_not_achieved`] if it could not. If the hold
+    /// fails with [`ErrorKind::QuorumNotAchieved`](crate::ErrorKind::QuorumNotAchieved) if it could not. If the hold
     /// expired before `f` returned, `f`'s result is dropped and the error is
-    /// [`Error::is_release_unlocked_lock`]: `f` did not run under the lock all
+    /// [`ErrorKind::ReleaseUnlockedLock`](crate::ErrorKind::ReleaseUnlockedLock): `f` did not run under the lock all
     /// along. If `f` panics, the lock is released as the panic unwinds.
     ///
     /// ```
