@@ -77,7 +77,7 @@ fn wrong_password_is_an_authentication_error(ctx: &Ctx) {
     let key = ctx.key("d");
     for url in [
         format!("redis://:swordfish@127.0.0.1:{port}/0"), // WRONGPASS
-        format!("redis://127.0.0.1:{port}/0"),        // NOAUTH
+        format!("redis://127.0.0.1:{port}/0"),            // NOAUTH
     ] {
         let client = quick(&url, Duration::from_secs(2));
         let err = sync::RedisDict::<String, i64>::new(&client, &key)
@@ -98,8 +98,16 @@ fn wrong_password_is_an_authentication_error(ctx: &Ctx) {
         assert_eq!(err.kind(), ErrorKind::Authentication, "{err:?}");
         assert_eq!(err.key(), Some(key.as_str()), "async: {err}");
     }
-    let good = quick(&format!("redis://:hunter2@127.0.0.1:{port}/0"), Duration::from_secs(2));
-    assert_eq!(sync::RedisDict::<String, i64>::new(&good, &key).len().unwrap(), 0);
+    let good = quick(
+        &format!("redis://:hunter2@127.0.0.1:{port}/0"),
+        Duration::from_secs(2),
+    );
+    assert_eq!(
+        sync::RedisDict::<String, i64>::new(&good, &key)
+            .len()
+            .unwrap(),
+        0
+    );
 }
 
 fn out_of_memory_names_the_key(ctx: &Ctx) {
@@ -139,10 +147,7 @@ fn wrong_type_is_found_by_its_code(ctx: &Ctx) {
     let dict = sync::RedisDict::<String, i64>::new(&ctx.client, &key);
     let expect = "wrong type at key `{k}`: holds a string, not a hash".replace("{k}", &key);
     // A command (HGET), a script (the remove script).
-    for err in [
-        dict.get("a").unwrap_err(),
-        dict.remove("a").unwrap_err(),
-    ] {
+    for err in [dict.get("a").unwrap_err(), dict.remove("a").unwrap_err()] {
         assert_eq!(err.kind(), ErrorKind::WrongType, "{err:?}");
         assert_eq!(err.to_string(), expect);
     }
@@ -209,7 +214,10 @@ fn lost_write_reply_is_outcome_unknown(ctx: &Ctx) {
         assert_eq!(err.kind(), ErrorKind::OutcomeUnknown, "{what}: {err:?}");
         assert!(err.is_timeout() && err.is_connection(), "{what}: {err:?}");
         assert_eq!(err.key(), Some(key.as_str()));
-        assert!(err.to_string().starts_with("outcome unknown at key"), "{err}");
+        assert!(
+            err.to_string().starts_with("outcome unknown at key"),
+            "{err}"
+        );
     }
     for (err, what) in [(&read, "blocking"), (&async_read, "async")] {
         assert_eq!(err.kind(), ErrorKind::Connection, "{what}: {err:?}");

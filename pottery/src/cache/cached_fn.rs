@@ -173,7 +173,7 @@ impl<F, C: Codec> CachedFn<F, C, Blocking> {
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
-    /// let one = pottery::CachedFn::new(pottery::sync::RedisCache::new(&client, "one"), || pottery::Result::Ok(1));
+    /// let one = pottery::CachedFn::new(pottery::sync::RedisCache::new(&client, "one"), || Ok::<_, pottery::Error>(1));
     /// assert_eq!(one.try_bypass(())?, 1);
     /// # Ok::<(), pottery::Error>(())
     /// ```

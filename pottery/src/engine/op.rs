@@ -280,66 +280,15 @@ fn is_wrong_type(err: &redis::RedisError) -> bool {
 
 /// Commands that never change data (upper case). Anything not listed counts
 /// as a write: a wrong "write" only makes a lost reply look more doubtful.
+#[rustfmt::skip]
 const READ_ONLY: &[&str] = &[
-    "BITCOUNT",
-    "BITPOS",
-    "DBSIZE",
-    "DUMP",
-    "ECHO",
-    "EXISTS",
-    "GET",
-    "GETBIT",
-    "GETRANGE",
-    "HEXISTS",
-    "HGET",
-    "HGETALL",
-    "HKEYS",
-    "HLEN",
-    "HMGET",
-    "HRANDFIELD",
-    "HSCAN",
-    "HSTRLEN",
-    "HVALS",
-    "INFO",
-    "KEYS",
-    "LINDEX",
-    "LLEN",
-    "LPOS",
-    "LRANGE",
-    "MGET",
-    "OBJECT",
-    "PEXPIRETIME",
-    "PFCOUNT",
-    "PING",
-    "PTTL",
-    "SCAN",
-    "SCARD",
-    "SDIFF",
-    "SINTER",
-    "SINTERCARD",
-    "SISMEMBER",
-    "SMEMBERS",
-    "SMISMEMBER",
-    "SRANDMEMBER",
-    "SSCAN",
-    "STRLEN",
-    "SUNION",
-    "TIME",
-    "TTL",
-    "TYPE",
-    "XLEN",
-    "XRANGE",
-    "XREAD",
-    "XREVRANGE",
-    "ZCARD",
-    "ZCOUNT",
-    "ZMSCORE",
-    "ZRANGE",
-    "ZRANK",
-    "ZREVRANGE",
-    "ZREVRANK",
-    "ZSCAN",
-    "ZSCORE",
+    "BITCOUNT", "BITPOS", "DBSIZE", "DUMP", "ECHO", "EXISTS", "GET", "GETBIT", "GETRANGE",
+    "HEXISTS", "HGET", "HGETALL", "HKEYS", "HLEN", "HMGET", "HRANDFIELD", "HSCAN", "HSTRLEN",
+    "HVALS", "INFO", "KEYS", "LINDEX", "LLEN", "LPOS", "LRANGE", "MGET", "OBJECT", "PEXPIRETIME",
+    "PFCOUNT", "PING", "PTTL", "SCAN", "SCARD", "SDIFF", "SINTER", "SINTERCARD", "SISMEMBER",
+    "SMEMBERS", "SMISMEMBER", "SRANDMEMBER", "SSCAN", "STRLEN", "SUNION", "TIME", "TTL", "TYPE",
+    "XLEN", "XRANGE", "XREAD", "XREVRANGE", "ZCARD", "ZCOUNT", "ZMSCORE", "ZRANGE", "ZRANK",
+    "ZREVRANGE", "ZREVRANK", "ZSCAN", "ZSCORE",
 ];
 
 fn cmd_may_write(cmd: &Cmd) -> bool {
@@ -355,4 +304,30 @@ fn type_of(key: &str) -> Cmd {
     let mut cmd = redis::cmd("TYPE");
     cmd.arg(key);
     cmd
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmd(name: &str) -> Cmd {
+        let mut cmd = redis::cmd(name);
+        cmd.arg("k");
+        cmd
+    }
+
+    #[test]
+    fn reads_and_writes_are_told_apart() {
+        assert!(!Request::from(cmd("HGET")).may_write());
+        assert!(!Request::from(cmd("pttl")).may_write());
+        assert!(Request::from(cmd("HSET")).may_write());
+        assert!(Request::from(cmd("BLPOP")).may_write());
+        let mut reads = redis::pipe();
+        reads.add_command(cmd("HLEN")).add_command(cmd("TYPE"));
+        assert!(!Request::from(reads.clone()).may_write());
+        reads.add_command(cmd("PEXPIRE"));
+        assert!(Request::from(reads).may_write());
+        let script: &'static Script = Box::leak(Box::new(Script::new("return 1")));
+        assert!(Request::script(script, &[b"k"], &[]).may_write());
+    }
 }
