@@ -18,16 +18,7 @@ use std::time::Duration;
 
 use pottery::{Client, ErrorKind, future, sync};
 use pottery_testkit::Server;
-use support::{Ctx, Target};
-
-fn raw(url: &str, args: &[&str]) -> redis::Value {
-    let mut con = redis::Client::open(url).unwrap().get_connection().unwrap();
-    let mut cmd = redis::cmd(args[0]);
-    for arg in &args[1..] {
-        cmd.arg(*arg);
-    }
-    cmd.query(&mut con).unwrap()
-}
+use support::{Ctx, Target, raw};
 
 /// A port nothing listens on: connecting is refused at once.
 fn refused_url() -> String {
