@@ -27,6 +27,19 @@ pub(crate) fn err(text: impl Display) {
     let _ = writeln!(io::stderr().lock(), "{text}");
 }
 
+/// `err` and its causes, outermost first, joined by `: ` (a pottery error's
+/// message leaves its cause to `source()`).
+pub(crate) fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut next = err.source();
+    while let Some(cause) = next {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
+}
+
 /// Spaces per nesting level.
 const INDENT: usize = 2;
 

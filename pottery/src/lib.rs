@@ -160,6 +160,16 @@ pub use pottery_macros::redis_cache;
 #[doc = include_str!("redlock/synchronize.md")]
 pub use pottery_macros::synchronize;
 pub use queue::RedisSimpleQueue;
+/// The redis-rs crate pottery is built on, for raw commands on
+/// [`Client::with_connection`] and [`AsyncConnection`] without adding it
+/// yourself (and at the same version).
+///
+/// ```no_run
+/// let client = pottery::Client::from_env()?;
+/// let pong: String = client.with_connection(|con| pottery::redis::cmd("PING").query(con))?;
+/// # Ok::<(), pottery::Error>(())
+/// ```
+pub use redis;
 pub use redlock::{Callable, Synchronized};
 pub use redlock::{
     DEFAULT_AUTO_RELEASE_TIME, DEFAULT_NUM_EXTENSIONS, DEFAULT_REQUEST_TIMEOUT,

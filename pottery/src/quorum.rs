@@ -35,10 +35,15 @@ impl Tally {
         self.yes >= quorum(masters)
     }
 
-    /// The outcome is known: a quorum said yes, or too many said no or failed
-    /// for the rest to make one.
+    /// The outcome is known: a quorum said yes, the masters that said no
+    /// leave too few for one, or every master answered. A failure does not end
+    /// the wait early (still within the request timeout): whether enough failed
+    /// for `QuorumIsImpossible`, and how many its error counts, depend on the
+    /// masters still out ("3 of 3 failed", not the 2 seen first).
     pub(crate) fn decided(&self, masters: usize) -> bool {
-        self.has_quorum(masters) || self.no + self.failed > masters - quorum(masters)
+        self.has_quorum(masters)
+            || self.no > masters - quorum(masters)
+            || self.yes + self.no + self.failed >= masters
     }
 
     /// More than half of `masters` failed: no quorum can be trusted (pottery's
@@ -88,7 +93,12 @@ mod tests {
         );
         assert!(!t.decided(5));
         assert!(Tally::of(&results(3, 0, 0), |&b| b).decided(5));
-        assert!(Tally::of(&results(0, 2, 1), |&b| b).decided(5));
+        assert!(Tally::of(&results(0, 3, 0), |&b| b).decided(5));
+        // Failures wait for the rest: they may fail too, and are counted.
+        assert!(!Tally::of(&results(0, 2, 1), |&b| b).decided(5));
+        assert!(!Tally::of(&results(0, 0, 2), |&b| b).decided(3));
+        assert!(Tally::of(&results(0, 0, 3), |&b| b).decided(3));
+        assert!(Tally::of(&results(0, 2, 3), |&b| b).decided(5));
         assert!(!Tally::of(&results(0, 1, 1), |&b| b).decided(5));
         assert!(Tally::of(&results(0, 0, 3), |&b| b).impossible(5));
         assert!(!Tally::of(&results(0, 0, 2), |&b| b).impossible(5));
@@ -106,7 +116,8 @@ mod tests {
                 failed: 1
             }
         );
-        assert!(t.decided(3));
+        assert!(t.decided(3)); // every master answered
+        assert!(!Tally::of(&[Ok(true), fail()], |&b| b).decided(3));
         assert!(!Tally::of(&[Ok(true), Ok(false)], |&b| b).decided(5));
         assert!(Tally::of(&[Ok(true), Ok(true), Ok(true)], |&b| b).decided(5));
     }

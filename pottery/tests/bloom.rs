@@ -61,8 +61,15 @@ fn test_store_on_self(_ctx: &Ctx) {
 fn test_abc_cant_be_instantiated(ctx: &Ctx) {
     for (n, p) in [(0, 0.01), (100, 0.0), (100, 1.0), (100, f64::NAN)] {
         let err = Bf::new(&ctx.client, &ctx.key("bad"), n, p).unwrap_err();
-        assert!(err.is_config(), "({n}, {p}): {err:?}");
-        assert!(Bf::temporary(&ctx.client, n, p).unwrap_err().is_config());
+        assert_eq!(
+            err.kind(),
+            pottery::ErrorKind::Config,
+            "({n}, {p}): {err:?}"
+        );
+        assert_eq!(
+            Bf::temporary(&ctx.client, n, p).unwrap_err().kind(),
+            pottery::ErrorKind::Config
+        );
     }
 }
 
@@ -172,8 +179,14 @@ fn test_membership_for_non_jsonifyable_element(ctx: &Ctx) {
         BloomFilter::new(&ctx.client, &ctx.key("d"), 100, 0.01).unwrap();
     assert!(!dilberts.contains(Meta::Object).unwrap());
     assert_eq!(dilberts.contains_many([Meta::Object]).unwrap(), [false]);
-    assert!(dilberts.insert(Meta::Object).unwrap_err().is_encode());
-    assert!(dilberts.extend([Meta::Object]).unwrap_err().is_encode());
+    assert_eq!(
+        dilberts.insert(Meta::Object).unwrap_err().kind(),
+        pottery::ErrorKind::Encode
+    );
+    assert_eq!(
+        dilberts.extend([Meta::Object]).unwrap_err().kind(),
+        pottery::ErrorKind::Encode
+    );
     assert!(!dilberts.exists().unwrap());
 }
 
@@ -432,7 +445,7 @@ fn wrong_type_names_key(ctx: &Ctx) {
     let _: i64 = raw(ctx, redis::cmd("HSET").arg(&key).arg("f").arg("v"));
     let bad = Bf::new(&ctx.client, &key, 100, 0.01).unwrap();
     let check = |err: pottery::Error| {
-        assert!(err.is_wrong_type(), "{err:?}");
+        assert_eq!(err.kind(), pottery::ErrorKind::WrongType, "{err:?}");
         assert_eq!(err.key(), Some(key.as_str()));
         assert!(
             err.to_string().contains("holds a hash, not a string"),

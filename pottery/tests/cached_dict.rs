@@ -476,7 +476,7 @@ fn wrong_type_names_the_key(ctx: &Ctx) {
         .with_connection(|con| redis::cmd("SET").arg(&key).arg("x").query::<()>(con))
         .unwrap();
     let err = Cod::new(&ctx.client, &key, ["a"]).unwrap_err();
-    assert!(err.is_wrong_type(), "{err}");
+    assert_eq!(err.kind(), pottery::ErrorKind::WrongType, "{err}");
     assert_eq!(err.key(), Some(key.as_str()));
     assert!(err.to_string().contains(&key), "{err}");
 
@@ -488,7 +488,7 @@ fn wrong_type_names_the_key(ctx: &Ctx) {
         c.get_or_insert("a", "1").map(drop),
     ] {
         let err = result.unwrap_err();
-        assert!(err.is_wrong_type(), "{err}");
+        assert_eq!(err.kind(), pottery::ErrorKind::WrongType, "{err}");
         assert_eq!(err.key(), Some(key.as_str()));
     }
     assert!(c.is_empty(), "a failed write changes nothing locally");
@@ -508,15 +508,15 @@ fn undecodable_data_names_the_key(ctx: &Ctx) {
         })
         .unwrap();
     let err = Cod::new(&ctx.client, &key, ["a"]).unwrap_err();
-    assert!(err.is_decode(), "{err}");
+    assert_eq!(err.kind(), pottery::ErrorKind::Decode, "{err}");
     assert_eq!(err.key(), Some(key.as_str()));
     // A value of the wrong shape for V is a decode error as well.
     let err = CachedOrderedDict::<String, i64>::new(&ctx.client, &key, ["n"]).unwrap_err();
-    assert!(err.is_decode(), "{err}");
+    assert_eq!(err.kind(), pottery::ErrorKind::Decode, "{err}");
     // setdefault returns what is stored, so it must decode it.
     let mut c = Cod::new(&ctx.client, &key, ["n"]).unwrap();
     let err = c.get_or_insert("a", "x").unwrap_err();
-    assert!(err.is_decode(), "{err}");
+    assert_eq!(err.kind(), pottery::ErrorKind::Decode, "{err}");
     assert_eq!(err.key(), Some(key.as_str()));
     assert!(!c.contains_key("a"));
 }
@@ -527,7 +527,7 @@ fn zero_timeout_is_refused(ctx: &Ctx) {
         .timeout(Some(Duration::ZERO))
         .hydrate(["a"])
         .unwrap_err();
-    assert!(err.is_config(), "{err}");
+    assert_eq!(err.kind(), pottery::ErrorKind::Config, "{err}");
 }
 
 fn order_duplicates_and_local_methods(ctx: &Ctx) {

@@ -452,7 +452,10 @@ fn test_increment_decrement_set_total(ctx: &Ctx) {
     assert_eq!(c.total().unwrap(), 8);
     assert_eq!(c.len().unwrap(), 2);
     assert!(c.contains_key("y").unwrap());
-    assert!(c.decrement("x", i64::MIN).unwrap_err().is_encode());
+    assert_eq!(
+        c.decrement("x", i64::MIN).unwrap_err().kind(),
+        pottery::ErrorKind::Encode
+    );
     let mut all = c.most_common(None).unwrap();
     assert_eq!(all.remove(0), ("y".to_owned(), 10));
     let big = 1i64 << 62;
@@ -623,13 +626,16 @@ fn test_wrong_type_and_bad_counts(ctx: &Ctx) {
         .unwrap();
     let c = Counter::new(&ctx.client, &key);
     let err = c.get("a").unwrap_err();
-    assert!(err.is_wrong_type(), "{err:?}");
+    assert_eq!(err.kind(), pottery::ErrorKind::WrongType, "{err:?}");
     let text = err.to_string();
     assert!(
         text.contains(&key) && text.contains("hash") && text.contains("string"),
         "{text}"
     );
-    assert!(c.increment("a", 1).unwrap_err().is_wrong_type());
+    assert_eq!(
+        c.increment("a", 1).unwrap_err().kind(),
+        pottery::ErrorKind::WrongType
+    );
     assert!(c.update([("a", 1)]).is_err());
     let good = counter(ctx, "good", &[("a", 1)]);
     assert!(good.add_assign(&c).is_err());
@@ -649,8 +655,11 @@ fn test_wrong_type_and_bad_counts(ctx: &Ctx) {
         })
         .unwrap();
     let err = bad.get("f").unwrap_err();
-    assert!(err.is_decode(), "{err:?}");
-    assert!(bad.to_hash_map().unwrap_err().is_decode());
+    assert_eq!(err.kind(), pottery::ErrorKind::Decode, "{err:?}");
+    assert_eq!(
+        bad.to_hash_map().unwrap_err().kind(),
+        pottery::ErrorKind::Decode
+    );
     assert!(bad.update([("a", 1), ("f", 1)]).is_err());
     assert!(bad.add_assign([("a", 1)]).is_err());
     assert_eq!(bad.get("a").unwrap(), 1);

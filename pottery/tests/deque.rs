@@ -88,7 +88,7 @@ fn test_init_with_maxlen(ctx: &Ctx) {
 fn test_persistent_deque_bigger_than_maxlen(ctx: &Ctx) {
     let d1 = ghi(ctx, "d1", "ghi", None);
     let err = Letters::open(&ctx.client, d1.key(), 0).unwrap_err();
-    assert!(err.is_config(), "{err:?}");
+    assert_eq!(err.kind(), pottery::ErrorKind::Config, "{err:?}");
     assert!(err.to_string().contains(d1.key()), "{err}");
     assert_eq!(
         Letters::open(&ctx.client, d1.key(), 3).unwrap().maxlen(),
@@ -111,7 +111,7 @@ fn test_insert_into_full(ctx: &Ctx) {
     assert_eq!(d.to_vec().unwrap(), chars("ghi"));
     let len = d.len().unwrap() as isize;
     let err = d.insert(len, "j").unwrap_err();
-    assert!(err.is_config(), "{err:?}");
+    assert_eq!(err.kind(), pottery::ErrorKind::Config, "{err:?}");
     assert!(err.to_string().contains("maximum size"), "{err}");
     assert_eq!(d.to_vec().unwrap(), chars("ghi"));
 }
@@ -332,7 +332,10 @@ fn maxlen_edge_cases(ctx: &Ctx) {
     d.push_front(1).unwrap();
     d.extend([1, 2, 3]).unwrap();
     assert!(!d.exists().unwrap());
-    assert!(d.insert(0, 1).unwrap_err().is_config());
+    assert_eq!(
+        d.insert(0, 1).unwrap_err().kind(),
+        pottery::ErrorKind::Config
+    );
     let d = Ints::with_maxlen(&ctx.client, &ctx.key("three"), 3);
     d.extend(0..100).unwrap();
     assert_eq!(d.to_vec().unwrap(), [97, 98, 99]);
@@ -348,7 +351,8 @@ fn maxlen_edge_cases(ctx: &Ctx) {
     assert!(
         Ints::create(&ctx.client, big.key(), [1], Some(2))
             .unwrap_err()
-            .is_key_exists()
+            .kind()
+            == pottery::ErrorKind::KeyExists
     );
 }
 
@@ -359,9 +363,15 @@ fn shared_list_operations(ctx: &Ctx) {
     assert_eq!(d.count("h").unwrap(), 2);
     assert_eq!(d.index_of("i").unwrap(), Some(2));
     d.set(-1, "j").unwrap();
-    assert!(d.set(4, "x").unwrap_err().is_not_found());
+    assert_eq!(
+        d.set(4, "x").unwrap_err().kind(),
+        pottery::ErrorKind::NotFound
+    );
     d.remove("g").unwrap();
-    assert!(d.remove("g").unwrap_err().is_not_found());
+    assert_eq!(
+        d.remove("g").unwrap_err().kind(),
+        pottery::ErrorKind::NotFound
+    );
     assert_eq!(d.remove_at(1).unwrap().as_deref(), Some("i"));
     assert_eq!(d.remove_at(9).unwrap(), None);
     d.insert(-1, "x").unwrap();
@@ -409,7 +419,7 @@ fn wrong_type_names_key_and_types(ctx: &Ctx) {
         d.len().unwrap_err(),
         Ints::open(&ctx.client, &key, 3).unwrap_err(),
     ] {
-        assert!(err.is_wrong_type(), "{err:?}");
+        assert_eq!(err.kind(), pottery::ErrorKind::WrongType, "{err:?}");
         assert_eq!(err.key(), Some(key.as_str()));
         assert!(
             err.to_string().contains("holds a hash, not a list"),
@@ -428,12 +438,18 @@ fn async_api(ctx: &Ctx) {
             .unwrap();
         assert_eq!(d.maxlen(), Some(3));
         assert_eq!(d.to_vec().await.unwrap(), [2, 3, 4]);
-        assert!(D::open(&client, &key, 2).await.unwrap_err().is_config());
+        assert_eq!(
+            D::open(&client, &key, 2).await.unwrap_err().kind(),
+            pottery::ErrorKind::Config
+        );
         let d = D::open(&client, &key, 4).await.unwrap();
         d.push_back(5).await.unwrap();
         d.push_front(1).await.unwrap();
         assert_eq!(d.to_vec().await.unwrap(), [1, 2, 3, 4]);
-        assert!(d.insert(0, 0).await.unwrap_err().is_config());
+        assert_eq!(
+            d.insert(0, 0).await.unwrap_err().kind(),
+            pottery::ErrorKind::Config
+        );
         d.extend([6, 7]).await.unwrap();
         d.extend_front([9, 8]).await.unwrap();
         assert_eq!(d.to_vec().await.unwrap(), [8, 9, 3, 4]);

@@ -58,7 +58,7 @@ fn test_keyexistserror_raised(ctx: &Ctx) {
     let tel = items(&[("sape", 4139), ("guido", 4127), ("jack", 4098)]);
     Tel::create(&ctx.client, &key, tel.clone()).unwrap();
     let err = Tel::create(&ctx.client, &key, tel).unwrap_err();
-    assert!(err.is_key_exists(), "{err:?}");
+    assert_eq!(err.kind(), pottery::ErrorKind::KeyExists, "{err:?}");
 }
 
 fn test_keyexistserror_repr(ctx: &Ctx) {
@@ -325,7 +325,10 @@ impl serde::Serialize for Unencodable {
 fn test_membership_for_non_jsonifyable_element(ctx: &Ctx) {
     let d: RedisDict<Unencodable, i64> = RedisDict::new(&ctx.client, &ctx.key("d"));
     assert!(!d.contains_key(&Unencodable).unwrap());
-    assert!(d.insert(&Unencodable, 1).unwrap_err().is_encode());
+    assert_eq!(
+        d.insert(&Unencodable, 1).unwrap_err().kind(),
+        pottery::ErrorKind::Encode
+    );
 }
 
 fn test_json_dumps(ctx: &Ctx) {
@@ -418,7 +421,7 @@ fn wrong_type_names_key_and_types(ctx: &Ctx) {
         d.len().unwrap_err(),
         d.remove("x").unwrap_err(),
     ] {
-        assert!(err.is_wrong_type(), "{err:?}");
+        assert_eq!(err.kind(), pottery::ErrorKind::WrongType, "{err:?}");
         assert_eq!(err.key(), Some(key.as_str()));
         assert!(
             err.to_string().contains("holds a string, not a hash"),
@@ -443,7 +446,7 @@ fn undecodable_value_is_a_decode_error(ctx: &Ctx) {
     let d = Tel::new(&ctx.client, &key);
     assert_eq!(d.get("good").unwrap(), Some(1));
     let err = d.get("bad").unwrap_err();
-    assert!(err.is_decode(), "{err:?}");
+    assert_eq!(err.kind(), pottery::ErrorKind::Decode, "{err:?}");
     assert!(err.to_string().contains("{nope"), "{err}");
     // Iteration reports the bad entry and goes on.
     let results: Vec<_> = d.iter().collect();
@@ -499,7 +502,7 @@ fn async_api(ctx: &Ctx) {
             .await
             .unwrap();
         let again = future::RedisDict::<String, i64>::create(&client, &key, items).await;
-        assert!(again.unwrap_err().is_key_exists());
+        assert_eq!(again.unwrap_err().kind(), pottery::ErrorKind::KeyExists);
         assert!(a.insert("four", 4).await.unwrap());
         assert_eq!(a.get("four").await.unwrap(), Some(4));
         assert_eq!(a.get_many(["one", "x"]).await.unwrap(), vec![Some(1), None]);

@@ -155,7 +155,10 @@ fn test_membership_for_non_jsonifyable_element(ctx: &Ctx) {
     let h: HyperLogLog<Meta> = HyperLogLog::new(&ctx.client, &ctx.key("h"));
     assert!(!h.contains(Meta::Object).unwrap());
     assert_eq!(h.contains_many([Meta::Object]).unwrap(), [false]);
-    assert!(h.insert(Meta::Object).unwrap_err().is_encode());
+    assert_eq!(
+        h.insert(Meta::Object).unwrap_err().kind(),
+        pottery::ErrorKind::Encode
+    );
 }
 
 /// `repr` shows the key and len (one round trip); `Debug` the key only.
@@ -244,7 +247,7 @@ fn membership_cleans_up_on_every_path(ctx: &Ctx) {
             bad.insert("x").unwrap_err(),
             bad.len().unwrap_err(),
         ] {
-            assert!(err.is_wrong_type(), "{err:?}");
+            assert_eq!(err.kind(), pottery::ErrorKind::WrongType, "{err:?}");
             assert_eq!(err.key(), Some(key.as_str()));
             assert!(
                 err.to_string()
@@ -301,7 +304,7 @@ fn merge_paths_and_errors(ctx: &Ctx) {
         .unwrap();
     for (source, actual) in [(&bad, "string"), (&far_bad, "list")] {
         let err = dest.merge([&near, source]).unwrap_err();
-        assert!(err.is_wrong_type(), "{err:?}");
+        assert_eq!(err.kind(), pottery::ErrorKind::WrongType, "{err:?}");
         assert_eq!(err.key(), Some(source.key()), "{err}");
         assert!(
             err.to_string().contains(&format!("holds a {actual}")),

@@ -300,7 +300,7 @@ fn create_over_existing_key_fails_on_both_sides(ctx: &Ctx) {
         "created"
     );
     let again = RedisDict::<String, i64>::create(&ctx.client, &key, [("two".to_owned(), 2)]);
-    assert!(again.unwrap_err().is_key_exists());
+    assert_eq!(again.unwrap_err().kind(), pottery::ErrorKind::KeyExists);
     assert_eq!(d.get("one").unwrap(), Some(1));
 }
 

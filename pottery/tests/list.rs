@@ -63,7 +63,7 @@ const METASYNTACTIC: [&str; 13] = [
 fn test_indexerror(ctx: &Ctx) {
     let list = Strings::new(&ctx.client, &ctx.key("l"));
     let err = list.set(0, "raj").unwrap_err();
-    assert!(err.is_not_found(), "{err:?}");
+    assert_eq!(err.kind(), pottery::ErrorKind::NotFound, "{err:?}");
     assert_eq!(err.key(), Some(list.key()));
 }
 
@@ -71,7 +71,7 @@ fn test_keyexistserror(ctx: &Ctx) {
     let key = ctx.key("squares");
     Ints::create(&ctx.client, &key, [1, 4, 9, 16, 25]).unwrap();
     let err = Ints::create(&ctx.client, &key, [1, 4, 9, 16, 25]).unwrap_err();
-    assert!(err.is_key_exists(), "{err:?}");
+    assert_eq!(err.kind(), pottery::ErrorKind::KeyExists, "{err:?}");
 }
 
 fn test_init_empty_list(ctx: &Ctx) {
@@ -330,7 +330,7 @@ fn test_sort(ctx: &Ctx) {
     let mixed =
         Values::create(&ctx.client, &ctx.key("mixed"), [int(2), text("a"), int(1)]).unwrap();
     let err = mixed.sort().unwrap_err();
-    assert!(err.is_config(), "{err:?}");
+    assert_eq!(err.kind(), pottery::ErrorKind::Config, "{err:?}");
     assert!(err.to_string().contains("cannot compare"), "{err}");
     assert_eq!(mixed.to_vec().unwrap(), [int(2), text("a"), int(1)]);
 }
@@ -417,8 +417,14 @@ fn test_pop_out_of_range(ctx: &Ctx) {
     let squares = ints(ctx, "squares", &[1, 4, 9, 16, 25]);
     let len = squares.len().unwrap() as isize;
     assert_eq!(squares.pop_at(len).unwrap(), None);
-    assert!(squares.remove_at(len).unwrap_err().is_not_found());
-    assert!(squares.remove_at(-len - 1).unwrap_err().is_not_found());
+    assert_eq!(
+        squares.remove_at(len).unwrap_err().kind(),
+        pottery::ErrorKind::NotFound
+    );
+    assert_eq!(
+        squares.remove_at(-len - 1).unwrap_err().kind(),
+        pottery::ErrorKind::NotFound
+    );
     assert_eq!(squares.len().unwrap(), 5);
 }
 
@@ -431,7 +437,7 @@ fn test_pop_index(ctx: &Ctx) {
 fn test_remove_nonexistent(ctx: &Ctx) {
     let m = letters(ctx, "m", &METASYNTACTIC);
     let err = m.remove("raj").unwrap_err();
-    assert!(err.is_not_found(), "{err:?}");
+    assert_eq!(err.kind(), pottery::ErrorKind::NotFound, "{err:?}");
     assert_eq!(m.len().unwrap(), 13);
 }
 
@@ -448,9 +454,15 @@ fn test_invalid_slicing(ctx: &Ctx) {
     // rule them out. What remains invalid is a zero step (Python's ValueError).
     let l = letters(ctx, "letters", &["a", "b", "c", "d"]);
     let err = l.get_slice(None, None, 0).unwrap_err();
-    assert!(err.is_config(), "{err:?}");
-    assert!(l.set_slice(None, None, 0, ["x"]).unwrap_err().is_config());
-    assert!(l.delete_slice(None, None, 0).unwrap_err().is_config());
+    assert_eq!(err.kind(), pottery::ErrorKind::Config, "{err:?}");
+    assert_eq!(
+        l.set_slice(None, None, 0, ["x"]).unwrap_err().kind(),
+        pottery::ErrorKind::Config
+    );
+    assert_eq!(
+        l.delete_slice(None, None, 0).unwrap_err().kind(),
+        pottery::ErrorKind::Config
+    );
     assert_eq!(l.len().unwrap(), 4);
 }
 
@@ -501,7 +513,7 @@ fn test_invalid_slice_assignment(ctx: &Ctx) {
     // extended slice given the wrong number of values raises ValueError.
     let nums = ints(ctx, "nums", &[10, 20, 30, 40, 50, 60, 70, 80, 90]);
     let err = nums.set_slice(None, None, 2, [1, 2]).unwrap_err();
-    assert!(err.is_config(), "{err:?}");
+    assert_eq!(err.kind(), pottery::ErrorKind::Config, "{err:?}");
     assert!(
         err.to_string()
             .contains("sequence of size 2 to extended slice of size 5"),
@@ -662,7 +674,10 @@ fn insert_and_remove_at_every_index_match_vec(ctx: &Ctx) {
             assert_eq!(l.remove_at(index).unwrap(), gone);
             assert_eq!(l.to_vec().unwrap(), want, "remove_at({index})");
         } else {
-            assert!(l.remove_at(index).unwrap_err().is_not_found());
+            assert_eq!(
+                l.remove_at(index).unwrap_err().kind(),
+                pottery::ErrorKind::NotFound
+            );
             assert_eq!(l.pop_at(index).unwrap(), None);
             assert_eq!(l.to_vec().unwrap(), model);
         }
@@ -674,8 +689,14 @@ fn set_and_get_with_negative_indices(ctx: &Ctx) {
     l.set(-3, 10).unwrap();
     l.set(2, 30).unwrap();
     assert_eq!(l.to_vec().unwrap(), [10, 2, 30]);
-    assert!(l.set(-4, 0).unwrap_err().is_not_found());
-    assert!(l.set(3, 0).unwrap_err().is_not_found());
+    assert_eq!(
+        l.set(-4, 0).unwrap_err().kind(),
+        pottery::ErrorKind::NotFound
+    );
+    assert_eq!(
+        l.set(3, 0).unwrap_err().kind(),
+        pottery::ErrorKind::NotFound
+    );
     assert_eq!(l.get(-3).unwrap(), Some(10));
     assert_eq!(l.get(-4).unwrap(), None);
     assert_eq!(l.get(isize::MAX).unwrap(), None);
@@ -737,7 +758,10 @@ fn sort_is_stable_and_orders_strings_by_code_point(ctx: &Ctx) {
     );
     let nested =
         Values::create(&ctx.client, &ctx.key("n"), [Value::Array(vec![]), int(1)]).unwrap();
-    assert!(nested.sort().unwrap_err().is_config());
+    assert_eq!(
+        nested.sort().unwrap_err().kind(),
+        pottery::ErrorKind::Config
+    );
     let empty = Ints::new(&ctx.client, &ctx.key("empty"));
     empty.sort().unwrap();
     assert!(!empty.exists().unwrap());
@@ -791,7 +815,7 @@ fn concat_checks_the_new_key(ctx: &Ctx) {
     let a = ints(ctx, "a", &[1, 2]);
     let taken = ints(ctx, "taken", &[0]);
     let err = a.concat(&a, taken.key()).unwrap_err();
-    assert!(err.is_key_exists(), "{err:?}");
+    assert_eq!(err.kind(), pottery::ErrorKind::KeyExists, "{err:?}");
     assert_eq!(taken.to_vec().unwrap(), [0]);
     let twice = a.concat(&a, &ctx.key("twice")).unwrap();
     assert_eq!(twice.to_vec().unwrap(), [1, 2, 1, 2]);
@@ -816,7 +840,7 @@ fn wrong_type_names_key_and_types(ctx: &Ctx) {
         l.get_slice(None, None, 2).unwrap_err(),
         l.iter().next().unwrap().unwrap_err(),
     ] {
-        assert!(err.is_wrong_type(), "{err:?}");
+        assert_eq!(err.kind(), pottery::ErrorKind::WrongType, "{err:?}");
         assert_eq!(err.key(), Some(key.as_str()));
         assert!(
             err.to_string().contains("holds a string, not a list"),
@@ -840,13 +864,13 @@ fn undecodable_element_is_a_decode_error(ctx: &Ctx) {
     let l = Ints::new(&ctx.client, &key);
     assert_eq!(l.get(0).unwrap(), Some(1));
     let err = l.get(1).unwrap_err();
-    assert!(err.is_decode(), "{err:?}");
+    assert_eq!(err.kind(), pottery::ErrorKind::Decode, "{err:?}");
     assert!(err.to_string().contains("{nope"), "{err}");
-    assert!(l.to_vec().unwrap_err().is_decode());
+    assert_eq!(l.to_vec().unwrap_err().kind(), pottery::ErrorKind::Decode);
     let results: Vec<_> = l.iter().collect();
     assert_eq!(results.len(), 3);
     assert_eq!(results.iter().filter(|r| r.is_err()).count(), 1);
-    assert!(l.repr().unwrap_err().is_decode());
+    assert_eq!(l.repr().unwrap_err().kind(), pottery::ErrorKind::Decode);
 }
 
 fn temporary_key_and_expiry(ctx: &Ctx) {
@@ -870,10 +894,8 @@ fn async_api(ctx: &Ctx) {
         type L = future::RedisList<i64>;
         let l = L::create(&client, &key, [1, 4, 9]).await.unwrap();
         assert!(
-            L::create(&client, &key, [1])
-                .await
-                .unwrap_err()
-                .is_key_exists()
+            L::create(&client, &key, [1]).await.unwrap_err().kind()
+                == pottery::ErrorKind::KeyExists
         );
         l.push(16).await.unwrap();
         l.append(25).await.unwrap();
@@ -883,7 +905,10 @@ fn async_api(ctx: &Ctx) {
         assert!(!l.is_empty().await.unwrap());
         assert_eq!(l.get(-1).await.unwrap(), Some(49));
         l.set(0, -1).await.unwrap();
-        assert!(l.set(8, 0).await.unwrap_err().is_not_found());
+        assert_eq!(
+            l.set(8, 0).await.unwrap_err().kind(),
+            pottery::ErrorKind::NotFound
+        );
         l.insert(1, 0).await.unwrap();
         assert_eq!(l.to_vec().await.unwrap(), [-1, 0, 1, 4, 9, 16, 25, 36, 49]);
         assert_eq!(l.remove_at(1).await.unwrap(), 0);
@@ -891,7 +916,10 @@ fn async_api(ctx: &Ctx) {
         assert_eq!(l.pop().await.unwrap(), Some(49));
         assert_eq!(l.pop_front().await.unwrap(), Some(1));
         l.remove(36).await.unwrap();
-        assert!(l.remove(36).await.unwrap_err().is_not_found());
+        assert_eq!(
+            l.remove(36).await.unwrap_err().kind(),
+            pottery::ErrorKind::NotFound
+        );
         assert_eq!(l.index_of(9).await.unwrap(), Some(1));
         assert_eq!(l.count(9).await.unwrap(), 1);
         assert!(l.contains(25).await.unwrap());

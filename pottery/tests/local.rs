@@ -9,5 +9,6 @@
 
 mod json_python;
 mod redis_cache_ui;
+mod sealed_ui;
 mod synchronize_ui;
 mod timer;

@@ -149,7 +149,7 @@ fn test_contention(ctx: &Ctx) {
             runs.into_iter()
                 .filter_map(|r| match r.join().unwrap() {
                     Ok(id) => Some(id),
-                    Err(err) if err.is_quorum_not_achieved() => None,
+                    Err(err) if err.kind() == pottery::ErrorKind::QuorumNotAchieved => None,
                     Err(err) => panic!("{err}"),
                 })
                 .collect()
@@ -185,33 +185,33 @@ fn test_slots(ctx: &Ctx) {
 fn test_next_quorumnotachieved(ctx: &Ctx) {
     let no_get = ids_on(ctx, denied_client(ctx, "noget", "-get"), false);
     let err = no_get.next().unwrap_err();
-    assert!(err.is_quorum_not_achieved(), "{err}");
+    assert_eq!(err.kind(), pottery::ErrorKind::QuorumNotAchieved, "{err}");
     let no_script = ids_on(ctx, denied_client(ctx, "noscript", "-@scripting"), false);
     let err = no_script.next().unwrap_err();
-    assert!(err.is_quorum_not_achieved(), "{err}");
+    assert_eq!(err.kind(), pottery::ErrorKind::QuorumNotAchieved, "{err}");
 }
 
 fn test_next_quorumisimpossible(ctx: &Ctx) {
     let no_get = ids_on(ctx, denied_client(ctx, "noget", "-get"), true);
     let err = no_get.next().unwrap_err();
-    assert!(err.is_quorum_is_impossible(), "{err}");
+    assert_eq!(err.kind(), pottery::ErrorKind::QuorumIsImpossible, "{err}");
     let no_script = ids_on(ctx, denied_client(ctx, "noscript", "-@scripting"), true);
     let err = no_script.next().unwrap_err();
-    assert!(err.is_quorum_is_impossible(), "{err}");
+    assert_eq!(err.kind(), pottery::ErrorKind::QuorumIsImpossible, "{err}");
 }
 
 fn test_reset_quorumnotachieved(ctx: &Ctx) {
     let no_del = ids_on(ctx, denied_client(ctx, "nodel", "-del"), false);
     assert_eq!(no_del.next().unwrap(), 1);
     let err = no_del.reset().unwrap_err();
-    assert!(err.is_quorum_not_achieved(), "{err}");
+    assert_eq!(err.kind(), pottery::ErrorKind::QuorumNotAchieved, "{err}");
     assert!(exists(&ctx.client, no_del.key()));
 }
 
 fn test_reset_quorumisimpossible(ctx: &Ctx) {
     let no_del = ids_on(ctx, denied_client(ctx, "nodel", "-del"), true);
     let err = no_del.reset().unwrap_err();
-    assert!(err.is_quorum_is_impossible(), "{err}");
+    assert_eq!(err.kind(), pottery::ErrorKind::QuorumIsImpossible, "{err}");
 }
 
 // ---- pottery 3.0.1 tests/test_aionextid.py ----
@@ -254,7 +254,9 @@ fn test_aio_contention(ctx: &Ctx) {
             for task in tasks {
                 match task.await.unwrap() {
                     Ok(id) => results.push(id),
-                    Err(err) => assert!(err.is_quorum_not_achieved(), "{err}"),
+                    Err(err) => {
+                        assert_eq!(err.kind(), pottery::ErrorKind::QuorumNotAchieved, "{err}")
+                    }
                 }
             }
             let unique: HashSet<_> = results.iter().collect();
@@ -288,7 +290,7 @@ fn test_aio_anext_quorumnotachieved(ctx: &Ctx) {
             .build()
             .unwrap();
         let err = ctx.block_on(ids.next()).unwrap_err();
-        assert!(err.is_quorum_not_achieved(), "{err}");
+        assert_eq!(err.kind(), pottery::ErrorKind::QuorumNotAchieved, "{err}");
     }
 }
 
@@ -300,7 +302,7 @@ fn test_aio_reset_quorumnotachieved(ctx: &Ctx) {
         .build()
         .unwrap();
     let err = ctx.block_on(ids.reset()).unwrap_err();
-    assert!(err.is_quorum_not_achieved(), "{err}");
+    assert_eq!(err.kind(), pottery::ErrorKind::QuorumNotAchieved, "{err}");
 }
 
 fn test_aio_repr(ctx: &Ctx) {
@@ -322,18 +324,21 @@ fn test_wire_format(ctx: &Ctx) {
 }
 
 fn test_builder_errors(ctx: &Ctx) {
-    assert!(NextId::builder().build().unwrap_err().is_config());
+    assert_eq!(
+        NextId::builder().build().unwrap_err().kind(),
+        pottery::ErrorKind::Config
+    );
     let zero = NextId::builder()
         .master(ctx.client.clone())
         .num_tries(0)
         .build();
-    assert!(zero.unwrap_err().is_config());
+    assert_eq!(zero.unwrap_err().kind(), pottery::ErrorKind::Config);
     assert_eq!(ids(ctx).num_tries(), pottery::DEFAULT_NUM_TRIES);
     let zero = NextId::builder()
         .master(ctx.client.clone())
         .request_timeout(Duration::ZERO)
         .build();
-    assert!(zero.unwrap_err().is_config());
+    assert_eq!(zero.unwrap_err().kind(), pottery::ErrorKind::Config);
     // No limit at all: the deadline (tries x 2 request timeouts) saturates
     // instead of overflowing.
     let unlimited = NextId::builder()
@@ -377,8 +382,14 @@ fn test_frozen_master_keeps_the_deadline(_: &Ctx) {
     let aerr = runtime.block_on(aio.next()).unwrap_err();
     let elapsed = start.elapsed();
     server.thaw();
-    assert!(err.is_quorum_is_impossible(), "{err}");
-    assert!(aerr.is_quorum_is_impossible(), "{aerr}");
+    assert!(
+        err.kind() == pottery::ErrorKind::QuorumIsImpossible,
+        "{err}"
+    );
+    assert!(
+        aerr.kind() == pottery::ErrorKind::QuorumIsImpossible,
+        "{aerr}"
+    );
     // One round: the read times out after one request timeout (+10%).
     assert!(blocking < 110 * MS + 20 * MS, "{blocking:?}");
     assert!(elapsed < 110 * MS + 20 * MS, "{elapsed:?}");
@@ -427,7 +438,11 @@ fn test_garbage_and_wrong_type(ctx: &Ctx) {
     for garbage in ["abc", "-3", "1.5", "0x10"] {
         set(&ctx.client, ids.key(), garbage);
         let err = ids.next().unwrap_err();
-        assert!(err.is_quorum_is_impossible(), "{garbage}: {err}");
+        assert_eq!(
+            err.kind(),
+            pottery::ErrorKind::QuorumIsImpossible,
+            "{garbage}: {err}"
+        );
         assert_eq!(get(&ctx.client, ids.key()).as_deref(), Some(garbage));
     }
     ctx.client
@@ -441,7 +456,7 @@ fn test_garbage_and_wrong_type(ctx: &Ctx) {
         })
         .unwrap();
     let err = ids.next().unwrap_err();
-    assert!(err.is_quorum_is_impossible(), "{err}");
+    assert_eq!(err.kind(), pottery::ErrorKind::QuorumIsImpossible, "{err}");
     ids.reset().unwrap();
     assert_eq!(ids.next().unwrap(), 1);
 }
@@ -561,10 +576,10 @@ fn test_three_of_five_killed_is_prompt(_: &Ctx) {
     }
     let start = Instant::now();
     let err = ids.next().unwrap_err();
-    assert!(err.is_quorum_is_impossible(), "{err}");
+    assert_eq!(err.kind(), pottery::ErrorKind::QuorumIsImpossible, "{err}");
     assert!(start.elapsed() < 300 * MS, "{:?}", start.elapsed());
     let err = ids.reset().unwrap_err();
-    assert!(err.is_quorum_is_impossible(), "{err}");
+    assert_eq!(err.kind(), pottery::ErrorKind::QuorumIsImpossible, "{err}");
     let aio: future::NextId = future::NextId::builder()
         .key("tweets")
         .masters(clients.iter().cloned())
@@ -572,7 +587,7 @@ fn test_three_of_five_killed_is_prompt(_: &Ctx) {
         .unwrap();
     let start = Instant::now();
     let err = rt().block_on(aio.next()).unwrap_err();
-    assert!(err.is_quorum_is_impossible(), "{err}");
+    assert_eq!(err.kind(), pottery::ErrorKind::QuorumIsImpossible, "{err}");
     assert!(start.elapsed() < 300 * MS, "{:?}", start.elapsed());
     // pottery's default: lost rounds, then QuorumNotAchieved.
     let lenient = NextId::builder()
@@ -581,7 +596,10 @@ fn test_three_of_five_killed_is_prompt(_: &Ctx) {
         .raise_on_redis_errors(false)
         .build()
         .unwrap();
-    assert!(lenient.next().unwrap_err().is_quorum_not_achieved());
+    assert_eq!(
+        lenient.next().unwrap_err().kind(),
+        pottery::ErrorKind::QuorumNotAchieved
+    );
 }
 
 /// IDs per drawer in one worker.
@@ -596,7 +614,7 @@ fn draw(ids: &NextId) -> Vec<u64> {
     while got.len() < PER_WORKER {
         match ids.next() {
             Ok(id) => got.push(id),
-            Err(err) if err.is_quorum_not_achieved() => {}
+            Err(err) if err.kind() == pottery::ErrorKind::QuorumNotAchieved => {}
             Err(err) => panic!("{err}"),
         }
     }
@@ -675,7 +693,8 @@ print(' '.join(map(str, got)))
                             while got.len() < PER_WORKER {
                                 match g.next().await {
                                     Ok(id) => got.push(id),
-                                    Err(e) if e.is_quorum_not_achieved() => {}
+                                    Err(e) if e.kind() == pottery::ErrorKind::QuorumNotAchieved => {
+                                    }
                                     Err(e) => panic!("{e}"),
                                 }
                             }

@@ -324,7 +324,7 @@ fn test_wrong_type_and_bad_items(ctx: &Ctx) {
         q.get_timeout(Duration::from_millis(10)).unwrap_err(),
         q.qsize().unwrap_err(),
     ] {
-        assert!(err.is_wrong_type(), "{err:?}");
+        assert_eq!(err.kind(), pottery::ErrorKind::WrongType, "{err:?}");
         let text = err.to_string();
         assert!(
             text.contains(&key) && text.contains("stream") && text.contains("string"),
@@ -336,7 +336,7 @@ fn test_wrong_type_and_bad_items(ctx: &Ctx) {
     let words: RedisSimpleQueue<String> = RedisSimpleQueue::new(&ctx.client, q.key());
     words.put("not a number").unwrap();
     let err = q.get_nowait().unwrap_err();
-    assert!(err.is_decode(), "{err:?}");
+    assert_eq!(err.kind(), pottery::ErrorKind::Decode, "{err:?}");
     assert_eq!(err.key(), Some(q.key()));
 }
 

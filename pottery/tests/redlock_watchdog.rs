@@ -158,7 +158,10 @@ fn test_renewals_do_not_count(ctx: &Ctx) {
     sleep(600 * MS); // about a dozen renewals
     assert!(!guard.is_lost());
     guard.extend().unwrap();
-    assert!(guard.extend().unwrap_err().is_too_many_extensions());
+    assert_eq!(
+        guard.extend().unwrap_err().kind(),
+        pottery::ErrorKind::TooManyExtensions
+    );
     assert!(format!("{guard:?}").contains("extensions: 1"), "{guard:?}");
     sleep(300 * MS); // still renewed after the limit was reached
     assert!(pttl(&ctx.client, lock.key()) > 0);
@@ -178,7 +181,10 @@ fn test_aio_renewals_do_not_count(ctx: &Ctx) {
         tokio::time::sleep(600 * MS).await;
         assert!(!guard.is_lost());
         guard.extend().await.unwrap();
-        assert!(guard.extend().await.unwrap_err().is_too_many_extensions());
+        assert_eq!(
+            guard.extend().await.unwrap_err().kind(),
+            pottery::ErrorKind::TooManyExtensions
+        );
         tokio::time::sleep(300 * MS).await;
         assert!(pttl(&ctx.client, lock.key()) > 0);
         guard.release().await.unwrap();
@@ -285,7 +291,10 @@ fn test_deleted_key_is_lost_at_next_renewal(ctx: &Ctx) {
     );
     assert!(guard.is_lost());
     assert_eq!(guard.locked().unwrap(), Duration::ZERO);
-    assert!(guard.release().unwrap_err().is_release_unlocked_lock());
+    assert_eq!(
+        guard.release().unwrap_err().kind(),
+        pottery::ErrorKind::ReleaseUnlockedLock
+    );
 }
 
 fn test_aio_deleted_key_is_lost_at_next_renewal(ctx: &Ctx) {
@@ -302,11 +311,7 @@ fn test_aio_deleted_key_is_lost_at_next_renewal(ctx: &Ctx) {
         assert!(guard.is_lost());
         assert!(guard.wait_lost(Duration::MAX).await); // resolves again at once
         assert!(
-            guard
-                .release()
-                .await
-                .unwrap_err()
-                .is_release_unlocked_lock()
+            guard.release().await.unwrap_err().kind() == pottery::ErrorKind::ReleaseUnlockedLock
         );
     });
 }
@@ -378,8 +383,14 @@ fn test_builder(ctx: &Ctx) {
         build(300, Some(250)).unwrap().watchdog_interval(),
         Some(250 * MS)
     );
-    assert!(build(300, Some(300)).unwrap_err().is_config());
-    assert!(build(300, Some(0)).unwrap_err().is_config());
+    assert_eq!(
+        build(300, Some(300)).unwrap_err().kind(),
+        pottery::ErrorKind::Config
+    );
+    assert_eq!(
+        build(300, Some(0)).unwrap_err().kind(),
+        pottery::ErrorKind::Config
+    );
     let off = Redlock::builder(&ctx.key("printer"))
         .master(ctx.client.clone())
         .watchdog(true)

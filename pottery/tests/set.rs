@@ -93,7 +93,7 @@ fn test_keyexistserror(ctx: &Ctx) {
     let key = ctx.key("pottery:basket");
     let basket = Strs::create(&ctx.client, &key, fruits).unwrap();
     let err = Strs::create(&ctx.client, &key, fruits).unwrap_err();
-    assert!(err.is_key_exists(), "{err:?}");
+    assert_eq!(err.kind(), pottery::ErrorKind::KeyExists, "{err:?}");
     assert_eq!(err.key(), Some(key.as_str()));
     assert_eq!(basket.len().unwrap(), 4);
 }
@@ -470,10 +470,16 @@ fn test_difference_update_with_range_and_set(ctx: &Ctx) {
 fn test_membership_for_non_jsonifyable_element(ctx: &Ctx) {
     let redis_set: RedisSet<Meta> = RedisSet::new(&ctx.client, &ctx.key("s"));
     assert!(!redis_set.contains(Meta::Object).unwrap());
-    assert!(redis_set.insert(Meta::Object).unwrap_err().is_encode());
-    assert!(redis_set.extend([Meta::Object]).unwrap_err().is_encode());
+    assert_eq!(
+        redis_set.insert(Meta::Object).unwrap_err().kind(),
+        pottery::ErrorKind::Encode
+    );
+    assert_eq!(
+        redis_set.extend([Meta::Object]).unwrap_err().kind(),
+        pottery::ErrorKind::Encode
+    );
     let err = redis_set.is_subset([Meta::Object]).unwrap_err();
-    assert!(err.is_encode(), "{err:?}");
+    assert_eq!(err.kind(), pottery::ErrorKind::Encode, "{err:?}");
 }
 
 fn test_populate_with_empty_iterable(ctx: &Ctx) {
@@ -646,7 +652,10 @@ fn empty_set_edge_cases(ctx: &Ctx) {
     assert_eq!(empty.len().unwrap(), 0);
     assert_eq!(empty.pop().unwrap(), None);
     assert!(!empty.discard("x").unwrap());
-    assert!(empty.remove("x").unwrap_err().is_not_found());
+    assert_eq!(
+        empty.remove("x").unwrap_err().kind(),
+        pottery::ErrorKind::NotFound
+    );
     assert_eq!(empty.to_vec().unwrap(), Vec::<String>::new());
     assert_eq!(empty.iter().count(), 0);
     assert_eq!(empty.union(none).unwrap(), HashSet::new());
@@ -702,7 +711,7 @@ fn wrong_type_names_key_and_types(ctx: &Ctx) {
     let bad = Strs::new(&ctx.client, &key);
     let good = strs(ctx, "good", &chars("ab"));
     let check = |err: pottery::Error, key: &str| {
-        assert!(err.is_wrong_type(), "{err:?}");
+        assert_eq!(err.kind(), pottery::ErrorKind::WrongType, "{err:?}");
         assert_eq!(err.key(), Some(key));
         assert!(
             err.to_string().contains("holds a string, not a set"),
@@ -741,9 +750,7 @@ fn wrong_type_names_key_and_types(ctx: &Ctx) {
     assert_eq!(tg.to_hash_set().unwrap(), set(&["a"]));
     // Creating over a key of another type is a key-exists error, as in pottery.
     assert!(
-        Strs::create(&ctx.client, &key, ["a"])
-            .unwrap_err()
-            .is_key_exists()
+        Strs::create(&ctx.client, &key, ["a"]).unwrap_err().kind() == pottery::ErrorKind::KeyExists
     );
 }
 
@@ -760,7 +767,7 @@ fn undecodable_member_is_a_decode_error(ctx: &Ctx) {
         .unwrap();
     let a = Strs::new(&ctx.client, &key);
     let err = a.to_hash_set().unwrap_err();
-    assert!(err.is_decode(), "{err:?}");
+    assert_eq!(err.kind(), pottery::ErrorKind::Decode, "{err:?}");
     assert!(err.to_string().contains("{nope"), "{err}");
     let results: Vec<_> = a.iter().collect();
     assert_eq!(results.len(), 2);
@@ -832,16 +839,17 @@ fn async_api(ctx: &Ctx) {
         type ASet = future::RedisSet<String>;
         let a = ASet::create(&client, &ka, chars("abc")).await.unwrap();
         assert!(
-            ASet::create(&client, &ka, ["x"])
-                .await
-                .unwrap_err()
-                .is_key_exists()
+            ASet::create(&client, &ka, ["x"]).await.unwrap_err().kind()
+                == pottery::ErrorKind::KeyExists
         );
         assert!(a.insert("d").await.unwrap());
         assert!(a.contains("d").await.unwrap());
         assert_eq!(a.contains_many(["a", "z"]).await.unwrap(), [true, false]);
         assert!(a.discard("d").await.unwrap());
-        assert!(a.remove("d").await.unwrap_err().is_not_found());
+        assert_eq!(
+            a.remove("d").await.unwrap_err().kind(),
+            pottery::ErrorKind::NotFound
+        );
         assert_eq!(a.len().await.unwrap(), 3);
         assert!(!a.is_empty().await.unwrap());
         let streamed: HashSet<String> = a.iter().map(Result::unwrap).collect().await;

@@ -25,6 +25,7 @@ mod counter;
 mod deadline;
 mod deque;
 mod dict;
+mod errors;
 mod examples;
 mod hyperloglog;
 mod interop;
@@ -49,6 +50,7 @@ fn main() {
         deadline::suite(),
         deque::suite(),
         dict::suite(),
+        errors::suite(),
         examples::suite(),
         hyperloglog::suite(),
         interop::suite(),

@@ -92,7 +92,10 @@ fn never(client: &Client) -> pottery::Result<()> {
 }
 
 fn test_synchronize_fails(ctx: &Ctx) {
-    assert!(never(&ctx.client).unwrap_err().is_quorum_not_achieved());
+    assert_eq!(
+        never(&ctx.client).unwrap_err().kind(),
+        pottery::ErrorKind::QuorumNotAchieved
+    );
 }
 
 // ---- the attribute on a blocking fn ----
@@ -159,7 +162,7 @@ fn test_nonblocking_call_fails_at_once_while_held(ctx: &Ctx) {
     let held = lock.acquire().unwrap();
     let start = Instant::now();
     let err = busy_once(&ctx.client, &ran).unwrap_err();
-    assert!(err.is_quorum_not_achieved(), "{err}");
+    assert_eq!(err.kind(), pottery::ErrorKind::QuorumNotAchieved, "{err}");
     assert!(start.elapsed() < 150 * MS, "{:?}", start.elapsed());
     assert!(!ran.load(Ordering::SeqCst));
     held.release().unwrap();
@@ -176,11 +179,7 @@ fn test_call_with_timeout_fails_after_timeout_while_held(ctx: &Ctx) {
     let lock = Redlock::new(&ctx.client, "test:synchronize:busy-timeout");
     let held = lock.acquire().unwrap();
     let start = Instant::now();
-    assert!(
-        busy_timeout(&ctx.client)
-            .unwrap_err()
-            .is_quorum_not_achieved()
-    );
+    assert!(busy_timeout(&ctx.client).unwrap_err().kind() == pottery::ErrorKind::QuorumNotAchieved);
     let waited = start.elapsed();
     assert!(waited >= 300 * MS && waited < 1000 * MS, "{waited:?}");
     held.release().unwrap();
@@ -240,7 +239,7 @@ fn outlives_hold(client: &Client, ran: &AtomicBool) -> pottery::Result<u32> {
 fn test_body_outliving_its_hold_fails(ctx: &Ctx) {
     let ran = AtomicBool::new(false);
     let err = outlives_hold(&ctx.client, &ran).unwrap_err();
-    assert!(err.is_release_unlocked_lock(), "{err}");
+    assert_eq!(err.kind(), pottery::ErrorKind::ReleaseUnlockedLock, "{err}");
     assert!(ran.load(Ordering::SeqCst));
 }
 
@@ -267,7 +266,7 @@ enum AppError {
 
 impl From<Error> for AppError {
     fn from(err: Error) -> Self {
-        if err.is_quorum_not_achieved() {
+        if err.kind() == pottery::ErrorKind::QuorumNotAchieved {
             AppError::Busy
         } else {
             AppError::Lock(err)
@@ -327,8 +326,8 @@ fn no_masters() -> pottery::Result<()> {
 fn test_masters_errors_are_returned(ctx: &Ctx) {
     let _ = ctx;
     let err = bad_masters("nonsense://x").unwrap_err();
-    assert!(!err.is_quorum_not_achieved(), "{err}");
-    assert!(no_masters().unwrap_err().is_config());
+    assert_ne!(err.kind(), pottery::ErrorKind::QuorumNotAchieved, "{err}");
+    assert_eq!(no_masters().unwrap_err().kind(), pottery::ErrorKind::Config);
 }
 
 struct Printer {
@@ -379,7 +378,10 @@ fn test_methods_generics_and_lock_argument(ctx: &Ctx) {
         .run_blocking(false)
         .build()
         .unwrap();
-    assert!(trimmed(&busy, " x ").unwrap_err().is_quorum_not_achieved());
+    assert_eq!(
+        trimmed(&busy, " x ").unwrap_err().kind(),
+        pottery::ErrorKind::QuorumNotAchieved
+    );
     drop(held);
     assert_eq!(trimmed(&busy, " x ").unwrap(), "x");
     assert_eq!(printer.describe("printed").unwrap(), "printed 5");
@@ -451,18 +453,14 @@ fn test_async_fn_key_contention_and_waiting(ctx: &Ctx) {
         let held = lock.acquire().await.unwrap();
         let start = Instant::now();
         assert!(
-            aio_busy_once(&ctx.client)
-                .await
-                .unwrap_err()
-                .is_quorum_not_achieved()
+            aio_busy_once(&ctx.client).await.unwrap_err().kind()
+                == pottery::ErrorKind::QuorumNotAchieved
         );
         assert!(start.elapsed() < 150 * MS);
         let start = Instant::now();
         assert!(
-            aio_busy_timeout(&ctx.client)
-                .await
-                .unwrap_err()
-                .is_quorum_not_achieved()
+            aio_busy_timeout(&ctx.client).await.unwrap_err().kind()
+                == pottery::ErrorKind::QuorumNotAchieved
         );
         let waited = start.elapsed();
         assert!(waited >= 300 * MS && waited < 1000 * MS, "{waited:?}");
@@ -496,7 +494,7 @@ async fn aio_parse(lock: &future::Redlock, text: &str) -> Result<i64, AppError> 
 fn test_async_fn_errors_and_lock_argument(ctx: &Ctx) {
     ctx.block_on(async {
         let err = aio_outlives_hold(&ctx.client).await.unwrap_err();
-        assert!(err.is_release_unlocked_lock(), "{err}");
+        assert_eq!(err.kind(), pottery::ErrorKind::ReleaseUnlockedLock, "{err}");
 
         let lock = future::Redlock::builder(&ctx.key("parse"))
             .master(ctx.client.clone())
@@ -592,7 +590,10 @@ fn test_synchronized_follows_the_lock_settings(ctx: &Ctx) {
     assert_eq!(locked.call(()).unwrap(), 0);
     let held = lock.acquire().unwrap();
     let start = Instant::now();
-    assert!(locked.call(()).unwrap_err().is_quorum_not_achieved());
+    assert_eq!(
+        locked.call(()).unwrap_err().kind(),
+        pottery::ErrorKind::QuorumNotAchieved
+    );
     assert!(start.elapsed() >= 200 * MS);
     drop(held);
     assert_eq!(locked.call(()).unwrap(), 1);
@@ -681,7 +682,10 @@ r = Redis.from_url(os.environ['REDIS_URL'])
 print(Redlock(key='test:synchronize:python', masters={r}, auto_release_time=1).acquire())
 "#;
     assert_eq!(python(hold, &url, "").trim(), "True");
-    assert!(rust_once(&ctx.client).unwrap_err().is_quorum_not_achieved());
+    assert_eq!(
+        rust_once(&ctx.client).unwrap_err().kind(),
+        pottery::ErrorKind::QuorumNotAchieved
+    );
 }
 
 pub(crate) fn suite() -> support::Suite {

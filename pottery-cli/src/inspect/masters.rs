@@ -150,7 +150,7 @@ fn read_one(url: &str, key: &str) -> Answer {
     let mut warnings = Warnings::default();
     let report = pottery::Client::open(url)
         .and_then(|client| inspect(&client, key, &mut warnings))
-        .map_err(|err| err.to_string());
+        .map_err(|err| crate::output::chain(&err));
     warnings.finish();
     Answer {
         url: redact(url),

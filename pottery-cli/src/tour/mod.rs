@@ -176,7 +176,8 @@ impl Step {
             None => out(&line)?,
         }
         if let Some(run) = run {
-            let shown = run().map_err(|err| format!("`{code}` failed: {err}"))?;
+            let shown =
+                run().map_err(|err| format!("`{code}` failed: {}", crate::output::chain(&*err)))?;
             if !shown.is_empty() {
                 out(&shown)?;
             }

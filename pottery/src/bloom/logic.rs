@@ -260,8 +260,15 @@ mod tests {
     #[test]
     fn bad_parameters_are_config_errors() {
         for (n, p) in [(0, 0.1), (10, 0.0), (10, 1.0), (10, -0.5), (10, f64::NAN)] {
-            assert!(Shape::new(n, p).unwrap_err().is_config(), "({n}, {p})");
+            assert_eq!(
+                Shape::new(n, p).unwrap_err().kind(),
+                crate::ErrorKind::Config,
+                "({n}, {p})"
+            );
         }
-        assert!(Shape::new(u64::MAX, 1e-300).unwrap_err().is_config());
+        assert_eq!(
+            Shape::new(u64::MAX, 1e-300).unwrap_err().kind(),
+            crate::ErrorKind::Config
+        );
     }
 }

@@ -139,9 +139,9 @@ impl<C: Codec, M: Mode> RedisCacheBuilder<C, M> {
     /// # let client = pottery::Client::open("redis://localhost")?;
     /// use std::time::Duration;
     /// let zero = pottery::sync::RedisCache::builder(&client, "c").timeout(Some(Duration::ZERO)).build();
-    /// assert!(zero.unwrap_err().is_config());
+    /// assert_eq!(zero.unwrap_err().kind(), pottery::ErrorKind::Config);
     /// let short = pottery::sync::RedisCache::builder(&client, "c").single_flight(Duration::from_micros(10)).build();
-    /// assert!(short.unwrap_err().is_config());
+    /// assert_eq!(short.unwrap_err().kind(), pottery::ErrorKind::Config);
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn build(self) -> Result<RedisCache<C, M>> {

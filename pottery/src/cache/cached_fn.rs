@@ -130,10 +130,10 @@ impl<F, C: Codec> CachedFn<F, C, Blocking> {
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
     /// let parse = pottery::CachedFn::new(pottery::sync::RedisCache::new(&client, "parse"),
-    ///     |s: &str| s.parse::<u8>().map_err(|e| pottery::Error::config(e.to_string())));
+    ///     |s: &str| s.parse::<u8>().map_err(std::io::Error::other));
     /// assert!(parse.try_call(("300",)).is_err());
     /// assert_eq!(parse.try_call(("30",))?, 30);
-    /// # Ok::<(), pottery::Error>(())
+    /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn try_call<Args, T, E>(&self, args: Args) -> std::result::Result<T, E>
     where
@@ -173,7 +173,7 @@ impl<F, C: Codec> CachedFn<F, C, Blocking> {
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
-    /// let one = pottery::CachedFn::new(pottery::sync::RedisCache::new(&client, "one"), || pottery::Result::Ok(1));
+    /// let one = pottery::CachedFn::new(pottery::sync::RedisCache::new(&client, "one"), || Ok::<_, pottery::Error>(1));
     /// assert_eq!(one.try_bypass(())?, 1);
     /// # Ok::<(), pottery::Error>(())
     /// ```
@@ -224,11 +224,11 @@ impl<F, C: Codec> CachedFn<F, C, Async> {
     /// # let client = pottery::Client::open(&server.url())?;
     /// let cache = pottery::future::RedisCache::new(&client, "half");
     /// let half = pottery::CachedFn::new(cache, |n: u32| async move {
-    ///     if n % 2 == 0 { Ok(n / 2) } else { Err(pottery::Error::config("odd")) }
+    ///     if n % 2 == 0 { Ok(n / 2) } else { Err(std::io::Error::other("odd")) }
     /// });
     /// assert!(half.try_call((3,)).await.is_err());
     /// assert_eq!(half.try_call((4,)).await?, 2);
-    /// # Ok::<(), pottery::Error>(())
+    /// # Ok::<(), std::io::Error>(())
     /// # }).unwrap();
     /// ```
     pub async fn try_call<Args, T, E>(&self, args: Args) -> std::result::Result<T, E>

@@ -225,12 +225,12 @@ impl<C: Codec> RedisCache<C, Blocking> {
     /// # let client = pottery::Client::open(&server.url())?;
     /// let cache = pottery::sync::RedisCache::new(&client, "parse");
     /// let parse = |s: &str| cache.try_get_or_compute(&(s,), || {
-    ///     s.parse::<i32>().map_err(|e| pottery::Error::config(e.to_string()))
+    ///     s.parse::<i32>().map_err(std::io::Error::other)
     /// });
     /// assert!(parse("x").is_err());
     /// assert_eq!(parse("42")?, 42);
     /// assert_eq!(cache.cache_info()?.currsize, 1); // the error was not stored
-    /// # Ok::<(), pottery::Error>(())
+    /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn try_get_or_compute<A, T, E>(
         &self,
@@ -336,11 +336,11 @@ impl<C: Codec> RedisCache<C, Async> {
     /// # let client = pottery::Client::open(&server.url())?;
     /// let cache = pottery::future::RedisCache::new(&client, "parse");
     /// let failed = cache.try_get_or_compute(&("x",), || async {
-    ///     "x".parse::<i32>().map_err(|e| pottery::Error::config(e.to_string()))
+    ///     "x".parse::<i32>().map_err(std::io::Error::other)
     /// });
     /// assert!(failed.await.is_err());
     /// assert_eq!(cache.cache_info().await?.currsize, 0);
-    /// # Ok::<(), pottery::Error>(())
+    /// # Ok::<(), std::io::Error>(())
     /// # }).unwrap();
     /// ```
     pub async fn try_get_or_compute<A, T, E, F>(

@@ -151,7 +151,8 @@ mod tests {
         assert!(
             decode_flight::<_, u8>(&json, "k", bad, vec![])
                 .unwrap_err()
-                .is_decode()
+                .kind()
+                == crate::ErrorKind::Decode
         );
     }
 }

@@ -110,9 +110,9 @@ impl ClientBuilder {
     /// use std::time::Duration;
     /// use pottery::Client;
     ///
-    /// assert!(Client::builder("nope://x").build().unwrap_err().is_config());
+    /// assert_eq!(Client::builder("nope://x").build().unwrap_err().kind(), pottery::ErrorKind::Config);
     /// let zero = Client::builder("redis://localhost").response_timeout(Duration::ZERO);
-    /// assert!(zero.build().unwrap_err().is_config());
+    /// assert_eq!(zero.build().unwrap_err().kind(), pottery::ErrorKind::Config);
     /// let unlimited = Client::builder("redis://localhost").response_timeout(Duration::MAX);
     /// assert_eq!(unlimited.build()?.response_timeout(), Duration::MAX);
     /// # Ok::<(), pottery::Error>(())

@@ -17,7 +17,7 @@ mod async_conn;
 mod builder;
 pub(crate) mod fanout;
 mod pool;
-mod timed;
+pub(crate) mod timed;
 
 pub use async_conn::AsyncConnection;
 use async_conn::AsyncConns;

@@ -186,7 +186,7 @@ where
     /// # let client = pottery::Client::open(&server.url())?;
     /// RedisDeque::<String>::create(&client, "d", ["g", "h", "i"], None)?;
     /// assert!(RedisDeque::<String>::open(&client, "d", 3).is_ok());
-    /// assert!(RedisDeque::<String>::open(&client, "d", 2).unwrap_err().is_config());
+    /// assert_eq!(RedisDeque::<String>::open(&client, "d", 2).unwrap_err().kind(), pottery::ErrorKind::Config);
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn open(client: &Client, key: &str, maxlen: usize) -> M::Output<'static, Self>
@@ -249,7 +249,7 @@ where
     /// d.extend(["g", "i"])?;
     /// d.insert(1, "h")?;
     /// assert_eq!(d.to_vec()?, ["g", "h", "i"]);
-    /// assert!(d.insert(3, "j").unwrap_err().is_config());
+    /// assert_eq!(d.insert(3, "j").unwrap_err().kind(), pottery::ErrorKind::Config);
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn insert(&self, index: isize, value: impl EncodeAs<T>) -> M::Output<'_, ()> {
@@ -406,7 +406,7 @@ where
     /// let d: pottery::sync::RedisDeque<String> = pottery::sync::RedisDeque::new(&client, "d");
     /// d.extend(["g", "h"])?;
     /// d.remove("g")?;
-    /// assert!(d.remove("g").unwrap_err().is_not_found());
+    /// assert_eq!(d.remove("g").unwrap_err().kind(), pottery::ErrorKind::NotFound);
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn remove(&self, value: impl EncodeAs<T>) -> M::Output<'_, ()> {

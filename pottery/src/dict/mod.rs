@@ -82,7 +82,7 @@ where
     /// let client = Client::open(&url)?;
     /// let tel = RedisDict::<String, u32>::create(&client, "tel", [("jack", 4098)])?;
     /// let again = RedisDict::<String, u32>::create(&client, "tel", [("jack", 1)]);
-    /// assert!(again.unwrap_err().is_key_exists());
+    /// assert_eq!(again.unwrap_err().kind(), pottery::ErrorKind::KeyExists);
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn create<I, A, B>(client: &Client, key: &str, items: I) -> M::Output<'static, Self>

@@ -33,10 +33,11 @@ pub(crate) fn block<A: Send + 'static>(
     let started = Instant::now();
     let (done, arrivals) = std::sync::mpsc::channel();
     let mut results = Vec::with_capacity(ops.len());
-    // The keys of the requests still out, by index.
-    let mut out: Vec<Option<Arc<str>>> = Vec::with_capacity(ops.len());
+    // The keys of the requests still out, by index, and whether they may write.
+    let mut out: Vec<Option<(Arc<str>, bool)>> = Vec::with_capacity(ops.len());
     for (index, (client, op)) in ops.into_iter().enumerate() {
         let key = op.key_shared();
+        let may_write = op.may_write();
         let done = done.clone();
         // On the client's fan-out worker: requests to one server keep their
         // order, and one that misses the deadline is abandoned to the worker,
@@ -46,12 +47,11 @@ pub(crate) fn block<A: Send + 'static>(
             let _ = done.send((index, op.run_until(client, deadline)));
         });
         if client.submit(job) {
-            out.push(Some(key));
+            out.push(Some((key, may_write)));
         } else {
             out.push(None);
-            results.push(Err(Error::config(
-                "cannot start a thread for the requests to a server",
-            )));
+            let err = Error::config("cannot start a thread for the requests to a server");
+            results.push(Err(err.or_key(&key)));
         }
     }
     drop(done);
@@ -72,7 +72,8 @@ pub(crate) fn block<A: Send + 'static>(
     }
     if !enough(&results) {
         let late = out.iter().flatten();
-        results.extend(late.map(|key| Err(Error::timed_out(Some(key)))));
+        // Handed to the worker, so possibly sent: a late write's outcome is unknown.
+        results.extend(late.map(|(key, write)| Err(Error::no_reply(key, *write))));
     }
     results
 }
@@ -100,14 +101,16 @@ pub(crate) async fn future<A: Send + 'static>(
         .into_iter()
         .map(|(client, op)| {
             let key = op.key_shared();
+            let may_write = op.may_write();
             let task = tokio::spawn(async move { op.run_async_until(&client, deadline).await });
             async move {
                 match tokio::time::timeout(timeout, task).await {
                     Ok(Ok(result)) => result,
                     Ok(Err(failed)) => {
-                        Err(Error::config(format!("a request task failed: {failed}")))
+                        let err = Error::config(format!("a request task failed: {failed}"));
+                        Err(err.or_key(&key))
                     }
-                    Err(_) => Err(Error::timed_out(Some(&key))),
+                    Err(_) => Err(Error::no_reply(&key, may_write)),
                 }
             }
         })
@@ -137,13 +140,16 @@ pub(crate) fn block_each<A: Send + 'static>(
     std::thread::scope(|s| {
         let running: Vec<_> = ops
             .into_iter()
-            .map(|(client, op)| s.spawn(move || op.run_until(&client, deadline)))
+            .map(|(client, op)| {
+                let key = op.key_shared();
+                (key, s.spawn(move || op.run_until(&client, deadline)))
+            })
             .collect();
         running
             .into_iter()
-            .map(|r| {
+            .map(|(key, r)| {
                 r.join()
-                    .unwrap_or_else(|_| Err(Error::config("a worker thread panicked")))
+                    .unwrap_or_else(|_| Err(Error::config("a worker thread panicked").or_key(&key)))
             })
             .collect()
     })

@@ -2,7 +2,7 @@
 //!
 //! Every structure method builds an [`Op`]: the request to send (one command or one
 //! script invocation) plus the function that turns the reply into the result. The
-//! blocking runner ([`Op::run`]) and the async runner ([`Op::run_async`]) are the
+//! blocking runner ([`Op::run_until`]) and the async runner ([`Op::run_async_until`]) are the
 //! only places that talk to Redis, so an operation's logic exists once whichever
 //! API the caller uses. This mirrors redis-rs's `Script::invoke` / `invoke_async`.
 
@@ -37,6 +37,19 @@ impl Request {
             call.arg(arg.as_slice());
         }
         Request::Script(call)
+    }
+
+    /// Whether the request may change data: the one place this is decided,
+    /// so that a lost reply is reported as an unknown outcome only for
+    /// writes. A command reads if its name is in [`READ_ONLY`]; a script
+    /// counts as a write (what it calls is not known here); a pipeline
+    /// writes if any of its commands does.
+    pub(crate) fn may_write(&self) -> bool {
+        match self {
+            Request::Cmd(cmd) => cmd_may_write(cmd),
+            Request::Script(_) => true,
+            Request::Pipeline(pipe) => pipe.cmd_iter().any(cmd_may_write),
+        }
     }
 
     fn query(&self, con: &mut dyn ConnectionLike) -> redis::RedisResult<Value> {
@@ -109,6 +122,11 @@ impl<T> Op<T> {
         }
     }
 
+    /// Whether the request may change data (see [`Request::may_write`]).
+    pub(crate) fn may_write(&self) -> bool {
+        self.request.may_write()
+    }
+
     /// The key the operation works on.
     pub(crate) fn key_shared(&self) -> Arc<str> {
         Arc::clone(&self.key)
@@ -125,7 +143,13 @@ impl<T> Op<T> {
                     client.blocking_until(deadline, |con| type_of(&self.key).query::<String>(con));
                 return Err(self.wrong_type(actual.ok()));
             }
-            other => other.map_err(|e| Error::from_redis(Some(&self.key), e))?,
+            // A request that never left (refused, connect timeout, deadline
+            // already past) cannot have applied anything.
+            Err(err) => {
+                let sent = !crate::client::timed::is_not_sent(&err) && !err.is_connection_refusal();
+                return Err(self.failed(err, sent));
+            }
+            Ok(reply) => reply,
         };
         (self.decode)(&self.key, reply)
     }
@@ -164,12 +188,14 @@ impl<T> Op<T> {
             (crate::AsyncConnection::Cluster(_), None) => None,
         };
         let key = self.key_shared();
+        // A write cut short by the timer may have been sent: its outcome is unknown.
+        let may_write = self.may_write();
         let attempt = self.query_async(client, lease);
         match timer {
             None => attempt.await,
             Some(left) => tokio::time::timeout(left, attempt)
                 .await
-                .unwrap_or_else(|_| Err(Error::timed_out(Some(&key)))),
+                .unwrap_or_else(|_| Err(Error::no_reply(&key, may_write))),
         }
     }
 
@@ -185,11 +211,17 @@ impl<T> Op<T> {
                 if crate::client::is_broken(&err) {
                     client.async_broken(&lease);
                 }
-                return Err(Error::from_redis(Some(&self.key), err));
+                return Err(self.failed(err, true));
             }
             Ok(reply) => reply,
         };
         (self.decode)(&self.key, reply)
+    }
+
+    /// The error of a request that failed; `sent` if it reached a connection,
+    /// so a write whose reply was lost has an unknown outcome.
+    fn failed(&self, err: redis::RedisError, sent: bool) -> Error {
+        Error::from_redis(Some(&self.key), err).reply_lost(sent && self.request.may_write())
     }
 
     fn wrong_type(&self, actual: Option<String>) -> Error {
@@ -225,17 +257,62 @@ fn socket_limit(client: &Client, deadline: Deadline) -> Limit {
     }
 }
 
+/// `WRONGTYPE` from the command, from a script's call (Redis 7 keeps the
+/// code), or from any command of a pipeline: by its code, never its text.
 fn is_wrong_type(err: &redis::RedisError) -> bool {
-    err.code() == Some("WRONGTYPE")
-        || err
-            .detail()
-            .is_some_and(|d| d.contains("WRONGTYPE") || d.contains("wrong kind of value"))
-        // A pipeline's error wraps its commands' errors.
-        || err.to_string().contains("WRONGTYPE")
+    crate::error::has_code(err, "WRONGTYPE")
+}
+
+/// Commands that never change data (upper case). Anything not listed counts
+/// as a write: a wrong "write" only makes a lost reply look more doubtful.
+#[rustfmt::skip]
+const READ_ONLY: &[&str] = &[
+    "BITCOUNT", "BITPOS", "DBSIZE", "DUMP", "ECHO", "EXISTS", "GET", "GETBIT", "GETRANGE",
+    "HEXISTS", "HGET", "HGETALL", "HKEYS", "HLEN", "HMGET", "HRANDFIELD", "HSCAN", "HSTRLEN",
+    "HVALS", "INFO", "KEYS", "LINDEX", "LLEN", "LPOS", "LRANGE", "MGET", "OBJECT", "PEXPIRETIME",
+    "PFCOUNT", "PING", "PTTL", "SCAN", "SCARD", "SDIFF", "SINTER", "SINTERCARD", "SISMEMBER",
+    "SMEMBERS", "SMISMEMBER", "SRANDMEMBER", "SSCAN", "STRLEN", "SUNION", "TIME", "TTL", "TYPE",
+    "XLEN", "XRANGE", "XREAD", "XREVRANGE", "ZCARD", "ZCOUNT", "ZMSCORE", "ZRANGE", "ZRANK",
+    "ZREVRANGE", "ZREVRANK", "ZSCAN", "ZSCORE",
+];
+
+fn cmd_may_write(cmd: &Cmd) -> bool {
+    match cmd.args_iter().next() {
+        Some(redis::Arg::Simple(name)) => !READ_ONLY
+            .iter()
+            .any(|read| read.as_bytes().eq_ignore_ascii_case(name)),
+        _ => true,
+    }
 }
 
 fn type_of(key: &str) -> Cmd {
     let mut cmd = redis::cmd("TYPE");
     cmd.arg(key);
     cmd
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmd(name: &str) -> Cmd {
+        let mut cmd = redis::cmd(name);
+        cmd.arg("k");
+        cmd
+    }
+
+    #[test]
+    fn reads_and_writes_are_told_apart() {
+        assert!(!Request::from(cmd("HGET")).may_write());
+        assert!(!Request::from(cmd("pttl")).may_write());
+        assert!(Request::from(cmd("HSET")).may_write());
+        assert!(Request::from(cmd("BLPOP")).may_write());
+        let mut reads = redis::pipe();
+        reads.add_command(cmd("HLEN")).add_command(cmd("TYPE"));
+        assert!(!Request::from(reads.clone()).may_write());
+        reads.add_command(cmd("PEXPIRE"));
+        assert!(Request::from(reads).may_write());
+        let script: &'static Script = Box::leak(Box::new(Script::new("return 1")));
+        assert!(Request::script(script, &[b"k"], &[]).may_write());
+    }
 }

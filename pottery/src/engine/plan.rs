@@ -342,12 +342,13 @@ impl<A: Send + 'static, B: Send + 'static, T: Send + 'static> Step<T> for Pair<A
     fn block(self: Box<Self>, deadline: Deadline) -> Plan<T> {
         let ((client_a, a), (client_b, b)) = (self.first, self.second);
         // Two servers answer in parallel; one server gets the two in turn.
+        let key_a = a.key_shared();
         let (a, b) = std::thread::scope(|s| {
             let first = s.spawn(|| a.run_until(&client_a, deadline));
             let b = b.run_until(&client_b, deadline);
             let a = first
                 .join()
-                .unwrap_or_else(|_| Err(Error::config("a worker thread panicked")));
+                .unwrap_or_else(|_| Err(Error::config("a worker thread panicked").or_key(&key_a)));
             (a, b)
         });
         (self.next)(a, b)

@@ -283,7 +283,7 @@ where
     /// let squares = RedisList::<i64>::create(&client, "squares", [1, 4, 9])?;
     /// assert_eq!(squares.len()?, 3);
     /// let again = RedisList::<i64>::create(&client, "squares", [1]);
-    /// assert!(again.unwrap_err().is_key_exists());
+    /// assert_eq!(again.unwrap_err().kind(), pottery::ErrorKind::KeyExists);
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn create<I>(client: &Client, key: &str, items: I) -> M::Output<'static, Self>

@@ -133,7 +133,7 @@ where
     /// l.extend([1, 8, 27, 65])?;
     /// l.set(-1, 64)?;
     /// assert_eq!(l.to_vec()?, [1, 8, 27, 64]);
-    /// assert!(l.set(4, 125).unwrap_err().is_not_found());
+    /// assert_eq!(l.set(4, 125).unwrap_err().kind(), pottery::ErrorKind::NotFound);
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn set(&self, index: isize, value: impl EncodeAs<T>) -> M::Output<'_, ()> {
@@ -218,7 +218,7 @@ where
     /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&client, "l");
     /// l.extend([-1, 1, 66])?;
     /// assert_eq!(l.remove_at(0)?, -1);
-    /// assert!(l.remove_at(2).unwrap_err().is_not_found());
+    /// assert_eq!(l.remove_at(2).unwrap_err().kind(), pottery::ErrorKind::NotFound);
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn remove_at(&self, index: isize) -> M::Output<'_, T> {
@@ -242,7 +242,7 @@ where
     /// l.extend([1, 333, 2, 333])?;
     /// l.remove(333)?;
     /// assert_eq!(l.to_vec()?, [1, 2, 333]);
-    /// assert!(l.remove(7).unwrap_err().is_not_found());
+    /// assert_eq!(l.remove(7).unwrap_err().kind(), pottery::ErrorKind::NotFound);
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn remove(&self, value: impl EncodeAs<T>) -> M::Output<'_, ()> {

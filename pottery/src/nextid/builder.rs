@@ -103,7 +103,7 @@ impl<M: Mode> NextIdBuilder<M> {
     }
 
     /// Whether [`next`](NextId::next) and [`reset`](NextId::reset) fail at once
-    /// with [`Error::is_quorum_is_impossible`] when more than half of the
+    /// with [`ErrorKind::QuorumIsImpossible`](crate::ErrorKind::QuorumIsImpossible) when more than half of the
     /// masters fail (default `true`); with `false`, as pottery's default, such
     /// a round counts as lost and the error is `QuorumNotAchieved`.
     ///
@@ -124,7 +124,7 @@ impl<M: Mode> NextIdBuilder<M> {
     /// timeout (`Duration::MAX` is no limit).
     ///
     /// ```
-    /// assert!(pottery::sync::NextId::builder().build().unwrap_err().is_config());
+    /// assert_eq!(pottery::sync::NextId::builder().build().unwrap_err().kind(), pottery::ErrorKind::Config);
     /// ```
     pub fn build(self) -> Result<NextId<M>> {
         if self.masters.is_empty() {

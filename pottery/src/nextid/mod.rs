@@ -73,9 +73,9 @@ pub const DEFAULT_NUM_TRIES: u32 = 3;
 ///
 /// # Errors
 ///
-/// - [`Error::is_quorum_not_achieved`]: every round was lost to contention (or
+/// - [`ErrorKind::QuorumNotAchieved`](crate::ErrorKind::QuorumNotAchieved): every round was lost to contention (or
 ///   to failures of half of the masters or fewer).
-/// - [`Error::is_quorum_is_impossible`]: more than half of the masters failed or
+/// - [`ErrorKind::QuorumIsImpossible`](crate::ErrorKind::QuorumIsImpossible): more than half of the masters failed or
 ///   did not answer in time; returned at once, without more rounds (with
 ///   [`raise_on_redis_errors(false)`](NextIdBuilder::raise_on_redis_errors), as
 ///   pottery's default, such a round is retried and the error is

@@ -159,7 +159,7 @@ impl<M: Mode> RedlockBuilder<M> {
         self
     }
 
-    /// Whether an operation fails with [`Error::is_quorum_is_impossible`] when
+    /// Whether an operation fails with [`ErrorKind::QuorumIsImpossible`](crate::ErrorKind::QuorumIsImpossible) when
     /// more than half of the masters fail or time out (default `true`). With
     /// `false`, as pottery's default, such an attempt merely does not acquire
     /// (a waiting acquire keeps trying), `locked` reads zero, and extend/release
@@ -272,7 +272,7 @@ impl<M: Mode> RedlockBuilder<M> {
     ///     .master(pottery::Client::open(&server.url())?)
     ///     .watchdog_interval(Duration::from_secs(10))
     ///     .build();
-    /// assert!(too_long.unwrap_err().is_config());
+    /// assert_eq!(too_long.unwrap_err().kind(), pottery::ErrorKind::Config);
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn watchdog_interval(mut self, interval: Duration) -> Self {
@@ -280,7 +280,7 @@ impl<M: Mode> RedlockBuilder<M> {
         self
     }
 
-    /// The lock; fails with a configuration error ([`Error::is_config`]) on
+    /// The lock; fails with a configuration error ([`ErrorKind::Config`](crate::ErrorKind::Config)) on
     /// no masters, a zero duration (auto-release time under 1 ms, request
     /// timeout, retry delay, run timeout, watchdog interval), a watchdog
     /// interval not below the auto-release time, or a `run` timeout without
@@ -289,7 +289,7 @@ impl<M: Mode> RedlockBuilder<M> {
     ///
     /// ```
     /// let err = pottery::sync::Redlock::builder("printer").build().unwrap_err();
-    /// assert!(err.is_config());
+    /// assert_eq!(err.kind(), pottery::ErrorKind::Config);
     /// ```
     pub fn build(self) -> Result<Redlock<M>> {
         if self.masters.is_empty() {

@@ -186,8 +186,8 @@ impl<M: Mode> RedlockGuard<M> {
     }
 
     /// Resets the hold to the full auto-release time; fails with
-    /// [`Error::is_too_many_extensions`] past the lock's limit and with
-    /// [`Error::is_extend_unlocked_lock`] if the hold expired. (Watchdog
+    /// [`ErrorKind::TooManyExtensions`](crate::ErrorKind::TooManyExtensions) past the lock's limit and with
+    /// [`ErrorKind::ExtendUnlockedLock`](crate::ErrorKind::ExtendUnlockedLock) if the hold expired. (Watchdog
     /// renewals are not extensions: they do not count against the limit.)
     /// Blocking: `Result<()>`; async: a future of it. Worst case: the lock's
     /// request timeout.
@@ -200,7 +200,7 @@ impl<M: Mode> RedlockGuard<M> {
     /// for _ in 0..3 {
     ///     guard.extend()?;
     /// }
-    /// assert!(guard.extend().unwrap_err().is_too_many_extensions());
+    /// assert_eq!(guard.extend().unwrap_err().kind(), pottery::ErrorKind::TooManyExtensions);
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn extend(&mut self) -> M::Output<'_, ()> {
@@ -217,7 +217,7 @@ impl<M: Mode> RedlockGuard<M> {
         })
     }
 
-    /// Releases the hold; fails with [`Error::is_release_unlocked_lock`] if it
+    /// Releases the hold; fails with [`ErrorKind::ReleaseUnlockedLock`](crate::ErrorKind::ReleaseUnlockedLock) if it
     /// had expired (then someone else may have held the lock meanwhile).
     /// Blocking: `Result<()>`; async: a future of it (dropped before it
     /// completes, the guard's drop releases in the background instead). Worst

@@ -107,11 +107,11 @@ pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_millis(200);
 /// # Errors
 ///
 /// When more than half of the masters fail or time out, no quorum can be trusted
-/// and every operation fails promptly with [`Error::is_quorum_is_impossible`]
+/// and every operation fails promptly with [`ErrorKind::QuorumIsImpossible`](crate::ErrorKind::QuorumIsImpossible)
 /// (pottery's `QuorumIsImpossible`; pottery raises it only with
 /// `raise_on_redis_errors=True`, see [`RedlockBuilder::raise_on_redis_errors`]).
 /// Extending or releasing a hold that expired fails with
-/// [`Error::is_extend_unlocked_lock`] / [`Error::is_release_unlocked_lock`].
+/// [`ErrorKind::ExtendUnlockedLock`](crate::ErrorKind::ExtendUnlockedLock) / [`ErrorKind::ReleaseUnlockedLock`](crate::ErrorKind::ReleaseUnlockedLock).
 ///
 /// # When (not) to use it
 ///
@@ -390,9 +390,9 @@ impl Redlock<Blocking> {
     ///
     /// Acquires as configured by [`RedlockBuilder::run_blocking`] and
     /// [`RedlockBuilder::run_timeout`] (by default waiting as long as it takes);
-    /// fails with [`Error::is_quorum_not_achieved`] if it could not. If the hold
+    /// fails with [`ErrorKind::QuorumNotAchieved`](crate::ErrorKind::QuorumNotAchieved) if it could not. If the hold
     /// expired before `f` returned, `f`'s result is dropped and the error is
-    /// [`Error::is_release_unlocked_lock`]: `f` did not run under the lock all
+    /// [`ErrorKind::ReleaseUnlockedLock`](crate::ErrorKind::ReleaseUnlockedLock): `f` did not run under the lock all
     /// along. If `f` panics, the lock is released as the panic unwinds. The
     /// async form takes a closure that makes a future, and awaits it. Worst
     /// case: the acquire's (two request timeouts for one attempt, the run

@@ -16,9 +16,9 @@ use crate::error::Result;
 /// (async: the function makes a future, awaited), so the lock's settings decide how a
 /// call waits: [`run_blocking`](crate::RedlockBuilder::run_blocking) and
 /// [`run_timeout`](crate::RedlockBuilder::run_timeout). A call fails with
-/// [`Error::is_quorum_not_achieved`](crate::Error::is_quorum_not_achieved) if it
+/// [`ErrorKind::QuorumNotAchieved`](crate::ErrorKind::QuorumNotAchieved) if it
 /// could not acquire, and with
-/// [`Error::is_release_unlocked_lock`](crate::Error::is_release_unlocked_lock) if
+/// [`ErrorKind::ReleaseUnlockedLock`](crate::ErrorKind::ReleaseUnlockedLock) if
 /// the hold expired before the function returned.
 ///
 /// The arguments of a call are passed as a tuple, as many as the function takes

@@ -93,7 +93,7 @@ where
     /// let client = Client::open(&url)?;
     /// let basket = RedisSet::<String>::create(&client, "basket", ["apple", "pear"])?;
     /// let again = RedisSet::<String>::create(&client, "basket", ["fig"]);
-    /// assert!(again.unwrap_err().is_key_exists());
+    /// assert_eq!(again.unwrap_err().kind(), pottery::ErrorKind::KeyExists);
     /// assert_eq!(basket.len()?, 2);
     /// # Ok::<(), pottery::Error>(())
     /// ```
@@ -162,7 +162,7 @@ where
     /// # let basket: pottery::sync::RedisSet<String> = pottery::sync::RedisSet::new(&pottery::Client::open(&server.url())?, "basket");
     /// basket.insert("apple")?;
     /// basket.remove("apple")?;
-    /// assert!(basket.remove("apple").unwrap_err().is_not_found());
+    /// assert_eq!(basket.remove("apple").unwrap_err().kind(), pottery::ErrorKind::NotFound);
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn remove(&self, member: impl EncodeAs<T>) -> M::Output<'_, ()> {

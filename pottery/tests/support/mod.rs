@@ -86,6 +86,17 @@ impl Ctx {
     }
 }
 
+/// One raw command (`args[0]` and its arguments) on a fresh connection to `url`.
+#[allow(clippy::indexing_slicing)]
+pub fn raw(url: &str, args: &[&str]) -> redis::Value {
+    let mut con = redis::Client::open(url).unwrap().get_connection().unwrap();
+    let mut cmd = redis::cmd(args[0]);
+    for arg in &args[1..] {
+        cmd.arg(*arg);
+    }
+    cmd.query(&mut con).unwrap()
+}
+
 /// A named case.
 pub type Case = (&'static str, fn(&Ctx));
 

@@ -1,0 +1,4 @@
+// `Pages` (a paged read) is the crate's own.
+fn takes(_: pottery::Pages<u64>) {}
+
+fn main() {}
