@@ -19,6 +19,8 @@ where
     /// set once: the command never outgrows the bitmap); none for no elements.
     /// Python's `update`.
     ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -43,6 +45,8 @@ where
     /// Whether each of `elements` may have been inserted, in order: one
     /// `BITFIELD_RO` reading each distinct bit once (none for no elements).
     /// Elements the codec cannot encode are reported absent.
+    ///
+    /// Returns `Result<Vec<bool>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();

@@ -262,6 +262,8 @@ where
     /// unset, so the element was certainly not in the filter before; `false` if
     /// it may have been. Python's `add`.
     ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -288,6 +290,8 @@ where
     /// `BITFIELD_RO`). `false` is certain; `true` is wrong with about the
     /// probability [`BloomStats::false_positive_rate`] gives. An element the codec
     /// cannot encode cannot have been inserted: `false`, without a round trip.
+    ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -316,6 +320,8 @@ where
     /// `floor(-m / k * ln(1 - X / m))` over X = `BITCOUNT`; `u64::MAX` once every
     /// bit is set (where pottery raises `ValueError`). Python's `len()`.
     ///
+    /// Returns `Result<u64>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -335,6 +341,8 @@ where
 
     /// Whether no bit is set (nothing was inserted).
     ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -350,6 +358,8 @@ where
     }
 
     /// The number of bits set (`BITCOUNT`; pottery's `_num_bits_set()`).
+    ///
+    /// Returns `Result<u64>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -367,6 +377,8 @@ where
     /// pottery's `repr`: `<BloomFilter key=dilberts>`, with no I/O (as pottery's);
     /// `Debug` prints the key and the filter's shape.
     ///
+    /// Returns `Result<String>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let client = pottery::Client::open("redis://localhost")?;
     /// let d: pottery::sync::BloomFilter<String> = pottery::sync::BloomFilter::new(&client, "dilberts", 100, 0.01)?;
@@ -379,6 +391,8 @@ where
 
     /// The filter's [`BloomStats`] (size, hashes, bits set, fill ratio, estimated
     /// count, current false-positive rate) in one round trip.
+    ///
+    /// Returns `Result<BloomStats>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();

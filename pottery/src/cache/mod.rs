@@ -280,6 +280,8 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
     /// The cached result for `args`, if any, without computing anything; the
     /// access resets the hash's time to live. Not counted as a hit or miss.
     ///
+    /// Returns `Result<Option<R>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -302,6 +304,8 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
 
     /// Stores `value` as the result for `args` (resetting the time to live).
     ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -323,6 +327,8 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
 
     /// Forgets the result for `args`; whether there was one.
     ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -342,6 +348,8 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
 
     /// Hits and misses of this process, and the number of entries in Redis
     /// (one `HLEN`).
+    ///
+    /// Returns `Result<CacheInfo>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -367,6 +375,8 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
 
     /// Deletes every entry (the whole hash, with `UNLINK`) and resets the hit
     /// and miss counts.
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();

@@ -118,6 +118,8 @@ where
     /// place), with the values the cache holds for them: one round trip, which
     /// also resets the cache's TTL as pottery does. No keys, no round trip.
     ///
+    /// Returns `Result<CachedOrderedDict<K, V, C, M>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// # Errors
     ///
     /// A key or value the codec cannot handle (the error names the Redis key),

@@ -21,6 +21,8 @@ where
     /// (which also resets the TTL); pottery's `update`. New keys go to the end,
     /// in the order given. No entries, no round trip.
     ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;

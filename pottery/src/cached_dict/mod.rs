@@ -113,6 +113,8 @@ where
     /// one round trip, `HMGET` of the keys in order. See
     /// [`builder`](Self::builder) for the other settings.
     ///
+    /// Returns `Result<Self>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -130,6 +132,8 @@ where
 
     /// The dict of `keys` cached at a fresh random key (`pottery:<uuid4>`),
     /// deleted when the dict and its clones are dropped.
+    ///
+    /// Returns `Result<Self>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -171,6 +175,8 @@ where
     /// resets the TTL); returns the value this dict held for `key` before. A new
     /// key goes to the end of the order.
     ///
+    /// Returns `Result<Option<V>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -204,6 +210,8 @@ where
     /// it held none: pottery's `setdefault`, atomic in Redis (one script that
     /// also resets the TTL). If another process stored a value first, that is
     /// the value returned and kept here.
+    ///
+    /// Returns `Result<&V>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// # Errors
     ///

@@ -111,6 +111,8 @@ where
     /// (Python's `c + d`). It is written at `dest`, replacing anything there, or
     /// at a fresh temporary key when `dest` is `None`.
     ///
+    /// Returns `Result<Self>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -127,6 +129,8 @@ where
 
     /// A new counter with our counts minus `other`'s, keeping only positive results
     /// (Python's `c - d`), at `dest` or a temporary key.
+    ///
+    /// Returns `Result<Self>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -145,6 +149,8 @@ where
     /// A new counter with the larger of both counts, keeping only positive results
     /// (Python's `c | d`), at `dest` or a temporary key.
     ///
+    /// Returns `Result<Self>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -161,6 +167,8 @@ where
 
     /// A new counter with the smaller of both counts, keeping only positive results
     /// (Python's `c & d`), at `dest` or a temporary key.
+    ///
+    /// Returns `Result<Self>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -183,6 +191,8 @@ where
     /// A new counter with only our positive counts (Python's `+c`), at `dest` or a
     /// temporary key.
     ///
+    /// Returns `Result<Self>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -199,6 +209,8 @@ where
     /// A new counter with our negative counts made positive (Python's `-c`), at
     /// `dest` or a temporary key.
     ///
+    /// Returns `Result<Self>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -214,6 +226,8 @@ where
 
     /// Adds `other`'s counts, then drops every element whose count is not positive
     /// (Python's `c += d`), atomically.
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -232,6 +246,8 @@ where
     /// Subtracts `other`'s counts, then drops every element whose count is not
     /// positive (Python's `c -= d`), atomically.
     ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -249,6 +265,8 @@ where
     /// Keeps the larger of both counts, then drops every element whose count is not
     /// positive (Python's `c |= d`), atomically.
     ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -265,6 +283,8 @@ where
 
     /// Keeps the smaller of both counts, then drops every element whose count is
     /// not positive (Python's `c &= d`), atomically.
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();

@@ -31,6 +31,8 @@ where
     /// (bounded memory). As with `HSCAN`, an entry changed meanwhile may be seen
     /// twice or not at all.
     ///
+    /// Yields `Result<(K, i64)>` items: an [`Iter`](crate::Iter) in [`sync`](crate::sync), a [`BoxStream`](crate::BoxStream) in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let c: pottery::sync::RedisCounter<String> = pottery::sync::RedisCounter::new(&pottery::Client::open(&server.url())?, "c");
@@ -59,6 +61,8 @@ where
 
     /// Every `(element, count)` pair as a `HashMap` (`HGETALL`): pottery's `to_counter()`.
     ///
+    /// Returns `Result<HashMap<K, i64>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let c: pottery::sync::RedisCounter<String> = pottery::sync::RedisCounter::new(&pottery::Client::open(&server.url())?, "c");
@@ -75,6 +79,8 @@ where
 
     /// Every `(element, count)` pair as a `Vec` (`HGETALL`), for elements that are not `Hash`.
     ///
+    /// Returns `Result<Vec<(K, i64)>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let c: pottery::sync::RedisCounter<String> = pottery::sync::RedisCounter::new(&pottery::Client::open(&server.url())?, "c");
@@ -87,6 +93,8 @@ where
 
     /// The `n` most common elements with their counts, most common first (all of
     /// them when `n` is `None`); equal counts come in no particular order. One `HGETALL`.
+    ///
+    /// Returns `Result<Vec<(K, i64)>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -107,6 +115,8 @@ where
 
     /// Each element repeated as many times as its count; elements with a count
     /// of 0 or less are left out (Python's `elements()`). One `HGETALL`.
+    ///
+    /// Returns `Result<Vec<K>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -131,6 +141,8 @@ where
 
     /// The sum of all counts (Python's `total()`), with one `HVALS`.
     ///
+    /// Returns `Result<i64>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let c: pottery::sync::RedisCounter<String> = pottery::sync::RedisCounter::new(&pottery::Client::open(&server.url())?, "c");
@@ -154,6 +166,8 @@ where
     /// from one `HGETALL`, so the whole counter is read and held in memory at
     /// once; for a large one, iterate instead. (`Debug` prints the type and key
     /// only, with no I/O.)
+    ///
+    /// Returns `Result<String>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();

@@ -73,6 +73,8 @@ where
 {
     /// The count of `key`; 0 when absent (Python's `c[key]`).
     ///
+    /// Returns `Result<i64>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let c: pottery::sync::RedisCounter<String> = pottery::sync::RedisCounter::new(&pottery::Client::open(&server.url())?, "c");
@@ -95,6 +97,8 @@ where
     /// Adds `by` to the count of `key` (`HINCRBY`, atomic) and returns the new count;
     /// Python's `c[key] += by` without its lost updates.
     ///
+    /// Returns `Result<i64>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let c: pottery::sync::RedisCounter<String> = pottery::sync::RedisCounter::new(&pottery::Client::open(&server.url())?, "c");
@@ -115,6 +119,8 @@ where
     /// Subtracts `by` from the count of `key` (atomic) and returns the new count,
     /// which may be zero or negative (the element stays, as in Python).
     ///
+    /// Returns `Result<i64>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let c: pottery::sync::RedisCounter<String> = pottery::sync::RedisCounter::new(&pottery::Client::open(&server.url())?, "c");
@@ -130,6 +136,8 @@ where
 
     /// Sets the count of `key` to `n` (`HSET`); a count of 0 keeps the element
     /// (Python's `c[key] = n`).
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -149,6 +157,8 @@ where
     /// Removes `key` (`HDEL`); `true` if it was present. Removing an absent element
     /// is not an error (Python's `del c[key]` does not raise either).
     ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let c: pottery::sync::RedisCounter<String> = pottery::sync::RedisCounter::new(&pottery::Client::open(&server.url())?, "c");
@@ -164,6 +174,8 @@ where
     }
 
     /// Whether `key` has a count stored, even 0 (`HEXISTS`).
+    ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -185,6 +197,8 @@ where
 
     /// The number of elements stored, zero and negative counts included (`HLEN`).
     ///
+    /// Returns `Result<usize>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let c: pottery::sync::RedisCounter<String> = pottery::sync::RedisCounter::new(&pottery::Client::open(&server.url())?, "c");
@@ -199,6 +213,8 @@ where
     }
 
     /// Whether no element is stored.
+    ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -215,6 +231,8 @@ where
 
     /// Adds each `(key, n)` count (Python's `update` with a mapping): one atomic
     /// script whatever the number of items; zero and negative results are kept.
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -234,6 +252,8 @@ where
     }
 
     /// Subtracts each `(key, n)` count (Python's `subtract` with a mapping), atomically.
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -255,6 +275,8 @@ where
     /// iterable), atomically. Unlike Python's pottery, existing counts are added
     /// once: `{a: 2}` updated with `["a"]` gives 3.
     ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let c: pottery::sync::RedisCounter<String> = pottery::sync::RedisCounter::new(&pottery::Client::open(&server.url())?, "c");
@@ -271,6 +293,8 @@ where
 
     /// Counts each element of `keys` once less (Python's `subtract` with an
     /// iterable), atomically.
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();

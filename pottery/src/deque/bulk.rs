@@ -22,6 +22,8 @@ where
     /// [`KeyExists`](crate::ErrorKind::KeyExists) error if `key` exists already.
     /// When nothing is to be stored nothing is checked or written.
     ///
+    /// Returns `Result<Self>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// use pottery::sync::RedisDeque;
     /// # let server = pottery_testkit::Server::start();
@@ -55,6 +57,8 @@ where
     /// Appends every element of `items` at the back, in one atomic round trip,
     /// trimming the front to maxlen.
     ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -73,6 +77,8 @@ where
     /// Pushes every element of `items` at the front one after the other, so they
     /// end up in reverse order, as Python's `extendleft`; one atomic round trip,
     /// trimming the back to maxlen.
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -112,6 +118,8 @@ where
     }
 
     /// Reverses the deque in place, atomically.
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();

@@ -18,6 +18,8 @@ where
 {
     /// Every element, front to back, with one `LRANGE`.
     ///
+    /// Returns `Result<Vec<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -33,6 +35,8 @@ where
     /// Streams the elements front to back, a page per round trip (see
     /// [`RedisList::iter`](crate::RedisList::iter)).
     ///
+    /// Yields `Result<T>` items: an [`Iter`](crate::Iter) in [`sync`](crate::sync), a [`BoxStream`](crate::BoxStream) in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -47,6 +51,8 @@ where
     }
 
     /// Streams the elements back to front: Python's `reversed(d)`.
+    ///
+    /// Yields `Result<T>` items: an [`Iter`](crate::Iter) in [`sync`](crate::sync), a [`BoxStream`](crate::BoxStream) in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -64,6 +70,8 @@ where
     /// maxlen=2)` when bounded, from one `LRANGE`, so the whole deque is read and
     /// held in memory at once; for a large one, iterate instead. (`Debug` prints
     /// the type, key and maxlen only, with no I/O.)
+    ///
+    /// Returns `Result<String>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -90,6 +98,8 @@ where
     /// Whether `other` holds the same elements in the same order (see
     /// [`RedisList::contents_eq`](crate::RedisList::contents_eq)); maxlens are
     /// not compared.
+    ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();

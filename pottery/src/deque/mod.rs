@@ -180,6 +180,8 @@ where
     /// stored list fits; a [`Config`](crate::ErrorKind::Config) error if it holds
     /// more, as Python's pottery raises `IndexError`.
     ///
+    /// Returns `Result<Self>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// use pottery::sync::RedisDeque;
     /// # let server = pottery_testkit::Server::start();
@@ -207,6 +209,8 @@ where
     /// Appends `value` at the back (Python's `append`); with a maxlen, drops from
     /// the front what no longer fits, in the same atomic step.
     ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -223,6 +227,8 @@ where
 
     /// Inserts `value` at the front (Python's `appendleft`); with a maxlen, drops
     /// from the back what no longer fits, in the same atomic step.
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -241,6 +247,8 @@ where
     /// from the end, out of range inserts at the nearer end), atomically; a
     /// [`Config`](crate::ErrorKind::Config) error if the deque is already at its
     /// maxlen, as Python raises `IndexError`.
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -272,6 +280,8 @@ where
     /// `VecDeque::rotate_right(n mod len)`. One atomic Lua script moving at most
     /// half the elements.
     ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -298,6 +308,8 @@ where
 
     /// Removes and returns the last element (`RPOP`); `None` if empty.
     ///
+    /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -311,6 +323,8 @@ where
     }
 
     /// Removes and returns the first element (`LPOP`); `None` if empty.
+    ///
+    /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -326,6 +340,8 @@ where
 
     /// The element at `index` (negative counts from the end), or `None` (`LINDEX`).
     ///
+    /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -339,6 +355,8 @@ where
     }
 
     /// The first element, or `None` if empty.
+    ///
+    /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -354,6 +372,8 @@ where
 
     /// The last element, or `None` if empty.
     ///
+    /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -368,6 +388,8 @@ where
 
     /// Replaces the element at `index`; a [`NotFound`](crate::ErrorKind::NotFound)
     /// error when out of range (see [`RedisList::set`](crate::RedisList::set)).
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -385,6 +407,8 @@ where
     /// Removes and returns the element at `index`, atomically; `None` when out of
     /// range (Python's `del d[index]`, which raises instead).
     ///
+    /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -399,6 +423,8 @@ where
 
     /// Removes the first element equal to `value`; a
     /// [`NotFound`](crate::ErrorKind::NotFound) error if there is none.
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -415,6 +441,8 @@ where
 
     /// Whether some element equals `value` (`LPOS`).
     ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -428,6 +456,8 @@ where
     }
 
     /// How many elements equal `value`.
+    ///
+    /// Returns `Result<usize>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -443,6 +473,8 @@ where
 
     /// The index of the first element equal to `value`, or `None`.
     ///
+    /// Returns `Result<Option<usize>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -457,6 +489,8 @@ where
 
     /// The number of elements (`LLEN`).
     ///
+    /// Returns `Result<usize>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -470,6 +504,8 @@ where
     }
 
     /// Whether the deque has no elements (Python's `not d`).
+    ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();

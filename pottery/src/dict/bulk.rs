@@ -19,6 +19,8 @@ where
 {
     /// The values for `keys`, in order, `None` where absent: one `HMGET`.
     ///
+    /// Returns `Result<Vec<Option<V>>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
@@ -48,6 +50,8 @@ where
 
     /// Inserts every `(key, value)` of `items` with one `HSET`: one atomic round trip
     /// whatever the number of items (none for no items).
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();

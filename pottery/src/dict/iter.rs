@@ -29,6 +29,8 @@ where
 {
     /// Streams the entries with `HSCAN`, one page of a few hundred per round trip.
     ///
+    /// Yields `Result<(K, V)>` items: an [`Iter`](crate::Iter) in [`sync`](crate::sync), a [`BoxStream`](crate::BoxStream) in [`future`](crate::future).
+    ///
     /// As with `HSCAN`, an entry changed during the iteration may be seen twice or
     /// not at all.
     ///
@@ -47,6 +49,8 @@ where
 
     /// Streams the keys (see [`iter`](Self::iter)).
     ///
+    /// Yields `Result<K>` items: an [`Iter`](crate::Iter) in [`sync`](crate::sync), a [`BoxStream`](crate::BoxStream) in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
@@ -59,6 +63,8 @@ where
     }
 
     /// Streams the values (see [`iter`](Self::iter)).
+    ///
+    /// Yields `Result<V>` items: an [`Iter`](crate::Iter) in [`sync`](crate::sync), a [`BoxStream`](crate::BoxStream) in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -73,6 +79,8 @@ where
 
     /// A full copy of the entries as a `Vec` (`HGETALL`), for keys that are not `Hash`.
     ///
+    /// Returns `Result<Vec<(K, V)>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
@@ -85,6 +93,8 @@ where
     }
 
     /// A full copy of the entries as a `HashMap` (`HGETALL`): Python's `to_dict()`.
+    ///
+    /// Returns `Result<HashMap<K, V>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -103,6 +113,8 @@ where
     /// pottery's `repr`: `RedisDict{"jack": 4098}`, from one `HGETALL`, so the
     /// whole dict is read and held in memory at once; for a large one, iterate
     /// instead. (`Debug` prints the type and key only, with no I/O.)
+    ///
+    /// Returns `Result<String>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -134,6 +146,8 @@ where
     /// Whether `other` holds the same entries. Compares the stored bytes, which the
     /// codec makes canonical; a dict on the same client and key is equal without a
     /// round trip (as in Python's pottery). Two dicts are read concurrently.
+    ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();

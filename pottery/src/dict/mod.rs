@@ -75,6 +75,8 @@ where
     /// [`KeyExists`](crate::ErrorKind::KeyExists) error if `key` exists already,
     /// as Python's pottery does. With no items nothing is checked or written.
     ///
+    /// Returns `Result<Self>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// use pottery::{Client, sync::RedisDict};
     /// # let server = pottery_testkit::Server::start();
@@ -113,6 +115,8 @@ where
 
     /// The value for `key`, or `None`.
     ///
+    /// Returns `Result<Option<V>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
@@ -140,6 +144,8 @@ where
 {
     /// Sets `key` to `value` (`HSET`); `true` if `key` was new.
     ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// `HashMap::insert` returns the old value; that costs a script here, so it is
     /// [`replace`](Self::replace).
     ///
@@ -154,6 +160,8 @@ where
     }
 
     /// Sets `key` to `value` only if `key` is absent (`HSETNX`); `true` if it was set.
+    ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -171,6 +179,8 @@ where
 
     /// The value at `key`, after setting it to `default` if it was absent: Python's
     /// `dict.setdefault`, atomic.
+    ///
+    /// Returns `Result<V>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -200,6 +210,8 @@ where
     /// Sets `key` to `value` and returns the previous value, atomically: what
     /// `HashMap::insert` returns.
     ///
+    /// Returns `Result<Option<V>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
@@ -225,6 +237,8 @@ where
     /// Removes `key` and returns its value, atomically; `None` if it was absent
     /// (where Python's `del d[key]` raises `KeyError`).
     ///
+    /// Returns `Result<Option<V>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
@@ -244,6 +258,8 @@ where
 
     /// Removes and returns some entry, atomically; `None` if the dict is empty
     /// (Python's `dict.popitem`, which picks the last entry; Redis picks at random).
+    ///
+    /// Returns `Result<Option<(K, V)>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -269,6 +285,8 @@ where
     /// Whether `key` is present (`HEXISTS`). A key the codec cannot encode cannot be
     /// stored, so it is reported absent, as Python's pottery does.
     ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
@@ -289,6 +307,8 @@ where
 
     /// The number of entries (`HLEN`).
     ///
+    /// Returns `Result<usize>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
@@ -303,6 +323,8 @@ where
     }
 
     /// Whether the dict has no entries.
+    ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();

@@ -38,6 +38,8 @@ where
     /// atomically. A wrong-type error names the key that is not a HyperLogLog,
     /// and then nothing is merged. Python's `update` with HyperLogLogs.
     ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -69,6 +71,8 @@ where
     /// `others`. Python's `union`. On a cluster the random key is in another
     /// slot, so this one is read first (see [`merge`](Self::merge)).
     ///
+    /// Returns `Result<Self>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -96,6 +100,8 @@ where
 
     /// Like [`union`](Self::union), at `key`: a HyperLogLog already at `key`
     /// is part of the union (as with pottery's `union(key=...)`).
+    ///
+    /// Returns `Result<Self>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();

@@ -84,6 +84,8 @@ where
     /// Adds `element` (`PFADD`); `true` if a register changed, so the element was
     /// certainly not added before. Python's `add`.
     ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let hll: pottery::sync::HyperLogLog<String> = pottery::sync::HyperLogLog::new(&pottery::Client::open(&server.url())?, "h");
@@ -102,6 +104,8 @@ where
     /// Adds every element of `elements` in one `PFADD` (none for no elements).
     /// To merge other HyperLogLogs in, see [`merge`](Self::merge). Python's
     /// `update` with iterables.
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -125,6 +129,8 @@ where
     /// The approximate number of distinct elements added (`PFCOUNT`). Python's
     /// `len()`.
     ///
+    /// Returns `Result<usize>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let hll: pottery::sync::HyperLogLog<String> = pottery::sync::HyperLogLog::new(&pottery::Client::open(&server.url())?, "h");
@@ -140,6 +146,8 @@ where
 
     /// pottery's `repr`: `<HyperLogLog key=searches len=4>`, with one `PFCOUNT`.
     /// (`Debug` prints the type and key only, with no I/O.)
+    ///
+    /// Returns `Result<String>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -157,6 +165,8 @@ where
     }
 
     /// Whether nothing was added (`PFCOUNT` is 0).
+    ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -176,6 +186,8 @@ where
     /// atomic script; its scratch copy shares the key's cluster slot and is
     /// deleted on every path. An element the codec cannot encode cannot have
     /// been added: `false`, without a round trip.
+    ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -200,6 +212,8 @@ where
     /// Whether each of `elements` may have been added, in order, in one atomic
     /// script (none for no elements). Elements the codec cannot encode are
     /// reported absent.
+    ///
+    /// Returns `Result<Vec<bool>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();

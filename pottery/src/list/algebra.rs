@@ -23,6 +23,8 @@ where
     /// keys may live anywhere (other slots, other servers), so the read and the
     /// write are two steps: a write to either list in between is not included.
     ///
+    /// Returns `Result<Self>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;

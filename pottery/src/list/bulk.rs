@@ -65,6 +65,8 @@ where
     /// clippy's `reversed_empty_ranges` lint rejects the literal `1..-1`: write
     /// `get_slice(Some(1), Some(-1), 1)` instead.
     ///
+    /// Returns `Result<Vec<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -94,6 +96,8 @@ where
     /// backwards. A zero step is a [`Config`](crate::ErrorKind::Config) error, as
     /// Python raises `ValueError`.
     ///
+    /// Returns `Result<Vec<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -121,6 +125,8 @@ where
     /// `values` must have exactly as many elements as the slice, else nothing is
     /// written and a [`Config`](crate::ErrorKind::Config) error says so (Python's
     /// `ValueError`). Elements outside the slice are never touched.
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -168,6 +174,8 @@ where
     /// Python's `del l[start:stop:step]`, atomically; returns how many elements
     /// went. Elements outside the slice are never touched.
     ///
+    /// Returns `Result<usize>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -197,6 +205,8 @@ where
     /// or Python's `del l[start:stop]`, with Python's negative and clamped bounds.
     /// Elements outside the range are never touched.
     ///
+    /// Returns `Result<Vec<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -213,6 +223,8 @@ where
     /// Replaces the elements in `range` with `values` (any number of them) and
     /// returns the removed ones, atomically: `Vec::splice`, or Python's
     /// `l[start:stop] = values`. Elements outside the range are never touched.
+    ///
+    /// Returns `Result<Vec<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -275,6 +287,8 @@ where
     /// [`KeyExists`](crate::ErrorKind::KeyExists) error if `key` exists already,
     /// as Python's pottery does. With no items nothing is checked or written.
     ///
+    /// Returns `Result<Self>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// use pottery::{Client, sync::RedisList};
     /// # let server = pottery_testkit::Server::start();
@@ -302,6 +316,8 @@ where
 
     /// Appends every element of `items` with one `RPUSH`: one atomic round trip
     /// whatever the number of items (none for no items).
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -341,6 +357,8 @@ where
     /// raises `TypeError`. The script understands the [`Json`](crate::Json) codec's
     /// output only.
     ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// The whole sort (read, compare, write back) happens inside Redis, so no
     /// concurrent writer can interleave with it.
     ///
@@ -359,6 +377,8 @@ where
 
     /// Sorts the list in place, descending (Python's `sort(reverse=True)`, stable);
     /// see [`sort`](Self::sort).
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -390,6 +410,8 @@ where
     }
 
     /// Reverses the list in place, atomically (one Lua script).
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();

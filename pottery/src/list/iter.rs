@@ -38,6 +38,8 @@ where
 {
     /// Every element, in order, with one `LRANGE`: Python's `to_list()`.
     ///
+    /// Returns `Result<Vec<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -56,6 +58,8 @@ where
     /// elements inserted or removed before the current position during the
     /// iteration shift what the next page sees.
     ///
+    /// Yields `Result<T>` items: an [`Iter`](crate::Iter) in [`sync`](crate::sync), a [`BoxStream`](crate::BoxStream) in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -71,6 +75,8 @@ where
 
     /// Streams the elements from last to first (see [`iter`](Self::iter)):
     /// Python's `reversed(l)`.
+    ///
+    /// Yields `Result<T>` items: an [`Iter`](crate::Iter) in [`sync`](crate::sync), a [`BoxStream`](crate::BoxStream) in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -88,6 +94,8 @@ where
     /// pottery's `repr`: `RedisList[1, 4, 9]`, from one `LRANGE`, so the whole
     /// list is read and held in memory at once; for a large one, iterate
     /// instead. (`Debug` prints the type and key only, with no I/O.)
+    ///
+    /// Returns `Result<String>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -108,6 +116,8 @@ where
     /// Whether `other` holds the same elements in the same order, comparing the
     /// stored bytes (the codec makes them canonical). A list on the same client
     /// and key is equal without a round trip; two lists are read concurrently.
+    ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();

@@ -107,6 +107,8 @@ where
     /// The element at `index` (negative counts from the end), or `None` when out
     /// of range (`LINDEX`).
     ///
+    /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -125,6 +127,8 @@ where
     /// Replaces the element at `index` (negative counts from the end); a
     /// [`NotFound`](crate::ErrorKind::NotFound) error when out of range, as Python
     /// raises `IndexError`.
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -154,6 +158,8 @@ where
     /// Inserts `value` before `index`, atomically; like Python's `list.insert`,
     /// a negative index counts from the end and an index out of range inserts at
     /// the nearer end.
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -194,6 +200,8 @@ where
     /// Removes and returns the element at `index` (negative counts from the end),
     /// atomically; `None` when out of range. Python's `list.pop(index)`.
     ///
+    /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -211,6 +219,8 @@ where
     /// Removes and returns the element at `index` (negative counts from the end),
     /// atomically; a [`NotFound`](crate::ErrorKind::NotFound) error when out of
     /// range. `Vec::remove`, or Python's `del l[index]`.
+    ///
+    /// Returns `Result<T>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -234,6 +244,8 @@ where
     /// Removes the first element equal to `value` (`LREM` with count 1); a
     /// [`NotFound`](crate::ErrorKind::NotFound) error when there is none, as Python
     /// raises `ValueError`.
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -259,6 +271,8 @@ where
 
     /// The index of the first element equal to `value` (`LPOS`), or `None`.
     /// Python's `list.index`, which raises `ValueError` instead.
+    ///
+    /// Returns `Result<Option<usize>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -288,6 +302,8 @@ where
     /// Whether some element equals `value` (`LPOS`). A value the codec cannot
     /// encode cannot be stored, so it is reported absent.
     ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -310,6 +326,8 @@ where
     }
 
     /// How many elements equal `value` (`LPOS ... COUNT 0`).
+    ///
+    /// Returns `Result<usize>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -335,6 +353,8 @@ where
 
     /// The number of elements (`LLEN`).
     ///
+    /// Returns `Result<usize>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -352,6 +372,8 @@ where
 
     /// Whether the list has no elements.
     ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -367,6 +389,8 @@ where
     }
 
     /// Removes and returns the last element (`RPOP`); `None` if the list is empty.
+    ///
+    /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -387,6 +411,8 @@ where
 
     /// Removes and returns the first element (`LPOP`); `None` if the list is empty.
     ///
+    /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -404,6 +430,8 @@ where
 
     /// Appends `value` at the end (`RPUSH`): `Vec::push`, Python's `append`.
     ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -418,6 +446,8 @@ where
 
     /// Python's name for [`push`](Self::push).
     ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -431,6 +461,8 @@ where
     }
 
     /// Inserts `value` at the front (`LPUSH`).
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();

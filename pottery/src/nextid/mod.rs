@@ -198,6 +198,8 @@ impl<M: Mode> NextId<M> {
     /// of the sequence), and never handed out again until a
     /// [`reset`](Self::reset). The first is 1.
     ///
+    /// Returns `Result<u64>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -212,6 +214,8 @@ impl<M: Mode> NextId<M> {
 
     /// Starts the sequence over: deletes the key on the masters (a quorum must
     /// answer), so the next ID is 1 again.
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();

@@ -92,6 +92,8 @@ where
     /// Appends `item` (`XADD key * item <encoded item>`) and returns the entry's
     /// stream id. Never blocks: the queue has no size limit.
     ///
+    /// Returns `Result<String>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let q: pottery::sync::RedisSimpleQueue<i64> = pottery::sync::RedisSimpleQueue::new(&pottery::Client::open(&server.url())?, "q");
@@ -112,6 +114,8 @@ where
 
     /// Takes the oldest item if there is one, without waiting: one round trip.
     ///
+    /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let q: pottery::sync::RedisSimpleQueue<i64> = pottery::sync::RedisSimpleQueue::new(&pottery::Client::open(&server.url())?, "q");
@@ -125,6 +129,8 @@ where
     }
 
     /// The number of items (`XLEN`); other processes may change it right after.
+    ///
+    /// Returns `Result<usize>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -141,6 +147,8 @@ where
 
     /// Whether the queue has no items (Python's `empty()`).
     ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let q: pottery::sync::RedisSimpleQueue<i64> = pottery::sync::RedisSimpleQueue::new(&pottery::Client::open(&server.url())?, "q");
@@ -156,6 +164,8 @@ where
 
     /// Takes the oldest item, waiting as long as it takes for one (Python's
     /// `get()`); no deadline.
+    ///
+    /// Returns `Result<T>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -175,6 +185,8 @@ where
     /// (Python's `get(timeout=...)`, which raises `QueueEmptyError` instead).
     /// Returns within `timeout` plus the client's response timeout (the last
     /// claim); `Duration::MAX` waits as long as it takes.
+    ///
+    /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();

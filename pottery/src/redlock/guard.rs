@@ -173,6 +173,8 @@ impl<M: Mode> RedlockGuard<M> {
     /// Blocking: `Result<Duration>`; async: a future of it. Worst case: the
     /// lock's [request timeout](crate::RedlockBuilder::request_timeout).
     ///
+    /// Returns `Result<Duration>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -191,6 +193,8 @@ impl<M: Mode> RedlockGuard<M> {
     /// renewals are not extensions: they do not count against the limit.)
     /// Blocking: `Result<()>`; async: a future of it. Worst case: the lock's
     /// request timeout.
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -222,6 +226,8 @@ impl<M: Mode> RedlockGuard<M> {
     /// Blocking: `Result<()>`; async: a future of it (dropped before it
     /// completes, the guard's drop releases in the background instead). Worst
     /// case: the lock's request timeout.
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();

@@ -288,6 +288,8 @@ impl<M: Mode> Redlock<M> {
     /// [request timeouts](RedlockBuilder::request_timeout) (the attempt, then
     /// the release of what a failed attempt got).
     ///
+    /// Returns `Result<Option<RedlockGuard<M>>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -321,6 +323,8 @@ impl<M: Mode> Redlock<M> {
     /// attempt takes at most two request timeouts, and fails only as
     /// [`try_acquire`](Self::try_acquire) does.
     ///
+    /// Returns `Result<RedlockGuard<M>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -338,6 +342,8 @@ impl<M: Mode> Redlock<M> {
     /// `Result<Option<RedlockGuard>>`; async: a future of it. Worst case:
     /// `timeout` plus that last attempt (two request timeouts);
     /// `Duration::MAX` waits as long as it takes.
+    ///
+    /// Returns `Result<Option<RedlockGuard<M>>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();

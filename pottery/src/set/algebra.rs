@@ -159,6 +159,8 @@ where
 
     /// The members in this set, in `other`, or in both: a new local `HashSet`.
     ///
+    /// Returns `Result<HashSet<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -197,6 +199,8 @@ where
     /// The members in both this set and `other`: a new local `HashSet`. Against
     /// local members, one `SMISMEMBER`.
     ///
+    /// Returns `Result<HashSet<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -233,6 +237,8 @@ where
 
     /// The members in this set but not in `other`: a new local `HashSet`.
     ///
+    /// Returns `Result<HashSet<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -268,6 +274,8 @@ where
 
     /// The members in exactly one of this set and `other`: a new local `HashSet`.
     /// (Python's pottery leaves it unimplemented.)
+    ///
+    /// Returns `Result<HashSet<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -306,6 +314,8 @@ where
 
     /// Whether this set and `other` have no member in common.
     ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -329,6 +339,8 @@ where
 
     /// Whether every member of this set is in `other`.
     ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -348,6 +360,8 @@ where
     }
 
     /// Whether every member of `other` is in this set.
+    ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -374,6 +388,8 @@ where
     /// RedisSet that Redis can combine with this one, `SUNIONSTORE`; otherwise one
     /// `SADD` (as [`extend`](Self::extend)).
     ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -399,6 +415,8 @@ where
     /// Keeps only the members that are also in `other`, atomically. (Python's
     /// pottery leaves it unimplemented.)
     ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let client = pottery::Client::open(&server.url())?;
@@ -418,6 +436,8 @@ where
     }
 
     /// Removes every member of `other`, atomically.
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -440,6 +460,8 @@ where
 
     /// Removes the members that are in `other` and adds those of `other` that were
     /// not here, atomically. (Python's pottery leaves it unimplemented.)
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();

@@ -20,6 +20,8 @@ where
     /// whatever their number (none for no members). Python's `update` with local
     /// iterables; see also [`union_update`](Self::union_update).
     ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let basket: pottery::sync::RedisSet<String> = pottery::sync::RedisSet::new(&pottery::Client::open(&server.url())?, "basket");
@@ -45,6 +47,8 @@ where
     /// Whether each of `members` is in the set, in order: one `SMISMEMBER` round
     /// trip (none for no members). Members the codec cannot encode are reported
     /// absent.
+    ///
+    /// Returns `Result<Vec<bool>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();

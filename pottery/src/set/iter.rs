@@ -29,6 +29,8 @@ where
 {
     /// Streams the members with `SSCAN`, one page of a few hundred per round trip.
     ///
+    /// Yields `Result<T>` items: an [`Iter`](crate::Iter) in [`sync`](crate::sync), a [`BoxStream`](crate::BoxStream) in [`future`](crate::future).
+    ///
     /// As with `SSCAN`, a member added or removed during the iteration may be seen
     /// or not, and (rarely) a member may be seen twice.
     ///
@@ -52,6 +54,8 @@ where
 
     /// A full copy of the members as a `Vec` (`SMEMBERS`), for members that are not `Hash`.
     ///
+    /// Returns `Result<Vec<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let basket: pottery::sync::RedisSet<String> = pottery::sync::RedisSet::new(&pottery::Client::open(&server.url())?, "basket");
@@ -66,6 +70,8 @@ where
     }
 
     /// A full copy of the members as a `HashSet` (`SMEMBERS`): Python's `to_set()`.
+    ///
+    /// Returns `Result<HashSet<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -84,6 +90,8 @@ where
     /// pottery's `repr`: `RedisSet{"apple", "pear"}`, from one `SMEMBERS`, so the
     /// whole set is read and held in memory at once; for a large one, iterate
     /// instead. (`Debug` prints the type and key only, with no I/O.)
+    ///
+    /// Returns `Result<String>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -111,6 +119,8 @@ where
     /// Whether `other` holds the same members. Compares the stored bytes, which the
     /// codec makes canonical; a set on the same client and key is equal without a
     /// round trip (as in Python's pottery). Two sets are read concurrently.
+    ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();

@@ -86,6 +86,8 @@ where
     /// [`KeyExists`](crate::ErrorKind::KeyExists) error if `key` exists already,
     /// as Python's pottery does. With no members nothing is checked or written.
     ///
+    /// Returns `Result<Self>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// use pottery::{Client, sync::RedisSet};
     /// # let server = pottery_testkit::Server::start();
@@ -120,6 +122,8 @@ where
 
     /// Adds `member` (`SADD`); `true` if it was not there yet. Python's `add`.
     ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let basket: pottery::sync::RedisSet<String> = pottery::sync::RedisSet::new(&pottery::Client::open(&server.url())?, "basket");
@@ -136,6 +140,8 @@ where
     }
 
     /// Removes `member` (`SREM`); `true` if it was there. Python's `discard`.
+    ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -156,6 +162,8 @@ where
     /// Removes `member` (`SREM`); a [`NotFound`](crate::ErrorKind::NotFound) error if
     /// it was absent, as Python's `remove` raises `KeyError`. See also
     /// [`discard`](Self::discard).
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
@@ -182,6 +190,8 @@ where
     /// Whether `member` is in the set (`SISMEMBER`). A member the codec cannot
     /// encode cannot be stored, so it is reported absent, as Python's pottery does.
     ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let basket: pottery::sync::RedisSet<String> = pottery::sync::RedisSet::new(&pottery::Client::open(&server.url())?, "basket");
@@ -203,6 +213,8 @@ where
     /// Removes and returns some member, at random (`SPOP`); `None` if the set is
     /// empty (where Python's `pop` raises `KeyError`).
     ///
+    /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let basket: pottery::sync::RedisSet<String> = pottery::sync::RedisSet::new(&pottery::Client::open(&server.url())?, "basket");
@@ -221,6 +233,8 @@ where
 
     /// The number of members (`SCARD`).
     ///
+    /// Returns `Result<usize>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
     /// # let basket: pottery::sync::RedisSet<String> = pottery::sync::RedisSet::new(&pottery::Client::open(&server.url())?, "basket");
@@ -235,6 +249,8 @@ where
     }
 
     /// Whether the set has no members.
+    ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();
