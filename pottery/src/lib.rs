@@ -68,14 +68,29 @@
 //!
 //! # Layout
 //!
-//! - [`client`](Client): the connection handle, its URL parsing and timeouts.
-//! - `pool`: connection reuse for the blocking path; `fanout`: one worker thread
-//!   per client for the blocking path's requests to several servers at once.
-//! - `async_conn`: the async path's multiplexed connections, one per runtime,
-//!   replaced after they break.
-//! - `op`: an operation as data (request + reply decoder) and its two runners.
-//! - `mode`: [`Mode`], [`Blocking`], [`Async`]: running one operation, two
-//!   concurrently, one after another, or a paged read.
+//! The engine (`engine/`): a method builds an operation as data — the request
+//! (a command, a script from `lua/`, a pipeline) and the decoding of its reply
+//! — and a flow of several steps (a read then a write, a quorum fan-out, a
+//! retry loop with pauses, single flight, a queue wait) is a plan: its result,
+//! a step whose outcome decides the rest, or a pause. The two modes interpret
+//! the same plans: [`Blocking`] runs each step on the calling thread, [`Async`]
+//! awaits it, and each step gets what is left of the call's one deadline. So
+//! no flow has a blocking and an async copy. We chose plain values over a
+//! trait with two implementations per flow (moka's way) or a hidden runtime
+//! (reqwest's blocking client): a plan can be unit-tested, and the two runners
+//! are the only code that blocks or awaits. [`Mode`] carries only the two types
+//! users name; what runs plans is a sealed supertrait whose methods take types
+//! only this crate can make.
+//!
+//! - `engine/`: `op.rs` (an operation and the one table of read-only
+//!   commands), `plan.rs` (a flow and its two runners), `mode.rs` ([`Mode`],
+//!   [`Blocking`], [`Async`]), `deadline.rs`, `fan_out.rs` (requests to several
+//!   servers: worker threads or tasks), `pages.rs` (paged reads, [`Iter`]).
+//! - `client/`: [`Client`] and its builder; `pool` (blocking connection reuse),
+//!   `timed` (blocking connections that keep the call's deadline),
+//!   `async_conn` (multiplexed connections, one per runtime), `fanout` (one
+//!   worker thread per client for requests to several masters).
+//! - `lua/`: every Lua script, one `.lua` file each, a folder per structure.
 //! - [`codec`]: the [`Codec`] trait and the Python-compatible [`json`].
 //! - `container`: [`Container`] (expiry, existence, clearing), the `Base` every
 //!   container holds (client, key, codec) and the macros writing its
@@ -83,7 +98,9 @@
 //! - Structure folders share one vocabulary: `mod.rs` the type and
 //!   single-element operations, `bulk.rs` many elements at once, `iter.rs`
 //!   iteration, whole copies, comparison and `repr()`, `algebra.rs` combining
-//!   structures, `impls.rs` trait impls, `logic.rs` pure decisions.
+//!   structures, `impls.rs` trait impls, `logic.rs` pure decisions,
+//!   `builder.rs`, `flow.rs` (its flows as plans) and `guard.rs` where a type
+//!   has them.
 //! - `dict/`, `set/`, `list/`, `deque/`, `counter/`, `queue/`: [`RedisDict`],
 //!   [`RedisSet`], [`RedisList`], [`RedisDeque`], [`RedisCounter`],
 //!   [`RedisSimpleQueue`], one folder each.
@@ -93,7 +110,7 @@
 //! - `nextid/`: [`NextId`], increasing IDs over independent masters, and its
 //!   pure quorum decisions in `nextid/logic.rs`.
 //! - `cache/`: [`RedisCache`] (memoized results in a hash, optional single
-//!   flight) and [`CachedFn`]; the `#[redis_cache]` attribute macro lives in
+//!   flight, `flow.rs`) and [`CachedFn`]; the `#[redis_cache]` attribute macro lives in
 //!   `pottery-macros`.
 //! - `bloom/`: [`BloomFilter`], pottery's bit layout; its pure numbers and
 //!   [`BloomStats`] in `bloom/logic.rs`. `hyperloglog/`: [`HyperLogLog`].
