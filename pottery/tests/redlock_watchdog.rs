@@ -171,21 +171,22 @@ fn test_renewals_do_not_count(ctx: &Ctx) {
 fn test_aio_renewals_do_not_count(ctx: &Ctx) {
     let lock = future::Redlock::builder(&ctx.key("shower"))
         .master(ctx.client.clone())
-        .auto_release_time(150 * MS)
+        // Long enough that renewals every 100 ms survive a loaded 2-core CI.
+        .auto_release_time(300 * MS)
         .num_extensions(Some(1))
         .watchdog(true)
         .build()
         .unwrap();
     ctx.block_on(async {
         let mut guard = lock.acquire().await.unwrap();
-        tokio::time::sleep(600 * MS).await;
+        tokio::time::sleep(900 * MS).await;
         assert!(!guard.is_lost());
         guard.extend().await.unwrap();
         assert_eq!(
             guard.extend().await.unwrap_err().kind(),
             pottery::ErrorKind::TooManyExtensions
         );
-        tokio::time::sleep(300 * MS).await;
+        tokio::time::sleep(450 * MS).await;
         assert!(pttl(&ctx.client, lock.key()) > 0);
         guard.release().await.unwrap();
     });

@@ -136,17 +136,22 @@ impl<T> Op<T> {
     /// `deadline` whatever it takes: opening a connection (within what is left),
     /// the request, a cluster's redirects and retries (see `Client::blocking_until`).
     pub(crate) fn run_until(self, client: &Client, deadline: Deadline) -> Result<T> {
-        let reply = client.blocking_until(deadline, |con| self.request.query(con));
+        // Set once a connection is at hand: an error before that (refused,
+        // connect timeout) cannot have applied anything.
+        let mut sent = false;
+        let reply = client.blocking_until(deadline, |con| {
+            sent = true;
+            self.request.query(con)
+        });
         let reply = match reply {
             Err(err) if is_wrong_type(&err) => {
                 let actual =
                     client.blocking_until(deadline, |con| type_of(&self.key).query::<String>(con));
                 return Err(self.wrong_type(actual.ok()));
             }
-            // A request that never left (refused, connect timeout, deadline
-            // already past) cannot have applied anything.
+            // Nor can one the connection did not send (the deadline had passed).
             Err(err) => {
-                let sent = !crate::client::timed::is_not_sent(&err) && !err.is_connection_refusal();
+                let sent = sent && !crate::client::timed::is_not_sent(&err);
                 return Err(self.failed(err, sent));
             }
             Ok(reply) => reply,
