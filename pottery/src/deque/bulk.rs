@@ -1,5 +1,5 @@
 //! The operations of [`RedisDeque`] on many elements at once: creation, the
-//! pushes that trim to `maxlen` in the same atomic script, and reversal.
+//! pushes that trim to `maxlen` in the same atomic script, reversal and rotation.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -132,6 +132,35 @@ where
     /// ```
     pub fn reverse(&self) -> M::Output<'_, ()> {
         self.list.reverse()
+    }
+
+    /// `VecDeque::rotate_right(n mod len)`. One atomic Lua script moving at most
+    /// half the elements.
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let d: pottery::sync::RedisDeque<i64> = pottery::sync::RedisDeque::new(&client, "d");
+    /// d.extend(0..5)?;
+    /// d.rotate(2)?;
+    /// assert_eq!(d.to_vec()?, [3, 4, 0, 1, 2]);
+    /// d.rotate(-12)?; // 12 = 2 * 5 + 2
+    /// assert_eq!(d.to_vec()?, [0, 1, 2, 3, 4]);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn rotate(&self, n: isize) -> M::Output<'_, ()> {
+        if n == 0 {
+            return M::ready(Ok(()));
+        }
+        let sign = if n < 0 { b"-" } else { b"+" };
+        let args = [num_arg(n.unsigned_abs()), sign.to_vec()];
+        let request = self.base().script(&lua::deque::ROTATE, &args);
+        M::run(
+            self.base().client(),
+            Ok(self.base().op(request, |_, _| Ok(()))),
+        )
     }
 }
 

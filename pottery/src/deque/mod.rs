@@ -23,8 +23,7 @@ use crate::decode;
 use crate::engine::ModeExt;
 use crate::engine::{Blocking, Mode};
 use crate::error::Error;
-use crate::list::{RedisList, num_arg};
-use crate::lua;
+use crate::list::RedisList;
 
 /// A Redis list that behaves like a `VecDeque<T>` with an optional maximum length;
 /// Python pottery's `RedisDeque`.
@@ -277,35 +276,6 @@ where
 
     /// Rotates `n` steps to the right (to the left if `n` is negative), like
     /// Python's `deque.rotate(n)`, for any `n`: `rotate(n)` is
-    /// `VecDeque::rotate_right(n mod len)`. One atomic Lua script moving at most
-    /// half the elements.
-    ///
-    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
-    ///
-    /// ```
-    /// # let server = pottery_testkit::Server::start();
-    /// # let client = pottery::Client::open(&server.url())?;
-    /// let d: pottery::sync::RedisDeque<i64> = pottery::sync::RedisDeque::new(&client, "d");
-    /// d.extend(0..5)?;
-    /// d.rotate(2)?;
-    /// assert_eq!(d.to_vec()?, [3, 4, 0, 1, 2]);
-    /// d.rotate(-12)?; // 12 = 2 * 5 + 2
-    /// assert_eq!(d.to_vec()?, [0, 1, 2, 3, 4]);
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn rotate(&self, n: isize) -> M::Output<'_, ()> {
-        if n == 0 {
-            return M::ready(Ok(()));
-        }
-        let sign = if n < 0 { b"-" } else { b"+" };
-        let args = [num_arg(n.unsigned_abs()), sign.to_vec()];
-        let request = self.base().script(&lua::deque::ROTATE, &args);
-        M::run(
-            self.base().client(),
-            Ok(self.base().op(request, |_, _| Ok(()))),
-        )
-    }
-
     /// Removes and returns the last element (`RPOP`); `None` if empty.
     ///
     /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).

@@ -3,7 +3,7 @@
 
 use super::Error;
 use super::float::*;
-use super::ser::write_str;
+use super::text::write_str;
 use super::value::BIGINT_TOKEN;
 use serde::ser::{self, Impossible, Serialize};
 use std::cmp::Ordering;

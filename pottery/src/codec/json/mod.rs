@@ -61,6 +61,7 @@ mod float;
 mod key;
 mod parse;
 mod ser;
+mod text;
 mod value;
 
 pub use value::Value;
