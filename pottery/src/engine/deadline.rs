@@ -78,10 +78,8 @@ pub(crate) fn positive(what: &str, limit: Duration) -> Result<Duration> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
-    #![allow(clippy::expect_used)]
-
     use super::*;
 
     #[test]
