@@ -280,7 +280,7 @@ impl<F, C: Codec> CachedFn<F, C, Async> {
     /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
     /// # let client = pottery::Client::open(&server.url())?;
     /// let cache = pottery::future::RedisCache::new(&client, "one");
-    /// let one = pottery::CachedFn::new(cache, || async { pottery::Result::Ok(1) });
+    /// let one = pottery::CachedFn::new(cache, || async { Ok::<_, pottery::Error>(1) });
     /// assert_eq!(one.try_bypass(()).await?, 1);
     /// # Ok::<(), pottery::Error>(())
     /// # }).unwrap();

@@ -114,7 +114,7 @@ pub struct Client {
 pub(crate) struct Inner {
     backend: Backend,
     shown: String,
-    /// Read by the async side (the blocking one keeps it in `Backend`).
+    /// Read only by the async side (the blocking one has it in `Backend`).
     #[cfg_attr(not(feature = "async"), allow(dead_code))]
     connect_timeout: Duration,
     response_timeout: Duration,
