@@ -73,14 +73,16 @@ impl Drop for KeyInner {
         // Inside a Tokio runtime, never block it: delete in the background.
         // Outside one, delete now on a pooled connection. Errors are ignored:
         // a drop has no one to report to, and the key is merely left behind.
+        // (Without the `async` feature there is no runtime to spare.)
+        #[cfg(feature = "async")]
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
                 if let Ok(mut con) = client.async_connection().await {
                     let _: redis::RedisResult<i64> = unlink.query_async(&mut con).await;
                 }
             });
-        } else {
-            let _: redis::RedisResult<i64> = client.blocking(|con| unlink.query(con));
+            return;
         }
+        let _: redis::RedisResult<i64> = client.blocking(|con| unlink.query(con));
     }
 }

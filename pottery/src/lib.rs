@@ -42,6 +42,13 @@
 //! the decoding of its reply as data, and the mode runs it on a pooled blocking
 //! connection or on the shared multiplexed async connection.
 //!
+//! The async side is the cargo feature `async` (on by default; it brings Tokio
+//! and redis-rs's async connections). With `default-features = false` (and
+//! `features = ["tls"]` for `rediss://`) the crate builds without Tokio and
+//! offers the whole blocking API: [`sync`], [`Blocking`], the locks, caches and
+//! queues, and `#[redis_cache]` / `#[synchronize]` on plain `fn`s. Async TLS is
+//! the feature `tls-async` (also a default).
+//!
 //! # Deadlines
 //!
 //! Every call that talks to Redis ends by one deadline: the client's response
@@ -125,6 +132,7 @@
 //! - `key`: random keys and their clean-up.
 
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod bloom;
 mod cache;
@@ -156,6 +164,7 @@ pub use cache::{
     DEFAULT_REFRESH_EVERY, RedisCache, RedisCacheBuilder, cache_field,
 };
 pub use cached_dict::{CachedIntoIter, CachedIter, CachedOrderedDict, CachedOrderedDictBuilder};
+#[cfg(feature = "async")]
 pub use client::AsyncConnection;
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, DEFAULT_URL,
@@ -165,7 +174,9 @@ pub use container::Container;
 pub use counter::{CounterArg, RedisCounter};
 pub use deque::RedisDeque;
 pub use dict::RedisDict;
-pub use engine::{Async, Blocking, BoxFuture, BoxStream, Iter, Mode};
+#[cfg(feature = "async")]
+pub use engine::{Async, BoxFuture, BoxStream};
+pub use engine::{Blocking, Iter, Mode};
 pub use error::{Error, ErrorKind, Result};
 pub use hyperloglog::HyperLogLog;
 pub use key::{RANDOM_KEY_PREFIX, random_key};
@@ -265,6 +276,8 @@ pub mod sync {
 /// d.insert("a", 1).await?;
 /// # Ok(()) }
 /// ```
+#[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub mod future {
     use crate::{Async, Json};
 

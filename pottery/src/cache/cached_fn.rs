@@ -2,6 +2,7 @@
 //! what the `#[redis_cache]` attribute expands to.
 
 use std::fmt;
+#[cfg(feature = "async")]
 use std::future::Future;
 
 use serde::de::DeserializeOwned;
@@ -10,7 +11,9 @@ use serde::{Serialize, Serializer};
 
 use super::RedisCache;
 use crate::codec::{Codec, Json};
-use crate::engine::{Async, Blocking, Mode};
+#[cfg(feature = "async")]
+use crate::engine::Async;
+use crate::engine::{Blocking, Mode};
 use crate::error::{Error, Result};
 use crate::redlock::Callable;
 
@@ -189,6 +192,8 @@ impl<F, C: Codec> CachedFn<F, C, Blocking> {
     }
 }
 
+#[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 impl<F, C: Codec> CachedFn<F, C, Async> {
     /// The result of the future `f(args...)` makes, from the cache or awaited
     /// and stored.

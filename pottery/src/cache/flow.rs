@@ -10,6 +10,7 @@
 //! the function between the two (a closure, or a future awaited), in
 //! `resolve` and `refill`.
 
+#[cfg(feature = "async")]
 use std::future::Future;
 
 use redis::Value;
@@ -20,7 +21,9 @@ use super::RedisCache;
 use super::logic::{self, Backoff, Lookup, first_reply};
 use crate::codec::Codec;
 use crate::decode;
-use crate::engine::{Async, Blocking, Deadline, Mode, ModeExt, Op, Plan};
+#[cfg(feature = "async")]
+use crate::engine::Async;
+use crate::engine::{Blocking, Deadline, Mode, ModeExt, Op, Plan};
 use crate::error::{Error, Result};
 use crate::lua;
 
@@ -302,6 +305,8 @@ impl<C: Codec> RedisCache<C, Blocking> {
     }
 }
 
+#[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 impl<C: Codec> RedisCache<C, Async> {
     /// The cached result for `args`, or that of the future `f()` makes, stored
     /// for next time (one round trip on a hit, two on a miss). Deadlines as in

@@ -1,5 +1,6 @@
 //! What `#[redis_cache]` expands to. Not a public API: it may change at any time.
 
+#[cfg(feature = "async")]
 use std::future::Future;
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -11,7 +12,9 @@ use super::cached_fn::{ArgList, Listed};
 use crate::cache::{RedisCache, RedisCacheBuilder};
 use crate::client::Client;
 use crate::codec::Json;
-use crate::engine::{Async, Blocking, Mode};
+#[cfg(feature = "async")]
+use crate::engine::Async;
+use crate::engine::{Blocking, Mode};
 use crate::error::{Error, Result};
 
 /// A return type whose errors are not cached: `Result<T, E>` with
@@ -168,6 +171,7 @@ where
 }
 
 /// A cached call of an async function returning a plain value.
+#[cfg(feature = "async")]
 pub async fn call_async<R, F>(
     cache: &RedisCache<Json, Async>,
     field: Result<Vec<u8>>,
@@ -182,6 +186,7 @@ where
 }
 
 /// A cached call of an async function returning a `Result`.
+#[cfg(feature = "async")]
 pub async fn try_call_async<R: Fallible, F: Future<Output = R>>(
     cache: &RedisCache<Json, Async>,
     field: Result<Vec<u8>>,
@@ -195,6 +200,7 @@ where
 }
 
 /// A bypassing call of an async function.
+#[cfg(feature = "async")]
 pub async fn bypass_async<R: Serialize, F: Future<Output = R>>(
     cache: &RedisCache<Json, Async>,
     field: Result<Vec<u8>>,
@@ -205,6 +211,7 @@ pub async fn bypass_async<R: Serialize, F: Future<Output = R>>(
 }
 
 /// A bypassing call of an async function returning a `Result`.
+#[cfg(feature = "async")]
 pub async fn try_bypass_async<R: Fallible, F: Future<Output = R>>(
     cache: &RedisCache<Json, Async>,
     field: Result<Vec<u8>>,

@@ -12,10 +12,15 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
 use redis::{Cmd, Pipeline, RedisFuture, RedisResult, Value};
 use tokio::runtime::{Handle, Id as RuntimeId};
+
+use super::{Backend, Client, timed};
+use crate::engine::Deadline;
+use crate::error::{Error, Result};
 
 /// Runtimes whose connections a client keeps (the oldest is dropped).
 const MAX_RUNTIMES: usize = 4;
@@ -34,6 +39,7 @@ const MAX_RUNTIMES: usize = 4;
 /// # Ok::<(), pottery::Error>(())
 /// # }).unwrap();
 /// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 #[derive(Clone)]
 pub enum AsyncConnection {
     /// One server.
@@ -159,4 +165,82 @@ pub(crate) fn is_broken(err: &redis::RedisError) -> bool {
         || err.is_connection_dropped()
         || err.is_connection_refusal()
         || err.is_unrecoverable_error()
+}
+
+// The client's async side (the blocking side is in `client/mod.rs`).
+impl Client {
+    /// The shared async connection (multiplexed, reconnecting), made on first use
+    /// in each Tokio runtime.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> pottery::Result<()> {
+    /// let client = pottery::Client::from_env()?;
+    /// let mut con = client.async_connection().await?;
+    /// let pong: String = redis::cmd("PING").query_async(&mut con).await.unwrap();
+    /// assert_eq!(pong, "PONG");
+    /// # Ok(()) }
+    /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
+    pub async fn async_connection(&self) -> Result<AsyncConnection> {
+        let deadline = Deadline::after(self.response_timeout());
+        let lease = self.async_lease(deadline).await;
+        Ok(lease.map_err(|e| Error::from_redis(None, e))?.conn)
+    }
+
+    /// The current runtime's async connection, connecting if needed within the
+    /// connect timeout and `deadline`. A connection already made is returned
+    /// at once, with no timer.
+    pub(crate) async fn async_lease(&self, deadline: Deadline) -> RedisResult<Lease> {
+        if let Some(lease) = self.inner.async_conns.cached() {
+            return Ok(lease);
+        }
+        let connecting = async {
+            match &self.inner.backend {
+                Backend::Single {
+                    client,
+                    async_config,
+                    ..
+                } => client
+                    .get_multiplexed_async_connection_with_config(async_config)
+                    .await
+                    .map(AsyncConnection::Single),
+                Backend::Cluster { client, .. } => client
+                    .get_async_connection()
+                    .await
+                    .map(|c| AsyncConnection::Cluster(Box::new(c))),
+            }
+        };
+        let limit = deadline.cap(self.inner.connect_timeout);
+        let connect = self.inner.async_conns.connect(connecting);
+        if limit == Duration::MAX {
+            return connect.await;
+        }
+        if limit.is_zero() {
+            return Err(timed::not_sent());
+        }
+        // Dropping `connect` at the deadline gives up the half-made connection.
+        tokio::time::timeout(limit, connect)
+            .await
+            .unwrap_or_else(|_| Err(timed_out()))
+    }
+
+    /// Forgets a single-server async connection that broke, so the next
+    /// operation reconnects (a cluster connection reconnects by itself).
+    pub(crate) fn async_broken(&self, lease: &Lease) {
+        if matches!(lease.conn, AsyncConnection::Single(_)) {
+            self.inner.async_conns.forget(lease.generation);
+        }
+    }
+
+    /// Whether the async connection ends a request (retries included) at the
+    /// response timeout by itself: not a redis-rs cluster client made
+    /// elsewhere, whose settings we do not know.
+    pub(crate) fn async_keeps_timeout(&self) -> bool {
+        !matches!(self.inner.backend, Backend::Cluster { tuned: false, .. })
+    }
+}
+
+/// An I/O timeout, as redis-rs reports one.
+fn timed_out() -> redis::RedisError {
+    std::io::Error::from(std::io::ErrorKind::TimedOut).into()
 }

@@ -3,7 +3,6 @@
 use std::fmt;
 use std::time::Duration;
 
-use redis::AsyncConnectionConfig;
 use redis::cluster::{ClusterClient, ClusterClientBuilder};
 
 use super::{Backend, Client, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, DEFAULT_URL};
@@ -230,10 +229,7 @@ pub(crate) fn finite(limit: Duration) -> Option<Duration> {
 
 fn single(client: redis::Client, connect_timeout: Duration, response_timeout: Duration) -> Backend {
     let (connect, response) = (finite(connect_timeout), finite(response_timeout));
-    let async_config = AsyncConnectionConfig::new()
-        .set_connection_timeout(connect)
-        .set_response_timeout(response);
-    Backend::single(client, connect, response, async_config)
+    Backend::single(client, connect, response)
 }
 
 /// The settings of redis-rs's cluster client: our timeouts, and retries that fit

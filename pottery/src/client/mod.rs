@@ -9,20 +9,24 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+#[cfg(feature = "async")]
 use redis::AsyncConnectionConfig;
 use redis::cluster::{ClusterClient, ClusterConnection};
 use redis::{ConnectionLike, RedisResult};
 
+#[cfg(feature = "async")]
 mod async_conn;
 mod builder;
 pub(crate) mod fanout;
 mod pool;
 pub(crate) mod timed;
 
+#[cfg(feature = "async")]
 pub use async_conn::AsyncConnection;
+#[cfg(feature = "async")]
 use async_conn::AsyncConns;
-pub(crate) use async_conn::Lease;
-pub(crate) use async_conn::is_broken;
+#[cfg(feature = "async")]
+pub(crate) use async_conn::{Lease, is_broken};
 pub use builder::ClientBuilder;
 use pool::Pool;
 use timed::Timed;
@@ -110,14 +114,19 @@ pub struct Client {
 pub(crate) struct Inner {
     backend: Backend,
     shown: String,
+    /// Read only by the async side (the blocking one has it in `Backend`).
+    #[cfg_attr(not(feature = "async"), allow(dead_code))]
     connect_timeout: Duration,
     response_timeout: Duration,
+    #[cfg(feature = "async")]
     async_conns: AsyncConns,
     fanout: crate::client::fanout::Fanout,
 }
 
 enum Backend {
     Single {
+        /// The async connections' client.
+        #[cfg_attr(not(feature = "async"), allow(dead_code))]
         client: redis::Client,
         /// `client` without its handshake's CLIENT SETINFO, for the blocking
         /// path (see `timed::without_setinfo`).
@@ -126,6 +135,7 @@ enum Backend {
         /// `None`: no limit.
         connect_timeout: Option<Duration>,
         response_timeout: Option<Duration>,
+        #[cfg(feature = "async")]
         async_config: AsyncConnectionConfig,
     },
     Cluster {
@@ -134,6 +144,7 @@ enum Backend {
         /// Whether its timeouts and retries are ours (not a redis-rs client
         /// built elsewhere): then the async connection bounds a call that has
         /// its full response timeout ahead by itself, with no timer of ours.
+        #[cfg_attr(not(feature = "async"), allow(dead_code))]
         tuned: bool,
     },
 }
@@ -143,7 +154,6 @@ impl Backend {
         client: redis::Client,
         connect_timeout: Option<Duration>,
         response_timeout: Option<Duration>,
-        async_config: AsyncConnectionConfig,
     ) -> Backend {
         Backend::Single {
             blocking: timed::without_setinfo(&client),
@@ -151,7 +161,10 @@ impl Backend {
             pool: Pool::new(),
             connect_timeout,
             response_timeout,
-            async_config,
+            #[cfg(feature = "async")]
+            async_config: AsyncConnectionConfig::new()
+                .set_connection_timeout(connect_timeout)
+                .set_response_timeout(response_timeout),
         }
     }
 
@@ -289,75 +302,6 @@ impl Client {
             .map_err(|e| Error::from_redis(None, e))
     }
 
-    /// The shared async connection (multiplexed, reconnecting), made on first use
-    /// in each Tokio runtime.
-    ///
-    /// ```no_run
-    /// # async fn demo() -> pottery::Result<()> {
-    /// let client = pottery::Client::from_env()?;
-    /// let mut con = client.async_connection().await?;
-    /// let pong: String = redis::cmd("PING").query_async(&mut con).await.unwrap();
-    /// assert_eq!(pong, "PONG");
-    /// # Ok(()) }
-    /// ```
-    pub async fn async_connection(&self) -> Result<AsyncConnection> {
-        let deadline = Deadline::after(self.response_timeout());
-        let lease = self.async_lease(deadline).await;
-        Ok(lease.map_err(|e| Error::from_redis(None, e))?.conn)
-    }
-
-    /// The current runtime's async connection, connecting if needed within the
-    /// connect timeout and `deadline`. A connection already made is returned
-    /// at once, with no timer.
-    pub(crate) async fn async_lease(&self, deadline: Deadline) -> RedisResult<Lease> {
-        if let Some(lease) = self.inner.async_conns.cached() {
-            return Ok(lease);
-        }
-        let connecting = async {
-            match &self.inner.backend {
-                Backend::Single {
-                    client,
-                    async_config,
-                    ..
-                } => client
-                    .get_multiplexed_async_connection_with_config(async_config)
-                    .await
-                    .map(AsyncConnection::Single),
-                Backend::Cluster { client, .. } => client
-                    .get_async_connection()
-                    .await
-                    .map(|c| AsyncConnection::Cluster(Box::new(c))),
-            }
-        };
-        let limit = deadline.cap(self.inner.connect_timeout);
-        let connect = self.inner.async_conns.connect(connecting);
-        if limit == Duration::MAX {
-            return connect.await;
-        }
-        if limit.is_zero() {
-            return Err(timed::not_sent());
-        }
-        // Dropping `connect` at the deadline gives up the half-made connection.
-        tokio::time::timeout(limit, connect)
-            .await
-            .unwrap_or_else(|_| Err(timed_out()))
-    }
-
-    /// Forgets a single-server async connection that broke, so the next
-    /// operation reconnects (a cluster connection reconnects by itself).
-    pub(crate) fn async_broken(&self, lease: &Lease) {
-        if matches!(lease.conn, AsyncConnection::Single(_)) {
-            self.inner.async_conns.forget(lease.generation);
-        }
-    }
-
-    /// Whether the async connection ends a request (retries included) at the
-    /// response timeout by itself: not a redis-rs cluster client made
-    /// elsewhere, whose settings we do not know.
-    pub(crate) fn async_keeps_timeout(&self) -> bool {
-        !matches!(self.inner.backend, Backend::Cluster { tuned: false, .. })
-    }
-
     /// Runs `f` on a pooled blocking connection within the response timeout.
     pub(crate) fn blocking<T>(
         &self,
@@ -453,16 +397,12 @@ impl Client {
                 shown,
                 connect_timeout,
                 response_timeout,
+                #[cfg(feature = "async")]
                 async_conns: AsyncConns::new(),
                 fanout: crate::client::fanout::Fanout::default(),
             }),
         }
     }
-}
-
-/// An I/O timeout, as redis-rs reports one.
-fn timed_out() -> redis::RedisError {
-    std::io::Error::from(std::io::ErrorKind::TimedOut).into()
 }
 
 impl fmt::Debug for Client {

@@ -79,6 +79,7 @@ pub(crate) fn block<A: Send + 'static>(
 }
 
 /// The requests as tasks, allowed `timeout`: the results in order of arrival.
+#[cfg(feature = "async")]
 pub(crate) async fn future<A: Send + 'static>(
     ops: Vec<(Client, Op<A>)>,
     timeout: Duration,

@@ -12,7 +12,9 @@ mod plan;
 pub(crate) use deadline::Deadline;
 pub(crate) use deadline::positive;
 pub(crate) use mode::ModeExt;
-pub use mode::{Async, Blocking, BoxFuture, BoxStream, Mode};
+#[cfg(feature = "async")]
+pub use mode::{Async, BoxFuture, BoxStream};
+pub use mode::{Blocking, Mode};
 pub(crate) use op::{Op, Request};
 pub use pages::Iter;
 pub(crate) use pages::{Page, Pages};

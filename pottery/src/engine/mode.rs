@@ -9,9 +9,10 @@
 //! sealed supertrait `Engine`, whose methods take types no user can make, and
 //! the crate-private [`ModeExt`], which structures call.
 
-use std::future::Future;
-use std::pin::Pin;
+#[cfg(feature = "async")]
+use std::{future::Future, pin::Pin};
 
+#[cfg(feature = "async")]
 use futures_core::Stream;
 
 use crate::client::Client;
@@ -20,9 +21,13 @@ use crate::engine::{Deadline, Iter, Op, Pages};
 use crate::error::Result;
 
 /// A boxed, `Send` future of a [`Result`]: what async methods return.
+#[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
 
 /// A boxed, `Send` stream of [`Result`]s: what async iteration returns.
+#[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub type BoxStream<'a, T> = Pin<Box<dyn Stream<Item = Result<T>> + Send + 'a>>;
 
 pub(crate) mod sealed {
@@ -184,6 +189,8 @@ pub struct Blocking;
 /// ```
 /// let _: Option<pottery::Async> = None;
 /// ```
+#[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Async;
 
@@ -220,11 +227,13 @@ impl Engine for Blocking {
     }
 }
 
+#[cfg(feature = "async")]
 impl Mode for Async {
     type Output<'a, T: Send + 'a> = BoxFuture<'a, T>;
     type Iter<'a, T: Send + 'a> = BoxStream<'a, T>;
 }
 
+#[cfg(feature = "async")]
 impl Engine for Async {
     fn drive<'a, T: Send + 'static>(
         plan: Plan<T>,

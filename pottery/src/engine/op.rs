@@ -7,11 +7,14 @@
 //! API the caller uses. This mirrors redis-rs's `Script::invoke` / `invoke_async`.
 
 use std::sync::Arc;
+#[cfg(feature = "async")]
 use std::time::Duration;
 
 use redis::{Cmd, ConnectionLike, Pipeline, Script, ScriptInvocation, Value};
 
-use crate::client::{Client, Lease};
+use crate::client::Client;
+#[cfg(feature = "async")]
+use crate::client::Lease;
 use crate::engine::Deadline;
 use crate::error::{Error, Result};
 
@@ -60,6 +63,7 @@ impl Request {
         }
     }
 
+    #[cfg(feature = "async")]
     async fn query_async(&self, con: &mut crate::AsyncConnection) -> redis::RedisResult<Value> {
         match self {
             Request::Cmd(cmd) => cmd.query_async(con).await,
@@ -159,6 +163,7 @@ impl<T> Op<T> {
         (self.decode)(&self.key, reply)
     }
 
+    #[cfg(feature = "async")]
     /// Runs the operation on the shared async connection, finishing by
     /// `deadline`: the connection (made within what is left if there is none
     /// yet), then the request within what is left after that.
@@ -204,6 +209,7 @@ impl<T> Op<T> {
         }
     }
 
+    #[cfg(feature = "async")]
     /// Sends the request on `lease` and decodes the reply.
     async fn query_async(self, client: &Client, mut lease: Lease) -> Result<T> {
         let con = &mut lease.conn;
@@ -238,6 +244,7 @@ impl<T> Op<T> {
     }
 }
 
+#[cfg(feature = "async")]
 /// How long an async request may wait for its reply, given the call's deadline
 /// (the blocking path's connections decide this themselves: `client::timed`).
 enum Limit {
@@ -249,10 +256,12 @@ enum Limit {
     Shorter(Duration),
 }
 
+#[cfg(feature = "async")]
 /// A deadline within this much of the response timeout keeps the connection's
 /// own timeout: a timer on every call would cost more than the overrun it avoids.
 const SLACK: Duration = Duration::from_millis(2);
 
+#[cfg(feature = "async")]
 fn socket_limit(client: &Client, deadline: Deadline) -> Limit {
     match deadline.remaining() {
         None => Limit::Default,

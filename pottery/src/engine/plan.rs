@@ -15,9 +15,9 @@
 //! a unit test can walk it, and the runners are the only code that blocks or
 //! awaits. Steps are boxed: one allocation per round trip, far below its cost.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
+#[cfg(feature = "async")]
+use std::{future::Future, pin::Pin};
 
 use crate::client::Client;
 use crate::engine::fan_out;
@@ -25,6 +25,7 @@ use crate::engine::{Deadline, Op, Pages};
 use crate::error::{Error, Result};
 
 /// The future of a step: the plan that follows it.
+#[cfg(feature = "async")]
 pub(crate) type StepFuture<T> = Pin<Box<dyn Future<Output = Plan<T>> + Send>>;
 
 /// What decides the rest of a plan from a step's outcome.
@@ -45,6 +46,7 @@ pub trait Step<T>: Send {
     /// Runs the step on the calling thread.
     fn block(self: Box<Self>, deadline: Deadline) -> Plan<T>;
     /// Runs the step as a future.
+    #[cfg(feature = "async")]
     fn future(self: Box<Self>, deadline: Deadline) -> StepFuture<T>;
 }
 
@@ -63,6 +65,7 @@ pub(crate) fn block<T>(mut plan: Plan<T>, deadline: Deadline) -> Result<T> {
 }
 
 /// Runs `plan` as a future.
+#[cfg(feature = "async")]
 pub(crate) async fn drive<T>(mut plan: Plan<T>, deadline: Deadline) -> Result<T> {
     loop {
         plan = match plan {
@@ -245,6 +248,7 @@ impl<T: Send + 'static> Step<T> for Last<T> {
         Plan::Done(self.op.run_until(&self.client, deadline))
     }
 
+    #[cfg(feature = "async")]
     fn future(self: Box<Self>, deadline: Deadline) -> StepFuture<T> {
         Box::pin(async move { Plan::Done(self.op.run_async_until(&self.client, deadline).await) })
     }
@@ -262,6 +266,7 @@ impl<A: Send + 'static, T: Send + 'static> Step<T> for Run<A, T> {
         (self.next)(self.op.run_until(&self.client, deadline))
     }
 
+    #[cfg(feature = "async")]
     fn future(self: Box<Self>, deadline: Deadline) -> StepFuture<T> {
         Box::pin(async move {
             let result = self.op.run_async_until(&self.client, deadline).await;
@@ -281,6 +286,7 @@ impl<A: Send + 'static, T: Send + 'static> Step<T> for Then<A, T> {
         self.first.block(deadline).then_boxed(self.next)
     }
 
+    #[cfg(feature = "async")]
     fn future(self: Box<Self>, deadline: Deadline) -> StepFuture<T> {
         Box::pin(async move { self.first.future(deadline).await.then_boxed(self.next) })
     }
@@ -300,6 +306,7 @@ impl<A: Send + 'static, T: Send + 'static> Step<T> for FanOut<A, T> {
         (self.next)(fan_out::block(self.ops, timeout, self.enough))
     }
 
+    #[cfg(feature = "async")]
     fn future(self: Box<Self>, deadline: Deadline) -> StepFuture<T> {
         let timeout = deadline.cap(self.per_request);
         Box::pin(async move { (self.next)(fan_out::future(self.ops, timeout, self.enough).await) })
@@ -317,6 +324,7 @@ impl<A: Send + 'static, T: Send + 'static> Step<T> for Each<A, T> {
         (self.next)(fan_out::block_each(self.ops, deadline))
     }
 
+    #[cfg(feature = "async")]
     fn future(self: Box<Self>, deadline: Deadline) -> StepFuture<T> {
         Box::pin(async move {
             let runs = self
@@ -354,6 +362,7 @@ impl<A: Send + 'static, B: Send + 'static, T: Send + 'static> Step<T> for Pair<A
         (self.next)(a, b)
     }
 
+    #[cfg(feature = "async")]
     fn future(self: Box<Self>, deadline: Deadline) -> StepFuture<T> {
         Box::pin(async move {
             let ((client_a, a), (client_b, b)) = (self.first, self.second);
@@ -425,6 +434,7 @@ impl<A: Send + 'static, T: Send + 'static> Step<T> for Dedicated<A, T> {
         }
     }
 
+    #[cfg(feature = "async")]
     fn future(self: Box<Self>, deadline: Deadline) -> StepFuture<T> {
         Box::pin(async move {
             let (op, client) = (self.op, self.client);

@@ -20,7 +20,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::client::Client;
-use crate::engine::{Async, Blocking, BoxStream, Mode};
+#[cfg(feature = "async")]
+use crate::engine::{Async, BoxStream};
+use crate::engine::{Blocking, Mode};
 use crate::error::Result;
 use crate::redlock::DEFAULT_REQUEST_TIMEOUT;
 
@@ -231,6 +233,8 @@ impl<M: Mode> NextId<M> {
     }
 }
 
+#[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 impl NextId<Async> {
     /// The IDs as an endless stream, one [`next`](Self::next) each (pottery's
     /// `async for id in aionextid`); an error is yielded and the stream goes on.

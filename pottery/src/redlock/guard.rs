@@ -4,6 +4,7 @@
 //! a thread or the calling thread when blocking, a task of the runtime when
 //! async) and how one waits for a loss.
 
+#[cfg(feature = "async")]
 use std::any::TypeId;
 use std::fmt;
 use std::marker::PhantomData;
@@ -12,13 +13,20 @@ use std::time::{Duration, Instant};
 
 use super::watchdog::{self, Watch};
 use super::{Hold, Shared, flow};
-use crate::engine::{Async, Blocking, Deadline, Mode, ModeExt, Plan};
+#[cfg(feature = "async")]
+use crate::engine::Async;
+use crate::engine::{Blocking, Deadline, Mode, ModeExt, Plan};
 use crate::error::Error;
 
 /// Whether mode `M` is [`Async`]: its guards do their background work on the
-/// Tokio runtime. (`Mode` is sealed: `Blocking` and `Async` are all there is.)
+/// Tokio runtime. (`Mode` is sealed: `Blocking` and `Async` are all there is;
+/// without the `async` feature, only `Blocking`.)
+#[cfg_attr(not(feature = "async"), allow(clippy::extra_unused_type_parameters))]
 fn on_runtime<M: Mode>() -> bool {
-    TypeId::of::<M>() == TypeId::of::<Async>()
+    #[cfg(feature = "async")]
+    return TypeId::of::<M>() == TypeId::of::<Async>();
+    #[cfg(not(feature = "async"))]
+    false
 }
 
 /// A hold on a [`Redlock`](crate::Redlock): released by
@@ -78,7 +86,7 @@ pub struct RedlockGuard<M: Mode = Blocking> {
     /// The validity and loss, shared with the watchdog if there is one.
     watch: Arc<Watch>,
     /// The async watchdog's task, aborted on release and drop.
-    task: Option<tokio::task::JoinHandle<()>>,
+    task: Option<watchdog::Task>,
     extensions: u32,
     /// Released (or handed to `release`): nothing to do on drop.
     done: bool,
@@ -260,9 +268,13 @@ impl<M: Mode> RedlockGuard<M> {
     /// Stops the watchdog, if any, without waiting for it.
     fn stop_watchdog(&mut self) {
         self.watch.stop();
-        if let Some(task) = self.task.take() {
+        let task = self.task.take();
+        #[cfg(feature = "async")]
+        if let Some(task) = task {
             task.abort();
         }
+        #[cfg(not(feature = "async"))]
+        let _ = task;
     }
 }
 
@@ -293,6 +305,8 @@ impl RedlockGuard<Blocking> {
     }
 }
 
+#[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 impl RedlockGuard<Async> {
     /// Resolves when the hold is [lost](Self::is_lost), or after `timeout`:
     /// whether it is lost. `Duration::MAX` waits as long as it takes: race
@@ -336,6 +350,8 @@ impl<M: Mode> Drop for RedlockGuard<M> {
         // Errors are ignored: a drop has no one to report to, the hold expires.
         let plan = flow::release(&self.shared, &self.token);
         let deadline = self.one_round();
+        // (Without the `async` feature no guard is on a runtime.)
+        #[cfg(feature = "async")]
         if on_runtime::<M>()
             && let Ok(runtime) = tokio::runtime::Handle::try_current()
         {
@@ -343,9 +359,9 @@ impl<M: Mode> Drop for RedlockGuard<M> {
             runtime.spawn(async move {
                 let _ = release.await;
             });
-        } else {
-            let _ = Blocking::plan(plan, deadline);
+            return;
         }
+        let _ = Blocking::plan(plan, deadline);
     }
 }
 

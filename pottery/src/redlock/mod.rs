@@ -27,7 +27,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::client::Client;
-use crate::engine::{Async, Blocking, Mode, ModeExt};
+#[cfg(feature = "async")]
+use crate::engine::Async;
+use crate::engine::{Blocking, Mode, ModeExt};
 #[allow(unused_imports)] // for the docs' links
 use crate::error::{Error, Result};
 
@@ -421,6 +423,8 @@ impl Redlock<Blocking> {
     }
 }
 
+#[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 impl Redlock<Async> {
     /// Runs the future `f` makes holding the lock, then releases it; pottery's
     /// `async with aioredlock:`. Acquires, fails and takes as long as the

@@ -2,10 +2,13 @@
 //! the `#[synchronize]` attribute macro (crate `pottery-macros`) expands to.
 
 use std::fmt;
+#[cfg(feature = "async")]
 use std::future::Future;
 
 use super::Redlock;
-use crate::engine::{Async, Blocking, Mode};
+#[cfg(feature = "async")]
+use crate::engine::Async;
+use crate::engine::{Blocking, Mode};
 use crate::error::Result;
 
 /// A function that runs holding a [`Redlock`] at each call: pottery's
@@ -146,6 +149,8 @@ impl<F> Synchronized<F, Blocking> {
     }
 }
 
+#[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 impl<F> Synchronized<F, Async> {
     /// Calls the function with `args` (a tuple) and awaits the future it
     /// returns, holding the lock; see [`Redlock::run`] for how it acquires and
@@ -232,10 +237,13 @@ callable!(A, B, C, D, E, G);
 /// time.
 #[doc(hidden)]
 pub mod macro_support {
+    #[cfg(feature = "async")]
     use std::future::Future;
 
     use crate::client::Client;
-    use crate::engine::{Async, Blocking};
+    #[cfg(feature = "async")]
+    use crate::engine::Async;
+    use crate::engine::Blocking;
     use crate::error::{Error, Result};
     use crate::redlock::Redlock;
 
@@ -326,6 +334,7 @@ pub mod macro_support {
     }
 
     /// Runs the future `f` makes holding `lock`.
+    #[cfg(feature = "async")]
     pub async fn run_async<R: Fallible, Fut: Future<Output = R>>(
         lock: &Redlock<Async>,
         f: impl FnOnce() -> Fut,

@@ -25,7 +25,9 @@ use std::time::{Duration, Instant};
 use super::Shared;
 use super::flow;
 use super::logic::{Renewal, Step, after, later, step};
-use crate::engine::{Async, Deadline, ModeExt, Plan};
+#[cfg(feature = "async")]
+use crate::engine::{Async, ModeExt};
+use crate::engine::{Deadline, Plan};
 
 /// What a guard and its renewer share: the validity, the loss, the stop signal.
 pub(crate) struct Watch {
@@ -39,6 +41,7 @@ pub(crate) struct Watch {
     /// Wakes the blocking renewer (stop) and `wait_lost` callers (loss).
     wake: Condvar,
     /// `true` once lost, for async waiters.
+    #[cfg(feature = "async")]
     lost_tx: tokio::sync::watch::Sender<bool>,
 }
 
@@ -50,6 +53,7 @@ impl Watch {
             lost: AtomicBool::new(false),
             stopped: Mutex::new(false),
             wake: Condvar::new(),
+            #[cfg(feature = "async")]
             lost_tx: tokio::sync::watch::Sender::new(false),
         };
         watch.set_valid_until(valid_until);
@@ -89,6 +93,7 @@ impl Watch {
     fn mark_lost(&self) {
         let stopped = self.state();
         self.lost.store(true, Ordering::Release);
+        #[cfg(feature = "async")]
         self.lost_tx.send_replace(true);
         self.wake.notify_all();
         drop(stopped);
@@ -147,6 +152,7 @@ impl Watch {
     }
 
     /// Resolves when the hold is lost.
+    #[cfg(feature = "async")]
     pub(crate) async fn lost(&self) {
         let mut marked = self.lost_tx.subscribe();
         loop {
@@ -162,6 +168,15 @@ impl Watch {
     }
 }
 
+/// A renewer running as a task of a Tokio runtime (aborted on stop); there is
+/// none without the `async` feature.
+#[cfg(feature = "async")]
+pub(crate) type Task = tokio::task::JoinHandle<()>;
+/// A renewer running as a task of a Tokio runtime (aborted on stop); there is
+/// none without the `async` feature.
+#[cfg(not(feature = "async"))]
+pub(crate) type Task = std::convert::Infallible;
+
 /// Starts renewing the hold of `token` every `interval`: on a task of the
 /// current Tokio runtime if `on_runtime` and there is one (the handle, for the
 /// guard to abort), else on a thread. If no thread can be started, the hold is
@@ -172,7 +187,7 @@ pub(crate) fn start(
     watch: &Arc<Watch>,
     interval: Duration,
     on_runtime: bool,
-) -> Option<tokio::task::JoinHandle<()>> {
+) -> Option<Task> {
     let due = later(Instant::now(), interval);
     let plan = renewals(
         Arc::clone(shared),
@@ -181,6 +196,7 @@ pub(crate) fn start(
         interval,
         due,
     );
+    #[cfg(feature = "async")]
     if on_runtime && let Ok(runtime) = tokio::runtime::Handle::try_current() {
         // Renewals never end on their own account: no deadline.
         let run = Async::plan(plan, Deadline::NONE);
@@ -188,6 +204,8 @@ pub(crate) fn start(
             let _ = run.await;
         }));
     }
+    // (Without the `async` feature no guard is on a runtime.)
+    let _ = on_runtime;
     let watch = Arc::clone(watch);
     let _ = std::thread::Builder::new()
         .name("pottery-redlock-watchdog".to_owned())
