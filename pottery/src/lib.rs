@@ -181,7 +181,6 @@ pub use error::{Error, ErrorKind, Result};
 pub use hyperloglog::HyperLogLog;
 pub use key::{RANDOM_KEY_PREFIX, random_key};
 pub use list::RedisList;
-#[doc(hidden)]
 pub use nextid::{DEFAULT_NEXTID_KEY, DEFAULT_NUM_TRIES, NEXTID_KEY_PREFIX, NextId, NextIdBuilder};
 #[doc = include_str!("cache/redis_cache.md")]
 pub use pottery_macros::redis_cache;
