@@ -47,6 +47,17 @@ pub(crate) mod sealed {
         where
             Self: Mode;
 
+        /// Runs one operation on `client` within `deadline`: the plan of a
+        /// single step, without a plan's boxes (the hot path of every
+        /// single-element call).
+        fn op<'a, T: Send + 'static>(
+            client: &'a Client,
+            op: Op<T>,
+            deadline: Deadline,
+        ) -> <Self as Mode>::Output<'a, T>
+        where
+            Self: Mode;
+
         /// Iterates a paged read.
         fn pages<'a, T: Send + 'static>(
             client: &'a Client,
@@ -117,10 +128,7 @@ pub(crate) trait ModeExt: Mode {
     /// Runs one operation on `client`, within the client's response timeout.
     fn run<'a, T: Send + 'static>(client: &'a Client, op: Result<Op<T>>) -> Self::Output<'a, T> {
         match op {
-            Ok(op) => Self::plan(
-                Plan::op(client.clone(), op),
-                Deadline::after(client.response_timeout()),
-            ),
+            Ok(op) => Self::op(client, op, Deadline::after(client.response_timeout())),
             Err(err) => Self::ready(Err(err)),
         }
     }
@@ -210,6 +218,17 @@ impl Engine for Blocking {
         plan::block(plan, deadline)
     }
 
+    fn op<'a, T: Send + 'static>(
+        client: &'a Client,
+        op: Op<T>,
+        deadline: Deadline,
+    ) -> <Self as Mode>::Output<'a, T>
+    where
+        Self: Mode,
+    {
+        op.run_until(client, deadline)
+    }
+
     fn pages<'a, T: Send + 'static>(client: &'a Client, pages: Pages<T>) -> Iter<'a, T> {
         Iter { client, pages }
     }
@@ -243,6 +262,17 @@ impl Engine for Async {
         Self: Mode,
     {
         Box::pin(plan::drive(plan, deadline))
+    }
+
+    fn op<'a, T: Send + 'static>(
+        client: &'a Client,
+        op: Op<T>,
+        deadline: Deadline,
+    ) -> <Self as Mode>::Output<'a, T>
+    where
+        Self: Mode,
+    {
+        Box::pin(op.run_async_until(client, deadline))
     }
 
     fn pages<'a, T: Send + 'static>(client: &'a Client, pages: Pages<T>) -> BoxStream<'a, T> {

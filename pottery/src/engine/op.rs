@@ -89,7 +89,7 @@ impl From<Cmd> for Request {
 type Decoder<T> = Box<dyn FnOnce(&str, Value) -> Result<T> + Send>;
 
 /// One round trip: a request, the key it works on, and how to decode the reply.
-pub(crate) struct Op<T> {
+pub struct Op<T> {
     key: Arc<str>,
     expects: &'static str,
     request: Request,
