@@ -315,6 +315,49 @@ fn errors_are_not_cached(ctx: &Ctx) {
 }
 
 /// Redis's failures come back as the function's own error type.
+/// A key of another type is never changed: no TTL is set on it, by a hit's
+/// lookup (with or without its TTL reset) or a store, blocking or async, and
+/// its value stays (issue 11: a wrong-type lookup used to set a 60 s TTL).
+fn wrong_type_key_is_left_as_it_was(ctx: &Ctx) {
+    let key = ctx.key("someone-elses");
+    let pttl = || {
+        ctx.client
+            .with_connection(|con| redis::cmd("PTTL").arg(&key).query::<i64>(con))
+            .unwrap()
+    };
+    ctx.client
+        .with_connection(|con| redis::cmd("SET").arg(&key).arg("theirs").query::<()>(con))
+        .unwrap();
+    let every_hit = sync::RedisCache::builder(&ctx.client, &key)
+        .refresh_every(Duration::ZERO)
+        .build()
+        .unwrap();
+    let default = sync::RedisCache::new(&ctx.client, &key);
+    for cache in [&every_hit, &default] {
+        let err = cache.get_or_compute(&(1,), || 1).unwrap_err();
+        assert_eq!(err.kind(), pottery::ErrorKind::WrongType, "{err:?}");
+        let err = cache.insert(&(2,), &2).unwrap_err();
+        assert_eq!(err.kind(), pottery::ErrorKind::WrongType, "{err:?}");
+        assert_eq!(pttl(), -1, "a TTL was set on someone else's key");
+    }
+    let asynchronous = future::RedisCache::new(&ctx.client, &key);
+    ctx.block_on(async {
+        assert!(
+            asynchronous
+                .get_or_compute(&(3,), || async { 3 })
+                .await
+                .is_err()
+        );
+        assert!(asynchronous.insert(&(4,), &4).await.is_err());
+    });
+    assert_eq!(pttl(), -1, "a TTL was set on someone else's key");
+    let value: String = ctx
+        .client
+        .with_connection(|con| redis::cmd("GET").arg(&key).query(con))
+        .unwrap();
+    assert_eq!(value, "theirs");
+}
+
 fn redis_errors_are_typed_and_name_the_key(ctx: &Ctx) {
     #[derive(Debug)]
     enum AppError {
@@ -864,6 +907,7 @@ pub(crate) fn suite() -> support::Suite {
         fields_are_deterministic_and_shared,
         errors_are_not_cached,
         redis_errors_are_typed_and_name_the_key,
+        wrong_type_key_is_left_as_it_was,
         get_insert_remove_and_expiry,
         refresh_every_spaces_ttl_resets,
         async_api,

@@ -134,7 +134,12 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
             );
         }
         let refresh = self.refresh_due();
-        let (request, piped) = if self.base.client().is_cluster() {
+        // A lookup that resets the TTL is a script, never HGET + PEXPIRE piped:
+        // on a key of another type the script stops at HGET's WRONGTYPE, while
+        // the pipeline would still set our TTL on someone else's data. (A
+        // cluster needs the script anyway: its blocking connection has no
+        // pipelines.)
+        let (request, piped) = if refresh || self.base.client().is_cluster() {
             let timeout = if refresh {
                 self.timeout_arg()
             } else {
@@ -144,11 +149,6 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
                 self.base.script(&lua::cache::LOOKUP, &[field, timeout]),
                 true,
             )
-        } else if refresh {
-            let mut pipe = redis::pipe();
-            pipe.cmd("HGET").arg(self.key()).arg(field);
-            self.refresh(&mut pipe);
-            (pipe.into(), true)
         } else {
             (self.base.cmd_with("HGET", field).into(), false)
         };

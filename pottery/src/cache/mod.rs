@@ -26,7 +26,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use redis::Pipeline;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -417,16 +416,6 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
         ms.to_string().into_bytes()
     }
 
-    /// `PEXPIRE key <timeout>` added to `pipe`, when the cache has a timeout.
-    pub(super) fn refresh(&self, pipe: &mut Pipeline) {
-        if let Some(timeout) = self.timeout {
-            pipe.cmd("PEXPIRE")
-                .arg(self.key())
-                .arg(crate::container::millis(timeout))
-                .ignore();
-        }
-    }
-
     /// Stores `value` at `field` and refreshes the time to live, atomically;
     /// with a single-flight `token`, also lifts that claim.
     pub(super) fn store_op<R: Serialize + ?Sized>(
@@ -441,22 +430,13 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
             let args = vec![value, token.to_vec()];
             return Ok(self.flight_op(&lua::cache::FLIGHT_STORE, field, args, |_, _| Ok(())));
         }
-        if self.base.client().is_cluster() {
-            // redis-rs's blocking cluster connection has no pipelines.
-            let args = [field.to_vec(), value, self.timeout_arg()];
-            return Ok(self
-                .base
-                .op(self.base.script(&lua::cache::STORE, &args), |_, _| Ok(())));
-        }
-        let mut pipe = redis::pipe();
-        pipe.atomic()
-            .cmd("HSET")
-            .arg(self.key())
-            .arg(field)
-            .arg(value)
-            .ignore();
-        self.refresh(&mut pipe);
-        Ok(self.base.op(pipe, |_, _| Ok(())))
+        // One script: it stops at HSET's WRONGTYPE on a key of another type,
+        // where MULTI/EXEC would still run the PEXPIRE and expire someone
+        // else's data.
+        let args = [field.to_vec(), value, self.timeout_arg()];
+        Ok(self
+            .base
+            .op(self.base.script(&lua::cache::STORE, &args), |_, _| Ok(())))
     }
 
     /// Whether this access resets the TTL; if so, notes the time.
