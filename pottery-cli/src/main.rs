@@ -130,7 +130,14 @@ fn run_inspect(url: Option<&str>, key: &str, bloom: Option<inspect::bloom::Shape
     };
     let mut warnings = inspect::Warnings::default();
     let report = match bloom {
-        Some(shape) => inspect::bloom::inspect(&client, key, shape, &mut warnings),
+        Some(shape) => match inspect::bloom::inspect(&client, key, shape, &mut warnings) {
+            Ok(Err(wrong_type)) => {
+                output::err(format_args!("error: {wrong_type}"));
+                return ExitCode::from(2);
+            }
+            Ok(Ok(report)) => Ok(report),
+            Err(err) => Err(err),
+        },
         None => inspect::inspect(&client, key, &mut warnings),
     };
     let report = match report {

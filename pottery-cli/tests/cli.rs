@@ -874,7 +874,7 @@ fn inspect_a_python_bloom_filter_and_hyperloglog() {
     let (code, _, stderr) = run(&["dilberts", "--bloom", "10,0.1"]);
     assert_eq!(code, 0);
     assert!(stderr.contains("another (n, p)"), "{stderr}");
-    // Not a string: a warning, no figures.
+    // Not a string: an error (exit 2) and no report, not an empty one.
     let mut con = redis::Client::open(server.url())
         .unwrap()
         .get_connection()
@@ -885,9 +885,12 @@ fn inspect_a_python_bloom_filter_and_hyperloglog() {
         .query::<()>(&mut con)
         .unwrap();
     let (code, stdout, stderr) = run(&["a-list", "--bloom", "100,0.01"]);
-    assert_eq!(code, 0, "{stderr}");
-    assert!(stderr.contains("not a Bloom filter's string"), "{stderr}");
-    assert!(!stdout.contains("bloom_filter"), "{stdout}");
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("holds a Redis list, not a Bloom filter's string"),
+        "{stderr}"
+    );
+    assert!(stdout.is_empty(), "{stdout}");
     // Bad shapes are usage errors (exit 2), and a missing key exits 1.
     for bad in ["100", "0,0.01", "100,1.5", "x,0.1"] {
         let (code, stdout, stderr) = run(&["dilberts", "--bloom", bad]);

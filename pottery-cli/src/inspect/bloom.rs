@@ -54,17 +54,16 @@ pub(crate) fn inspect(
     key: &str,
     shape: Shape,
     warnings: &mut Warnings,
-) -> pottery::Result<Report> {
+) -> pottery::Result<Result<Report, WrongType>> {
     let mut report = super::inspect_header(client, key)?;
     if !report.exists() {
-        return Ok(report);
+        return Ok(Ok(report));
     }
     if report.redis_type != "string" {
-        warnings.warn(format_args!(
-            "key {key:?} holds a Redis {}, not a Bloom filter's string; contents not shown",
+        return Ok(Err(WrongType(format!(
+            "key {key:?} holds a Redis {}, not a Bloom filter's string",
             report.redis_type
-        ));
-        return Ok(report);
+        ))));
     }
     let filter =
         BloomFilter::<String>::new(client, key, shape.num_elements, shape.false_positives)?;
@@ -99,5 +98,15 @@ pub(crate) fn inspect(
         .collect();
     report.size = stats.stored_bytes;
     report.contents = Value::Object(vec![("bloom_filter".to_owned(), Value::Object(figures))]);
-    Ok(report)
+    Ok(Ok(report))
+}
+
+/// `--bloom` on a key that holds no string: an error, not an empty report.
+#[derive(Debug)]
+pub(crate) struct WrongType(String);
+
+impl std::fmt::Display for WrongType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
