@@ -4,7 +4,7 @@ use redis::Value;
 use serde::de::DeserializeOwned;
 
 use crate::codec::Codec;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Taken};
 
 /// An integer reply.
 pub(crate) fn int(key: &str, command: &str, reply: Value) -> Result<i64> {
@@ -58,6 +58,56 @@ pub(crate) fn optional<C: Codec, T: DeserializeOwned>(
     bytes(key, reply)?
         .map(|raw| value(codec, key, &raw))
         .transpose()
+}
+
+/// A value the operation took out of Redis (`how`), decoded; when it does not
+/// decode, the error holds it whole, as its only copy.
+pub(crate) fn taken<C: Codec, T: DeserializeOwned>(
+    codec: &C,
+    key: &str,
+    raw: Vec<u8>,
+    how: Taken,
+) -> Result<T> {
+    codec
+        .decode(&raw)
+        .map_err(|e| Error::decode_taken(key, vec![raw], 0, how, e))
+}
+
+/// An optional value the operation removed (nil reads as `None`); see [`taken`].
+pub(crate) fn optional_taken<C: Codec, T: DeserializeOwned>(
+    codec: &C,
+    key: &str,
+    reply: Value,
+    how: Taken,
+) -> Result<Option<T>> {
+    bytes(key, reply)?
+        .map(|raw| taken(codec, key, raw, how))
+        .transpose()
+}
+
+/// The raw values of an array reply (nil elements read as empty).
+pub(crate) fn raw_values(key: &str, reply: Value) -> Result<Vec<Vec<u8>>> {
+    array(key, reply)?
+        .into_iter()
+        .map(|v| Ok(bytes(key, v)?.unwrap_or_default()))
+        .collect()
+}
+
+/// Values the operation removed together, each decoded by `decode` (given its
+/// index): all of them or, when one does not decode, an error holding them all.
+pub(crate) fn all_taken<T>(
+    key: &str,
+    raw: Vec<Vec<u8>>,
+    mut decode: impl FnMut(usize, &[u8]) -> std::result::Result<T, crate::CodecError>,
+) -> Result<Vec<T>> {
+    let mut out = Vec::with_capacity(raw.len());
+    for (i, value) in raw.iter().enumerate() {
+        match decode(i, value) {
+            Ok(item) => out.push(item),
+            Err(e) => return Err(Error::decode_taken(key, raw, i, Taken::Removed, e)),
+        }
+    }
+    Ok(out)
 }
 
 /// A cursor reply `[cursor, [items...]]`.

@@ -8,8 +8,6 @@ mod bulk;
 mod impls;
 mod iter;
 
-use iter::decode_pairs;
-
 use std::marker::PhantomData;
 
 use redis::Value;
@@ -23,7 +21,7 @@ use crate::decode;
 use crate::engine::ModeExt;
 use crate::engine::Op;
 use crate::engine::{Blocking, Mode};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Taken};
 use crate::lua;
 
 /// Ties the key, value and mode types to the dict without owning any.
@@ -210,6 +208,11 @@ where
     /// Sets `key` to `value` and returns the previous value, atomically: what
     /// `HashMap::insert` returns.
     ///
+    /// If the previous value does not decode, `value` is stored all the same and
+    /// the [`Decode`](crate::ErrorKind::Decode) error holds the previous one whole
+    /// ([`Error::removed_raw`](crate::Error::removed_raw)): see
+    /// [`Error`](crate::Error#errors-change-nothing-or-hand-back-what-they-took).
+    ///
     /// Returns `Result<Option<V>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
@@ -228,7 +231,7 @@ where
             let codec = self.base.codec().clone();
             self.base.op(
                 self.base.script(&lua::dict::REPLACE, &[field, value]),
-                move |key, reply| decode::optional(&codec, key, reply),
+                move |key, reply| decode::optional_taken(&codec, key, reply, Taken::Overwritten),
             )
         });
         M::run(self.base.client(), op)
@@ -236,6 +239,10 @@ where
 
     /// Removes `key` and returns its value, atomically; `None` if it was absent
     /// (where Python's `del d[key]` raises `KeyError`).
+    ///
+    /// If the value does not decode, it is removed all the same and the
+    /// [`Decode`](crate::ErrorKind::Decode) error holds it whole
+    /// ([`Error::removed_raw`](crate::Error::removed_raw)).
     ///
     /// Returns `Result<Option<V>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
@@ -250,7 +257,7 @@ where
             let codec = self.base.codec().clone();
             self.base.op(
                 self.base.script(&lua::dict::REMOVE, &[field]),
-                move |key, reply| decode::optional(&codec, key, reply),
+                move |key, reply| decode::optional_taken(&codec, key, reply, Taken::Removed),
             )
         });
         M::run(self.base.client(), op)
@@ -258,6 +265,10 @@ where
 
     /// Removes and returns some entry, atomically; `None` if the dict is empty
     /// (Python's `dict.popitem`, which picks the last entry; Redis picks at random).
+    ///
+    /// If the key or the value does not decode, the entry is removed all the same
+    /// and the [`Decode`](crate::ErrorKind::Decode) error holds its raw key and
+    /// value, in that order ([`Error::removed_raw`](crate::Error::removed_raw)).
     ///
     /// Returns `Result<Option<(K, V)>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
@@ -275,8 +286,23 @@ where
                 if reply == Value::Nil {
                     return Ok(None);
                 }
-                let pairs = decode_pairs::<K, V, C>(&codec, key, decode::array(key, reply)?);
-                pairs.into_iter().next().transpose()
+                let Ok([field, value]) = <[Vec<u8>; 2]>::try_from(decode::raw_values(key, reply)?)
+                else {
+                    return Err(Error::unexpected_reply(key, "HRANDFIELD", "not one entry"));
+                };
+                // Both halves were removed: a failure hands back both.
+                let taken = |bad, e| {
+                    Error::decode_taken(
+                        key,
+                        vec![field.clone(), value.clone()],
+                        bad,
+                        Taken::Removed,
+                        e,
+                    )
+                };
+                let name = codec.decode::<K>(&field).map_err(|e| taken(0, e))?;
+                let item = codec.decode::<V>(&value).map_err(|e| taken(1, e))?;
+                Ok(Some((name, item)))
             },
         );
         M::run(self.base.client(), Ok(op))

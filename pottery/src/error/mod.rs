@@ -6,13 +6,14 @@
 //! [`Error::key`]. Only the crate makes errors; a redis-rs error converts with
 //! `From` (for [`Client::with_connection`](crate::Client::with_connection) code).
 
+mod raw;
+
 use std::fmt;
+
+pub(crate) use raw::Taken;
 
 /// A `Result` whose error is the crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-/// How many raw bytes a decode error shows.
-const RAW_PREFIX: usize = 64;
 
 /// What went wrong, in a form a caller can branch on.
 ///
@@ -87,6 +88,24 @@ pub enum ErrorKind {
 /// (redis-rs's, say) is its [`source`](std::error::Error::source), not
 /// repeated in the message. Passwords never appear in `Display` or `Debug`.
 ///
+/// # Errors change nothing, or hand back what they took
+///
+/// An operation that fails leaves the data in Redis as it was, but for one case,
+/// which its error says. A destructive operation (a pop, a `remove`, a dict's
+/// `replace` or `pop_item`, a list's `drain` or `splice`, a queue's `get`) takes
+/// the value out in Redis and decodes it here, in one atomic round trip: Redis
+/// cannot run the structure's codec, so it cannot tell first whether the value
+/// decodes. When it does not, the error, of kind [`Decode`](ErrorKind::Decode),
+/// holds everything the operation removed or overwrote, whole
+/// ([`removed_raw`](Self::removed_raw), [`into_raw_value`](Self::into_raw_value)),
+/// and its message says it was removed; the message itself shows only the first
+/// 64 bytes. So nothing is both lost and reported as a failure: keep or re-store
+/// those bytes if they matter. A decode error of a read has
+/// [`raw_value`](Self::raw_value) too, and `removed_raw() == None`.
+///
+/// A lost reply is the other case where a failed call may have changed data:
+/// its kind is [`OutcomeUnknown`](ErrorKind::OutcomeUnknown).
+///
 /// # Example
 ///
 /// ```
@@ -113,6 +132,8 @@ struct Inner {
     /// Refused at connect: nothing was sent, whatever the request.
     refused: bool,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    /// The stored bytes of a decode error (see `raw.rs`).
+    raw: Option<Box<raw::Raw>>,
 }
 
 impl Error {
@@ -125,6 +146,7 @@ impl Error {
                 timeout: false,
                 refused: false,
                 source: None,
+                raw: None,
             }),
         }
     }
@@ -140,21 +162,6 @@ impl Error {
             ErrorKind::WrongType,
             Some(key),
             format!("holds a {actual}, not a {expected}"),
-        )
-    }
-
-    /// `raw` read at `key` does not decode; the message shows a bounded prefix of it.
-    pub(crate) fn decode(key: &str, raw: &[u8], cause: impl fmt::Display) -> Self {
-        let shown = raw.get(..RAW_PREFIX).unwrap_or(raw);
-        let more = if raw.len() > RAW_PREFIX { "…" } else { "" };
-        Error::new(
-            ErrorKind::Decode,
-            Some(key),
-            format!(
-                "stored value {:?}{more} ({} bytes) does not decode: {cause}",
-                String::from_utf8_lossy(shown),
-                raw.len()
-            ),
         )
     }
 

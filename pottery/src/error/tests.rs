@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+use super::raw::RAW_PREFIX;
 use super::*;
 
 #[test]

@@ -205,6 +205,10 @@ where
     /// or Python's `del l[start:stop]`, with Python's negative and clamped bounds.
     /// Elements outside the range are never touched.
     ///
+    /// If a removed element does not decode, they are all removed all the same:
+    /// the [`Decode`](crate::ErrorKind::Decode) error holds every one of them,
+    /// raw and in order ([`Error::removed_raw`](crate::Error::removed_raw)).
+    ///
     /// Returns `Result<Vec<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
@@ -223,6 +227,10 @@ where
     /// Replaces the elements in `range` with `values` (any number of them) and
     /// returns the removed ones, atomically: `Vec::splice`, or Python's
     /// `l[start:stop] = values`. Elements outside the range are never touched.
+    ///
+    /// If a removed element does not decode, they are all removed all the same:
+    /// the [`Decode`](crate::ErrorKind::Decode) error holds every one of them,
+    /// raw and in order ([`Error::removed_raw`](crate::Error::removed_raw)).
     ///
     /// Returns `Result<Vec<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
@@ -243,7 +251,7 @@ where
         let op = self.base.encode_each(values).map(|values| {
             let mut args = vec![opt_arg(start), opt_arg(stop), num_arg(1), Vec::new()];
             args.extend(values);
-            self.elements_op(self.base.script(&lua::list::SPLICE, &args))
+            self.taken_elements_op(self.base.script(&lua::list::SPLICE, &args))
         });
         M::run(self.base.client(), op)
     }

@@ -25,7 +25,7 @@ use crate::decode;
 use crate::engine::ModeExt;
 use crate::engine::Op;
 use crate::engine::{Blocking, Mode};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Taken};
 use crate::lua;
 
 /// Ties the element and mode types to the structure without owning any.
@@ -101,6 +101,29 @@ where
         let codec = self.base.codec().clone();
         self.base.op(request, move |key, reply| {
             decode::optional(&codec, key, reply)
+        })
+    }
+
+    /// An op whose reply is one optional element it removed: one that does not
+    /// decode is handed back raw in the error.
+    pub(crate) fn taken_op(&self, request: impl Into<crate::engine::Request>) -> Op<Option<T>> {
+        let codec = self.base.codec().clone();
+        self.base.op(request, move |key, reply| {
+            decode::optional_taken(&codec, key, reply, Taken::Removed)
+        })
+    }
+
+    /// An op whose reply is the array of elements it removed: if one does not
+    /// decode, the error holds them all, raw.
+    pub(crate) fn taken_elements_op(
+        &self,
+        request: impl Into<crate::engine::Request>,
+    ) -> Op<Vec<T>> {
+        let codec = self.base.codec().clone();
+        self.base.op(request, move |key, reply| {
+            decode::all_taken(key, decode::raw_values(key, reply)?, |_, raw| {
+                codec.decode(raw)
+            })
         })
     }
 
@@ -200,6 +223,10 @@ where
     /// Removes and returns the element at `index` (negative counts from the end),
     /// atomically; `None` when out of range. Python's `list.pop(index)`.
     ///
+    /// An element that does not decode is removed all the same: the
+    /// [`Decode`](crate::ErrorKind::Decode) error holds it whole
+    /// ([`Error::removed_raw`](crate::Error::removed_raw)).
+    ///
     /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
@@ -213,12 +240,16 @@ where
     /// ```
     pub fn pop_at(&self, index: isize) -> M::Output<'_, Option<T>> {
         let request = self.base.script(&lua::list::REMOVE_AT, &[num_arg(index)]);
-        M::run(self.base.client(), Ok(self.optional_op(request)))
+        M::run(self.base.client(), Ok(self.taken_op(request)))
     }
 
     /// Removes and returns the element at `index` (negative counts from the end),
     /// atomically; a [`NotFound`](crate::ErrorKind::NotFound) error when out of
     /// range. `Vec::remove`, or Python's `del l[index]`.
+    ///
+    /// An element that does not decode is removed all the same: the
+    /// [`Decode`](crate::ErrorKind::Decode) error holds it whole
+    /// ([`Error::removed_raw`](crate::Error::removed_raw)).
     ///
     /// Returns `Result<T>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
@@ -235,7 +266,7 @@ where
         let request = self.base.script(&lua::list::REMOVE_AT, &[num_arg(index)]);
         let codec = self.base.codec().clone();
         let op = self.base.op(request, move |key, reply| {
-            decode::optional(&codec, key, reply)?
+            decode::optional_taken(&codec, key, reply, Taken::Removed)?
                 .ok_or_else(|| Error::not_found(key, format!("list index {index} out of range")))
         });
         M::run(self.base.client(), Ok(op))
@@ -390,6 +421,10 @@ where
 
     /// Removes and returns the last element (`RPOP`); `None` if the list is empty.
     ///
+    /// An element that does not decode is removed all the same: the
+    /// [`Decode`](crate::ErrorKind::Decode) error holds it whole
+    /// ([`Error::removed_raw`](crate::Error::removed_raw)).
+    ///
     /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
@@ -403,13 +438,14 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn pop(&self) -> M::Output<'_, Option<T>> {
-        M::run(
-            self.base.client(),
-            Ok(self.optional_op(self.base.cmd("RPOP"))),
-        )
+        M::run(self.base.client(), Ok(self.taken_op(self.base.cmd("RPOP"))))
     }
 
     /// Removes and returns the first element (`LPOP`); `None` if the list is empty.
+    ///
+    /// An element that does not decode is removed all the same: the
+    /// [`Decode`](crate::ErrorKind::Decode) error holds it whole
+    /// ([`Error::removed_raw`](crate::Error::removed_raw)).
     ///
     /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
@@ -422,10 +458,7 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn pop_front(&self) -> M::Output<'_, Option<T>> {
-        M::run(
-            self.base.client(),
-            Ok(self.optional_op(self.base.cmd("LPOP"))),
-        )
+        M::run(self.base.client(), Ok(self.taken_op(self.base.cmd("LPOP"))))
     }
 
     /// Appends `value` at the end (`RPUSH`): `Vec::push`, Python's `append`.

@@ -18,7 +18,7 @@ use crate::decode;
 use crate::engine::ModeExt;
 use crate::engine::Op;
 use crate::engine::{Blocking, Deadline, Mode};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Taken};
 use crate::lua;
 
 /// The stream field holding an item, as in Python's pottery.
@@ -235,17 +235,21 @@ fn claim_op<T: DeserializeOwned + Send + 'static, C: Codec>(base: &Base<C>) -> O
                 "not an [id, fields] entry",
             ));
         };
-        let mut fields = decode::array(key, fields)?.into_iter();
-        while let (Some(name), Some(value)) = (fields.next(), fields.next()) {
-            if decode::bytes(key, name)?.as_deref() == Some(ITEM_FIELD) {
-                let raw = decode::bytes(key, value)?.unwrap_or_default();
-                return decode::value(&codec, key, &raw).map(Some);
+        let mut fields = decode::raw_values(key, fields)?;
+        let item = fields
+            .chunks_exact(2)
+            .position(|pair| pair.first().map(Vec::as_slice) == Some(ITEM_FIELD));
+        // The entry is gone from the stream: whatever fails, the error holds it.
+        match item {
+            Some(i) => {
+                let raw = fields.swap_remove(2 * i + 1);
+                decode::taken(&codec, key, raw, Taken::Removed).map(Some)
             }
+            None => Err(Error::malformed_taken(
+                key,
+                fields,
+                "a stream entry without an `item` field (not written by a queue)",
+            )),
         }
-        Err(Error::decode(
-            key,
-            b"",
-            "a queue entry without an `item` field (removed)",
-        ))
     })
 }

@@ -25,7 +25,7 @@ use crate::decode;
 use crate::engine::ModeExt;
 use crate::engine::Op;
 use crate::engine::{Blocking, Mode};
-use crate::error::Error;
+use crate::error::{Error, Taken};
 use crate::lua;
 
 /// Ties the element and mode types to the structure without owning any.
@@ -213,6 +213,10 @@ where
     /// Removes and returns some member, at random (`SPOP`); `None` if the set is
     /// empty (where Python's `pop` raises `KeyError`).
     ///
+    /// A member that does not decode is removed all the same: the
+    /// [`Decode`](crate::ErrorKind::Decode) error holds it whole
+    /// ([`Error::removed_raw`](crate::Error::removed_raw)).
+    ///
     /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
     /// ```
@@ -226,7 +230,7 @@ where
     pub fn pop(&self) -> M::Output<'_, Option<T>> {
         let codec = self.base.codec().clone();
         let op = self.base.op(self.base.cmd("SPOP"), move |key, reply| {
-            decode::optional(&codec, key, reply)
+            decode::optional_taken(&codec, key, reply, Taken::Removed)
         });
         M::run(self.base.client(), Ok(op))
     }
