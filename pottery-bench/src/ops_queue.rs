@@ -19,8 +19,8 @@ const CHUNK: usize = 10_000;
 const FIELD: &str = "item";
 
 /// The library's claim script (the one copy, so both sides cost Redis the
-/// same): read the oldest entry and delete it in one step, so each entry goes
-/// to exactly one consumer.
+/// same): read the oldest entry and delete it in one step, so no entry goes to
+/// two consumers.
 static CLAIM: LazyLock<Script> = LazyLock::new(|| {
     Script::new(pottery::__private::lua("queue/claim.lua").unwrap_or("error('no claim script')"))
 });

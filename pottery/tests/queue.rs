@@ -1,8 +1,8 @@
 //! RedisSimpleQueue, on one server and on a 3-master cluster.
 //!
 //! The first group ports every case of Python pottery 3.0.1's
-//! `tests/test_queue.py` (named after it); the rest covers exactly-once delivery
-//! to concurrent consumers (threads, and a Python pottery process among them),
+//! `tests/test_queue.py` (named after it); the rest covers delivery of each item
+//! to one of concurrent consumers (threads, and a Python pottery process among them),
 //! waits that block without polling and honour their timeout, the async API,
 //! errors, and interop with Python pottery both ways (single server only).
 
@@ -225,7 +225,7 @@ fn test_fifo_and_wire_format(ctx: &Ctx) {
     assert_eq!(q.redis_type(), "stream");
 }
 
-/// 4 consumer threads share 400 items; each is delivered exactly once.
+/// 4 consumer threads share 400 items; each is delivered to one of them, once.
 fn test_concurrent_consumers_get_each_item_once(ctx: &Ctx) {
     let q = queue(ctx);
     let got = std::thread::scope(|s| {
@@ -449,7 +449,7 @@ fn test_rust_producer_python_consumer(ctx: &Ctx) {
 }
 
 /// 4 Rust consumer threads and a Python pottery consumer share 400 items put by
-/// a Rust producer: each item is delivered exactly once overall.
+/// a Rust producer: each item is delivered once overall.
 fn test_rust_and_python_consumers_get_each_item_once(ctx: &Ctx) {
     let q = queue(ctx);
     let done = ctx.key("done");

@@ -32,8 +32,28 @@ type Types<T, M> = PhantomData<fn() -> (T, M)>;
 ///
 /// [`put`](Self::put) appends `XADD key * item <encoded item>`, exactly as pottery
 /// does. Getting takes the oldest entry and deletes it in one Lua script, so with
-/// any number of consumers, in any number of processes, Rust or Python, each item
-/// is delivered to exactly one of them.
+/// any number of consumers, in any number of processes, Rust or Python, no item
+/// is delivered to two of them.
+///
+/// # Delivery: at most once
+///
+/// An item is deleted from the stream when it is claimed, before the consumer
+/// has done anything with it, so delivery is **at most once**, as with Python's
+/// pottery:
+/// - a consumer that dies (or fails) after a `get` returned loses that item;
+/// - a claim whose reply is lost (a timeout, a broken connection) fails with
+///   [`OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown): the item may have been
+///   taken, and then it is gone, though no one received it;
+/// - an item that does not decode is taken all the same: the
+///   [`Decode`](crate::ErrorKind::Decode) error holds it whole
+///   ([`Error::removed_raw`](crate::Error::removed_raw)), for the caller to keep;
+///   so does an entry without an `item` field (not written by a queue), whose
+///   fields and values are in the error.
+///
+/// Use it where losing an item now and then is acceptable (or where the
+/// producer re-sends what was not done). Work that must not be lost needs
+/// acknowledged delivery, with leases and retries: a reliable work queue
+/// (`RedisWorkQueue`) is planned (issue 13).
 ///
 /// The three ways to get, like Python's `queue.Queue`:
 /// - [`get_nowait`](Self::get_nowait): `None` at once if the queue is empty;
@@ -113,6 +133,10 @@ where
     }
 
     /// Takes the oldest item if there is one, without waiting: one round trip.
+    /// At most once (see [the type](Self#delivery-at-most-once)): a lost reply
+    /// is an [`OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown) error, and an
+    /// item that does not decode is taken, whole, into the
+    /// [`Decode`](crate::ErrorKind::Decode) error.
     ///
     /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
@@ -163,7 +187,7 @@ where
     }
 
     /// Takes the oldest item, waiting as long as it takes for one (Python's
-    /// `get()`); no deadline.
+    /// `get()`); no deadline. At most once, like [`get_nowait`](Self::get_nowait).
     ///
     /// Returns `Result<T>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
@@ -184,7 +208,8 @@ where
     /// Takes the oldest item, waiting up to `timeout` for one; `None` if none came
     /// (Python's `get(timeout=...)`, which raises `QueueEmptyError` instead).
     /// Returns within `timeout` plus the client's response timeout (the last
-    /// claim); `Duration::MAX` waits as long as it takes.
+    /// claim); `Duration::MAX` waits as long as it takes. At most once, like
+    /// [`get_nowait`](Self::get_nowait).
     ///
     /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
