@@ -24,6 +24,7 @@ mod client;
 mod counter;
 mod deadline;
 mod deque;
+mod destructive;
 mod dict;
 mod errors;
 mod examples;
@@ -49,6 +50,7 @@ fn main() {
         counter::suite(),
         deadline::suite(),
         deque::suite(),
+        destructive::suite(),
         dict::suite(),
         errors::suite(),
         examples::suite(),
