@@ -65,6 +65,9 @@
 //!
 //! Keys, fields, members and values are encoded by a [`Codec`], by default
 //! [`Json`]: byte for byte what Python writes with `json.dumps(x, sort_keys=True)`.
+//! A stored value that does not decode is a [`Decode`](ErrorKind::Decode) error
+//! that holds its raw bytes; a pop or a queue's `get` has removed it all the same,
+//! and its error is then the only copy (see [`Error`]'s "Errors change nothing").
 //!
 //! # Keys
 //!

@@ -47,7 +47,12 @@ fn assert_taken(err: &Error, key: &str, removed: &[&[u8]], bad: Option<&[u8]>) {
     assert_eq!(err.kind(), ErrorKind::Decode, "{err:?}");
     assert_eq!(err.key(), Some(key));
     assert_eq!(err.raw_value(), bad, "{err}");
-    let held: Vec<&[u8]> = err.removed_raw().unwrap().iter().map(Vec::as_slice).collect();
+    let held: Vec<&[u8]> = err
+        .removed_raw()
+        .unwrap()
+        .iter()
+        .map(Vec::as_slice)
+        .collect();
     assert_eq!(held, removed, "{err}");
     let text = err.to_string();
     assert!(
@@ -82,7 +87,12 @@ fn dict_remove_of_undecodable_value_hands_it_back(ctx: &Ctx) {
     assert_eq!(d.len().unwrap(), 0);
     ctx.block_on(async {
         raw(ctx, &[b"HSET", key.as_bytes(), b"\"f\"", &bad()]);
-        assert_taken(&ad.remove("f").await.unwrap_err(), &key, &[&bad()], Some(&bad()));
+        assert_taken(
+            &ad.remove("f").await.unwrap_err(),
+            &key,
+            &[&bad()],
+            Some(&bad()),
+        );
         assert_eq!(ad.len().await.unwrap(), 0);
     });
 }
@@ -250,7 +260,12 @@ fn queue_entry_without_item_field_is_handed_back(ctx: &Ctx) {
     let key = ctx.key("q");
     let q = sync::RedisSimpleQueue::<i64>::new(&ctx.client, &key);
     let aq = future::RedisSimpleQueue::<i64>::new(&ctx.client, &key);
-    let put = || raw(ctx, &[b"XADD", key.as_bytes(), b"*", b"data", &bad(), b"n", b"1"]);
+    let put = || {
+        raw(
+            ctx,
+            &[b"XADD", key.as_bytes(), b"*", b"data", &bad(), b"n", b"1"],
+        )
+    };
     let check = |err: Error| assert_taken(&err, &key, &[b"data", &bad(), b"n", b"1"], None);
     put();
     q.put(2).unwrap();

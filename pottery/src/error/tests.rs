@@ -13,6 +13,40 @@ fn decode_error_shows_a_bounded_prefix() {
     assert!(text.contains(&"x".repeat(RAW_PREFIX)));
     assert!(!text.contains(&"x".repeat(RAW_PREFIX + 1)));
     assert!(text.contains("1000 bytes"));
+    // The error holds the whole value; a read removed nothing.
+    assert_eq!(err.raw_value(), Some(&raw[..]));
+    assert_eq!(err.removed_raw(), None);
+    assert_eq!(err.into_raw_value(), Some(raw));
+}
+
+#[test]
+fn a_decode_error_of_a_destructive_op_holds_all_it_took() {
+    let raw = vec![b'x'; 1000];
+    let err = Error::decode_taken(
+        "k",
+        vec![b"1".to_vec(), raw.clone()],
+        1,
+        Taken::Removed,
+        "no",
+    );
+    assert_eq!(err.kind(), ErrorKind::Decode);
+    assert_eq!(err.raw_value(), Some(&raw[..]));
+    assert_eq!(err.removed_raw(), Some(&[b"1".to_vec(), raw.clone()][..]));
+    let text = err.to_string();
+    assert!(text.contains("removed from the key"), "{text}");
+    assert!(!text.contains(&"x".repeat(RAW_PREFIX + 1)), "{text}");
+    // Debug shows the message, not the raw bytes.
+    assert!(!format!("{err:?}").contains(&"x".repeat(RAW_PREFIX + 1)));
+    assert_eq!(err.into_raw_value(), Some(raw.clone()));
+    let err = Error::decode_taken("k", vec![raw.clone()], 0, Taken::Overwritten, "no");
+    assert!(err.to_string().contains("overwritten"), "{err}");
+    let err = Error::malformed_taken("k", vec![b"a".to_vec(), b"b".to_vec()], "no item");
+    assert_eq!(err.raw_value(), None);
+    assert_eq!(err.removed_raw().map(<[_]>::len), Some(2));
+    assert_eq!(err.into_raw_value(), None);
+    // Other kinds hold nothing.
+    let err = Error::config("nope");
+    assert_eq!((err.raw_value(), err.removed_raw()), (None, None));
 }
 
 #[test]
