@@ -278,9 +278,8 @@ where
     /// Python's `deque.rotate(n)`, for any `n`: `rotate(n)` is
     /// Removes and returns the last element (`RPOP`); `None` if empty.
     ///
-    /// An element that does not decode is removed all the same: the
-    /// [`Decode`](crate::ErrorKind::Decode) error holds it whole
-    /// ([`Error::removed_raw`](crate::Error::removed_raw)).
+    /// An element that does not decode is removed all the same, and handed back
+    /// whole in the error ([`Error::removed_raw`](crate::Error::removed_raw)).
     ///
     /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
@@ -298,9 +297,8 @@ where
 
     /// Removes and returns the first element (`LPOP`); `None` if empty.
     ///
-    /// An element that does not decode is removed all the same: the
-    /// [`Decode`](crate::ErrorKind::Decode) error holds it whole
-    /// ([`Error::removed_raw`](crate::Error::removed_raw)).
+    /// An element that does not decode is removed all the same, and handed back
+    /// whole in the error ([`Error::removed_raw`](crate::Error::removed_raw)).
     ///
     /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
@@ -385,9 +383,8 @@ where
     /// Removes and returns the element at `index`, atomically; `None` when out of
     /// range (Python's `del d[index]`, which raises instead).
     ///
-    /// An element that does not decode is removed all the same: the
-    /// [`Decode`](crate::ErrorKind::Decode) error holds it whole
-    /// ([`Error::removed_raw`](crate::Error::removed_raw)).
+    /// An element that does not decode is removed all the same, and handed back
+    /// whole in the error ([`Error::removed_raw`](crate::Error::removed_raw)).
     ///
     /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///

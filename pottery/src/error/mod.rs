@@ -90,21 +90,15 @@ pub enum ErrorKind {
 ///
 /// # Errors change nothing, or hand back what they took
 ///
-/// An operation that fails leaves the data in Redis as it was, but for one case,
-/// which its error says. A destructive operation (a pop, a `remove`, a dict's
-/// `replace` or `pop_item`, a list's `drain` or `splice`, a queue's `get`) takes
-/// the value out in Redis and decodes it here, in one atomic round trip: Redis
-/// cannot run the structure's codec, so it cannot tell first whether the value
-/// decodes. When it does not, the error, of kind [`Decode`](ErrorKind::Decode),
-/// holds everything the operation removed or overwrote, whole
-/// ([`removed_raw`](Self::removed_raw), [`into_raw_value`](Self::into_raw_value)),
-/// and its message says it was removed; the message itself shows only the first
-/// 64 bytes. So nothing is both lost and reported as a failure: keep or re-store
-/// those bytes if they matter. A decode error of a read has
-/// [`raw_value`](Self::raw_value) too, and `removed_raw() == None`.
-///
-/// A lost reply is the other case where a failed call may have changed data:
-/// its kind is [`OutcomeUnknown`](ErrorKind::OutcomeUnknown).
+/// A failed operation leaves the data in Redis as it was, but for one case its
+/// error states. A destructive operation (a pop, a `remove`, a dict's `replace`
+/// or `pop_item`, a list's `drain` or `splice`, a queue's `get`) takes the value
+/// out in Redis and decodes it here in one atomic round trip, as Redis cannot run
+/// the codec. When it does not decode, the [`Decode`](ErrorKind::Decode) error
+/// holds everything that was removed or overwritten, whole
+/// ([`removed_raw`](Self::removed_raw)), and says so; its message shows 64 bytes.
+/// Nothing is both lost and reported as a failure. A lost reply, the other case,
+/// is [`OutcomeUnknown`](ErrorKind::OutcomeUnknown).
 ///
 /// # Example
 ///

@@ -256,6 +256,20 @@ where
         M::run(self.base.client(), op)
     }
 
+    /// An op whose reply is the array of elements it removed: if one does not
+    /// decode, the error holds them all, raw.
+    pub(crate) fn taken_elements_op(
+        &self,
+        request: impl Into<crate::engine::Request>,
+    ) -> Op<Vec<T>> {
+        let codec = self.base.codec().clone();
+        self.base.op(request, move |key, reply| {
+            decode::all_taken(key, decode::raw_values(key, reply)?, |_, raw| {
+                codec.decode(raw)
+            })
+        })
+    }
+
     /// An op whose reply is an array of stored elements.
     pub(crate) fn elements_op(
         &self,

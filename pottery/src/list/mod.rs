@@ -113,20 +113,6 @@ where
         })
     }
 
-    /// An op whose reply is the array of elements it removed: if one does not
-    /// decode, the error holds them all, raw.
-    pub(crate) fn taken_elements_op(
-        &self,
-        request: impl Into<crate::engine::Request>,
-    ) -> Op<Vec<T>> {
-        let codec = self.base.codec().clone();
-        self.base.op(request, move |key, reply| {
-            decode::all_taken(key, decode::raw_values(key, reply)?, |_, raw| {
-                codec.decode(raw)
-            })
-        })
-    }
-
     /// The element at `index` (negative counts from the end), or `None` when out
     /// of range (`LINDEX`).
     ///
@@ -223,9 +209,8 @@ where
     /// Removes and returns the element at `index` (negative counts from the end),
     /// atomically; `None` when out of range. Python's `list.pop(index)`.
     ///
-    /// An element that does not decode is removed all the same: the
-    /// [`Decode`](crate::ErrorKind::Decode) error holds it whole
-    /// ([`Error::removed_raw`](crate::Error::removed_raw)).
+    /// An element that does not decode is removed all the same, and handed back
+    /// whole in the error ([`Error::removed_raw`](crate::Error::removed_raw)).
     ///
     /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
@@ -247,9 +232,8 @@ where
     /// atomically; a [`NotFound`](crate::ErrorKind::NotFound) error when out of
     /// range. `Vec::remove`, or Python's `del l[index]`.
     ///
-    /// An element that does not decode is removed all the same: the
-    /// [`Decode`](crate::ErrorKind::Decode) error holds it whole
-    /// ([`Error::removed_raw`](crate::Error::removed_raw)).
+    /// An element that does not decode is removed all the same, and handed back
+    /// whole in the error ([`Error::removed_raw`](crate::Error::removed_raw)).
     ///
     /// Returns `Result<T>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
@@ -421,9 +405,8 @@ where
 
     /// Removes and returns the last element (`RPOP`); `None` if the list is empty.
     ///
-    /// An element that does not decode is removed all the same: the
-    /// [`Decode`](crate::ErrorKind::Decode) error holds it whole
-    /// ([`Error::removed_raw`](crate::Error::removed_raw)).
+    /// An element that does not decode is removed all the same, and handed back
+    /// whole in the error ([`Error::removed_raw`](crate::Error::removed_raw)).
     ///
     /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
@@ -443,9 +426,8 @@ where
 
     /// Removes and returns the first element (`LPOP`); `None` if the list is empty.
     ///
-    /// An element that does not decode is removed all the same: the
-    /// [`Decode`](crate::ErrorKind::Decode) error holds it whole
-    /// ([`Error::removed_raw`](crate::Error::removed_raw)).
+    /// An element that does not decode is removed all the same, and handed back
+    /// whole in the error ([`Error::removed_raw`](crate::Error::removed_raw)).
     ///
     /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///

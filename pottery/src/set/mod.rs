@@ -213,9 +213,8 @@ where
     /// Removes and returns some member, at random (`SPOP`); `None` if the set is
     /// empty (where Python's `pop` raises `KeyError`).
     ///
-    /// A member that does not decode is removed all the same: the
-    /// [`Decode`](crate::ErrorKind::Decode) error holds it whole
-    /// ([`Error::removed_raw`](crate::Error::removed_raw)).
+    /// A member that does not decode is removed all the same, and handed back
+    /// whole in the error ([`Error::removed_raw`](crate::Error::removed_raw)).
     ///
     /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
