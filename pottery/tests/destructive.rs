@@ -278,6 +278,45 @@ fn queue_entry_without_item_field_is_handed_back(ctx: &Ctx) {
     });
 }
 
+/// Redis does not roll back a script that fails half way: an increment that
+/// overflows must not leave the ones before it applied.
+fn counter_update_that_overflows_changes_nothing(ctx: &Ctx) {
+    let key = ctx.key("c");
+    let c = sync::RedisCounter::<String>::new(&ctx.client, &key);
+    let ac = future::RedisCounter::<String>::new(&ctx.client, &key);
+    let near_max = (i64::MAX - 10).to_string();
+    raw(
+        ctx,
+        &[
+            b"HSET",
+            key.as_bytes(),
+            b"\"b\"",
+            near_max.as_bytes(),
+            b"\"x\"",
+            b"1",
+        ],
+    );
+    let unchanged = |counts: Vec<(String, i64)>| {
+        let mut counts = counts;
+        counts.sort();
+        assert_eq!(
+            counts,
+            [("b".to_owned(), i64::MAX - 10), ("x".to_owned(), 1)]
+        );
+    };
+    let err = c.update([("a", 5), ("x", 2), ("b", 100)]).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Redis, "{err:?}");
+    unchanged(c.to_vec().unwrap());
+    ctx.block_on(async {
+        let err = ac
+            .subtract([("a", 5), ("x", 2), ("b", -100)])
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Redis, "{err:?}");
+        unchanged(ac.to_vec().await.unwrap());
+    });
+}
+
 /// A claim is a write: when its reply is lost (the server froze after the
 /// request was sent) the error says the outcome is unknown, and indeed the
 /// item was taken though no one got it: delivery is at most once.
@@ -342,6 +381,7 @@ pub(crate) fn suite() -> support::Suite {
         set_pop_of_undecodable_member_hands_it_back,
         queue_gets_of_undecodable_item_hand_it_back,
         queue_entry_without_item_field_is_handed_back,
+        counter_update_that_overflows_changes_nothing,
     ];
     let own_server = cases![queue_claim_with_lost_reply_is_outcome_unknown];
     support::Suite::new(
