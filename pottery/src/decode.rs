@@ -93,16 +93,16 @@ pub(crate) fn raw_values(key: &str, reply: Value) -> Result<Vec<Vec<u8>>> {
         .collect()
 }
 
-/// Values the operation removed together, each decoded by `decode` (given its
-/// index): all of them or, when one does not decode, an error holding them all.
-pub(crate) fn all_taken<T>(
+/// Values the operation removed together, decoded: all of them or, when one
+/// does not decode, an error holding them all (those that decoded are gone too).
+pub(crate) fn all_taken<C: Codec, T: DeserializeOwned>(
+    codec: &C,
     key: &str,
     raw: Vec<Vec<u8>>,
-    mut decode: impl FnMut(usize, &[u8]) -> std::result::Result<T, crate::CodecError>,
 ) -> Result<Vec<T>> {
     let mut out = Vec::with_capacity(raw.len());
     for (i, value) in raw.iter().enumerate() {
-        match decode(i, value) {
+        match codec.decode(value) {
             Ok(item) => out.push(item),
             Err(e) => return Err(Error::decode_taken(key, raw, i, Taken::Removed, e)),
         }

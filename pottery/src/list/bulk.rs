@@ -264,9 +264,7 @@ where
     ) -> Op<Vec<T>> {
         let codec = self.base.codec().clone();
         self.base.op(request, move |key, reply| {
-            decode::all_taken(key, decode::raw_values(key, reply)?, |_, raw| {
-                codec.decode(raw)
-            })
+            decode::all_taken(&codec, key, decode::raw_values(key, reply)?)
         })
     }
 
