@@ -19,7 +19,10 @@ mod async_conn;
 mod builder;
 pub(crate) mod fanout;
 mod pool;
+mod redact;
 pub(crate) mod timed;
+#[cfg(feature = "tls")]
+mod tls;
 
 #[cfg(feature = "async")]
 pub use async_conn::AsyncConnection;
@@ -28,6 +31,7 @@ use async_conn::AsyncConns;
 #[cfg(feature = "async")]
 pub(crate) use async_conn::{Lease, is_broken};
 pub use builder::ClientBuilder;
+pub use redact::redact_url;
 use pool::Pool;
 use timed::Timed;
 
