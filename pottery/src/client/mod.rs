@@ -181,6 +181,14 @@ impl Backend {
     }
 }
 
+/// A new blocking cluster connection; its node connections are `Timed`, so
+/// they keep the current call's deadline.
+fn open_cluster(client: &ClusterClient, timeout: Duration) -> RedisResult<ClusterConnection<Timed>> {
+    let con = client.get_generic_connection::<Timed>()?;
+    con.set_write_timeout(builder::finite(timeout))?;
+    Ok(con)
+}
+
 /// A client for an existing redis-rs client (its URL, database, credentials
 /// and TLS settings), with the default timeouts; use
 /// [`ClientBuilder::from`](ClientBuilder) to set them.
@@ -317,32 +325,48 @@ impl Client {
     /// Runs `f` on a pooled blocking connection (opened if none is idle), all
     /// of it by `deadline`: opening the connection, each request `f` makes and,
     /// on a cluster, redis-rs's redirects and retries (see `timed`). A
-    /// connection that timed out is not reused.
+    /// connection that timed out is not reused; one the server dropped takes
+    /// the idle ones with it (see `pool`).
     pub(crate) fn blocking_until<T>(
         &self,
         deadline: Deadline,
         f: impl FnOnce(&mut dyn ConnectionLike) -> RedisResult<T>,
     ) -> RedisResult<T> {
+        let timeout = self.response_timeout();
         timed::within(deadline, || match &self.inner.backend {
             Backend::Single {
                 blocking,
                 pool,
-                connect_timeout,
-                response_timeout,
+                connect_timeout: connect,
+                response_timeout: response,
                 ..
-            } => pool.with(
-                || Timed::open(blocking, *connect_timeout, *response_timeout),
-                |con| f(con),
-            ),
-            Backend::Cluster { client, pool, .. } => pool.with(
-                || {
-                    // The node connections are `Timed`: they keep the deadline.
-                    let con = client.get_generic_connection::<Timed>()?;
-                    con.set_write_timeout(builder::finite(self.response_timeout()))?;
-                    Ok(con)
-                },
-                |con| f(con),
-            ),
+            } => pool.with(|| Timed::open(blocking, *connect, *response), |con| f(con)),
+            Backend::Cluster { client, pool, .. } => {
+                pool.with(|| open_cluster(client, timeout), |con| f(con))
+            }
+        })
+    }
+
+    /// [`blocking_until`](Client::blocking_until) for a request that changes
+    /// nothing: if the server dropped the reused connection it ran on (after
+    /// a restart), it runs once more on a new one, by the same deadline.
+    pub(crate) fn blocking_read_until<T>(
+        &self,
+        deadline: Deadline,
+        mut f: impl FnMut(&mut dyn ConnectionLike) -> RedisResult<T>,
+    ) -> RedisResult<T> {
+        let timeout = self.response_timeout();
+        timed::within(deadline, || match &self.inner.backend {
+            Backend::Single {
+                blocking,
+                pool,
+                connect_timeout: connect,
+                response_timeout: response,
+                ..
+            } => pool.with_retry(|| Timed::open(blocking, *connect, *response), |con| f(con)),
+            Backend::Cluster { client, pool, .. } => {
+                pool.with_retry(|| open_cluster(client, timeout), |con| f(con))
+            }
         })
     }
 

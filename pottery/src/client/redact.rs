@@ -115,8 +115,14 @@ fn pair(key: &str, value: &str) -> String {
     let plain = value
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let valid = match key {
+        "db" => value.chars().all(|c| c.is_ascii_digit()),
+        "protocol" => ["2", "3", "resp2", "resp3"].contains(&value),
+        "user" => plain,
+        _ => false,
+    };
     match key {
-        "db" | "protocol" | "user" if plain => format!("{key}={value}"),
+        _ if valid => format!("{key}={value}"),
         "pass" | "password" | "db" | "protocol" | "user" => format!("{key}=***"),
         _ => "***".to_owned(),
     }
@@ -154,6 +160,7 @@ mod tests {
             ("unix:///s.sock?pass=a&bsecret", "bsecret"),
             ("unix:///s.sock?pass=a&b=secret", "secret"),
             ("redis://h/0?protocol=3&x=secret", "secret"),
+            ("redis://h/0?protocol=secret", "secret"),
             ("rediss://u:p%2Fss@h:1/0", "p%2Fss"),
             ("not a url :secret@", "secret"),
             ("redis://:secret@[bad/0", "secret"),
