@@ -39,6 +39,7 @@ mod redlock_deadline;
 mod redlock_watchdog;
 mod set;
 mod synchronize;
+mod tls;
 
 fn main() {
     let suites = vec![
@@ -64,6 +65,7 @@ fn main() {
         redlock_watchdog::suite(),
         set::suite(),
         synchronize::suite(),
+        tls::suite(),
     ];
     if support::run_worker(&suites) {
         return;
