@@ -55,8 +55,11 @@ impl Certs {
             Ok::<_, String>((cert.pem(), key.serialize_pem()))
         };
         let names = vec!["127.0.0.1".to_owned(), "localhost".to_owned()];
-        let (server_cert, server_key) =
-            leaf(names, ExtendedKeyUsagePurpose::ServerAuth, "pottery test server")?;
+        let (server_cert, server_key) = leaf(
+            names,
+            ExtendedKeyUsagePurpose::ServerAuth,
+            "pottery test server",
+        )?;
         let (client_cert, client_key) = leaf(
             Vec::new(),
             ExtendedKeyUsagePurpose::ClientAuth,

@@ -339,7 +339,11 @@ fn pooled_connections_after_a_restart_fail_at_most_once(_: &Ctx) {
                 }
             }
         }
-        assert!(started.elapsed() < Duration::from_secs(5), "{round}: {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{round}: {:?}",
+            started.elapsed()
+        );
     }
     // Nothing stale is left: the pool holds only connections made after the restart.
     assert!(connected_clients(&url) <= 2);
@@ -359,7 +363,11 @@ fn a_retried_read_keeps_its_deadline(_: &Ctx) {
     let started = Instant::now();
     let err = d.get("x").unwrap_err();
     assert!(err.is_connection(), "{err:?}");
-    assert!(started.elapsed() < Duration::from_millis(440), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(440),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 /// The async side after a restart: its one multiplexed connection is
@@ -410,7 +418,10 @@ fn no_output_shows_a_password(_: &Ctx) {
         let mut shown = vec![
             pottery::redact_url(url),
             format!("{:?}", Client::builder(url)),
-            format!("{:?}", Client::cluster_builder([url, "redis://127.0.0.1:1"])),
+            format!(
+                "{:?}",
+                Client::cluster_builder([url, "redis://127.0.0.1:1"])
+            ),
         ];
         for built in [
             quick(Client::builder(url)).build(),
@@ -420,7 +431,9 @@ fn no_output_shows_a_password(_: &Ctx) {
                 Ok(client) => {
                     shown.push(format!("{client:?}"));
                     // Nothing listens there: a connection error, whose text must not show it either.
-                    let err = RedisDict::<String, i64>::new(&client, "d").get("x").unwrap_err();
+                    let err = RedisDict::<String, i64>::new(&client, "d")
+                        .get("x")
+                        .unwrap_err();
                     shown.extend(error_texts(&err));
                 }
                 Err(err) => shown.extend(error_texts(&err)),

@@ -3,12 +3,7 @@
 //! requires a client certificate (`tls-auth-clients yes`). Each case starts its
 //! own TLS server.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    missing_docs
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use crate::support;
 
@@ -134,7 +129,10 @@ fn a_required_client_certificate(_: &Ctx) {
             .tls_client_certificate(certs.client_cert.as_bytes(), certs.client_key.as_bytes())
     );
     assert!(shown.contains("client_certificate: true"), "{shown}");
-    assert!(!shown.contains("PRIVATE KEY") && !shown.contains("CERTIFICATE"), "{shown}");
+    assert!(
+        !shown.contains("PRIVATE KEY") && !shown.contains("CERTIFICATE"),
+        "{shown}"
+    );
 }
 
 fn bad_tls_options_are_config_errors(_: &Ctx) {
@@ -145,7 +143,8 @@ fn bad_tls_options_are_config_errors(_: &Ctx) {
         Client::builder("rediss://127.0.0.1:1/0").tls_root_certificate(garbage),
         Client::cluster_builder(["rediss://127.0.0.1:1"]).tls_root_certificate(garbage),
         // A key that does not parse.
-        Client::builder("rediss://127.0.0.1:1/0").tls_client_certificate(certs.client_cert.as_bytes(), "no key"),
+        Client::builder("rediss://127.0.0.1:1/0")
+            .tls_client_certificate(certs.client_cert.as_bytes(), "no key"),
         // Certificates on a URL without TLS.
         Client::builder("redis://127.0.0.1:1/0").tls_root_certificate(certs.ca.as_bytes()),
         Client::cluster_builder(["rediss://127.0.0.1:1", "redis://127.0.0.1:2"])

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use redis::cluster::{ClusterClient, ClusterClientBuilder};
 
-use super::{Backend, Client, redact, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, DEFAULT_URL};
+use super::{
+    Backend, Client, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, DEFAULT_URL, redact,
+};
 use crate::engine::positive;
 use crate::error::{Error, Result};
 

@@ -31,8 +31,8 @@ use async_conn::AsyncConns;
 #[cfg(feature = "async")]
 pub(crate) use async_conn::{Lease, is_broken};
 pub use builder::ClientBuilder;
-pub use redact::redact_url;
 use pool::Pool;
+pub use redact::redact_url;
 use timed::Timed;
 
 use crate::engine::Deadline;
@@ -90,6 +90,35 @@ pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
 ///
 /// [`Duration::MAX`] means no limit (a call waits as long as Redis takes);
 /// zero is rejected by [`ClientBuilder::build`].
+///
+/// # Broken connections
+///
+/// A server restart (or a proxy resetting connections) breaks every idle
+/// connection at once. The blocking pool drops all its idle connections as
+/// soon as one turns out to have been dropped, so the calls after that one
+/// get new connections: at most one call fails (and with calls running at
+/// once, only those that took a connection before that failure). That call,
+/// if it only reads, runs once more on a new connection within its
+/// deadline, so it does not fail either. A write is
+/// never retried: its request may have been applied, so it fails with
+/// [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown) (or a
+/// connection error when it cannot have been sent). The async connection is
+/// replaced after the call that found it broken.
+///
+/// # TLS
+///
+/// With the `tls` feature (a default; `tls-async` for the async API):
+/// - `rediss://host:port/db` checks the server's certificate against the
+///   system's roots and the URL's host;
+/// - [`ClientBuilder::tls_root_certificate`] trusts your own CA instead (PEM);
+/// - [`ClientBuilder::tls_client_certificate`] presents a client certificate
+///   and key (PEM) to a server with `tls-auth-clients yes`;
+/// - `rediss://...#insecure` checks nothing: for tests with self-signed
+///   certificates only.
+///
+/// A certificate the client does not trust fails the first call with a
+/// connection error whose source says why (`invalid peer certificate:
+/// UnknownIssuer`). The two methods have examples.
 ///
 /// # Example
 ///
@@ -183,7 +212,10 @@ impl Backend {
 
 /// A new blocking cluster connection; its node connections are `Timed`, so
 /// they keep the current call's deadline.
-fn open_cluster(client: &ClusterClient, timeout: Duration) -> RedisResult<ClusterConnection<Timed>> {
+fn open_cluster(
+    client: &ClusterClient,
+    timeout: Duration,
+) -> RedisResult<ClusterConnection<Timed>> {
     let con = client.get_generic_connection::<Timed>()?;
     con.set_write_timeout(builder::finite(timeout))?;
     Ok(con)

@@ -144,10 +144,7 @@ mod tests {
             "unix:///tmp/r.sock?db=1&pass=***"
         );
         assert_eq!(redact("redis://u:p@ss@h/0"), "redis://u:***@h/0");
-        assert_eq!(
-            redact("rediss://h/0#insecure"),
-            "rediss://h/0#insecure"
-        );
+        assert_eq!(redact("rediss://h/0#insecure"), "rediss://h/0#insecure");
     }
 
     #[test]
