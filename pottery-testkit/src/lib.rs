@@ -118,39 +118,7 @@ impl Server {
     /// Starts a server that speaks TLS only, with a self-signed certificate made
     /// by `openssl`; its URL is `rediss://127.0.0.1:PORT/0#insecure`.
     pub fn start_tls() -> Server {
-        require_redis_server();
-        let port = redis_test::utils::get_random_available_port();
-        let addr = redis::ConnectionAddr::TcpTls {
-            host: "127.0.0.1".to_owned(),
-            port,
-            insecure: true,
-            tls_params: None,
-        };
-        let process = RedisServer::new_with_addr_tls_modules_and_spawner(
-            addr,
-            None,
-            None,
-            false,
-            None,
-            &[],
-            |cmd| match cmd.spawn() {
-                Ok(child) => child,
-                Err(err) => panic!("cannot run redis-server: {err}"),
-            },
-        );
-        let mut server = Server {
-            process: Some(process),
-            port,
-            unix_socket: None,
-            tls: true,
-            certs: None,
-        };
-        assert!(
-            server.wait_ready(),
-            "redis-server did not start with TLS: {}",
-            server.log()
-        );
-        server
+        Server::spawn_tls(None, false, None)
     }
 
     /// Starts a server that speaks TLS only, with the server certificate of
@@ -158,18 +126,29 @@ impl Server {
     /// certificate signed by that CA (`tls-auth-clients yes`). Its URL is
     /// `rediss://127.0.0.1:PORT/0`: a client must trust `certs.ca`.
     pub fn start_tls_with(certs: &Certs, auth_clients: bool) -> Server {
+        let ping_with = certs.for_client(auth_clients);
+        Server::spawn_tls(Some(certs.file_paths()), auth_clients, Some(ping_with))
+    }
+
+    /// A TLS server with the given files (redis-test makes some with
+    /// `openssl` when there are none).
+    fn spawn_tls(
+        files: Option<redis_test::utils::TlsFilePaths>,
+        auth_clients: bool,
+        certs: Option<redis::TlsCertificates>,
+    ) -> Server {
         require_redis_server();
         let port = redis_test::utils::get_random_available_port();
         let addr = redis::ConnectionAddr::TcpTls {
             host: "127.0.0.1".to_owned(),
             port,
-            insecure: false,
+            insecure: certs.is_none(),
             tls_params: None,
         };
         let process = RedisServer::new_with_addr_tls_modules_and_spawner(
             addr,
             None,
-            Some(certs.file_paths()),
+            files,
             auth_clients,
             None,
             &[],
@@ -183,7 +162,7 @@ impl Server {
             port,
             unix_socket: None,
             tls: true,
-            certs: Some(certs.for_client(auth_clients)),
+            certs,
         };
         assert!(
             server.wait_ready(),

@@ -18,17 +18,22 @@ use pottery::{Client, future, sync::RedisDict};
 use pottery_testkit::Server;
 use support::{Ctx, Target, raw};
 
-fn connections_received(url: &str) -> u64 {
-    let redis::Value::BulkString(info) = raw(url, &["INFO", "stats"]) else {
+/// A number from `INFO section`, `field:N`.
+fn info_number(url: &str, section: &str, field: &str) -> u64 {
+    let redis::Value::BulkString(info) = raw(url, &["INFO", section]) else {
         panic!("INFO is not a string");
     };
     let info = String::from_utf8(info).unwrap();
     info.lines()
-        .find_map(|l| l.strip_prefix("total_connections_received:"))
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .unwrap()
         .trim()
         .parse()
         .unwrap()
+}
+
+fn connections_received(url: &str) -> u64 {
+    info_number(url, "stats", "total_connections_received")
 }
 
 fn blocking_path_reuses_connections(_: &Ctx) {
@@ -294,16 +299,7 @@ fn warm_pool(client: &Client, n: usize) {
 }
 
 fn connected_clients(url: &str) -> u64 {
-    let redis::Value::BulkString(info) = raw(url, &["INFO", "clients"]) else {
-        panic!("INFO is not a string");
-    };
-    let info = String::from_utf8(info).unwrap();
-    info.lines()
-        .find_map(|l| l.strip_prefix("connected_clients:"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap()
+    info_number(url, "clients", "connected_clients")
 }
 
 /// After a restart every idle pooled connection is broken. On main each one

@@ -21,11 +21,11 @@ fn quick(url: &str) -> ClientBuilder {
 }
 
 /// Writes and reads back through the blocking and the async API.
-fn round_trip(client: &Client) -> pottery::Result<()> {
+fn round_trip(ctx: &Ctx, client: &Client) -> pottery::Result<()> {
     let d: RedisDict<String, i64> = RedisDict::new(client, "d");
     d.insert("x", 1)?;
     assert_eq!(d.get("x")?, Some(1));
-    let got = block_on(async {
+    let got = ctx.block_on(async {
         future::RedisDict::<String, i64>::new(client, "d")
             .get("x")
             .await
@@ -35,11 +35,11 @@ fn round_trip(client: &Client) -> pottery::Result<()> {
 }
 
 /// The blocking and the async error of a first call on `client`.
-fn both_errors(client: &Client) -> [pottery::Error; 2] {
+fn both_errors(ctx: &Ctx, client: &Client) -> [pottery::Error; 2] {
     let blocking = RedisDict::<String, i64>::new(client, "d")
         .get("x")
         .unwrap_err();
-    let asynchronous = block_on(async {
+    let asynchronous = ctx.block_on(async {
         future::RedisDict::<String, i64>::new(client, "d")
             .get("x")
             .await
@@ -60,7 +60,7 @@ fn chain(err: &pottery::Error) -> String {
     out
 }
 
-fn a_custom_ca_verifies_the_server(_: &Ctx) {
+fn a_custom_ca_verifies_the_server(ctx: &Ctx) {
     let certs = Certs::generate();
     let server = Server::start_tls_with(&certs, false);
     assert!(!server.url().contains("insecure"));
@@ -68,10 +68,10 @@ fn a_custom_ca_verifies_the_server(_: &Ctx) {
         .tls_root_certificate(certs.ca.as_bytes())
         .build()
         .unwrap();
-    round_trip(&client).unwrap();
+    round_trip(ctx, &client).unwrap();
 }
 
-fn without_the_ca_the_server_is_not_trusted(_: &Ctx) {
+fn without_the_ca_the_server_is_not_trusted(ctx: &Ctx) {
     let certs = Certs::generate();
     let server = Server::start_tls_with(&certs, false);
     // Neither the system's roots nor another CA signed the server's certificate.
@@ -81,7 +81,7 @@ fn without_the_ca_the_server_is_not_trusted(_: &Ctx) {
         quick(&server.url()).tls_root_certificate(other.ca.as_bytes()),
     ] {
         let client = builder.build().unwrap();
-        for err in both_errors(&client) {
+        for err in both_errors(ctx, &client) {
             assert!(err.is_connection(), "{err:?}");
             let text = chain(&err);
             // UnknownIssuer without a CA; BadSignature with another CA of the same name.
@@ -93,14 +93,14 @@ fn without_the_ca_the_server_is_not_trusted(_: &Ctx) {
     }
 }
 
-fn a_required_client_certificate(_: &Ctx) {
+fn a_required_client_certificate(ctx: &Ctx) {
     let certs = Certs::generate();
     let server = Server::start_tls_with(&certs, true);
     let ca_only = quick(&server.url())
         .tls_root_certificate(certs.ca.as_bytes())
         .build()
         .unwrap();
-    for err in both_errors(&ca_only) {
+    for err in both_errors(ctx, &ca_only) {
         assert!(err.is_connection(), "{err:?}");
     }
     // A certificate the server's CA did not sign is refused too.
@@ -113,7 +113,7 @@ fn a_required_client_certificate(_: &Ctx) {
         )
         .build()
         .unwrap();
-    for err in both_errors(&wrong) {
+    for err in both_errors(ctx, &wrong) {
         assert!(err.is_connection(), "{err:?}");
     }
     let client = quick(&server.url())
@@ -121,7 +121,7 @@ fn a_required_client_certificate(_: &Ctx) {
         .tls_client_certificate(certs.client_cert.as_bytes(), certs.client_key.as_bytes())
         .build()
         .unwrap();
-    round_trip(&client).unwrap();
+    round_trip(ctx, &client).unwrap();
     // Debug says a certificate is set, and shows no key.
     let shown = format!(
         "{:?}",
@@ -164,14 +164,6 @@ fn bad_tls_options_are_config_errors(_: &Ctx) {
         .build()
         .unwrap();
     assert!(cluster.is_cluster());
-}
-
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(future)
 }
 
 pub(crate) fn suite() -> support::Suite {

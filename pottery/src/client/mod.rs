@@ -364,18 +364,11 @@ impl Client {
         deadline: Deadline,
         f: impl FnOnce(&mut dyn ConnectionLike) -> RedisResult<T>,
     ) -> RedisResult<T> {
-        let timeout = self.response_timeout();
-        timed::within(deadline, || match &self.inner.backend {
-            Backend::Single {
-                blocking,
-                pool,
-                connect_timeout: connect,
-                response_timeout: response,
-                ..
-            } => pool.with(|| Timed::open(blocking, *connect, *response), |con| f(con)),
-            Backend::Cluster { client, pool, .. } => {
-                pool.with(|| open_cluster(client, timeout), |con| f(con))
-            }
+        let mut once = Some(f);
+        self.pooled(deadline, false, |con| match once.take() {
+            Some(f) => f(con),
+            // Unreachable: without a retry the pool runs it once.
+            None => Err(timed::not_sent()),
         })
     }
 
@@ -385,6 +378,15 @@ impl Client {
     pub(crate) fn blocking_read_until<T>(
         &self,
         deadline: Deadline,
+        f: impl FnMut(&mut dyn ConnectionLike) -> RedisResult<T>,
+    ) -> RedisResult<T> {
+        self.pooled(deadline, true, f)
+    }
+
+    fn pooled<T>(
+        &self,
+        deadline: Deadline,
+        retry: bool,
         mut f: impl FnMut(&mut dyn ConnectionLike) -> RedisResult<T>,
     ) -> RedisResult<T> {
         let timeout = self.response_timeout();
@@ -395,9 +397,13 @@ impl Client {
                 connect_timeout: connect,
                 response_timeout: response,
                 ..
-            } => pool.with_retry(|| Timed::open(blocking, *connect, *response), |con| f(con)),
+            } => pool.run(
+                retry,
+                || Timed::open(blocking, *connect, *response),
+                |con| f(con),
+            ),
             Backend::Cluster { client, pool, .. } => {
-                pool.with_retry(|| open_cluster(client, timeout), |con| f(con))
+                pool.run(retry, || open_cluster(client, timeout), |con| f(con))
             }
         })
     }

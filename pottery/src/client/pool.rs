@@ -12,7 +12,7 @@
 //! failure. A *generation* counts those failures, so a connection checked out
 //! before one and given back unproven (its request was never sent) is not
 //! kept either. A read that failed that way on a reused connection is retried
-//! once on a new one (see [`Pool::with_retry`]), within the same deadline.
+//! once on a new one (see [`Pool::run`]), within the same deadline.
 
 use std::sync::Mutex;
 
@@ -56,24 +56,16 @@ impl<C: ConnectionLike> Pool<C> {
     /// The connection goes back to the pool only if it is still open and `f`
     /// did not fail with an error that leaves the connection in doubt; one
     /// that was dropped by the server takes the idle ones with it.
-    pub(crate) fn with<T>(
+    ///
+    /// With `retry` (a request that changes nothing, a read), when `f` fails
+    /// on a reused connection because that connection was dropped (the server
+    /// restarted, a proxy reset it), `f` runs once more on a new one. The
+    /// caller's deadline bounds both: the new connection gets what is left of
+    /// it. Never for a write, whose request may have been applied. Without
+    /// `retry`, `f` runs once.
+    pub(crate) fn run<T>(
         &self,
-        open: impl FnOnce() -> redis::RedisResult<C>,
-        f: impl FnOnce(&mut C) -> redis::RedisResult<T>,
-    ) -> redis::RedisResult<T> {
-        let mut lease = self.take(open)?;
-        let result = f(&mut lease.conn);
-        self.give_back(lease, &result);
-        result
-    }
-
-    /// [`with`](Pool::with) for a request that changes nothing (a read): when
-    /// it fails on a reused connection because that connection was dropped
-    /// (the server restarted, a proxy reset it), it runs once more on a new
-    /// one. The caller's deadline bounds both: the new connection gets what
-    /// is left of it. Never for a write, whose request may have been applied.
-    pub(crate) fn with_retry<T>(
-        &self,
+        retry: bool,
         open: impl Fn() -> redis::RedisResult<C>,
         mut f: impl FnMut(&mut C) -> redis::RedisResult<T>,
     ) -> redis::RedisResult<T> {
@@ -82,7 +74,7 @@ impl<C: ConnectionLike> Pool<C> {
         let first = f(&mut lease.conn);
         self.give_back(lease, &first);
         match first {
-            Err(err) if reused && dropped(&err) => {
+            Err(err) if retry && reused && dropped(&err) => {
                 // Opened, not taken: the idle ones were discarded with this one.
                 let Ok(conn) = open() else {
                     return Err(err);
