@@ -122,23 +122,30 @@ impl ClientBuilder {
     /// saying why (`invalid peer certificate: UnknownIssuer`).
     ///
     /// ```
-    /// use pottery::{Client, ErrorKind};
+    /// # // A private CA and a TLS server whose certificate it signed, for this example.
+    /// # let certs = pottery_testkit::Certs::generate();
+    /// # let server = pottery_testkit::Server::start_tls_with(&certs, false);
+    /// # let url = server.url(); // rediss://127.0.0.1:PORT/0
+    /// # let ca_pem = certs.ca.clone();
+    /// use pottery::{Client, ErrorKind, sync::RedisDict};
     ///
-    /// // Nothing connects until the first call; a PEM that parses is all `build` needs.
-    /// let ca = std::fs::read("/etc/ssl/certs/ca-certificates.crt").unwrap_or_default();
-    /// let client = Client::builder("rediss://redis.internal:6380/0")
-    ///     .tls_root_certificate(ca)
-    ///     .build();
-    /// # let _ = client;
+    /// // `ca_pem`: your CA's certificate, e.g. `std::fs::read("ca.crt")?`.
+    /// let client = Client::builder(&url).tls_root_certificate(ca_pem).build()?;
+    /// RedisDict::<String, u32>::new(&client, "tel").insert("jane", 1234)?;
     ///
-    /// let garbage = Client::builder("rediss://redis.internal:6380/0")
-    ///     .tls_root_certificate(b"-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n".to_vec())
-    ///     .build();
-    /// assert_eq!(garbage.unwrap_err().kind(), ErrorKind::Config);
+    /// // Without it the server is not trusted: the first call fails.
+    /// let untrusted = Client::open(&url)?;
+    /// let err = RedisDict::<String, u32>::new(&untrusted, "tel").get("jane").unwrap_err();
+    /// assert!(err.is_connection());
     ///
-    /// // Certificates need a TLS URL.
-    /// let plain = Client::builder("redis://localhost").tls_root_certificate(Vec::new()).build();
-    /// assert_eq!(plain.unwrap_err().kind(), ErrorKind::Config);
+    /// // A certificate that does not parse, or certificates without TLS, are
+    /// // configuration errors.
+    /// let garbage = "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n";
+    /// let err = Client::builder(&url).tls_root_certificate(garbage).build().unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Config);
+    /// let err = Client::builder("redis://localhost").tls_root_certificate(Vec::new()).build().unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Config);
+    /// # Ok::<(), pottery::Error>(())
     /// ```
     #[cfg(feature = "tls")]
     pub fn tls_root_certificate(mut self, pem: impl Into<Vec<u8>>) -> Self {
@@ -153,19 +160,27 @@ impl ClientBuilder {
     /// [`tls_root_certificate`](ClientBuilder::tls_root_certificate) for a
     /// private CA. `Debug` shows only that a certificate is set, never the key.
     ///
-    /// The example needs a TLS server that checks client certificates, and
-    /// the files, so it is compiled but not run:
-    ///
-    /// ```no_run
+    /// ```
+    /// # // A private CA, and a TLS server that requires client certificates it signed.
+    /// # let certs = pottery_testkit::Certs::generate();
+    /// # let server = pottery_testkit::Server::start_tls_with(&certs, true);
+    /// # let url = server.url(); // rediss://127.0.0.1:PORT/0
+    /// # let (ca_pem, cert_pem, key_pem) = (certs.ca.clone(), certs.client_cert.clone(), certs.client_key.clone());
     /// use pottery::{Client, sync::RedisDict};
     ///
-    /// let client = Client::builder("rediss://redis.internal:6380/0")
-    ///     .tls_root_certificate(std::fs::read("ca.crt")?)
-    ///     .tls_client_certificate(std::fs::read("client.crt")?, std::fs::read("client.key")?)
+    /// // PEM text, e.g. `std::fs::read("client.crt")?` and `std::fs::read("client.key")?`.
+    /// let client = Client::builder(&url)
+    ///     .tls_root_certificate(ca_pem.clone())
+    ///     .tls_client_certificate(cert_pem, key_pem)
     ///     .build()?;
     /// let tel: RedisDict<String, u32> = RedisDict::new(&client, "tel");
     /// tel.insert("jane", 1234)?;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// assert!(!format!("{client:?}").contains("PRIVATE KEY"));
+    ///
+    /// // Without a client certificate the server refuses the connection.
+    /// let anonymous = Client::builder(&url).tls_root_certificate(ca_pem).build()?;
+    /// assert!(RedisDict::<String, u32>::new(&anonymous, "tel").get("jane").is_err());
+    /// # Ok::<(), pottery::Error>(())
     /// ```
     #[cfg(feature = "tls")]
     pub fn tls_client_certificate(
