@@ -148,3 +148,148 @@ impl<C: ConnectionLike> Pool<C> {
 fn dropped(err: &RedisError) -> bool {
     err.is_connection_dropped() && !err.is_timeout()
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+
+    use redis::{RedisResult, Value};
+
+    use super::*;
+
+    /// A connection to one server process: it answers until that process dies.
+    struct Fake {
+        id: u32,
+        dead: Rc<Cell<bool>>,
+    }
+
+    impl ConnectionLike for Fake {
+        fn req_packed_command(&mut self, _: &[u8]) -> RedisResult<Value> {
+            Ok(Value::Nil)
+        }
+        fn req_packed_commands(&mut self, _: &[u8], _: usize, _: usize) -> RedisResult<Vec<Value>> {
+            Ok(Vec::new())
+        }
+        fn get_db(&self) -> i64 {
+            0
+        }
+        fn check_connection(&mut self) -> bool {
+            true
+        }
+        fn is_open(&self) -> bool {
+            true
+        }
+    }
+
+    /// A pool on a server that can restart (every connection made before dies).
+    struct Server {
+        pool: Pool<Fake>,
+        process: RefCell<Rc<Cell<bool>>>,
+        opened: Cell<u32>,
+        attempts: Cell<u32>,
+    }
+
+    impl Server {
+        fn new() -> Server {
+            Server {
+                pool: Pool::new(),
+                process: RefCell::default(),
+                opened: Cell::new(0),
+                attempts: Cell::new(0),
+            }
+        }
+
+        fn pool(&self) -> &Pool<Fake> {
+            &self.pool
+        }
+
+        fn open(&self) -> RedisResult<Fake> {
+            self.opened.set(self.opened.get() + 1);
+            Ok(Fake {
+                id: self.opened.get(),
+                dead: Rc::clone(&self.process.borrow()),
+            })
+        }
+
+        /// One request; `Ok` is the id of the connection that answered.
+        fn call(&self, retry: bool) -> RedisResult<u32> {
+            self.pool().run(
+                retry,
+                || self.open(),
+                |con| {
+                    self.attempts.set(self.attempts.get() + 1);
+                    if con.dead.get() {
+                        Err(std::io::Error::from(std::io::ErrorKind::ConnectionReset).into())
+                    } else {
+                        Ok(con.id)
+                    }
+                },
+            )
+        }
+
+        /// `n` connections made and given back, as `n` calls at once would.
+        fn warm(&self, n: u32) {
+            let leases: Vec<_> = (0..n)
+                .map(|_| self.pool().take(|| self.open()).unwrap())
+                .collect();
+            for lease in leases {
+                self.pool().give_back(lease, &Ok(()));
+            }
+        }
+
+        fn restart(&self) {
+            self.process.borrow().set(true);
+            *self.process.borrow_mut() = Rc::default();
+        }
+
+        fn idle(&self) -> usize {
+            self.pool().idle.lock().unwrap().conns.len()
+        }
+    }
+
+    #[test]
+    fn a_dropped_connection_takes_the_idle_ones_with_it() {
+        let server = Server::new();
+        server.warm(16);
+        server.restart();
+        // A write: one failure, on one connection, and the 15 others are gone.
+        assert!(server.call(false).is_err());
+        assert_eq!((server.attempts.get(), server.idle()), (1, 0));
+        let answers: Vec<_> = (0..40).map(|_| server.call(false)).collect();
+        assert!(answers.iter().all(|a| a.as_ref().is_ok_and(|&id| id == 17)));
+        assert_eq!(server.opened.get(), 17);
+    }
+
+    #[test]
+    fn a_read_is_retried_once_on_a_new_connection() {
+        let server = Server::new();
+        server.warm(3);
+        server.restart();
+        assert_eq!(server.call(true).unwrap(), 4);
+        assert_eq!((server.attempts.get(), server.opened.get()), (2, 4));
+        // A new connection that fails is not retried (nothing stale to replace).
+        let fresh = Server::new();
+        fresh.process.borrow().set(true);
+        assert!(fresh.call(true).is_err());
+        assert_eq!(fresh.attempts.get(), 1);
+    }
+
+    #[test]
+    fn an_unsent_request_keeps_its_connection_unless_others_broke_meanwhile() {
+        let server = Server::new();
+        server.warm(2);
+        let not_sent: RedisResult<()> = Err(crate::client::timed::not_sent());
+        let lease = server.pool().take(|| server.open()).unwrap();
+        server.pool().give_back(lease, &not_sent);
+        assert_eq!(server.idle(), 2);
+        // Taken before a restart was noticed, given back after: not kept.
+        let stale = server.pool().take(|| server.open()).unwrap();
+        server.restart();
+        assert!(server.call(false).is_err());
+        server.pool().give_back(stale, &not_sent);
+        assert_eq!(server.idle(), 0);
+    }
+}
