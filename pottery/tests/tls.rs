@@ -102,6 +102,8 @@ fn a_required_client_certificate(ctx: &Ctx) {
         .unwrap();
     for err in both_errors(ctx, &ca_only) {
         assert!(err.is_connection(), "{err:?}");
+        let text = chain(&err);
+        assert!(text.contains("CertificateRequired"), "{text}");
     }
     // A certificate the server's CA did not sign is refused too.
     let stranger = Certs::generate();
@@ -115,6 +117,8 @@ fn a_required_client_certificate(ctx: &Ctx) {
         .unwrap();
     for err in both_errors(ctx, &wrong) {
         assert!(err.is_connection(), "{err:?}");
+        let text = chain(&err);
+        assert!(text.contains("fatal alert"), "{text}");
     }
     let client = quick(&server.url())
         .tls_root_certificate(certs.ca.as_bytes())
