@@ -98,12 +98,15 @@ pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
 /// soon as one turns out to have been dropped, so the calls after that one
 /// get new connections: at most one call fails (and with calls running at
 /// once, only those that took a connection before that failure). That call,
-/// if it only reads, runs once more on a new connection within its
-/// deadline, so it does not fail either. A write is
-/// never retried: its request may have been applied, so it fails with
+/// if it only reads (a command that changes nothing; a script counts as a
+/// write), runs once more on a new connection within its deadline, so it
+/// does not fail either. A write is never retried: its request may have
+/// been applied, so it fails with
 /// [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown) (or a
-/// connection error when it cannot have been sent). The async connection is
-/// replaced after the call that found it broken.
+/// connection error when it cannot have been sent). Code of yours run by
+/// [`with_connection`](Client::with_connection) is not retried either. The
+/// async connection is replaced after the call that found it broken (that
+/// call fails, read or write).
 ///
 /// # TLS
 ///
