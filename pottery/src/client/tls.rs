@@ -58,7 +58,7 @@ impl Tls {
         if !self.is_set() {
             return redis::Client::open(url).map_err(|err| super::builder::bad(shown, &err));
         }
-        if !url.starts_with("rediss://") && !url.starts_with("valkeys://") {
+        if !is_tls(url) {
             return Err(not_tls(shown));
         }
         redis::Client::build_with_tls(url, self.certificates())
@@ -75,7 +75,7 @@ impl Tls {
         if !self.is_set() {
             return Ok(builder);
         }
-        if !nodes.iter().all(|n| n.starts_with("rediss://")) {
+        if !nodes.iter().all(|n| is_tls(n)) {
             return Err(not_tls(shown));
         }
         Ok(builder.certs(self.certificates()))
@@ -85,6 +85,11 @@ impl Tls {
     pub(super) fn explains(&self, err: &redis::RedisError) -> bool {
         self.is_set() && err.is_io_error()
     }
+}
+
+/// Whether `url` asks for TLS (the schemes redis-rs connects to with TLS).
+fn is_tls(url: &str) -> bool {
+    url.starts_with("rediss://") || url.starts_with("valkeys://")
 }
 
 fn not_tls(shown: &str) -> Error {
