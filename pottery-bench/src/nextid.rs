@@ -138,7 +138,12 @@ impl Side {
             let client = redis::Client::open(url.as_str())?;
             let mut con = client
                 .get_connection_with_timeout(pottery::DEFAULT_CONNECT_TIMEOUT)
-                .map_err(|e| format!("cannot connect to Redis at {url}: {e}"))?;
+                .map_err(|e| {
+                    format!(
+                        "cannot connect to Redis at {}: {e}",
+                        pottery::redact_url(url)
+                    )
+                })?;
             con.set_read_timeout(Some(pottery::DEFAULT_RESPONSE_TIMEOUT))?;
             con.set_write_timeout(Some(pottery::DEFAULT_RESPONSE_TIMEOUT))?;
             let _: String = script.prepare_invoke().load(&mut con)?;

@@ -7,6 +7,8 @@
 //! Redis fail loudly, they never skip.
 //!
 //! - [`Server`]: one server, which can be stopped, frozen (SIGSTOP) and restarted.
+//! - [`Server::start_tls_with`]: a TLS server whose certificate a private CA
+//!   signed ([`Certs`], made by `rcgen`), optionally requiring client certificates.
 //! - [`Masters`]: N independent servers (for Redlock and NextId).
 //! - [`Cluster`]: a local Redis Cluster of 3 masters, whose slots can be held
 //!   half-migrated ([`Cluster::migrate_slot_of`]) or served by a frozen master
@@ -15,6 +17,7 @@
 
 mod migration;
 mod python;
+mod tls;
 
 use std::process::Command;
 use std::thread::sleep;
@@ -25,6 +28,7 @@ use redis_test::server::RedisServer;
 
 pub use migration::{FrozenMaster, Migration};
 pub use python::{python, require_python_pottery};
+pub use tls::Certs;
 
 /// How long a server may take to accept commands.
 const READY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -55,6 +59,8 @@ pub struct Server {
     port: u16,
     unix_socket: Option<std::path::PathBuf>,
     tls: bool,
+    /// For a server of [`Server::start_tls_with`]: what our own PING presents.
+    certs: Option<redis::TlsCertificates>,
 }
 
 impl Server {
@@ -77,6 +83,7 @@ impl Server {
                 port,
                 unix_socket: None,
                 tls: false,
+                certs: None,
             };
             if server.wait_ready() {
                 return Ok(server);
@@ -99,6 +106,7 @@ impl Server {
             port: 0,
             unix_socket: Some(path),
             tls: false,
+            certs: None,
         };
         assert!(
             server.wait_ready(),
@@ -110,19 +118,38 @@ impl Server {
     /// Starts a server that speaks TLS only, with a self-signed certificate made
     /// by `openssl`; its URL is `rediss://127.0.0.1:PORT/0#insecure`.
     pub fn start_tls() -> Server {
+        Server::spawn_tls(None, false, None)
+    }
+
+    /// Starts a server that speaks TLS only, with the server certificate of
+    /// `certs` (signed by their CA); with `auth_clients` it requires a client
+    /// certificate signed by that CA (`tls-auth-clients yes`). Its URL is
+    /// `rediss://127.0.0.1:PORT/0`: a client must trust `certs.ca`.
+    pub fn start_tls_with(certs: &Certs, auth_clients: bool) -> Server {
+        let ping_with = certs.for_client(auth_clients);
+        Server::spawn_tls(Some(certs.file_paths()), auth_clients, Some(ping_with))
+    }
+
+    /// A TLS server with the given files (redis-test makes some with
+    /// `openssl` when there are none).
+    fn spawn_tls(
+        files: Option<redis_test::utils::TlsFilePaths>,
+        auth_clients: bool,
+        certs: Option<redis::TlsCertificates>,
+    ) -> Server {
         require_redis_server();
         let port = redis_test::utils::get_random_available_port();
         let addr = redis::ConnectionAddr::TcpTls {
             host: "127.0.0.1".to_owned(),
             port,
-            insecure: true,
+            insecure: certs.is_none(),
             tls_params: None,
         };
         let process = RedisServer::new_with_addr_tls_modules_and_spawner(
             addr,
             None,
-            None,
-            false,
+            files,
+            auth_clients,
             None,
             &[],
             |cmd| match cmd.spawn() {
@@ -135,6 +162,7 @@ impl Server {
             port,
             unix_socket: None,
             tls: true,
+            certs,
         };
         assert!(
             server.wait_ready(),
@@ -144,11 +172,13 @@ impl Server {
         server
     }
 
-    /// `redis://127.0.0.1:PORT/0`, `unix:///path` for a Unix-socket server, or
-    /// `rediss://127.0.0.1:PORT/0#insecure` for a TLS server.
+    /// `redis://127.0.0.1:PORT/0`, `unix:///path` for a Unix-socket server,
+    /// `rediss://127.0.0.1:PORT/0#insecure` for a [`Server::start_tls`]
+    /// server, or `rediss://127.0.0.1:PORT/0` for a [`Server::start_tls_with`] one.
     pub fn url(&self) -> String {
         match &self.unix_socket {
             Some(path) => format!("unix://{}", path.display()),
+            None if self.certs.is_some() => format!("rediss://127.0.0.1:{}/0", self.port),
             None if self.tls => format!("rediss://127.0.0.1:{}/0#insecure", self.port),
             None => format!("redis://127.0.0.1:{}/0", self.port),
         }
@@ -232,7 +262,7 @@ impl Server {
             {
                 return false; // exited: most likely the port was taken meanwhile
             }
-            if ping(&self.url()) {
+            if ping(&self.url(), self.certs.as_ref()) {
                 return true;
             }
             sleep(Duration::from_millis(20));
@@ -262,8 +292,12 @@ fn spawn(port: u16, unix_socket: Option<&std::path::Path>) -> RedisServer {
     })
 }
 
-fn ping(url: &str) -> bool {
-    let Ok(client) = redis::Client::open(url) else {
+fn ping(url: &str, certs: Option<&redis::TlsCertificates>) -> bool {
+    let client = match certs {
+        Some(certs) => redis::Client::build_with_tls(url, certs.clone()),
+        None => redis::Client::open(url),
+    };
+    let Ok(client) = client else {
         return false;
     };
     let Ok(mut con) = client.get_connection_with_timeout(Duration::from_millis(200)) else {

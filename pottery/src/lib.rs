@@ -171,6 +171,7 @@ pub use cached_dict::{CachedIntoIter, CachedIter, CachedOrderedDict, CachedOrder
 pub use client::AsyncConnection;
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, DEFAULT_URL,
+    redact_url,
 };
 pub use codec::{Codec, CodecError, EncodeAs, Json, json};
 pub use container::Container;

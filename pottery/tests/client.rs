@@ -18,17 +18,22 @@ use pottery::{Client, future, sync::RedisDict};
 use pottery_testkit::Server;
 use support::{Ctx, Target, raw};
 
-fn connections_received(url: &str) -> u64 {
-    let redis::Value::BulkString(info) = raw(url, &["INFO", "stats"]) else {
+/// A number from `INFO section`, `field:N`.
+fn info_number(url: &str, section: &str, field: &str) -> u64 {
+    let redis::Value::BulkString(info) = raw(url, &["INFO", section]) else {
         panic!("INFO is not a string");
     };
     let info = String::from_utf8(info).unwrap();
     info.lines()
-        .find_map(|l| l.strip_prefix("total_connections_received:"))
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .unwrap()
         .trim()
         .parse()
         .unwrap()
+}
+
+fn connections_received(url: &str) -> u64 {
+    info_number(url, "stats", "total_connections_received")
 }
 
 fn blocking_path_reuses_connections(_: &Ctx) {
@@ -275,6 +280,181 @@ fn from_env_reads_redis_url(ctx: &Ctx) {
     );
 }
 
+/// Opens `n` pooled connections at once (each call holds its connection until
+/// all have one), then gives them all back to the pool.
+fn warm_pool(client: &Client, n: usize) {
+    let barrier = std::sync::Barrier::new(n);
+    std::thread::scope(|s| {
+        for _ in 0..n {
+            s.spawn(|| {
+                client
+                    .with_connection(|con| {
+                        barrier.wait();
+                        redis::cmd("PING").query::<String>(con)
+                    })
+                    .unwrap()
+            });
+        }
+    });
+}
+
+fn connected_clients(url: &str) -> u64 {
+    info_number(url, "clients", "connected_clients")
+}
+
+/// After a restart every idle pooled connection is broken. On main each one
+/// failed its next call (16 of 40 reads with 16 idle connections); now the
+/// first dropped connection takes the idle ones with it, a read is retried
+/// once on a new connection, and a write fails at most once, as a lost reply.
+fn pooled_connections_after_a_restart_fail_at_most_once(_: &Ctx) {
+    let mut server = Server::start();
+    let url = server.url();
+    let client = Client::open(&url).unwrap();
+    let d: RedisDict<String, i64> = RedisDict::new(&client, "d");
+    for round in ["reads", "writes"] {
+        warm_pool(&client, 16);
+        assert_eq!(connected_clients(&url), 17, "16 pooled + INFO's own");
+        server.restart();
+        let started = Instant::now();
+        let results: Vec<_> = (0..40)
+            .map(|i| match round {
+                "reads" => d.get("x").map(|_| ()),
+                _ => d.insert("x", i).map(|_| ()),
+            })
+            .collect();
+        let failed: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+        match round {
+            "reads" => assert!(failed.is_empty(), "reads failed: {failed:?}"),
+            _ => {
+                assert!(failed.len() <= 1, "writes failed: {failed:?}");
+                for err in failed {
+                    assert!(
+                        err.is_connection() || err.kind() == pottery::ErrorKind::OutcomeUnknown,
+                        "{err:?}"
+                    );
+                }
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{round}: {:?}",
+            started.elapsed()
+        );
+    }
+    // Nothing stale is left: the pool holds only connections made after the restart.
+    assert!(connected_clients(&url) <= 2);
+}
+
+/// A read retried after a dropped connection keeps the call's deadline: the
+/// server restarts and then hangs (SIGSTOP), so the retry's new connection
+/// gets no reply, and the call still ends by its deadline (+10%).
+fn a_retried_read_keeps_its_deadline(_: &Ctx) {
+    let mut server = Server::start();
+    let timeout = Duration::from_millis(400);
+    let client = Client::builder(&server.url())
+        .response_timeout(timeout)
+        .build()
+        .unwrap();
+    let d: RedisDict<String, i64> = RedisDict::new(&client, "d");
+    warm_pool(&client, 4);
+    server.restart();
+    server.freeze();
+    let started = Instant::now();
+    let err = d.get("x").unwrap_err();
+    let took = started.elapsed();
+    server.thaw();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(took < timeout * 11 / 10, "{took:?}");
+    assert_eq!(d.get("x").unwrap(), None);
+}
+
+/// The async side after a restart: its one multiplexed connection is
+/// replaced after the first failure, so at most one call fails.
+fn async_connection_after_a_restart_fails_at_most_once(_: &Ctx) {
+    let mut server = Server::start();
+    let client = Client::open(&server.url()).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let d: future::RedisDict<String, i64> = future::RedisDict::new(&client, "d");
+    rt.block_on(d.insert("x", 1)).unwrap();
+    server.restart();
+    let reads: Vec<_> = (0..40).map(|_| rt.block_on(d.get("x"))).collect();
+    let failed = reads.iter().filter(|r| r.is_err()).count();
+    assert!(failed <= 1, "{reads:?}");
+    server.restart();
+    let writes: Vec<_> = (0..40).map(|i| rt.block_on(d.insert("x", i))).collect();
+    let failed = writes.iter().filter(|r| r.is_err()).count();
+    assert!(failed <= 1, "{writes:?}");
+}
+
+/// URLs whose secret a scan for `:` and `@` missed: no Debug, Display or
+/// error source shows any of it, whether the URL parses or not.
+fn no_output_shows_a_password(_: &Ctx) {
+    let urls = [
+        ("redis://:pa/ss@127.0.0.1:6379/0", "pa/ss"),
+        ("redis://:pa/ss@127.0.0.1:6379/0", "ss@"),
+        ("redis://app:12/s3cr3t@127.0.0.1:6379/0", "s3cr3t"),
+        ("redis://app:s3@cr3t@127.0.0.1:1/0", "s3@cr3t"),
+        ("redis://app:s3@cr3t@127.0.0.1:1/0", "cr3t"),
+        ("redis://app:s3cr3t@127.0.0.1:1/0", "s3cr3t"),
+        ("rediss://app:s3cr3t@127.0.0.1:1/0", "s3cr3t"),
+        ("rediss://app:s3?cr3t@127.0.0.1:1/0", "cr3t"),
+        ("rediss://app:1#s3cr3t@127.0.0.1:1/0", "s3cr3t"),
+        ("unix:///tmp/none.sock?pass=s3cr3t", "s3cr3t"),
+        ("unix:///tmp/none.sock?pass=s3&cr3t", "cr3t"),
+        ("redis://:s3cr3t@[::1/0", "s3cr3t"),
+        ("redis://127.0.0.1:1/0?protocol=s3cr3t", "s3cr3t"),
+        ("s3cr3t", "s3cr3t"),
+    ];
+    let quick = |b: pottery::ClientBuilder| {
+        b.connect_timeout(Duration::from_millis(200))
+            .response_timeout(Duration::from_millis(300))
+    };
+    for (url, secret) in urls {
+        let mut shown = vec![
+            pottery::redact_url(url),
+            format!("{:?}", Client::builder(url)),
+            format!(
+                "{:?}",
+                Client::cluster_builder([url, "redis://127.0.0.1:1"])
+            ),
+        ];
+        for built in [
+            quick(Client::builder(url)).build(),
+            quick(Client::cluster_builder([url])).build(),
+        ] {
+            match built {
+                Ok(client) => {
+                    shown.push(format!("{client:?}"));
+                    // Nothing listens there: a connection error, whose text must not show it either.
+                    let err = RedisDict::<String, i64>::new(&client, "d")
+                        .get("x")
+                        .unwrap_err();
+                    shown.extend(error_texts(&err));
+                }
+                Err(err) => shown.extend(error_texts(&err)),
+            }
+        }
+        for text in shown {
+            assert!(!text.contains(secret), "{url}: {text}");
+        }
+    }
+}
+
+/// Display and Debug of `err` and of every source below it.
+fn error_texts(err: &pottery::Error) -> Vec<String> {
+    let mut out = vec![err.to_string(), format!("{err:?}")];
+    let mut source = std::error::Error::source(err);
+    while let Some(e) = source {
+        out.push(e.to_string());
+        out.push(format!("{e:?}"));
+        source = e.source();
+    }
+    out
+}
+
 fn support_block_on<F: std::future::Future>(future: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -299,6 +479,10 @@ pub(crate) fn suite() -> support::Suite {
         independent_masters,
         reconnects_after_a_server_restart,
         from_env_reads_redis_url,
+        pooled_connections_after_a_restart_fail_at_most_once,
+        a_retried_read_keeps_its_deadline,
+        async_connection_after_a_restart_fails_at_most_once,
+        no_output_shows_a_password,
     ];
     support::Suite::one("client", &[Target::Server], cases)
 }

@@ -40,6 +40,7 @@ mod redlock_deadline;
 mod redlock_watchdog;
 mod set;
 mod synchronize;
+mod tls;
 
 fn main() {
     let suites = vec![
@@ -66,6 +67,7 @@ fn main() {
         redlock_watchdog::suite(),
         set::suite(),
         synchronize::suite(),
+        tls::suite(),
     ];
     if support::run_worker(&suites) {
         return;

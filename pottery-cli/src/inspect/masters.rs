@@ -158,20 +158,10 @@ fn read_one(url: &str, key: &str) -> Answer {
     }
 }
 
-/// `url` with the password (if any) replaced by `***`.
+/// `url` with the password (if any) replaced by `***`: pottery's own
+/// redaction, through a real URL parse.
 pub(crate) fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(authority_end);
-    let Some((userinfo, host)) = authority.rsplit_once('@') else {
-        return url.to_owned();
-    };
-    match userinfo.split_once(':') {
-        Some((user, _password)) => format!("{scheme}://{user}:***@{host}{path}"),
-        None => url.to_owned(),
-    }
+    pottery::redact_url(url)
 }
 
 #[cfg(test)]
@@ -186,7 +176,9 @@ mod tests {
         );
         assert_eq!(redact("redis://:secret@h:1/2"), "redis://:***@h:1/2");
         assert_eq!(redact("rediss://u:p@ss@h"), "rediss://u:***@h");
-        assert_eq!(redact("redis://user@h"), "redis://user@h");
+        // A lone user part may be a password written without its `:`.
+        assert_eq!(redact("redis://user@h"), "redis://***@h");
+        assert!(!redact("redis://:pa/ss@h:1/0").contains("pa"));
         assert_eq!(redact("unix:///tmp/r.sock"), "unix:///tmp/r.sock");
     }
 }

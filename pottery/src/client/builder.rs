@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use redis::cluster::{ClusterClient, ClusterClientBuilder};
 
-use super::{Backend, Client, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, DEFAULT_URL};
+use super::{
+    Backend, Client, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, DEFAULT_URL, redact,
+};
 use crate::engine::positive;
 use crate::error::{Error, Result};
 
@@ -37,6 +39,8 @@ pub struct ClientBuilder {
     target: Target,
     connect_timeout: Duration,
     response_timeout: Duration,
+    #[cfg(feature = "tls")]
+    tls: super::tls::Tls,
 }
 
 #[derive(Clone)]
@@ -55,11 +59,13 @@ pub(super) enum Existing {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Never redis-rs's Debug: it may show a password.
-        f.debug_struct("ClientBuilder")
-            .field("target", &self.target.shown())
+        let mut out = f.debug_struct("ClientBuilder");
+        out.field("target", &self.target.shown())
             .field("connect_timeout", &self.connect_timeout)
-            .field("response_timeout", &self.response_timeout)
-            .finish()
+            .field("response_timeout", &self.response_timeout);
+        #[cfg(feature = "tls")]
+        out.field("tls", &self.tls);
+        out.finish()
     }
 }
 
@@ -73,6 +79,8 @@ impl ClientBuilder {
             target,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             response_timeout: DEFAULT_RESPONSE_TIMEOUT,
+            #[cfg(feature = "tls")]
+            tls: super::tls::Tls::default(),
         }
     }
 
@@ -101,6 +109,89 @@ impl ClientBuilder {
         self
     }
 
+    /// Trusts the certificate authorities in `pem` (one or more PEM
+    /// certificates) instead of the system's, for `rediss://` URLs (feature
+    /// `tls`): the way to reach a server whose certificate your own CA signed
+    /// while still checking it (unlike `#insecure`, which checks nothing).
+    /// The server's certificate must name the URL's host (a DNS name, or an IP
+    /// address for `rediss://127.0.0.1`).
+    ///
+    /// A certificate that does not parse is a configuration error, reported
+    /// by [`build`](ClientBuilder::build); one that parses but did not sign
+    /// the server's certificate fails the first call with a connection error
+    /// saying why (`invalid peer certificate: UnknownIssuer`).
+    ///
+    /// ```
+    /// # // A private CA and a TLS server whose certificate it signed, for this example.
+    /// # let certs = pottery_testkit::Certs::generate();
+    /// # let server = pottery_testkit::Server::start_tls_with(&certs, false);
+    /// # let url = server.url(); // rediss://127.0.0.1:PORT/0
+    /// # let ca_pem = certs.ca.clone();
+    /// use pottery::{Client, ErrorKind, sync::RedisDict};
+    ///
+    /// // `ca_pem`: your CA's certificate, e.g. `std::fs::read("ca.crt")?`.
+    /// let client = Client::builder(&url).tls_root_certificate(ca_pem).build()?;
+    /// RedisDict::<String, u32>::new(&client, "tel").insert("jane", 1234)?;
+    ///
+    /// // Without it the server is not trusted: the first call fails.
+    /// let untrusted = Client::open(&url)?;
+    /// let err = RedisDict::<String, u32>::new(&untrusted, "tel").get("jane").unwrap_err();
+    /// assert!(err.is_connection());
+    ///
+    /// // A certificate that does not parse, or certificates without TLS, are
+    /// // configuration errors.
+    /// let garbage = "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n";
+    /// let err = Client::builder(&url).tls_root_certificate(garbage).build().unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Config);
+    /// let err = Client::builder("redis://localhost").tls_root_certificate(Vec::new()).build().unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Config);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls_root_certificate(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.tls.set_root(pem.into());
+        self
+    }
+
+    /// Presents `cert_pem` (the client certificate, optionally followed by its
+    /// chain) with the private key `key_pem` (PKCS#8, PKCS#1 or SEC1 PEM) to
+    /// servers that require one (`tls-auth-clients yes`), for `rediss://` URLs
+    /// (feature `tls`). Combine it with
+    /// [`tls_root_certificate`](ClientBuilder::tls_root_certificate) for a
+    /// private CA. `Debug` shows only that a certificate is set, never the key.
+    ///
+    /// ```
+    /// # // A private CA, and a TLS server that requires client certificates it signed.
+    /// # let certs = pottery_testkit::Certs::generate();
+    /// # let server = pottery_testkit::Server::start_tls_with(&certs, true);
+    /// # let url = server.url(); // rediss://127.0.0.1:PORT/0
+    /// # let (ca_pem, cert_pem, key_pem) = (certs.ca.clone(), certs.client_cert.clone(), certs.client_key.clone());
+    /// use pottery::{Client, sync::RedisDict};
+    ///
+    /// // PEM text, e.g. `std::fs::read("client.crt")?` and `std::fs::read("client.key")?`.
+    /// let client = Client::builder(&url)
+    ///     .tls_root_certificate(ca_pem.clone())
+    ///     .tls_client_certificate(cert_pem, key_pem)
+    ///     .build()?;
+    /// let tel: RedisDict<String, u32> = RedisDict::new(&client, "tel");
+    /// tel.insert("jane", 1234)?;
+    /// assert!(!format!("{client:?}").contains("PRIVATE KEY"));
+    ///
+    /// // Without a client certificate the server refuses the connection.
+    /// let anonymous = Client::builder(&url).tls_root_certificate(ca_pem).build()?;
+    /// assert!(RedisDict::<String, u32>::new(&anonymous, "tel").get("jane").is_err());
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls_client_certificate(
+        mut self,
+        cert_pem: impl Into<Vec<u8>>,
+        key_pem: impl Into<Vec<u8>>,
+    ) -> Self {
+        self.tls.set_client(cert_pem.into(), key_pem.into());
+        self
+    }
+
     /// Checks the options and makes the client; nothing connects yet.
     ///
     /// A bad URL or a zero timeout is a configuration error:
@@ -120,12 +211,8 @@ impl ClientBuilder {
         positive("the connect timeout", self.connect_timeout)?;
         positive("the response timeout", self.response_timeout)?;
         let shown = self.target.shown();
-        let bad = |err: redis::RedisError| {
-            Error::config(format!(
-                "cannot use {shown}: {}",
-                describe_config_error(&err)
-            ))
-        };
+        #[cfg(feature = "tls")]
+        let tls = self.tls;
         let (connect_timeout, response_timeout) = (self.connect_timeout, self.response_timeout);
         let backend = match self.target {
             Target::Urls {
@@ -135,17 +222,40 @@ impl ClientBuilder {
                 if nodes.is_empty() {
                     return Err(Error::config("a cluster needs at least one node URL"));
                 }
-                let nodes = nodes.iter().map(String::as_str);
-                let builder = ClusterClient::builder(nodes);
-                let client = cluster_settings(builder, connect_timeout, response_timeout)
-                    .build()
-                    .map_err(bad)?;
+                if let Some(err) = nodes.iter().find_map(|n| redact::parse_error(n)) {
+                    return Err(not_a_url(&shown, &err));
+                }
+                let builder = ClusterClient::builder(nodes.iter().map(String::as_str));
+                #[cfg(feature = "tls")]
+                let builder = tls.cluster(builder, &nodes, &shown)?;
+                let built = cluster_settings(builder, connect_timeout, response_timeout).build();
+                let client = match built {
+                    #[cfg(feature = "tls")]
+                    Err(err) if tls.explains(&err) => {
+                        return Err(super::tls::bad_certificate(&shown, &err));
+                    }
+                    Err(err) => return Err(bad(&shown, &err)),
+                    Ok(client) => client,
+                };
                 Backend::cluster(client, true)
             }
             Target::Urls { nodes, .. } => {
                 let url = nodes.first().map_or(DEFAULT_URL, String::as_str);
-                let client = redis::Client::open(url).map_err(bad)?;
+                if let Some(err) = redact::parse_error(url) {
+                    return Err(not_a_url(&shown, &err));
+                }
+                #[cfg(feature = "tls")]
+                let client = tls.open(url, &shown)?;
+                #[cfg(not(feature = "tls"))]
+                let client = redis::Client::open(url).map_err(|err| bad(&shown, &err))?;
                 single(client, connect_timeout, response_timeout)
+            }
+            #[cfg(feature = "tls")]
+            Target::Existing(_) if tls.is_set() => {
+                return Err(Error::config(
+                    "TLS certificates cannot be added to a redis-rs client made elsewhere: \
+                     build that client with them (redis::Client::build_with_tls)",
+                ));
             }
             Target::Existing(existing) => existing.backend(connect_timeout, response_timeout),
         };
@@ -211,7 +321,7 @@ impl Target {
         match self {
             Target::Urls { nodes, .. } => nodes
                 .iter()
-                .map(|n| redact(n))
+                .map(|n| redact::redact_url(n))
                 .collect::<Vec<_>>()
                 .join(", "),
             Target::Existing(Existing::Redis(client)) => {
@@ -288,64 +398,29 @@ impl RetryBudget {
     }
 }
 
-/// A URL with any password replaced by `***`.
-fn redact(url: &str) -> String {
-    let mut out = url.to_owned();
-    if let Some(scheme_end) = out.find("://") {
-        let rest_start = scheme_end + 3;
-        let authority_end = out[rest_start..]
-            .find('/')
-            .map_or(out.len(), |i| rest_start + i);
-        if let Some(at) = out[rest_start..authority_end].rfind('@') {
-            let userinfo = &out[rest_start..rest_start + at];
-            let shown = match userinfo.split_once(':') {
-                Some((user, _)) => format!("{user}:***"),
-                None => "***".to_owned(),
-            };
-            out.replace_range(rest_start..rest_start + at, &shown);
-        }
-    }
-    if let Some(q) = out.find('?') {
-        let (base, query) = out.split_at(q + 1);
-        let query = query
-            .split('&')
-            .map(|pair| match pair.split_once('=') {
-                Some((k, _)) if k == "pass" || k == "password" => format!("{k}=***"),
-                _ => pair.to_owned(),
-            })
-            .collect::<Vec<_>>()
-            .join("&");
-        out = format!("{base}{query}");
-    }
-    out
-}
-
-/// A config error's description, without anything that could echo a password.
-fn describe_config_error(err: &redis::RedisError) -> String {
-    match err.kind() {
+/// The error of a URL or option redis-rs refused. Its own message is not
+/// shown: some quote a piece of the URL (an invalid `protocol=` value), which
+/// may be a piece of a password.
+pub(super) fn bad(shown: &str, err: &redis::RedisError) -> Error {
+    let why = match err.kind() {
         redis::ErrorKind::InvalidClientConfig => {
-            "invalid URL or option (expected redis://, rediss:// or unix://)".to_owned()
+            "invalid URL or option (expected redis://, rediss:// or unix://, \
+             a numeric database, protocol=2 or 3)"
+                .to_owned()
         }
         kind => format!("{kind:?}"),
-    }
+    };
+    Error::config(format!("cannot use {shown}: {why}"))
+}
+
+/// The error of a URL that does not parse, in the parser's words.
+fn not_a_url(shown: &str, why: &str) -> Error {
+    Error::config(format!("cannot use {shown}: not a valid URL ({why})"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwords_are_redacted() {
-        assert_eq!(redact("redis://u:pw@h:1/0"), "redis://u:***@h:1/0");
-        assert_eq!(redact("redis://:pw@h"), "redis://:***@h");
-        assert_eq!(redact("redis://pw@h"), "redis://***@h");
-        assert_eq!(redact("redis://h:6379/2"), "redis://h:6379/2");
-        assert_eq!(
-            redact("unix:///tmp/r.sock?db=1&pass=pw"),
-            "unix:///tmp/r.sock?db=1&pass=***"
-        );
-        assert_eq!(redact("redis://u:p@ss@h/0"), "redis://u:***@h/0");
-    }
 
     /// The most redis-rs can sleep between one call's retries.
     fn total_wait(budget: RetryBudget) -> Duration {

@@ -19,7 +19,10 @@ mod async_conn;
 mod builder;
 pub(crate) mod fanout;
 mod pool;
+mod redact;
 pub(crate) mod timed;
+#[cfg(feature = "tls")]
+mod tls;
 
 #[cfg(feature = "async")]
 pub use async_conn::AsyncConnection;
@@ -29,6 +32,7 @@ use async_conn::AsyncConns;
 pub(crate) use async_conn::{Lease, is_broken};
 pub use builder::ClientBuilder;
 use pool::Pool;
+pub use redact::redact_url;
 use timed::Timed;
 
 use crate::engine::Deadline;
@@ -86,6 +90,38 @@ pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
 ///
 /// [`Duration::MAX`] means no limit (a call waits as long as Redis takes);
 /// zero is rejected by [`ClientBuilder::build`].
+///
+/// # Broken connections
+///
+/// A server restart (or a proxy resetting connections) breaks every idle
+/// connection at once. The blocking pool drops all its idle connections as
+/// soon as one turns out to have been dropped, so the calls after that one
+/// get new connections: at most one call fails (and with calls running at
+/// once, only those that took a connection before that failure). That call,
+/// if it only reads (a command that changes nothing; a script counts as a
+/// write), runs once more on a new connection within its deadline, so it
+/// does not fail either. A write is never retried: its request may have
+/// been applied, so it fails with
+/// [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown) (or a
+/// connection error when it cannot have been sent). Code of yours run by
+/// [`with_connection`](Client::with_connection) is not retried either. The
+/// async connection is replaced after the call that found it broken (that
+/// call fails, read or write).
+///
+/// # TLS
+///
+/// With the `tls` feature (a default; `tls-async` for the async API):
+/// - `rediss://host:port/db` checks the server's certificate against the
+///   system's roots and the URL's host;
+/// - [`ClientBuilder::tls_root_certificate`] trusts your own CA instead (PEM);
+/// - [`ClientBuilder::tls_client_certificate`] presents a client certificate
+///   and key (PEM) to a server with `tls-auth-clients yes`;
+/// - `rediss://...#insecure` checks nothing: for tests with self-signed
+///   certificates only.
+///
+/// A certificate the client does not trust fails the first call with a
+/// connection error whose source says why (`invalid peer certificate:
+/// UnknownIssuer`). The two methods have examples.
 ///
 /// # Example
 ///
@@ -175,6 +211,17 @@ impl Backend {
             tuned,
         }
     }
+}
+
+/// A new blocking cluster connection; its node connections are `Timed`, so
+/// they keep the current call's deadline.
+fn open_cluster(
+    client: &ClusterClient,
+    timeout: Duration,
+) -> RedisResult<ClusterConnection<Timed>> {
+    let con = client.get_generic_connection::<Timed>()?;
+    con.set_write_timeout(builder::finite(timeout))?;
+    Ok(con)
 }
 
 /// A client for an existing redis-rs client (its URL, database, credentials
@@ -313,32 +360,54 @@ impl Client {
     /// Runs `f` on a pooled blocking connection (opened if none is idle), all
     /// of it by `deadline`: opening the connection, each request `f` makes and,
     /// on a cluster, redis-rs's redirects and retries (see `timed`). A
-    /// connection that timed out is not reused.
+    /// connection that timed out is not reused; one the server dropped takes
+    /// the idle ones with it (see `pool`).
     pub(crate) fn blocking_until<T>(
         &self,
         deadline: Deadline,
         f: impl FnOnce(&mut dyn ConnectionLike) -> RedisResult<T>,
     ) -> RedisResult<T> {
+        let mut once = Some(f);
+        self.pooled(deadline, false, |con| match once.take() {
+            Some(f) => f(con),
+            // Unreachable: without a retry the pool runs it once.
+            None => Err(timed::not_sent()),
+        })
+    }
+
+    /// [`blocking_until`](Client::blocking_until) for a request that changes
+    /// nothing: if the server dropped the reused connection it ran on (after
+    /// a restart), it runs once more on a new one, by the same deadline.
+    pub(crate) fn blocking_read_until<T>(
+        &self,
+        deadline: Deadline,
+        f: impl FnMut(&mut dyn ConnectionLike) -> RedisResult<T>,
+    ) -> RedisResult<T> {
+        self.pooled(deadline, true, f)
+    }
+
+    fn pooled<T>(
+        &self,
+        deadline: Deadline,
+        retry: bool,
+        mut f: impl FnMut(&mut dyn ConnectionLike) -> RedisResult<T>,
+    ) -> RedisResult<T> {
+        let timeout = self.response_timeout();
         timed::within(deadline, || match &self.inner.backend {
             Backend::Single {
                 blocking,
                 pool,
-                connect_timeout,
-                response_timeout,
+                connect_timeout: connect,
+                response_timeout: response,
                 ..
-            } => pool.with(
-                || Timed::open(blocking, *connect_timeout, *response_timeout),
+            } => pool.run(
+                retry,
+                || Timed::open(blocking, *connect, *response),
                 |con| f(con),
             ),
-            Backend::Cluster { client, pool, .. } => pool.with(
-                || {
-                    // The node connections are `Timed`: they keep the deadline.
-                    let con = client.get_generic_connection::<Timed>()?;
-                    con.set_write_timeout(builder::finite(self.response_timeout()))?;
-                    Ok(con)
-                },
-                |con| f(con),
-            ),
+            Backend::Cluster { client, pool, .. } => {
+                pool.run(retry, || open_cluster(client, timeout), |con| f(con))
+            }
         })
     }
 

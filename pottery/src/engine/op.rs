@@ -143,10 +143,17 @@ impl<T> Op<T> {
         // Set once a connection is at hand: an error before that (refused,
         // connect timeout) cannot have applied anything.
         let mut sent = false;
-        let reply = client.blocking_until(deadline, |con| {
+        let query = |con: &mut dyn ConnectionLike| {
             sent = true;
             self.request.query(con)
-        });
+        };
+        // A read whose reused connection the server had dropped (a restart)
+        // is retried once on a new one; a write never is (it may have applied).
+        let reply = if self.may_write() {
+            client.blocking_until(deadline, query)
+        } else {
+            client.blocking_read_until(deadline, query)
+        };
         let reply = match reply {
             Err(err) if is_wrong_type(&err) => {
                 let actual =
