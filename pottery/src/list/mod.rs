@@ -9,7 +9,9 @@
 
 mod algebra;
 mod bulk;
+mod flow;
 mod iter;
+mod logic;
 
 pub(crate) use bulk::create_op;
 
@@ -122,6 +124,41 @@ where
     pub fn get(&self, index: isize) -> M::Output<'_, Option<T>> {
         let op = self.optional_op(self.base.cmd_with("LINDEX", index));
         M::run(self.base.client(), Ok(op))
+    }
+
+    /// The first element, or `None` if the list is empty (`LINDEX 0`):
+    /// `slice::first`. Ours (Python's pottery has `l[0]`, which raises).
+    ///
+    /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&client, "l");
+    /// assert_eq!(l.first()?, None);
+    /// l.extend([1, 4, 9])?;
+    /// assert_eq!((l.first()?, l.last()?), (Some(1), Some(9)));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn first(&self) -> M::Output<'_, Option<T>> {
+        self.get(0)
+    }
+
+    /// The last element, or `None` if the list is empty (`LINDEX -1`):
+    /// `slice::last`. Ours, like [`first`](Self::first).
+    ///
+    /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&client, "l");
+    /// l.extend([1, 4, 9])?;
+    /// assert_eq!(l.last()?, Some(9));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn last(&self) -> M::Output<'_, Option<T>> {
+        self.get(-1)
     }
 
     /// Replaces the element at `index` (negative counts from the end); a

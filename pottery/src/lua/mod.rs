@@ -137,6 +137,8 @@ group! { list:
     SORT = "prelude.lua" + "sort.lua";
     /// Creates the list unless the key exists (lists and deques).
     CREATE = "prelude.lua" + "create.lua";
+    /// Keeps the elements a mask marks, if the list is still what was read.
+    RETAIN = "prelude.lua" + "retain.lua";
 }
 group! { deque:
     /// Pushes on one side and trims the other to maxlen, in one step.
