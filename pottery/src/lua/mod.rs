@@ -156,6 +156,10 @@ group! {
     queue:
     /// Takes the oldest entry, read and deleted in one step.
     CLAIM = "claim.lua";
+    /// Takes up to n of the oldest entries, read and deleted in one step.
+    CLAIM_MANY = "claim_many.lua";
+    /// Appends many entries in one step.
+    PUT_MANY = "put_many.lua";
 }
 group! { cached_dict:
     /// The values of the fields asked for, then the TTL refresh.
