@@ -173,7 +173,7 @@ pub use codec::{Codec, CodecError, EncodeAs, Json, json};
 pub use container::Container;
 pub use counter::{CounterArg, RedisCounter};
 pub use deque::RedisDeque;
-pub use dict::RedisDict;
+pub use dict::{DictEntry, RedisDict};
 #[cfg(feature = "async")]
 pub use engine::{Async, BoxFuture, BoxStream};
 pub use engine::{Blocking, Iter, Mode};

@@ -1,12 +1,17 @@
 //! [`RedisDict`]: a Redis hash that behaves like a `HashMap`.
 //!
-//! `mod.rs` holds the type and the single-entry operations, `bulk.rs` those on
-//! many entries at once, `iter.rs` iteration, copies, comparison and `repr`,
-//! `impls.rs` the trait impls.
+//! `mod.rs` holds the type and the single-entry operations, `entry.rs`
+//! [`DictEntry`] (`entry(k).or_insert(v)`), `bulk.rs` those on many entries at
+//! once, `iter.rs` iteration, copies, comparison and `repr`, `flow.rs` the
+//! read-decide-write flows of entries and `retain`, `impls.rs` the trait impls.
 
 mod bulk;
+mod entry;
+mod flow;
 mod impls;
 mod iter;
+
+pub use entry::DictEntry;
 
 use iter::decode_pairs;
 
@@ -194,16 +199,9 @@ where
         key: impl EncodeAs<K>,
         default: impl EncodeAs<V>,
     ) -> M::Output<'_, V> {
-        let op = self.encode_pair(&key, &default).map(|(field, value)| {
-            let codec = self.base.codec().clone();
-            self.base.op(
-                self.base.script(&lua::dict::GET_OR_INSERT, &[field, value]),
-                move |key, reply| {
-                    decode::optional(&codec, key, reply)?
-                        .ok_or_else(|| Error::unexpected_reply(key, "setdefault", "nil"))
-                },
-            )
-        });
+        let op = self
+            .encode_pair(&key, &default)
+            .map(|(field, value)| flow::set_default_op(&self.base, field, value));
         M::run(self.base.client(), op)
     }
 
@@ -358,5 +356,28 @@ where
         W: Serialize + ?Sized,
     {
         Ok((self.base.encode(key)?, self.base.encode(value)?))
+    }
+}
+
+impl<K, V, C, M> RedisDict<K, V, C, M>
+where
+    K: Serialize + DeserializeOwned + Send + 'static,
+    V: Serialize + DeserializeOwned + Send + 'static,
+    C: Codec,
+    M: Mode,
+{
+    /// The entry for `key`, to insert or modify in place: `HashMap::entry`,
+    /// with no I/O until one of [`DictEntry`]'s methods runs. Ours: Python's
+    /// pottery has no such method; the fields written are those of `insert`.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let hits: pottery::sync::RedisDict<String, u64> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "hits");
+    /// assert_eq!(hits.entry("/").or_insert(0)?, 0);
+    /// assert_eq!(hits.entry("/").and_modify(|n| *n += 1).or_insert(1)?, 1);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn entry(&self, key: impl EncodeAs<K>) -> DictEntry<'_, K, V, C, M> {
+        DictEntry::new(self, self.base.encode(&key))
     }
 }

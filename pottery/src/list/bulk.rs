@@ -1,6 +1,6 @@
 //! The operations of [`RedisList`] on many elements at once: creation, bulk
-//! pushes, ranges and Python slices (reading, assigning, deleting), sorting and
-//! reversing in place.
+//! pushes, ranges and Python slices (reading, assigning, deleting), truncation,
+//! sorting and reversing in place.
 
 use std::ops::{Bound, RangeBounds};
 
@@ -251,52 +251,6 @@ where
         };
         let cmd = self.base.cmd_with("LTRIM", (start, stop));
         M::run(self.base.client(), Ok(self.base.op(cmd, |_, _| Ok(()))))
-    }
-
-    /// Keeps only the elements for which `keep` returns `true`, in order, and
-    /// returns how many were removed: `Vec::retain`, decided in your process.
-    /// Ours: Python's pottery has no such method; the list keeps its layout.
-    ///
-    /// It reads the whole list (one `LRANGE`), calls `keep` on each element,
-    /// then writes back in one Lua script that first checks that the list is
-    /// still exactly what was read (same length, same SHA-1 of its contents).
-    /// So the result is atomic: no element another writer added, removed or
-    /// changed in between is lost or resurrected. If the list did change, that
-    /// script writes nothing and `retain` reads and decides again (so `keep`
-    /// may see an element more than once), up to 4 times; then it fails with a
-    /// [`Conflict`](crate::ErrorKind::Conflict) error, having changed nothing
-    /// in its last attempt. When `keep` keeps everything, nothing is written
-    /// (one round trip). An element that does not decode fails the call before
-    /// anything is written. The key keeps its TTL unless the list ends empty.
-    ///
-    /// Size: the whole list travels to the client, is held in its memory with
-    /// one decoded element at a time, and the script rebuilds it inside Redis,
-    /// blocking the server for a time proportional to the list's size (about a
-    /// millisecond per ten thousand short elements). For lists of millions of
-    /// elements, prefer [`delete_slice`](Self::delete_slice) or
-    /// [`remove`](Self::remove) by value.
-    ///
-    /// Returns `Result<usize>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
-    ///
-    /// ```
-    /// # let server = pottery_testkit::Server::start();
-    /// # let client = pottery::Client::open(&server.url())?;
-    /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&client, "l");
-    /// l.extend(1..=10)?;
-    /// assert_eq!(l.retain(|n| n % 3 == 0)?, 7);
-    /// assert_eq!(l.to_vec()?, [3, 6, 9]);
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn retain<F>(&self, keep: F) -> M::Output<'_, usize>
-    where
-        F: FnMut(&T) -> bool + Send + 'static,
-    {
-        let job = super::flow::Retain {
-            base: self.base.clone(),
-            keep: Box::new(keep),
-            attempts: super::flow::ATTEMPTS,
-        };
-        M::run_plan(self.base.client(), super::flow::retain(job))
     }
 
     /// Replaces the elements in `range` with `values` (any number of them) and

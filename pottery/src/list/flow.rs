@@ -4,39 +4,39 @@
 //! read (its length and a SHA-1 of its contents). If another writer changed it
 //! in between, nothing is written and the flow reads again, a few times.
 
-
-
-use redis::Value;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::iter::raw_op;
 use super::logic::content_hash;
-use super::num_arg;
+use super::{RedisList, num_arg};
 use crate::codec::Codec;
 use crate::container::Base;
 use crate::decode;
-use crate::engine::Plan;
+use crate::engine::{Mode, ModeExt, Plan};
 use crate::error::Error;
 use crate::lua;
 
 /// How many times `retain` reads and decides before it reports a conflict.
-pub(crate) const ATTEMPTS: u32 = 4;
+const ATTEMPTS: u32 = 4;
+
+/// The caller's decision on an element.
+type Keep<T> = Box<dyn FnMut(&T) -> bool + Send>;
 
 /// What a retain needs: the list, the caller's decision, the attempts left.
-pub(crate) struct Retain<T, C> {
-    pub(crate) base: Base<C>,
-    pub(crate) keep: Box<dyn FnMut(&T) -> bool + Send>,
-    pub(crate) attempts: u32,
+struct Retain<T, C> {
+    base: Base<C>,
+    keep: Keep<T>,
+    attempts: u32,
 }
 
 /// Reads, decides and writes back if unchanged; the number of elements removed.
-pub(crate) fn retain<T, C>(mut job: Retain<T, C>) -> Plan<usize>
+fn retain<T, C>(mut job: Retain<T, C>) -> Plan<usize>
 where
     T: DeserializeOwned + Send + 'static,
     C: Codec,
 {
-    let read = job
-        .base
-        .op(job.base.cmd_with("LRANGE", (0, -1)), raw_elements);
+    let read = raw_op(job.base.key());
     let client = job.base.client().clone();
     Plan::run(client.clone(), read, move |read| {
         let raw = match read {
@@ -68,17 +68,63 @@ where
             }
             Ok(false) => Plan::fail(Error::conflict(
                 job.base.key(),
-                format!("retain: the list changed between the read and the write, {ATTEMPTS} times; nothing was written the last time"),
+                format!(
+                    "retain: the list changed between the read and the write, {ATTEMPTS} times; nothing was written the last time"
+                ),
             )),
         })
     })
 }
 
-/// An array reply of raw elements.
-fn raw_elements(key: &str, reply: Value) -> crate::Result<Vec<Vec<u8>>> {
-    decode::array(key, reply)?
-        .into_iter()
-        .map(|v| Ok(decode::bytes(key, v)?.unwrap_or_default()))
-        .collect()
+impl<T, C, M> RedisList<T, C, M>
+where
+    T: Serialize + DeserializeOwned + Send + 'static,
+    C: Codec,
+    M: Mode,
+{
+    /// Keeps only the elements for which `keep` returns `true`, in order, and
+    /// returns how many were removed: `Vec::retain`, decided in your process.
+    /// Ours: Python's pottery has no such method; the list keeps its layout.
+    ///
+    /// It reads the whole list (one `LRANGE`), calls `keep` on each element,
+    /// then writes back in one Lua script that first checks that the list is
+    /// still exactly what was read (same length, same SHA-1 of its contents).
+    /// So the result is atomic: no element another writer added, removed or
+    /// changed in between is lost or resurrected. If the list did change, that
+    /// script writes nothing and `retain` reads and decides again (so `keep`
+    /// may see an element more than once), up to 4 times; then it fails with a
+    /// [`Conflict`](crate::ErrorKind::Conflict) error, having changed nothing
+    /// in its last attempt. When `keep` keeps everything, nothing is written
+    /// (one round trip). An element that does not decode fails the call before
+    /// anything is written. The key keeps its TTL unless the list ends empty.
+    ///
+    /// Size: the whole list travels to the client, is held in its memory with
+    /// one decoded element at a time, and the script rebuilds it inside Redis,
+    /// blocking the server for a time proportional to the list's size (about a
+    /// millisecond per ten thousand short elements). For lists of millions of
+    /// elements, prefer [`delete_slice`](Self::delete_slice) or
+    /// [`remove`](Self::remove) by value.
+    ///
+    /// Returns `Result<usize>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&client, "l");
+    /// l.extend(1..=10)?;
+    /// assert_eq!(l.retain(|n| n % 3 == 0)?, 7);
+    /// assert_eq!(l.to_vec()?, [3, 6, 9]);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn retain<F>(&self, keep: F) -> M::Output<'_, usize>
+    where
+        F: FnMut(&T) -> bool + Send + 'static,
+    {
+        let job = Retain {
+            base: self.base.clone(),
+            keep: Box::new(keep),
+            attempts: ATTEMPTS,
+        };
+        M::run_plan(self.base.client(), retain(job))
+    }
 }
-

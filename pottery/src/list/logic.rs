@@ -24,7 +24,10 @@ mod tests {
         let b = content_hash(&[b"a".to_vec(), b"bc".to_vec()]);
         assert_ne!(a, b);
         // SHA-1 of "" for the empty list, as `redis.sha1hex('')` gives.
-        assert_eq!(content_hash(&[]), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+        assert_eq!(
+            content_hash(&[]),
+            "da39a3ee5e6b4b0d3255bfef95601890afd80709"
+        );
         assert_eq!(a.len(), 40);
     }
 }

@@ -85,6 +85,12 @@ group! { dict:
     REMOVE = "remove.lua";
     /// Removes and returns a random entry.
     POP_ITEM = "pop_item.lua";
+    /// Deletes fields that still hold the values given.
+    DELETE_IF_EQUAL = "delete_if_equal.lua";
+    /// One HSCAN page, its fields deleted in the same step.
+    DRAIN_PAGE = "drain_page.lua";
+    /// Sets a field if it still holds the value given.
+    COMPARE_AND_SET = "compare_and_set.lua";
 }
 group! { set:
     /// Creates the set unless the key exists.
