@@ -106,8 +106,8 @@
 //!   single-element operations, `bulk.rs` many elements at once, `iter.rs`
 //!   iteration, whole copies, comparison and `repr()`, `algebra.rs` combining
 //!   structures, `impls.rs` trait impls, `logic.rs` pure decisions,
-//!   `builder.rs`, `flow.rs` (its flows as plans) and `guard.rs` where a type
-//!   has them.
+//!   `builder.rs`, `flow.rs` (its flows as plans), `guard.rs` and `entry.rs`
+//!   (a map's [`DictEntry`]) where a type has them.
 //! - `dict/`, `set/`, `list/`, `deque/`, `counter/`, `queue/`: [`RedisDict`],
 //!   [`RedisSet`], [`RedisList`], [`RedisDeque`], [`RedisCounter`],
 //!   [`RedisSimpleQueue`], one folder each.

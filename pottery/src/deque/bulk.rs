@@ -1,5 +1,6 @@
 //! The operations of [`RedisDeque`] on many elements at once: creation, the
-//! pushes that trim to `maxlen` in the same atomic script, reversal and rotation.
+//! pushes that trim to `maxlen` in the same atomic script, truncation, `retain`
+//! and `drain` (the list's), reversal and rotation.
 
 use std::ops::RangeBounds;
 
