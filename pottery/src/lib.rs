@@ -236,6 +236,8 @@ pub mod sync {
 
     /// A blocking [`RedisDict`](crate::RedisDict).
     pub type RedisDict<K, V, C = Json> = crate::RedisDict<K, V, C, Blocking>;
+    /// An entry of a blocking [`RedisDict`]: a [`DictEntry`](crate::DictEntry).
+    pub type DictEntry<'a, K, V, C = Json> = crate::DictEntry<'a, K, V, C, Blocking>;
     /// A blocking [`RedisSet`](crate::RedisSet).
     pub type RedisSet<T, C = Json> = crate::RedisSet<T, C, Blocking>;
     /// A blocking [`RedisList`](crate::RedisList).
@@ -282,6 +284,8 @@ pub mod future {
 
     /// An async [`RedisDict`](crate::RedisDict).
     pub type RedisDict<K, V, C = Json> = crate::RedisDict<K, V, C, Async>;
+    /// An entry of an async [`RedisDict`]: a [`DictEntry`](crate::DictEntry).
+    pub type DictEntry<'a, K, V, C = Json> = crate::DictEntry<'a, K, V, C, Async>;
     /// An async [`RedisSet`](crate::RedisSet).
     pub type RedisSet<T, C = Json> = crate::RedisSet<T, C, Async>;
     /// An async [`RedisList`](crate::RedisList).

@@ -100,10 +100,11 @@ where
     ///
     /// Size: the whole list travels to the client, is held in its memory with
     /// one decoded element at a time, and the script rebuilds it inside Redis,
-    /// blocking the server for a time proportional to the list's size (about a
-    /// millisecond per ten thousand short elements). For lists of millions of
-    /// elements, prefer [`delete_slice`](Self::delete_slice) or
-    /// [`remove`](Self::remove) by value.
+    /// blocking the server for a time proportional to the list's size: the
+    /// script took 0.24 s for 100,000 small integers and 2.3 s for a million
+    /// on our (busy) test machine, during which the server answers no one. For
+    /// lists beyond some tens of thousands of elements, prefer
+    /// [`delete_slice`](Self::delete_slice) or [`remove`](Self::remove) by value.
     ///
     /// Returns `Result<usize>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
