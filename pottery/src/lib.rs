@@ -109,8 +109,8 @@
 //!   single-element operations, `bulk.rs` many elements at once, `iter.rs`
 //!   iteration, whole copies, comparison and `repr()`, `algebra.rs` combining
 //!   structures, `impls.rs` trait impls, `logic.rs` pure decisions,
-//!   `builder.rs`, `flow.rs` (its flows as plans) and `guard.rs` where a type
-//!   has them.
+//!   `builder.rs`, `flow.rs` (its flows as plans), `guard.rs` and `entry.rs`
+//!   (a map's [`DictEntry`]) where a type has them.
 //! - `dict/`, `set/`, `list/`, `deque/`, `counter/`, `queue/`: [`RedisDict`],
 //!   [`RedisSet`], [`RedisList`], [`RedisDeque`], [`RedisCounter`],
 //!   [`RedisSimpleQueue`], one folder each.
@@ -177,7 +177,7 @@ pub use codec::{Codec, CodecError, EncodeAs, Json, json};
 pub use container::Container;
 pub use counter::{CounterArg, RedisCounter};
 pub use deque::RedisDeque;
-pub use dict::RedisDict;
+pub use dict::{DictEntry, RedisDict};
 #[cfg(feature = "async")]
 pub use engine::{Async, BoxFuture, BoxStream};
 pub use engine::{Blocking, Iter, Mode};
@@ -240,6 +240,8 @@ pub mod sync {
 
     /// A blocking [`RedisDict`](crate::RedisDict).
     pub type RedisDict<K, V, C = Json> = crate::RedisDict<K, V, C, Blocking>;
+    /// An entry of a blocking [`RedisDict`]: a [`DictEntry`](crate::DictEntry).
+    pub type DictEntry<'a, K, V, C = Json> = crate::DictEntry<'a, K, V, C, Blocking>;
     /// A blocking [`RedisSet`](crate::RedisSet).
     pub type RedisSet<T, C = Json> = crate::RedisSet<T, C, Blocking>;
     /// A blocking [`RedisList`](crate::RedisList).
@@ -286,6 +288,8 @@ pub mod future {
 
     /// An async [`RedisDict`](crate::RedisDict).
     pub type RedisDict<K, V, C = Json> = crate::RedisDict<K, V, C, Async>;
+    /// An entry of an async [`RedisDict`]: a [`DictEntry`](crate::DictEntry).
+    pub type DictEntry<'a, K, V, C = Json> = crate::DictEntry<'a, K, V, C, Async>;
     /// An async [`RedisSet`](crate::RedisSet).
     pub type RedisSet<T, C = Json> = crate::RedisSet<T, C, Async>;
     /// An async [`RedisList`](crate::RedisList).

@@ -611,6 +611,46 @@ pub(crate) fn suite() -> support::Suite {
         vec![
             (&[Target::Server, Target::Cluster], cases),
             (&[Target::Server], interop),
+            (&[Target::Server, Target::Cluster], methods()),
         ],
     )
+}
+
+// ---- ours: truncate, retain, drain (issue 11) ----
+
+/// The cases of the methods Python's deque lacks, on both targets.
+fn methods() -> Vec<support::Case> {
+    cases![
+        truncate_retain_and_drain_on_a_bounded_deque,
+        async_truncate_retain_and_drain
+    ]
+}
+
+fn truncate_retain_and_drain_on_a_bounded_deque(ctx: &Ctx) {
+    let d = Ints::with_maxlen(&ctx.client, &ctx.key("d"), 6);
+    assert_eq!((d.front().unwrap(), d.back().unwrap()), (None, None));
+    d.extend(0..10).unwrap();
+    assert_eq!(d.to_vec().unwrap(), [4, 5, 6, 7, 8, 9]);
+    d.truncate(5).unwrap();
+    assert_eq!(d.retain(|n| n % 2 == 0).unwrap(), 2);
+    assert_eq!(d.to_vec().unwrap(), [4, 6, 8]);
+    assert_eq!(d.drain(1..).unwrap(), [6, 8]);
+    // Still bounded by its maxlen afterwards.
+    d.extend(10..20).unwrap();
+    assert_eq!(d.len().unwrap(), 6);
+    assert_eq!(d.drain(..).unwrap().len(), 6);
+    assert!(!d.exists().unwrap());
+}
+
+fn async_truncate_retain_and_drain(ctx: &Ctx) {
+    let key = ctx.key("d");
+    let client = ctx.client.clone();
+    ctx.block_on(async move {
+        let d = future::RedisDeque::<i64>::new(&client, &key);
+        d.extend(0..6).await.unwrap();
+        d.truncate(4).await.unwrap();
+        assert_eq!(d.retain(|n| *n != 1).await.unwrap(), 1);
+        assert_eq!(d.drain(..1).await.unwrap(), [0]);
+        assert_eq!(d.to_vec().await.unwrap(), [2, 3]);
+    });
 }

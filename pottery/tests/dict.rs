@@ -623,5 +623,196 @@ pub(crate) fn suite() -> support::Suite {
         async_api,
         debug_does_no_io,
     ];
-    support::Suite::one("dict", &[Target::Server, Target::Cluster], cases)
+    support::Suite::new(
+        "dict",
+        vec![
+            (&[Target::Server, Target::Cluster], cases),
+            (&[Target::Server, Target::Cluster], methods()),
+        ],
+    )
+}
+
+// ---- ours: entry, retain, drain (issue 11) ----
+
+/// The cases of the methods Python's pottery lacks, on both targets.
+fn methods() -> Vec<support::Case> {
+    cases![
+        entry_or_insert_and_and_modify,
+        entry_or_insert_with_makes_the_default_only_when_absent,
+        entry_and_modify_loses_no_update_under_contention,
+        entry_reports_a_conflict_and_writes_nothing,
+        retain_over_pages_spares_entries_changed_meanwhile,
+        drain_yields_every_entry_once_and_empties_the_dict,
+        async_entry_retain_and_drain,
+    ]
+}
+
+fn entry_or_insert_and_and_modify(ctx: &Ctx) {
+    let d = Tel::new(&ctx.client, &ctx.key("d"));
+    assert_eq!(d.entry("a").or_insert(1).unwrap(), 1);
+    assert_eq!(d.entry("a").or_insert(2).unwrap(), 1);
+    let bump = |n: &mut i64| *n += 10;
+    assert_eq!(d.entry("a").and_modify(bump).or_insert(0).unwrap(), 11);
+    assert_eq!(d.entry("b").and_modify(bump).or_insert(5).unwrap(), 5);
+    assert_eq!(d.entry("c").and_modify(bump).or_default().unwrap(), 0);
+    assert_eq!(
+        d.to_hash_map().unwrap(),
+        map(&[("a", 11), ("b", 5), ("c", 0)])
+    );
+    // Python's layout: the same fields and values as `insert`.
+    let raw: HashMap<String, String> = ctx
+        .client
+        .with_connection(|con| redis::cmd("HGETALL").arg(d.key()).query(con))
+        .unwrap();
+    assert_eq!(raw.get("\"a\"").map(String::as_str), Some("11"));
+}
+
+fn entry_or_insert_with_makes_the_default_only_when_absent(ctx: &Ctx) {
+    let d = Tel::new(&ctx.client, &ctx.key("d"));
+    let made = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let make = |made: &std::sync::Arc<std::sync::atomic::AtomicUsize>| {
+        let made = made.clone();
+        move || {
+            made.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            42
+        }
+    };
+    assert_eq!(d.entry("x").or_insert_with(make(&made)).unwrap(), 42);
+    d.insert("x", 7).unwrap();
+    assert_eq!(d.entry("x").or_insert_with(make(&made)).unwrap(), 7);
+    assert_eq!(made.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+/// 4 threads each add 1 fifty times through `and_modify`: a compare-and-set,
+/// so no increment is lost (a call that reports a conflict wrote nothing and is
+/// made again).
+fn entry_and_modify_loses_no_update_under_contention(ctx: &Ctx) {
+    let d = Tel::new(&ctx.client, &ctx.key("d"));
+    let conflicts = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                let d = d.clone();
+                s.spawn(move || {
+                    let mut conflicts = 0;
+                    for _ in 0..50 {
+                        loop {
+                            match d.entry("n").and_modify(|n| *n += 1).or_insert(1) {
+                                Ok(_) => break,
+                                Err(e) if e.kind() == ErrorKind::Conflict => conflicts += 1,
+                                Err(e) => panic!("{e}"),
+                            }
+                        }
+                    }
+                    conflicts
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap())
+            .sum::<usize>()
+    });
+    assert_eq!(d.get("n").unwrap(), Some(200), "{conflicts} conflicts");
+}
+
+fn entry_reports_a_conflict_and_writes_nothing(ctx: &Ctx) {
+    let d = Tel::new(&ctx.client, &ctx.key("d"));
+    d.insert("n", 0).unwrap();
+    let other = d.clone();
+    let mut writes = 0;
+    let err = d
+        .entry("n")
+        .and_modify(move |n| {
+            // Another writer changes the field under every attempt.
+            writes += 1;
+            other.insert("n", 100 + writes).unwrap();
+            *n = -1;
+        })
+        .or_insert(0)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
+    assert_eq!(err.key(), Some(d.key()));
+    assert_eq!(d.get("n").unwrap(), Some(104), "our -1 was never written");
+}
+
+fn retain_over_pages_spares_entries_changed_meanwhile(ctx: &Ctx) {
+    let d = Tel::new(&ctx.client, &ctx.key("d"));
+    assert_eq!(d.retain(|_, _| false).unwrap(), 0);
+    d.extend((0..2000).map(|i| (format!("k{i}"), i))).unwrap();
+    let other = d.clone();
+    let changed = std::sync::Arc::new(std::sync::Mutex::new(None::<String>));
+    let seen = changed.clone();
+    let removed = d
+        .retain(move |k, v| {
+            let reject = v % 2 == 1 && *v < 10_000;
+            let mut changed = seen.lock().unwrap();
+            if reject && changed.is_none() {
+                // Judged with its old value; rewritten before the delete runs.
+                other.insert(k, 10_001).unwrap();
+                *changed = Some(k.clone());
+            }
+            !reject
+        })
+        .unwrap();
+    let changed = changed.lock().unwrap().clone().unwrap();
+    assert_eq!(removed, 999);
+    assert_eq!(d.len().unwrap(), 1001);
+    assert_eq!(d.get(&changed).unwrap(), Some(10_001));
+    assert!(d.values().all(|v| {
+        let v = v.unwrap();
+        v % 2 == 0 || v == 10_001
+    }));
+}
+
+fn drain_yields_every_entry_once_and_empties_the_dict(ctx: &Ctx) {
+    let d = Tel::new(&ctx.client, &ctx.key("d"));
+    assert_eq!(d.drain().count(), 0);
+    d.extend((0..2000).map(|i| (format!("k{i}"), i))).unwrap();
+    ctx.client
+        .with_connection(|con| {
+            redis::cmd("HSET")
+                .arg(d.key())
+                .arg("\"bad\"")
+                .arg("not json")
+                .query::<()>(con)
+        })
+        .unwrap();
+    let (mut good, mut bad) = (Vec::new(), 0);
+    for entry in d.drain() {
+        match entry {
+            Ok((_, v)) => good.push(v),
+            Err(e) => {
+                assert_eq!(e.kind(), ErrorKind::Decode, "{e}");
+                // It was removed: the error hands back field and value, whole.
+                let taken = e.removed_raw().expect("a drained entry is handed back");
+                assert_eq!(taken, [b"\"bad\"".to_vec(), b"not json".to_vec()]);
+                bad += 1;
+            }
+        }
+    }
+    good.sort_unstable();
+    assert_eq!(good, (0..2000).collect::<Vec<_>>());
+    assert_eq!(bad, 1);
+    assert!(!d.exists().unwrap());
+}
+
+fn async_entry_retain_and_drain(ctx: &Ctx) {
+    let key = ctx.key("d");
+    let client = ctx.client.clone();
+    ctx.block_on(async move {
+        let d = future::RedisDict::<String, i64>::new(&client, &key);
+        assert_eq!(d.entry("a").or_insert(1).await.unwrap(), 1);
+        let e = d.entry("a").and_modify(|n| *n += 1).or_insert(0);
+        assert_eq!(e.await.unwrap(), 2);
+        assert_eq!(d.entry("b").or_insert_with(|| 3).await.unwrap(), 3);
+        assert_eq!(d.entry("c").or_default().await.unwrap(), 0);
+        d.extend((0..600).map(|i| (format!("k{i}"), i)))
+            .await
+            .unwrap();
+        assert_eq!(d.retain(|k, _| !k.starts_with('k')).await.unwrap(), 600);
+        let mut gone: Vec<(String, i64)> = d.drain().map(Result::unwrap).collect().await;
+        gone.sort();
+        assert_eq!(gone, items(&[("a", 2), ("b", 3), ("c", 0)]));
+        assert!(d.is_empty().await.unwrap());
+    });
 }

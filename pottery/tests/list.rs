@@ -1146,6 +1146,201 @@ pub(crate) fn suite() -> support::Suite {
         vec![
             (&[Target::Server, Target::Cluster], everywhere),
             (&[Target::Server], interop),
+            (&[Target::Server, Target::Cluster], methods()),
         ],
     )
+}
+
+// ---- ours: first, last, truncate, retain, drain (issue 11) ----
+
+/// The cases of the methods Python's pottery lacks, on both targets.
+fn methods() -> Vec<support::Case> {
+    cases![
+        first_and_last_are_none_on_an_empty_list,
+        truncate_keeps_a_prefix_and_the_ttl,
+        truncate_on_another_type_changes_nothing,
+        retain_keeps_order_and_ttl,
+        retain_reads_again_after_a_concurrent_change,
+        retain_reports_a_conflict_and_writes_nothing,
+        retain_stops_at_an_undecodable_element_before_writing,
+        drain_removes_only_its_range,
+        async_methods,
+    ]
+}
+
+fn raw_push(ctx: &Ctx, key: &str, value: &str) {
+    ctx.client
+        .with_connection(|con| redis::cmd("RPUSH").arg(key).arg(value).query::<()>(con))
+        .unwrap();
+}
+
+fn first_and_last_are_none_on_an_empty_list(ctx: &Ctx) {
+    let l = Ints::new(&ctx.client, &ctx.key("l"));
+    assert_eq!((l.first().unwrap(), l.last().unwrap()), (None, None));
+    l.push(7).unwrap();
+    assert_eq!((l.first().unwrap(), l.last().unwrap()), (Some(7), Some(7)));
+    l.extend([8, 9]).unwrap();
+    assert_eq!((l.first().unwrap(), l.last().unwrap()), (Some(7), Some(9)));
+}
+
+fn truncate_keeps_a_prefix_and_the_ttl(ctx: &Ctx) {
+    let l = ints(ctx, "l", &[1, 2, 3, 4, 5]);
+    assert!(l.expire(Duration::from_secs(100)).unwrap());
+    l.truncate(3).unwrap();
+    assert_eq!(l.to_vec().unwrap(), [1, 2, 3]);
+    assert!(l.ttl().unwrap().is_some());
+    l.truncate(3).unwrap();
+    l.truncate(100).unwrap();
+    assert_eq!(l.to_vec().unwrap(), [1, 2, 3]);
+    l.truncate(0).unwrap();
+    assert!(!l.exists().unwrap());
+    // On a missing key: nothing to do, no key made.
+    l.truncate(2).unwrap();
+    assert!(!l.exists().unwrap());
+}
+
+fn truncate_on_another_type_changes_nothing(ctx: &Ctx) {
+    let key = ctx.key("s");
+    ctx.client
+        .with_connection(|con| redis::cmd("SET").arg(&key).arg("x").query::<()>(con))
+        .unwrap();
+    let l = Ints::new(&ctx.client, &key);
+    for err in [
+        l.truncate(0).unwrap_err(),
+        l.retain(|_| false).unwrap_err(),
+        l.first().unwrap_err(),
+    ] {
+        assert_eq!(err.kind(), pottery::ErrorKind::WrongType, "{err:?}");
+    }
+    let kept: String = ctx
+        .client
+        .with_connection(|con| redis::cmd("GET").arg(&key).query(con))
+        .unwrap();
+    assert_eq!(kept, "x");
+}
+
+fn retain_keeps_order_and_ttl(ctx: &Ctx) {
+    let l = Ints::new(&ctx.client, &ctx.key("l"));
+    // Nothing to keep or drop on a missing key, and no key made.
+    assert_eq!(l.retain(|_| false).unwrap(), 0);
+    assert!(!l.exists().unwrap());
+    l.extend(0..3000).unwrap();
+    assert!(l.expire(Duration::from_secs(100)).unwrap());
+    assert_eq!(l.retain(|n| n % 7 == 0).unwrap(), 3000 - 429);
+    let want: Vec<i64> = (0..3000).filter(|n| n % 7 == 0).collect();
+    assert_eq!(l.to_vec().unwrap(), want);
+    assert!(l.ttl().unwrap().is_some(), "the TTL is kept");
+    // Keeping everything writes nothing.
+    assert_eq!(l.retain(|_| true).unwrap(), 0);
+    assert_eq!(l.len().unwrap(), 429);
+    assert_eq!(l.retain(|_| false).unwrap(), 429);
+    assert!(!l.exists().unwrap());
+}
+
+/// `keep` pushes an element while the first attempt decides: the script finds
+/// the list changed and writes nothing, the flow reads again and decides on the
+/// new contents, so the pushed element is judged and nothing is lost.
+fn retain_reads_again_after_a_concurrent_change(ctx: &Ctx) {
+    let l = ints(ctx, "l", &[1, 2, 3, 4]);
+    let other = l.clone();
+    let mut calls = 0;
+    let removed = l
+        .retain(move |n| {
+            calls += 1;
+            if calls == 1 {
+                other.push(6).unwrap();
+            }
+            n % 2 == 0
+        })
+        .unwrap();
+    assert_eq!(removed, 2);
+    assert_eq!(l.to_vec().unwrap(), [2, 4, 6]);
+    // Same length, other contents (the hash tells): the new first element is
+    // even and must be kept, though the first decision dropped what was there.
+    l.push_front(1).unwrap();
+    let other = l.clone();
+    let mut calls = 0;
+    let removed = l
+        .retain(move |n| {
+            calls += 1;
+            if calls == 1 {
+                other.set(0, 10).unwrap();
+            }
+            n % 2 == 0
+        })
+        .unwrap();
+    assert_eq!(removed, 0);
+    assert_eq!(l.to_vec().unwrap(), [10, 2, 4, 6]);
+}
+
+fn retain_reports_a_conflict_and_writes_nothing(ctx: &Ctx) {
+    let l = ints(ctx, "l", &[1, 2, 3]);
+    let (key, url_client) = (l.key().to_owned(), ctx.client.clone());
+    let mut attempts = 0;
+    let err = l
+        .retain(move |n| {
+            if *n == 1 {
+                // Every attempt sees the list change under it.
+                attempts += 1;
+                Ints::new(&url_client, &key).push(100 + attempts).unwrap();
+            }
+            false
+        })
+        .unwrap_err();
+    assert_eq!(err.kind(), pottery::ErrorKind::Conflict, "{err}");
+    assert_eq!(err.key(), Some(l.key()));
+    // Nothing removed; the 4 elements pushed by the 4 attempts are there.
+    assert_eq!(l.to_vec().unwrap(), [1, 2, 3, 101, 102, 103, 104]);
+}
+
+fn retain_stops_at_an_undecodable_element_before_writing(ctx: &Ctx) {
+    let l = ints(ctx, "l", &[1, 2]);
+    raw_push(ctx, l.key(), "not json");
+    let err = l.retain(|_| false).unwrap_err();
+    assert_eq!(err.kind(), pottery::ErrorKind::Decode, "{err:?}");
+    let raw = Values::new(&ctx.client, l.key()).len().unwrap();
+    assert_eq!(raw, 3, "nothing was removed");
+}
+
+fn drain_removes_only_its_range(ctx: &Ctx) {
+    let l = ints(ctx, "l", &(0..10).collect::<Vec<_>>());
+    assert_eq!(l.drain(..2).unwrap(), [0, 1]);
+    assert_eq!(l.drain(-2..).unwrap(), [8, 9]);
+    assert_eq!(l.drain(2..4).unwrap(), [4, 5]);
+    assert_eq!(l.drain(100..).unwrap(), Vec::<i64>::new());
+    assert_eq!(l.to_vec().unwrap(), [2, 3, 6, 7]);
+    assert_eq!(l.drain(..).unwrap(), [2, 3, 6, 7]);
+    assert!(!l.exists().unwrap());
+}
+
+fn async_methods(ctx: &Ctx) {
+    let key = ctx.key("async");
+    let client = ctx.client.clone();
+    ctx.block_on(async move {
+        type L = future::RedisList<i64>;
+        let l = L::new(&client, &key);
+        assert_eq!(l.first().await.unwrap(), None);
+        assert_eq!(l.last().await.unwrap(), None);
+        l.extend(0..10).await.unwrap();
+        assert_eq!(l.first().await.unwrap(), Some(0));
+        assert_eq!(l.last().await.unwrap(), Some(9));
+        l.truncate(8).await.unwrap();
+        assert_eq!(l.retain(|n| n % 2 == 1).await.unwrap(), 4);
+        assert_eq!(l.to_vec().await.unwrap(), [1, 3, 5, 7]);
+        // The same conflict flow as the blocking one: a change under every attempt.
+        let other = Ints::new(&client, &key);
+        let err = l
+            .retain(move |n| {
+                if *n == 1 {
+                    other.push(0).unwrap();
+                }
+                false
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), pottery::ErrorKind::Conflict);
+        assert_eq!(l.len().await.unwrap(), 8);
+        assert_eq!(l.drain(..4).await.unwrap(), [1, 3, 5, 7]);
+        assert_eq!(l.to_vec().await.unwrap(), [0, 0, 0, 0]);
+    });
 }

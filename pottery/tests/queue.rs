@@ -549,6 +549,211 @@ pub(crate) fn suite() -> support::Suite {
         vec![
             (&[Target::Server, Target::Cluster], everywhere),
             (&[Target::Server], interop),
+            (&[Target::Server, Target::Cluster], methods()),
+            (&[Target::Server], interop_methods()),
         ],
     )
+}
+
+// ---- ours: put_many, get_many_nowait, get_many (issue 11) ----
+
+/// The cases of the methods Python's pottery lacks, on both targets.
+fn methods() -> Vec<support::Case> {
+    cases![
+        put_many_writes_puts_entries_in_order,
+        get_many_nowait_takes_up_to_n,
+        get_many_waits_for_the_first_item,
+        get_many_gives_each_item_to_one_consumer,
+        a_bad_item_in_a_batch_hides_no_other,
+        async_put_many_and_get_many,
+    ]
+}
+
+/// Python's pottery reads a batch put by `put_many` (single server).
+fn interop_methods() -> Vec<support::Case> {
+    cases![python_consumer_reads_put_many]
+}
+
+fn put_many_writes_puts_entries_in_order(ctx: &Ctx) {
+    let q: RedisSimpleQueue<String> = RedisSimpleQueue::new(&ctx.client, &ctx.key("q"));
+    assert!(q.put_many(Vec::<String>::new()).unwrap().is_empty());
+    assert!(!q.exists().unwrap(), "no items, no round trip, no key");
+    let ids = q.put_many(["é", "b", "c"]).unwrap();
+    let entries: Vec<(String, BTreeMap<String, Vec<u8>>)> = ctx
+        .client
+        .with_connection(|con| {
+            redis::cmd("XRANGE")
+                .arg(q.key())
+                .arg("-")
+                .arg("+")
+                .query(con)
+        })
+        .unwrap();
+    let stored: Vec<String> = entries.iter().map(|(id, _)| id.clone()).collect();
+    assert_eq!(stored, ids);
+    // The entry `put` writes, byte for byte.
+    assert_eq!(
+        entries[0].1,
+        BTreeMap::from([("item".to_owned(), br#""\u00e9""#.to_vec())])
+    );
+    assert_eq!(q.get_nowait().unwrap().as_deref(), Some("é"));
+}
+
+fn get_many_nowait_takes_up_to_n(ctx: &Ctx) {
+    let q = queue(ctx);
+    assert!(q.get_many_nowait(5).unwrap().is_empty());
+    q.put_many(0..2500).unwrap();
+    assert!(q.get_many_nowait(0).unwrap().is_empty());
+    let first: Vec<i64> = q
+        .get_many_nowait(3)
+        .unwrap()
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(first, [0, 1, 2]);
+    // More than the script's chunk of 1000 ids in one claim.
+    let rest: Vec<i64> = q
+        .get_many_nowait(5000)
+        .unwrap()
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rest, (3..2500).collect::<Vec<_>>());
+    assert!(q.is_empty().unwrap());
+}
+
+fn get_many_waits_for_the_first_item(ctx: &Ctx) {
+    let q = queue(ctx);
+    let start = Instant::now();
+    assert!(
+        q.get_many(10, Duration::from_millis(200))
+            .unwrap()
+            .is_empty()
+    );
+    let waited = start.elapsed();
+    assert!(waited >= Duration::from_millis(200), "{waited:?}");
+    assert!(
+        waited < Duration::from_millis(200) + Duration::from_secs(1),
+        "{waited:?}"
+    );
+    let producer = q.clone();
+    let put = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(150));
+        producer.put_many([1, 2, 3]).unwrap();
+    });
+    let start = Instant::now();
+    let got: Vec<i64> = q
+        .get_many(2, Duration::from_secs(5))
+        .unwrap()
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    put.join().unwrap();
+    assert!(start.elapsed() < Duration::from_secs(2), "woke on the put");
+    assert_eq!(got, [1, 2]);
+    assert_eq!(q.get_many(2, Duration::MAX).unwrap().len(), 1);
+}
+
+/// 4 consumers take batches of 7 while 400 items are put in batches of 10:
+/// each item goes to exactly one of them.
+fn get_many_gives_each_item_to_one_consumer(ctx: &Ctx) {
+    let q = queue(ctx);
+    let mut got = std::thread::scope(|s| {
+        let consumers: Vec<_> = (0..4)
+            .map(|_| {
+                let q = q.clone();
+                s.spawn(move || {
+                    let mut got = Vec::new();
+                    loop {
+                        let batch = q.get_many(7, Duration::from_millis(300)).unwrap();
+                        if batch.is_empty() {
+                            break got;
+                        }
+                        got.extend(batch.into_iter().map(Result::unwrap));
+                    }
+                })
+            })
+            .collect();
+        for start in (0..400).step_by(10) {
+            q.put_many(start..start + 10).unwrap();
+        }
+        consumers
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect::<Vec<_>>()
+    });
+    got.sort();
+    assert_eq!(got, (0..400).collect::<Vec<_>>());
+}
+
+fn a_bad_item_in_a_batch_hides_no_other(ctx: &Ctx) {
+    let q = queue(ctx);
+    let words: RedisSimpleQueue<String> = RedisSimpleQueue::new(&ctx.client, q.key());
+    q.put(1).unwrap();
+    words.put("not a number").unwrap();
+    q.put(3).unwrap();
+    let batch = q.get_many_nowait(10).unwrap();
+    assert_eq!(batch.len(), 3);
+    assert_eq!(*batch[0].as_ref().unwrap(), 1);
+    let err = batch[1].as_ref().unwrap_err();
+    assert_eq!(err.kind(), pottery::ErrorKind::Decode, "{err:?}");
+    assert_eq!(err.key(), Some(q.key()));
+    assert_eq!(*batch[2].as_ref().unwrap(), 3);
+    assert!(q.is_empty().unwrap());
+    // A key of another type: an error, and the key is left as it is.
+    let key = ctx.key("s");
+    ctx.client
+        .with_connection(|con| redis::cmd("SET").arg(&key).arg("x").query::<()>(con))
+        .unwrap();
+    let s = Queue::new(&ctx.client, &key);
+    for err in [
+        s.put_many([1]).unwrap_err(),
+        s.get_many_nowait(1).unwrap_err(),
+        s.get_many(1, Duration::from_millis(10)).unwrap_err(),
+    ] {
+        assert_eq!(err.kind(), pottery::ErrorKind::WrongType, "{err:?}");
+    }
+    assert_eq!(s.redis_type(), "stream");
+}
+
+fn async_put_many_and_get_many(ctx: &Ctx) {
+    ctx.block_on(async {
+        let q: AsyncQueue = future::RedisSimpleQueue::new(&ctx.client, &ctx.key("q"));
+        assert_eq!(q.put_many([1, 2, 3, 4]).await.unwrap().len(), 4);
+        let got: Vec<i64> = q
+            .get_many_nowait(3)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(got, [1, 2, 3]);
+        let got = q.get_many(3, Duration::from_millis(50)).await.unwrap();
+        assert_eq!(got.len(), 1);
+        let start = Instant::now();
+        assert!(
+            q.get_many(3, Duration::from_millis(100))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(start.elapsed() >= Duration::from_millis(100));
+    });
+}
+
+fn python_consumer_reads_put_many(ctx: &Ctx) {
+    let lines = py_item_lines(ctx);
+    let items: Vec<Value> = lines
+        .iter()
+        .map(|l| pottery::json::from_str(l).unwrap())
+        .collect();
+    let q: RedisSimpleQueue<Value> = RedisSimpleQueue::new(&ctx.client, &ctx.key("q"));
+    q.put_many(&items).unwrap();
+    let done = ctx.key("done");
+    ctx.client
+        .with_connection(|con| redis::cmd("SET").arg(&done).arg(1).query::<()>(con))
+        .unwrap();
+    let out = python(PY_GET, &ctx.url(), &format!("{} {done}", q.key()));
+    assert_eq!(out.lines().collect::<Vec<_>>(), lines);
+    assert!(q.is_empty().unwrap());
 }

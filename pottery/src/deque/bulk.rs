@@ -1,5 +1,8 @@
 //! The operations of [`RedisDeque`] on many elements at once: creation, the
-//! pushes that trim to `maxlen` in the same atomic script, reversal and rotation.
+//! pushes that trim to `maxlen` in the same atomic script, truncation, `retain`
+//! and `drain` (the list's), reversal and rotation.
+
+use std::ops::RangeBounds;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -115,6 +118,68 @@ where
             self.base().client(),
             Ok(self.base().op(request, |_, _| Ok(()))),
         )
+    }
+
+    /// Keeps the first `len` elements and removes the rest (`LTRIM`):
+    /// `VecDeque::truncate`; see [`RedisList::truncate`](crate::RedisList::truncate).
+    /// Ours: Python's deque has no such method.
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let d: pottery::sync::RedisDeque<i64> = pottery::sync::RedisDeque::new(&client, "d");
+    /// d.extend([1, 2, 3])?;
+    /// d.truncate(1)?;
+    /// assert_eq!(d.to_vec()?, [1]);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn truncate(&self, len: usize) -> M::Output<'_, ()> {
+        self.list.truncate(len)
+    }
+
+    /// Keeps only the elements for which `keep` returns `true` and returns how
+    /// many were removed: `VecDeque::retain`, atomic, re-reading on a
+    /// concurrent change; see [`RedisList::retain`](crate::RedisList::retain)
+    /// for how and its size limits. Ours: Python's deque has no such method.
+    ///
+    /// Returns `Result<usize>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let d: pottery::sync::RedisDeque<i64> = pottery::sync::RedisDeque::new(&client, "d");
+    /// d.extend(0..6)?;
+    /// assert_eq!(d.retain(|n| n % 2 == 1)?, 3);
+    /// assert_eq!(d.to_vec()?, [1, 3, 5]);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn retain<F>(&self, keep: F) -> M::Output<'_, usize>
+    where
+        F: FnMut(&T) -> bool + Send + 'static,
+    {
+        self.list.retain(keep)
+    }
+
+    /// Removes the elements in `range` and returns them, in one atomic script:
+    /// `VecDeque::drain`, with Python's negative and clamped bounds; see
+    /// [`RedisList::drain`](crate::RedisList::drain).
+    ///
+    /// Returns `Result<Vec<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let d: pottery::sync::RedisDeque<i64> = pottery::sync::RedisDeque::new(&client, "d");
+    /// d.extend(0..6)?;
+    /// assert_eq!(d.drain(..2)?, [0, 1]);
+    /// assert_eq!(d.drain(-1..)?, [5]);
+    /// assert_eq!(d.to_vec()?, [2, 3, 4]);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn drain(&self, range: impl RangeBounds<isize>) -> M::Output<'_, Vec<T>> {
+        self.list.drain(range)
     }
 
     /// Reverses the deque in place, atomically.

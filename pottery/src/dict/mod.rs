@@ -1,12 +1,17 @@
 //! [`RedisDict`]: a Redis hash that behaves like a `HashMap`.
 //!
-//! `mod.rs` holds the type and the single-entry operations, `bulk.rs` those on
-//! many entries at once, `iter.rs` iteration, copies, comparison and `repr`,
-//! `impls.rs` the trait impls.
+//! `mod.rs` holds the type and the single-entry operations, `entry.rs`
+//! [`DictEntry`] (`entry(k).or_insert(v)`), `bulk.rs` those on many entries at
+//! once, `iter.rs` iteration, copies, comparison and `repr`, `flow.rs` the
+//! read-decide-write flows of entries and `retain`, `impls.rs` the trait impls.
 
 mod bulk;
+mod entry;
+mod flow;
 mod impls;
 mod iter;
+
+pub use entry::DictEntry;
 
 use std::marker::PhantomData;
 
@@ -192,16 +197,9 @@ where
         key: impl EncodeAs<K>,
         default: impl EncodeAs<V>,
     ) -> M::Output<'_, V> {
-        let op = self.encode_pair(&key, &default).map(|(field, value)| {
-            let codec = self.base.codec().clone();
-            self.base.op(
-                self.base.script(&lua::dict::GET_OR_INSERT, &[field, value]),
-                move |key, reply| {
-                    decode::optional(&codec, key, reply)?
-                        .ok_or_else(|| Error::unexpected_reply(key, "setdefault", "nil"))
-                },
-            )
-        });
+        let op = self
+            .encode_pair(&key, &default)
+            .map(|(field, value)| flow::set_default_op(&self.base, field, value));
         M::run(self.base.client(), op)
     }
 
@@ -290,19 +288,7 @@ where
                 else {
                     return Err(Error::unexpected_reply(key, "HRANDFIELD", "not one entry"));
                 };
-                // Both halves were removed: a failure hands back both.
-                let taken = |bad, e| {
-                    Error::decode_taken(
-                        key,
-                        vec![field.clone(), value.clone()],
-                        bad,
-                        Taken::Removed,
-                        e,
-                    )
-                };
-                let name = codec.decode::<K>(&field).map_err(|e| taken(0, e))?;
-                let item = codec.decode::<V>(&value).map_err(|e| taken(1, e))?;
-                Ok(Some((name, item)))
+                taken_entry(&codec, key, field, value).map(Some)
             },
         );
         M::run(self.base.client(), Ok(op))
@@ -385,4 +371,49 @@ where
     {
         Ok((self.base.encode(key)?, self.base.encode(value)?))
     }
+}
+
+impl<K, V, C, M> RedisDict<K, V, C, M>
+where
+    K: Serialize + DeserializeOwned + Send + 'static,
+    V: Serialize + DeserializeOwned + Send + 'static,
+    C: Codec,
+    M: Mode,
+{
+    /// The entry for `key`, to insert or modify in place: `HashMap::entry`,
+    /// with no I/O until one of [`DictEntry`]'s methods runs. Ours: Python's
+    /// pottery has no such method; the fields written are those of `insert`.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let hits: pottery::sync::RedisDict<String, u64> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "hits");
+    /// assert_eq!(hits.entry("/").or_insert(0)?, 0);
+    /// assert_eq!(hits.entry("/").and_modify(|n| *n += 1).or_insert(1)?, 1);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn entry(&self, key: impl EncodeAs<K>) -> DictEntry<'_, K, V, C, M> {
+        DictEntry::new(self, self.base.encode(&key))
+    }
+}
+
+/// Decodes an entry the operation removed: both halves are gone, so a failure
+/// hands back both, raw (field first).
+pub(super) fn taken_entry<K: DeserializeOwned, V: DeserializeOwned, C: Codec>(
+    codec: &C,
+    key: &str,
+    field: Vec<u8>,
+    value: Vec<u8>,
+) -> Result<(K, V)> {
+    let taken = |bad, e| {
+        Error::decode_taken(
+            key,
+            vec![field.clone(), value.clone()],
+            bad,
+            Taken::Removed,
+            e,
+        )
+    };
+    let name = codec.decode::<K>(&field).map_err(|e| taken(0, e))?;
+    let item = codec.decode::<V>(&value).map_err(|e| taken(1, e))?;
+    Ok((name, item))
 }

@@ -80,6 +80,10 @@ pub enum ErrorKind {
     /// A [`Redlock`](crate::Redlock) hold was extended more often than its
     /// `num_extensions` allows; pottery's `TooManyExtensions`.
     TooManyExtensions,
+    /// A read-decide-write operation (`retain`, an entry's `and_modify`) found
+    /// the data changed by someone else under each of its attempts, and wrote
+    /// nothing in the last one: call it again.
+    Conflict,
 }
 
 /// The crate's error: what happened, which key it concerns, and the cause.
@@ -241,6 +245,11 @@ impl Error {
             Some(key),
             format!("the hold was already extended {limit} times, its limit"),
         )
+    }
+
+    /// The data at `key` kept changing under a read-decide-write operation.
+    pub(crate) fn conflict(key: &str, what: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Conflict, Some(key), what)
     }
 
     /// Attaches the error that caused this one (its `source`).
@@ -445,6 +454,7 @@ impl fmt::Display for Error {
             ErrorKind::ExtendUnlockedLock => "extend unlocked lock",
             ErrorKind::ReleaseUnlockedLock => "release unlocked lock",
             ErrorKind::TooManyExtensions => "too many extensions",
+            ErrorKind::Conflict => "conflicting change",
         };
         f.write_str(kind)?;
         if let Some(key) = &self.inner.key {

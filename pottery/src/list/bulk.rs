@@ -1,6 +1,6 @@
 //! The operations of [`RedisList`] on many elements at once: creation, bulk
-//! pushes, ranges and Python slices (reading, assigning, deleting), sorting and
-//! reversing in place.
+//! pushes, ranges and Python slices (reading, assigning, deleting), truncation,
+//! sorting and reversing in place.
 
 use std::ops::{Bound, RangeBounds};
 
@@ -203,7 +203,10 @@ where
 
     /// Removes the elements in `range` and returns them, atomically: `Vec::drain`,
     /// or Python's `del l[start:stop]`, with Python's negative and clamped bounds.
-    /// Elements outside the range are never touched.
+    /// Elements outside the range are never touched. One Lua script (`LRANGE`
+    /// of the range, then the shorter side around it saved, the list trimmed
+    /// and that side pushed back), so the range is read and removed in one
+    /// round trip and its elements are held in memory at once.
     ///
     /// If a removed element does not decode, they are all removed all the same:
     /// the [`Decode`](crate::ErrorKind::Decode) error holds every one of them,
@@ -222,6 +225,36 @@ where
     /// ```
     pub fn drain(&self, range: impl RangeBounds<isize>) -> M::Output<'_, Vec<T>> {
         self.splice(range, std::iter::empty::<T>())
+    }
+
+    /// Keeps the first `len` elements and removes the rest (`LTRIM`):
+    /// `Vec::truncate`; nothing changes if the list is not longer. One atomic
+    /// round trip; a key of another type is a [`WrongType`](crate::ErrorKind::WrongType)
+    /// error and stays as it is. Ours: Python's pottery has no such method.
+    ///
+    /// Returns `Result<()>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&client, "l");
+    /// l.extend([1, 2, 3, 4, 5])?;
+    /// l.truncate(2)?;
+    /// assert_eq!(l.to_vec()?, [1, 2]);
+    /// l.truncate(10)?;
+    /// assert_eq!(l.to_vec()?, [1, 2]);
+    /// l.truncate(0)?;
+    /// assert!(l.is_empty()?);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn truncate(&self, len: usize) -> M::Output<'_, ()> {
+        // `LTRIM key 0 -1` keeps everything: an empty range is `1 0`.
+        let (start, stop) = match len {
+            0 => (1, 0),
+            n => (0, i64::try_from(n - 1).unwrap_or(i64::MAX)),
+        };
+        let cmd = self.base.cmd_with("LTRIM", (start, stop));
+        M::run(self.base.client(), Ok(self.base.op(cmd, |_, _| Ok(()))))
     }
 
     /// Replaces the elements in `range` with `values` (any number of them) and

@@ -1,12 +1,15 @@
-//! Iteration over a [`RedisList`], its whole copy, comparison and `repr`.
+//! Iteration over a [`RedisList`], search by value, its whole copy, comparison
+//! and `repr`.
 
 use std::fmt;
+
+use redis::Value;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::RedisList;
-use crate::codec::Codec;
+use crate::codec::{Codec, EncodeAs};
 use crate::container::{Base, repr_list};
 use crate::decode;
 use crate::engine::{Mode, ModeExt, Op, Pages};
@@ -179,4 +182,93 @@ where
             Ok((next, items))
         })
     })
+}
+
+impl<T, C, M> RedisList<T, C, M>
+where
+    T: Serialize + DeserializeOwned + Send + 'static,
+    C: Codec,
+    M: Mode,
+{
+    /// The index of the first element equal to `value` (`LPOS`), or `None`.
+    /// Python's `list.index`, which raises `ValueError` instead.
+    ///
+    /// Returns `Result<Option<usize>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&client, "l");
+    /// l.extend([66, 333, -1, 333])?;
+    /// assert_eq!(l.index_of(333)?, Some(1));
+    /// assert_eq!(l.index_of(7)?, None);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn index_of(&self, value: impl EncodeAs<T>) -> M::Output<'_, Option<usize>> {
+        match self.base.encode(&value) {
+            Ok(value) => {
+                let op = self.base.op(
+                    self.base.cmd_with("LPOS", value),
+                    |key, reply| match reply {
+                        Value::Nil => Ok(None),
+                        other => decode::count(key, other).map(Some),
+                    },
+                );
+                M::run(self.base.client(), Ok(op))
+            }
+            Err(_) => M::ready(Ok(None)),
+        }
+    }
+
+    /// Whether some element equals `value` (`LPOS`). A value the codec cannot
+    /// encode cannot be stored, so it is reported absent.
+    ///
+    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<String> = pottery::sync::RedisList::new(&client, "l");
+    /// l.extend(["g", "h"])?;
+    /// assert!(l.contains("h")?);
+    /// assert!(!l.contains("x")?);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn contains(&self, value: impl EncodeAs<T>) -> M::Output<'_, bool> {
+        match self.base.encode(&value) {
+            Ok(value) => M::run(
+                self.base.client(),
+                Ok(self.base.op(self.base.cmd_with("LPOS", value), |_, reply| {
+                    Ok(reply != Value::Nil)
+                })),
+            ),
+            Err(_) => M::ready(Ok(false)),
+        }
+    }
+
+    /// How many elements equal `value` (`LPOS ... COUNT 0`).
+    ///
+    /// Returns `Result<usize>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<f64> = pottery::sync::RedisList::new(&client, "l");
+    /// l.extend([66.25, 333.0, 333.0])?;
+    /// assert_eq!(l.count(333.0)?, 2);
+    /// assert_eq!(l.count(1.0)?, 0);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn count(&self, value: impl EncodeAs<T>) -> M::Output<'_, usize> {
+        match self.base.encode(&value) {
+            Ok(value) => {
+                let cmd = self.base.cmd_with("LPOS", (value, "COUNT", 0));
+                let op = self
+                    .base
+                    .op(cmd, |key, reply| Ok(decode::array(key, reply)?.len()));
+                M::run(self.base.client(), Ok(op))
+            }
+            Err(_) => M::ready(Ok(0)),
+        }
+    }
 }

@@ -2,14 +2,17 @@
 //!
 //! `mod.rs` holds the type and its single-element operations (by index, and
 //! pushes and pops at either end); `bulk.rs` those on many elements (creation,
-//! ranges, slices, sorting); `iter.rs` iteration, copies, comparison and
-//! `repr`; `algebra.rs` concatenation. `Debug` and `Serialize` come from the
+//! ranges, slices, sorting, truncation); `iter.rs` iteration, search by value,
+//! copies, comparison and `repr`; `algebra.rs` concatenation; `flow.rs`
+//! `retain` (read, decide, write back if unchanged) and `logic.rs` its hash. `Debug` and `Serialize` come from the
 //! `container` macros. Its Lua
 //! scripts, shared with [`RedisDeque`](crate::RedisDeque), are `lua/list/`.
 
 mod algebra;
 mod bulk;
+mod flow;
 mod iter;
+mod logic;
 
 pub(crate) use bulk::create_op;
 
@@ -131,6 +134,41 @@ where
     pub fn get(&self, index: isize) -> M::Output<'_, Option<T>> {
         let op = self.optional_op(self.base.cmd_with("LINDEX", index));
         M::run(self.base.client(), Ok(op))
+    }
+
+    /// The first element, or `None` if the list is empty (`LINDEX 0`):
+    /// `slice::first`. Ours (Python's pottery has `l[0]`, which raises).
+    ///
+    /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&client, "l");
+    /// assert_eq!(l.first()?, None);
+    /// l.extend([1, 4, 9])?;
+    /// assert_eq!((l.first()?, l.last()?), (Some(1), Some(9)));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn first(&self) -> M::Output<'_, Option<T>> {
+        self.get(0)
+    }
+
+    /// The last element, or `None` if the list is empty (`LINDEX -1`):
+    /// `slice::last`. Ours, like [`first`](Self::first).
+    ///
+    /// Returns `Result<Option<T>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&client, "l");
+    /// l.extend([1, 4, 9])?;
+    /// assert_eq!(l.last()?, Some(9));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn last(&self) -> M::Output<'_, Option<T>> {
+        self.get(-1)
     }
 
     /// Replaces the element at `index` (negative counts from the end); a
@@ -282,88 +320,6 @@ where
                 })
         });
         M::run(self.base.client(), op)
-    }
-
-    /// The index of the first element equal to `value` (`LPOS`), or `None`.
-    /// Python's `list.index`, which raises `ValueError` instead.
-    ///
-    /// Returns `Result<Option<usize>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
-    ///
-    /// ```
-    /// # let server = pottery_testkit::Server::start();
-    /// # let client = pottery::Client::open(&server.url())?;
-    /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&client, "l");
-    /// l.extend([66, 333, -1, 333])?;
-    /// assert_eq!(l.index_of(333)?, Some(1));
-    /// assert_eq!(l.index_of(7)?, None);
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn index_of(&self, value: impl EncodeAs<T>) -> M::Output<'_, Option<usize>> {
-        match self.base.encode(&value) {
-            Ok(value) => {
-                let op = self.base.op(
-                    self.base.cmd_with("LPOS", value),
-                    |key, reply| match reply {
-                        Value::Nil => Ok(None),
-                        other => decode::count(key, other).map(Some),
-                    },
-                );
-                M::run(self.base.client(), Ok(op))
-            }
-            Err(_) => M::ready(Ok(None)),
-        }
-    }
-
-    /// Whether some element equals `value` (`LPOS`). A value the codec cannot
-    /// encode cannot be stored, so it is reported absent.
-    ///
-    /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
-    ///
-    /// ```
-    /// # let server = pottery_testkit::Server::start();
-    /// # let client = pottery::Client::open(&server.url())?;
-    /// # let l: pottery::sync::RedisList<String> = pottery::sync::RedisList::new(&client, "l");
-    /// l.extend(["g", "h"])?;
-    /// assert!(l.contains("h")?);
-    /// assert!(!l.contains("x")?);
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn contains(&self, value: impl EncodeAs<T>) -> M::Output<'_, bool> {
-        match self.base.encode(&value) {
-            Ok(value) => M::run(
-                self.base.client(),
-                Ok(self.base.op(self.base.cmd_with("LPOS", value), |_, reply| {
-                    Ok(reply != Value::Nil)
-                })),
-            ),
-            Err(_) => M::ready(Ok(false)),
-        }
-    }
-
-    /// How many elements equal `value` (`LPOS ... COUNT 0`).
-    ///
-    /// Returns `Result<usize>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
-    ///
-    /// ```
-    /// # let server = pottery_testkit::Server::start();
-    /// # let client = pottery::Client::open(&server.url())?;
-    /// # let l: pottery::sync::RedisList<f64> = pottery::sync::RedisList::new(&client, "l");
-    /// l.extend([66.25, 333.0, 333.0])?;
-    /// assert_eq!(l.count(333.0)?, 2);
-    /// assert_eq!(l.count(1.0)?, 0);
-    /// # Ok::<(), pottery::Error>(())
-    /// ```
-    pub fn count(&self, value: impl EncodeAs<T>) -> M::Output<'_, usize> {
-        match self.base.encode(&value) {
-            Ok(value) => {
-                let cmd = self.base.cmd_with("LPOS", (value, "COUNT", 0));
-                let op = self
-                    .base
-                    .op(cmd, |key, reply| Ok(decode::array(key, reply)?.len()));
-                M::run(self.base.client(), Ok(op))
-            }
-            Err(_) => M::ready(Ok(0)),
-        }
     }
 
     /// The number of elements (`LLEN`).

@@ -85,6 +85,12 @@ group! { dict:
     REMOVE = "remove.lua";
     /// Removes and returns a random entry.
     POP_ITEM = "pop_item.lua";
+    /// Deletes fields that still hold the values given.
+    DELETE_IF_EQUAL = "delete_if_equal.lua";
+    /// One HSCAN page, its fields deleted in the same step.
+    DRAIN_PAGE = "drain_page.lua";
+    /// Sets a field if it still holds the value given.
+    COMPARE_AND_SET = "compare_and_set.lua";
 }
 group! { set:
     /// Creates the set unless the key exists.
@@ -137,6 +143,8 @@ group! { list:
     SORT = "prelude.lua" + "sort.lua";
     /// Creates the list unless the key exists (lists and deques).
     CREATE = "prelude.lua" + "create.lua";
+    /// Keeps the elements a mask marks, if the list is still what was read.
+    RETAIN = "prelude.lua" + "retain.lua";
 }
 group! { deque:
     /// Pushes on one side and trims the other to maxlen, in one step.
@@ -154,6 +162,10 @@ group! {
     queue:
     /// Takes the oldest entry, read and deleted in one step.
     CLAIM = "claim.lua";
+    /// Takes up to n of the oldest entries, read and deleted in one step.
+    CLAIM_MANY = "claim_many.lua";
+    /// Appends many entries in one step.
+    PUT_MANY = "put_many.lua";
 }
 group! { cached_dict:
     /// The values of the fields asked for, then the TTL refresh.

@@ -1,7 +1,9 @@
 //! [`RedisSimpleQueue`]: Redis stream used as a first-in, first-out queue shared by processes.
 //!
-//! `mod.rs` holds the operations, `flow.rs` the waits (one plan for both modes).
+//! `mod.rs` holds the operations on one item, `bulk.rs` those on many at once,
+//! `flow.rs` the waits (one plan for both modes).
 
+mod bulk;
 mod flow;
 
 use std::marker::PhantomData;
@@ -231,12 +233,22 @@ where
         timeout: Duration,
         finish: fn(&str, Option<T>) -> Result<U>,
     ) -> M::Output<'_, U> {
-        let client = self.base.client();
         let base = self.base.clone();
+        self.wait_with(timeout, Box::new(move || claim_op(&base)), finish)
+    }
+
+    /// A wait that claims with `claim` (one item, or a batch of them).
+    fn wait_with<I: Send + 'static, U: Send + 'static>(
+        &self,
+        timeout: Duration,
+        claim: Box<dyn Fn() -> Op<Option<I>> + Send + Sync>,
+        finish: fn(&str, Option<I>) -> Result<U>,
+    ) -> M::Output<'_, U> {
+        let client = self.base.client();
         let wait = flow::Wait {
             client: client.clone(),
             key: self.base.key_shared(),
-            claim: Box::new(move || claim_op(&base)),
+            claim,
             until: Deadline::after(timeout),
             finish,
         };
@@ -252,29 +264,34 @@ fn claim_op<T: DeserializeOwned + Send + 'static, C: Codec>(base: &Base<C>) -> O
         if reply == Value::Nil {
             return Ok(None);
         }
-        let mut parts = decode::array(key, reply)?.into_iter();
-        let (Some(_id), Some(fields)) = (parts.next(), parts.next()) else {
-            return Err(Error::unexpected_reply(
-                key,
-                "XRANGE",
-                "not an [id, fields] entry",
-            ));
-        };
-        let mut fields = decode::raw_values(key, fields)?;
-        let item = fields
-            .chunks_exact(2)
-            .position(|pair| pair.first().map(Vec::as_slice) == Some(ITEM_FIELD));
-        // The entry is gone from the stream: whatever fails, the error holds it.
-        match item {
-            Some(i) => {
-                let raw = fields.swap_remove(2 * i + 1);
-                decode::taken(&codec, key, raw, Taken::Removed).map(Some)
-            }
-            None => Err(Error::malformed_taken(
-                key,
-                fields,
-                "a stream entry without an `item` field (not written by a queue)",
-            )),
-        }
+        entry_item(&codec, key, reply).map(Some)
     })
+}
+
+/// The item of a claimed stream entry `[id, [field, value, ...]]`. The entry is
+/// gone from the stream: whatever fails, the error holds what it held.
+fn entry_item<T: DeserializeOwned, C: Codec>(codec: &C, key: &str, entry: Value) -> Result<T> {
+    let mut parts = decode::array(key, entry)?.into_iter();
+    let (Some(_id), Some(fields)) = (parts.next(), parts.next()) else {
+        return Err(Error::unexpected_reply(
+            key,
+            "XRANGE",
+            "not an [id, fields] entry",
+        ));
+    };
+    let mut fields = decode::raw_values(key, fields)?;
+    let item = fields
+        .chunks_exact(2)
+        .position(|pair| pair.first().map(Vec::as_slice) == Some(ITEM_FIELD));
+    match item {
+        Some(i) => {
+            let raw = fields.swap_remove(2 * i + 1);
+            decode::taken(codec, key, raw, Taken::Removed)
+        }
+        None => Err(Error::malformed_taken(
+            key,
+            fields,
+            "a stream entry without an `item` field (not written by a queue)",
+        )),
+    }
 }
