@@ -98,7 +98,11 @@ pub(crate) fn measure(
         rows.extend(results.into_iter().map(|r| {
             let blocking = matches!(r.mode, Mode::Blocking);
             let row = Row::new(info, r, &python_rounds);
-            if blocking { row.with_errors(errors) } else { row }
+            if blocking {
+                row.with_errors(errors)
+            } else {
+                row
+            }
         }));
     }
     Ok(rows)

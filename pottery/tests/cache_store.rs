@@ -2,12 +2,7 @@
 //! type spells `Result` through an alias; and a computed value reaches the
 //! caller even when Redis cannot store it (out of memory).
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    missing_docs
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use crate::support;
 
@@ -50,7 +45,10 @@ fn redis_cache_alias_of_result_never_caches_err(ctx: &Ctx) {
     let runs = || RUNS.load(Ordering::SeqCst);
     let before = runs();
     for _ in 0..2 {
-        assert_eq!(parse_alias("x".into()).unwrap(), Err("not a number: x".into()));
+        assert_eq!(
+            parse_alias("x".into()).unwrap(),
+            Err("not a number: x".into())
+        );
     }
     assert_eq!(runs() - before, 2, "the Err was served from the cache");
     assert_eq!(fields(&ctx.client, "store:alias"), 0);
@@ -63,7 +61,11 @@ fn redis_cache_alias_of_result_never_caches_err(ctx: &Ctx) {
     assert_eq!(fields(&ctx.client, "store:alias"), 1);
 
     ctx.block_on(async {
-        parse_alias_async_cache().unwrap().cache_clear().await.unwrap();
+        parse_alias_async_cache()
+            .unwrap()
+            .cache_clear()
+            .await
+            .unwrap();
         let before = runs();
         for _ in 0..2 {
             assert!(parse_alias_async("x".into()).await.unwrap().is_err());
@@ -86,7 +88,10 @@ fn run_out_of_memory() {
 }
 
 fn recover_memory() {
-    support::raw(OOM_URL.get().expect("set by the case"), &["CONFIG", "SET", "maxmemory", "0"]);
+    support::raw(
+        OOM_URL.get().expect("set by the case"),
+        &["CONFIG", "SET", "maxmemory", "0"],
+    );
 }
 
 #[pottery::redis_cache(client = Client::open(OOM_URL.get().expect("set by the case")), key = "oom:macro")]
@@ -133,7 +138,11 @@ fn computed_value_survives_a_failed_store(_: &Ctx) {
         });
         recover_memory();
         assert_eq!(primed.unwrap(), 43, "{name}");
-        assert_eq!(fields(&client, cache.key()), 0, "{name}: the store did not fail");
+        assert_eq!(
+            fields(&client, cache.key()),
+            0,
+            "{name}: the store did not fail"
+        );
     }
     let f = CachedFn::new(sync::RedisCache::new(&client, "oom:fn"), |n: u32| {
         run_out_of_memory();

@@ -375,7 +375,7 @@ fn json_depth_limit_encode_error_names_the_key(ctx: &Ctx) {
     }
     d.insert("ok", &deep).unwrap();
     assert_eq!(d.get("ok").unwrap(), Some(deep.clone()));
-    let err = d.insert("deeper", &Value::Array(vec![deep])).unwrap_err();
+    let err = d.insert("deeper", Value::Array(vec![deep])).unwrap_err();
     assert_eq!(err.kind(), pottery::ErrorKind::Encode);
     assert_eq!(err.key(), Some(key.as_str()));
     assert!(err.to_string().contains(&key), "{err}");

@@ -2,7 +2,13 @@
 //! decoder, kept without overflowing a small thread's stack, and numbers never
 //! silently rounded into an untyped target.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
 
 use pottery::json::{self, MAX_DEPTH, Value};
 use serde::{Deserialize, Serialize};

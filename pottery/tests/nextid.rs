@@ -772,7 +772,12 @@ fn test_nextid_backoff_no_errors_under_contention(_: &Ctx) {
         threads.into_iter().map(|t| t.join().unwrap()).collect()
     });
     let errors: Vec<&String> = drawn.iter().flat_map(|(_, e)| e).collect();
-    assert!(errors.is_empty(), "{} errors, first: {:?}", errors.len(), errors.first());
+    assert!(
+        errors.is_empty(),
+        "{} errors, first: {:?}",
+        errors.len(),
+        errors.first()
+    );
     let mut all = HashSet::new();
     for (got, _) in &drawn {
         assert_eq!(got.len(), 200);

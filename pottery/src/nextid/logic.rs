@@ -70,9 +70,7 @@ pub(crate) const BACKOFF_CAP: Duration = Duration::from_millis(50);
 /// The longest pause after lost round `round` (1 for the first round).
 pub(crate) fn backoff_ceiling(round: u32) -> Duration {
     let doublings = round.saturating_sub(1).min(16);
-    BACKOFF_BASE
-        .saturating_mul(1 << doublings)
-        .min(BACKOFF_CAP)
+    BACKOFF_BASE.saturating_mul(1 << doublings).min(BACKOFF_CAP)
 }
 
 /// After lost round `round` of `tries`: the pause before the next round
