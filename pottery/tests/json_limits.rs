@@ -134,3 +134,27 @@ fn serde_json_value_never_rounds_big_ints() {
     let err = json::from_str::<u64>(two_70).unwrap_err().to_string();
     assert!(err.contains("pottery::json::Value"), "{err}");
 }
+
+#[test]
+fn serde_json_value_never_turns_python_nan_into_null() {
+    for doc in ["NaN", "[1.5, Infinity]", r#"{"a": -Infinity}"#, "1e400"] {
+        let err = json::from_str::<serde_json::Value>(doc)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("pottery::json::Value"), "{doc}: {err}");
+        assert!(json::from_str::<Value>(doc).is_ok());
+    }
+    // Typed floats, and untyped targets that keep floats, still get them.
+    assert!(json::from_str::<f64>("NaN").unwrap().is_nan());
+    assert_eq!(
+        json::from_str::<Vec<f64>>("[Infinity]").unwrap(),
+        [f64::INFINITY]
+    );
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Num {
+        Float(f64),
+    }
+    let Num::Float(x) = json::from_str::<Num>("-Infinity").unwrap();
+    assert_eq!(x, f64::NEG_INFINITY);
+}

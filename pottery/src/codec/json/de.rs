@@ -65,6 +65,35 @@ fn inexact(digits: &str) -> Error {
     ))
 }
 
+/// Whether `visitor` is `serde_json::Value`'s, which turns `NaN` and the
+/// infinities (Python writes them for its floats) into `null` without an error,
+/// and would write `null` back. Only asked for a non-finite float, and told by
+/// the message the visitor expects: other untyped targets (untagged enums,
+/// flattened structs) keep such floats, and an `f64` target never comes here.
+fn drops_non_finite<'de, V: Visitor<'de>>(visitor: &V) -> bool {
+    struct Expecting<'a, V>(&'a V);
+    impl<'de, V: Visitor<'de>> std::fmt::Display for Expecting<'_, V> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            self.0.expecting(f)
+        }
+    }
+    Expecting(visitor).to_string() == "any valid JSON value"
+}
+
+#[cold]
+#[inline(never)]
+fn not_finite(x: f64) -> Error {
+    Error::new(format!(
+        "{} does not fit serde_json::Value, which would turn it into null; decode into \
+         pottery::json::Value (or an f64 field) to keep it",
+        match x {
+            x if x.is_nan() => "NaN",
+            x if x > 0.0 => "Infinity",
+            _ => "-Infinity",
+        }
+    ))
+}
+
 /// [`inexact`] for an `i128`, out of line: `deserialize_any` is on every level of
 /// the recursion, and a temporary `String` in its frame costs stack per level.
 #[cold]
@@ -156,6 +185,7 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer {
                 _ => Err(inexact_int(n)),
             },
             Value::BigInt(digits) => Err(inexact(&digits)),
+            Value::Float(x) if !x.is_finite() && drops_non_finite(&visitor) => Err(not_finite(x)),
             Value::Float(x) => visitor.visit_f64(x),
             Value::String(s) => visitor.visit_string(s),
             Value::Array(items) => visit_array(items, visitor),

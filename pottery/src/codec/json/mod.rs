@@ -29,7 +29,8 @@
 //! of any size (into `i128`/`u128` when they fit, into floats for float targets,
 //! otherwise an error naming the value — also for targets that take "any value",
 //! such as `serde_json::Value`, which would round an integer beyond 64 bits to a
-//! float: only [`Value`] keeps every number Python writes exactly); `1e400` as infinity; from bytes, UTF-16 and
+//! float, and turn `NaN` or `Infinity` into `null`: only [`Value`] keeps every
+//! number Python writes exactly); `1e400` as infinity; from bytes, UTF-16 and
 //! UTF-32 input detected the way `json.loads` detects it. What a Rust `String` cannot
 //! hold (a lone surrogate such as `"\ud800"`) is an error, and so is what `json.loads`
 //! rejects (trailing commas, comments, single quotes, raw control characters in strings,
