@@ -80,6 +80,11 @@ where
 fn json_depth_limit_is_shared_and_fits_a_1_mib_stack() {
     on_small_stack(|| round_trip_at_the_limit(&node(MAX_DEPTH), &node(MAX_DEPTH + 1)));
     on_small_stack(|| round_trip_at_the_limit(&ours(MAX_DEPTH), &ours(MAX_DEPTH + 1)));
+    // What aborted a debug build's 2 MiB thread: 2,000 levels stop at the limit.
+    on_small_stack(|| {
+        let err = json::to_vec(&node(2_000)).unwrap_err().to_string();
+        assert!(err.contains("nests deeper than"), "{err}");
+    });
     on_small_stack(|| {
         round_trip_at_the_limit(
             &serde_json_value(MAX_DEPTH),
