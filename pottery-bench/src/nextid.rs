@@ -7,7 +7,7 @@
 //! (`EVALSHA`), a quorum of "stored" replies.
 //!
 //! - Ours: `ids.next()?` (async: `.await`), default settings (100 ms request
-//!   timeout, 3 tries). Each step goes to all masters in parallel (blocking: one
+//!   timeout, 20 tries). Each step goes to all masters in parallel (blocking: one
 //!   worker thread per master; async: concurrent futures) and ends at a quorum.
 //! - Raw: the same two steps, also in parallel: blocking, each step's request
 //!   is written to every master's connection, then the replies are read (no
@@ -20,6 +20,10 @@
 //!
 //! Ours and raw use separate sequences (`nextid:<name>` and `nextid:<name>:raw`),
 //! Python its own; all keep growing over the run.
+//!
+//! Beside the blocking row, a contention run counts errors: 4 threads draw 200
+//! IDs each from one sequence with default settings (on 3 of the 5 masters, or
+//! on the one), every "quorum not achieved" counted, none retried.
 
 use std::sync::Arc;
 
@@ -32,7 +36,7 @@ use crate::measure::{time_async, time_blocking};
 use crate::ops::Group;
 use crate::python;
 use crate::redlock::Servers;
-use crate::report::{Row, RowInfo, Target};
+use crate::report::{Errors, Row, RowInfo, Target};
 use crate::setup::Keys;
 
 /// The library's set-if-greater script (its one copy), so that both sides
@@ -89,13 +93,62 @@ pub(crate) fn measure(
         let mut python: Timer<'_> = Box::new(|slice| py.run(python_op, slice));
         let mut prep: Prep<'_> = Box::new(|_| Ok(()));
         let (results, python_rounds) = run_rounds(plan, &mut contests, &mut python, &mut prep)?;
-        rows.extend(
-            results
-                .into_iter()
-                .map(|r| Row::new(info, r, &python_rounds)),
-        );
+        drop(contests);
+        let errors = contention(&urls, keys)?;
+        rows.extend(results.into_iter().map(|r| {
+            let blocking = matches!(r.mode, Mode::Blocking);
+            let row = Row::new(info, r, &python_rounds);
+            if blocking {
+                row.with_errors(errors)
+            } else {
+                row
+            }
+        }));
     }
     Ok(rows)
+}
+
+/// Threads and IDs per thread of the contention run.
+const CONTENDERS: usize = 4;
+const IDS_EACH: usize = 200;
+
+/// The contention run on (at most) 3 of `urls`: how many of the
+/// `CONTENDERS × IDS_EACH` calls failed, with default settings.
+fn contention(urls: &[String], keys: &Keys) -> Result<Errors> {
+    let masters = urls.get(..3).unwrap_or(urls);
+    let clients = masters
+        .iter()
+        .map(|url| pottery::Client::open(url))
+        .collect::<pottery::Result<Vec<_>>>()?;
+    let ids = pottery::sync::NextId::builder()
+        .key(&format!("{}:contended", keys.nextid_name))
+        .masters(clients)
+        .build()?;
+    let failed = std::thread::scope(|s| {
+        let threads: Vec<_> = (0..CONTENDERS)
+            .map(|_| {
+                let ids = ids.clone();
+                s.spawn(move || {
+                    (0..IDS_EACH)
+                        .filter(|_| pottery::sync::NextId::next(&ids).is_err())
+                        .count()
+                })
+            })
+            .collect();
+        threads
+            .into_iter()
+            .map(|t| t.join().unwrap_or(IDS_EACH))
+            .sum()
+    });
+    Ok(Errors {
+        calls: CONTENDERS * IDS_EACH,
+        failed,
+        setup: if masters.len() == 3 {
+            "4 threads x 200 IDs on 3 masters, default settings"
+        } else {
+            "4 threads x 200 IDs on 1 master, default settings"
+        },
+    })
 }
 
 /// Ours's generators and raw's connections, on one set of masters.

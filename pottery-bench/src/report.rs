@@ -122,9 +122,27 @@ pub(crate) struct Row {
     raw_rounds: Vec<f64>,
     python_rounds: Vec<f64>,
     note: &'static str,
+    /// Calls that failed in a contention run beside the row (NextId: the
+    /// "quorum not achieved" rate under concurrent clients), if measured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<Errors>,
+}
+
+/// How many calls of a contention run failed, and what the run was.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub(crate) struct Errors {
+    pub(crate) calls: usize,
+    pub(crate) failed: usize,
+    pub(crate) setup: &'static str,
 }
 
 impl Row {
+    /// The row with the failures of a contention run beside it.
+    pub(crate) fn with_errors(mut self, errors: Errors) -> Row {
+        self.errors = Some(errors);
+        self
+    }
+
     /// The row of `op` in one mode, from the per-round figures.
     pub(crate) fn new(op: RowInfo, rounds: Rounds, python_rounds: &[f64]) -> Row {
         let (ours, raw, python) = (
@@ -155,6 +173,7 @@ impl Row {
             raw_rounds: rounds.raw,
             python_rounds: python_rounds.to_vec(),
             note: op.note,
+            errors: None,
         }
     }
 }
@@ -265,6 +284,18 @@ pub(crate) fn print_table(rows: &[Row]) {
             .is_none_or(|before| !before.iter().any(|b| same_op(b, r)));
         if first {
             println!("{} {}: {}", r.structure.name(), r.operation, r.note);
+        }
+        if let Some(e) = r.errors {
+            println!(
+                "{} {} ({}): errors {} of {} calls ({:.2}%) with {}",
+                r.structure.name(),
+                r.operation,
+                r.mode,
+                e.failed,
+                e.calls,
+                100.0 * e.failed as f64 / e.calls.max(1) as f64,
+                e.setup
+            );
         }
     }
 }

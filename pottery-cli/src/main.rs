@@ -2,7 +2,8 @@
 //!
 //! - `pottery inspect KEY` prints one JSON document describing the structure at
 //!   `KEY`, its contents decoded as Python's pottery and this crate store them
-//!   (see [`inspect`]).
+//!   (see [`inspect`]); `--format text` prints it for reading, non-ASCII
+//!   characters unescaped.
 //! - `pottery tour` runs the README's walkthrough, line by line, against Redis (see
 //!   [`tour`]); without a URL it starts a private `redis-server` for itself.
 //!
@@ -71,6 +72,10 @@ enum Command {
         /// (as pottery's `BloomFilter(num_elements=N, false_positives=P)`).
         #[arg(long, value_name = "N,P", value_parser = inspect::bloom::parse)]
         bloom: Option<inspect::bloom::Shape>,
+        /// `json` (default): pottery JSON, ASCII only (`"caf\u00e9"`); `text`: the
+        /// same document for reading, non-ASCII characters as themselves (`"café"`).
+        #[arg(long, value_enum, default_value_t = output::Format::Json)]
+        format: output::Format,
     },
     /// Walk through pottery's structures, showing each Rust line and its result.
     ///
@@ -82,10 +87,15 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Inspect { key, masters, .. } if !masters.is_empty() => {
-            run_inspect_masters(&masters, &key)
-        }
-        Command::Inspect { key, bloom, .. } => run_inspect(cli.url.as_deref(), &key, bloom),
+        Command::Inspect {
+            key,
+            masters,
+            format,
+            ..
+        } if !masters.is_empty() => run_inspect_masters(&masters, &key, format),
+        Command::Inspect {
+            key, bloom, format, ..
+        } => run_inspect(cli.url.as_deref(), &key, bloom, format),
         Command::Tour => match tour::run(cli.url) {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
@@ -97,12 +107,12 @@ fn main() -> ExitCode {
 }
 
 /// `pottery inspect --masters URL,... KEY`.
-fn run_inspect_masters(urls: &[String], key: &str) -> ExitCode {
+fn run_inspect_masters(urls: &[String], key: &str, format: output::Format) -> ExitCode {
     let report = inspect::masters::inspect_all(urls, key);
     for (url, why) in report.failures() {
         output::err(format_args!("warning: cannot read master {url}: {why}"));
     }
-    if let Err(err) = output::out(output::pretty(&report.to_value())) {
+    if let Err(err) = output::out(output::render(&report.to_value(), format)) {
         output::err(format_args!("error: cannot write the report: {err}"));
         return ExitCode::from(2);
     }
@@ -120,7 +130,12 @@ fn run_inspect_masters(urls: &[String], key: &str) -> ExitCode {
 }
 
 /// `pottery inspect KEY [--bloom N,P]`.
-fn run_inspect(url: Option<&str>, key: &str, bloom: Option<inspect::bloom::Shape>) -> ExitCode {
+fn run_inspect(
+    url: Option<&str>,
+    key: &str,
+    bloom: Option<inspect::bloom::Shape>,
+    format: output::Format,
+) -> ExitCode {
     let client = match pottery::Client::open(url.unwrap_or(pottery::DEFAULT_URL)) {
         Ok(client) => client,
         Err(err) => {
@@ -147,7 +162,7 @@ fn run_inspect(url: Option<&str>, key: &str, bloom: Option<inspect::bloom::Shape
             return ExitCode::from(2);
         }
     };
-    let printed = output::out(output::pretty(&report.to_value()));
+    let printed = output::out(output::render(&report.to_value(), format));
     warnings.finish();
     if let Err(err) = printed {
         output::err(format_args!("error: cannot write the report: {err}"));

@@ -6,7 +6,9 @@
 //! by their stored bytes), so this module lays out arrays and objects itself, like
 //! Python's `json.dumps(x, indent=2)`, and asks pottery's encoder for each scalar:
 //! floats print as Python prints them (`1e+16`, `NaN`, `Infinity`), big integers in
-//! full, strings ASCII-only with `\uXXXX` escapes.
+//! full, strings ASCII-only with `\uXXXX` escapes. [`Format::Text`] writes the same
+//! document for a human: strings with their non-ASCII characters as themselves
+//! (UTF-8), only quotes, backslashes and control characters escaped.
 
 use std::fmt::Display;
 use std::io::{self, Write};
@@ -40,10 +42,23 @@ pub(crate) fn chain(err: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
+/// How the inspector prints its document (`--format`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// pottery JSON: ASCII only, non-ASCII as `\uXXXX` (what Python's `json.dumps`
+    /// writes).
+    #[default]
+    Json,
+    /// For reading: the same document, non-ASCII characters unescaped (UTF-8).
+    /// Still JSON that `json.loads` reads.
+    Text,
+}
+
 /// Spaces per nesting level.
 const INDENT: usize = 2;
 
-/// `value` as indented JSON, objects in their stored order, without a final newline.
+/// `value` as indented JSON in `format`, objects in their stored order, without a
+/// final newline.
 ///
 /// ```text
 /// {
@@ -54,13 +69,13 @@ const INDENT: usize = 2;
 ///   "b": {}
 /// }
 /// ```
-pub(crate) fn pretty(value: &Value) -> String {
+pub(crate) fn render(value: &Value, format: Format) -> String {
     let mut out = String::new();
-    write_value(&mut out, value, 0);
+    write_value(&mut out, value, 0, format);
     out
 }
 
-fn write_value(out: &mut String, value: &Value, depth: usize) {
+fn write_value(out: &mut String, value: &Value, depth: usize, format: Format) {
     match value {
         Value::Array(items) if !items.is_empty() => {
             out.push('[');
@@ -69,7 +84,7 @@ fn write_value(out: &mut String, value: &Value, depth: usize) {
                     out.push(',');
                 }
                 newline(out, depth + 1);
-                write_value(out, item, depth + 1);
+                write_value(out, item, depth + 1, format);
             }
             newline(out, depth);
             out.push(']');
@@ -81,13 +96,14 @@ fn write_value(out: &mut String, value: &Value, depth: usize) {
                     out.push(',');
                 }
                 newline(out, depth + 1);
-                write_string(out, key);
+                write_string(out, key, format);
                 out.push_str(": ");
-                write_value(out, item, depth + 1);
+                write_value(out, item, depth + 1, format);
             }
             newline(out, depth);
             out.push('}');
         }
+        Value::String(text) => write_string(out, text, format),
         scalar => write_scalar(out, scalar),
     }
 }
@@ -101,11 +117,14 @@ fn write_scalar(out: &mut String, value: &Value) {
     }
 }
 
-fn write_string(out: &mut String, s: &str) {
-    match json::to_string(s) {
-        Ok(text) => out.push_str(&text),
-        Err(_) => out.push_str("\"\""),
-    }
+fn write_string(out: &mut String, s: &str, format: Format) {
+    // serde_json escapes only what JSON requires (quotes, backslashes, control
+    // characters) and leaves the rest as UTF-8.
+    let text = match format {
+        Format::Json => json::to_string(s).ok(),
+        Format::Text => serde_json::to_string(s).ok(),
+    };
+    out.push_str(text.as_deref().unwrap_or("\"\""));
 }
 
 fn newline(out: &mut String, depth: usize) {
@@ -115,7 +134,7 @@ fn newline(out: &mut String, depth: usize) {
 
 #[cfg(test)]
 mod tests {
-    use super::{Value, pretty};
+    use super::{Format, Value, render};
 
     #[test]
     fn keeps_order_and_pottery_scalars() {
@@ -131,9 +150,24 @@ mod tests {
             ),
         ]);
         assert_eq!(
-            pretty(&doc),
+            render(&doc, Format::Json),
             "{\n  \"z\": [\n    1e+16,\n    NaN\n  ],\n  \"\\u00e9\": {},\n  \
              \"a\": 1180591620717411303424000000000000000000000\n}"
+        );
+    }
+
+    #[test]
+    fn text_leaves_non_ascii_unescaped() {
+        let doc = Value::Object(vec![(
+            "caf\u{e9}".into(),
+            Value::Array(vec![
+                Value::String("\u{1f600} \"q\" \\ \n".into()),
+                Value::Float(f64::NAN),
+            ]),
+        )]);
+        assert_eq!(
+            render(&doc, Format::Text),
+            "{\n  \"caf\u{e9}\": [\n    \"\u{1f600} \\\"q\\\" \\\\ \\n\",\n    NaN\n  ]\n}"
         );
     }
 }

@@ -136,6 +136,54 @@ fn inspect_a_python_dict() {
     );
 }
 
+/// `--format text`: the same document, non-ASCII characters as themselves, still
+/// JSON (Python's `json.loads` reads it to the same value); `--format json` is the
+/// default; another format is a usage error.
+#[test]
+fn inspect_format_text_is_human_readable() {
+    let server = Server::start();
+    python(
+        &format!(
+            "{PRELUDE}d = RedisDict(redis=r, key='caf\u{e9}')\n\
+             d['\u{1f600}'] = ['na\u{ef}ve', 'tab\\there', 2**70]\n"
+        ),
+        &server.url(),
+        "",
+    );
+    let url = server.url();
+    let run = |format: &[&str]| {
+        let mut args = vec!["--url", &url, "inspect", "caf\u{e9}"];
+        args.extend_from_slice(format);
+        let out = pottery(&args);
+        let stdout = String::from_utf8(out.stdout).expect("utf-8 stdout");
+        (out.status.code().expect("exit code"), stdout)
+    };
+    let (code, text) = run(&["--format", "text"]);
+    assert_eq!(code, 0, "{text}");
+    for shown in [
+        "\"key\": \"caf\u{e9}\"",
+        "\"\u{1f600}\": [",
+        "\"na\u{ef}ve\"",
+        "\"tab\\there\"",
+        "1180591620717411303424",
+    ] {
+        assert!(text.contains(shown), "{shown} not in\n{text}");
+    }
+    assert!(!text.contains("\\u"), "escaped in text:\n{text}");
+    let (code, default) = run(&[]);
+    assert_eq!(code, 0);
+    assert!(default.contains(r#""caf\u00e9""#), "{default}");
+    assert!(default.is_ascii());
+    assert_eq!(run(&["--format", "json"]).1, default);
+    // Both are the same document.
+    assert_eq!(
+        json::from_str::<Value>(&text).unwrap(),
+        json::from_str::<Value>(&default).unwrap()
+    );
+    let (code, _) = run(&["--format", "yaml"]);
+    assert_eq!(code, 2);
+}
+
 #[test]
 fn inspect_a_python_list_set_and_queue() {
     let server = Server::start();

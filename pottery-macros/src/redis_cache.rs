@@ -132,7 +132,10 @@ fn parameters(func: &ItemFn) -> syn::Result<Vec<Ident>> {
     Ok(names)
 }
 
-/// Whether `ty`'s last path segment is `Result`: its errors are then not cached.
+/// Whether `ty`'s last path segment is `Result`: the cached function then
+/// returns it (Redis's errors converted into its `E`). Any other return type
+/// gets `pottery::Result<R>`, and a `Result` behind an alias is recognized by
+/// its type (`Policy`) so that its errors are not cached either.
 fn is_result(ty: &Type) -> bool {
     match ty {
         Type::Path(path) => path
@@ -241,6 +244,17 @@ pub(crate) fn expand(args: TokenStream2, item: TokenStream2) -> syn::Result<Toke
     };
     let call = quote_spanned!(ret_span=> ::pottery::__private::redis_cache::#call);
     let bypass = quote_spanned!(ret_span=> ::pottery::__private::redis_cache::#bypass);
+    // A plain return type may still be a `Result` behind an alias: which values
+    // are stored is decided by the type (an `Err` never is), not by its spelling.
+    let policy = if fallible {
+        quote!()
+    } else {
+        quote_spanned! {ret_span=> {
+            #[allow(unused_imports)]
+            use ::pottery::__private::redis_cache::{Every as _, OnlyOk as _};
+            (&::pottery::__private::redis_cache::Policy::<#ret>::new()).cacheable()
+        },}
+    };
     let awaited = if is_async { quote!(.await) } else { quote!() };
     let build = args.build(&mode);
     let cache_doc = format!(
@@ -257,7 +271,7 @@ pub(crate) fn expand(args: TokenStream2, item: TokenStream2) -> syn::Result<Toke
         #(#attrs)*
         #vis #outer {
             #prologue
-            #call(__pottery_cache, __pottery_field, move || #no_cache(#(#names),*)) #awaited
+            #call(__pottery_cache, __pottery_field, #policy move || #no_cache(#(#names),*)) #awaited
         }
 
         #[doc = #no_cache_doc]
@@ -266,7 +280,7 @@ pub(crate) fn expand(args: TokenStream2, item: TokenStream2) -> syn::Result<Toke
         #[doc = #prime_doc]
         #vis #primer {
             #prologue
-            #bypass(__pottery_cache, __pottery_field, move || #no_cache(#(#names),*)) #awaited
+            #bypass(__pottery_cache, __pottery_field, #policy move || #no_cache(#(#names),*)) #awaited
         }
 
         #[doc = #cache_doc]

@@ -304,8 +304,88 @@ fn create_over_existing_key_fails_on_both_sides(ctx: &Ctx) {
     assert_eq!(d.get("one").unwrap(), Some(1));
 }
 
+/// Python writes `2**70` (and the same number raw, as another writer would):
+/// `serde_json::Value`, which would round it to a float and write the float back,
+/// gets a decode error naming the key and pointing to `pottery::json::Value`,
+/// which reads it exactly and writes back the bytes Python wrote.
+fn serde_json_value_never_rounds_python_big_ints(ctx: &Ctx) {
+    let key = ctx.key("big-ints");
+    let script = r#"
+import os, sys
+from redis import Redis
+from pottery import RedisDict
+r = Redis.from_url(os.environ['REDIS_URL'])
+d = RedisDict(redis=r, key=sys.stdin.read().strip())
+d['big'] = 2**70
+d['nested'] = {'n': [2**70, -(2**64)]}
+print(len(d))
+"#;
+    assert_eq!(python(script, &ctx.url(), &key).trim(), "2");
+    ctx.client
+        .with_connection(|con| {
+            redis::cmd("HSET")
+                .arg(&key)
+                .arg(r#""raw""#)
+                .arg("1180591620717411303424")
+                .query::<i64>(con)
+        })
+        .unwrap();
+    let rounded: RedisDict<String, serde_json::Value> = RedisDict::new(&ctx.client, &key);
+    for field in ["big", "nested", "raw"] {
+        let err = rounded.get(field).unwrap_err();
+        assert_eq!(err.kind(), pottery::ErrorKind::Decode, "{field}: {err}");
+        assert_eq!(err.key(), Some(key.as_str()));
+        let shown = err.to_string();
+        assert!(shown.contains(&key), "{shown}");
+        assert!(shown.contains("pottery::json::Value"), "{shown}");
+    }
+    let exact: RedisDict<String, pottery::json::Value> = RedisDict::new(&ctx.client, &key);
+    let big = exact.get("big").unwrap().unwrap();
+    assert_eq!(big, pottery::json::Value::Int(1 << 70));
+    exact.insert("big", &big).unwrap();
+    let nested = exact.get("nested").unwrap().unwrap();
+    exact.insert("nested", &nested).unwrap();
+    let check = r#"
+import os, sys
+from redis import Redis
+from pottery import RedisDict
+r = Redis.from_url(os.environ['REDIS_URL'])
+d = RedisDict(redis=r, key=sys.stdin.read().strip())
+print(d['big'] == 2**70 and type(d['big']) is int and d['nested'] == {'n': [2**70, -(2**64)]})
+"#;
+    assert_eq!(python(check, &ctx.url(), &key).trim(), "True");
+    // A float target asked for a float: the nearest one, as Python's float(n).
+    let floats: RedisDict<String, f64> = RedisDict::new(&ctx.client, &key);
+    assert_eq!(floats.get("big").unwrap(), Some(2f64.powi(70)));
+    // Typed integers that cannot hold it fail, pointing to the exact type too.
+    let narrow: RedisDict<String, u64> = RedisDict::new(&ctx.client, &key);
+    let err = narrow.get("big").unwrap_err().to_string();
+    assert!(err.contains("pottery::json::Value"), "{err}");
+}
+
+/// A value nesting deeper than `json::MAX_DEPTH` is not written (it could not be
+/// read back): an encode error naming the key, and the key unchanged.
+fn json_depth_limit_encode_error_names_the_key(ctx: &Ctx) {
+    use pottery::json::{MAX_DEPTH, Value};
+    let key = ctx.key("deep");
+    let d: RedisDict<String, Value> = RedisDict::new(&ctx.client, &key);
+    let mut deep = Value::Null;
+    for _ in 0..MAX_DEPTH {
+        deep = Value::Array(vec![deep]);
+    }
+    d.insert("ok", &deep).unwrap();
+    assert_eq!(d.get("ok").unwrap(), Some(deep.clone()));
+    let err = d.insert("deeper", Value::Array(vec![deep])).unwrap_err();
+    assert_eq!(err.kind(), pottery::ErrorKind::Encode);
+    assert_eq!(err.key(), Some(key.as_str()));
+    assert!(err.to_string().contains(&key), "{err}");
+    assert_eq!(d.len().unwrap(), 1);
+}
+
 pub(crate) fn suite() -> support::Suite {
     let cases = cases![
+        json_depth_limit_encode_error_names_the_key,
+        serde_json_value_never_rounds_python_big_ints,
         python_writes_rust_reads,
         rust_writes_python_reads,
         both_sides_store_identical_bytes,

@@ -355,15 +355,17 @@ fn edge_inputs_agree_with_python() {
         .to_string();
     assert!(err.contains("lone surrogate"), "{err}");
 
-    // Deep but acceptable nesting. (CPython accepts about 990 levels, this decoder 512.)
-    let nested = format!("{}NaN{}", "[".repeat(500), "]".repeat(500));
+    // Deep but acceptable nesting. (CPython accepts about 990 levels, this decoder
+    // `json::MAX_DEPTH`.)
+    let deep = json::MAX_DEPTH;
+    let nested = format!("{}NaN{}", "[".repeat(deep), "]".repeat(deep));
     assert!(
         py.ask(&format!("L {}", hex(nested.as_bytes())))
             .starts_with("O ")
     );
     let v: Value = json::from_str(&nested).unwrap();
     assert_eq!(json::to_string(&v).unwrap(), nested);
-    let too_deep = format!("{}{}", "[".repeat(513), "]".repeat(513));
+    let too_deep = format!("{}{}", "[".repeat(deep + 1), "]".repeat(deep + 1));
     let err = json::from_str::<Value>(&too_deep).unwrap_err().to_string();
     assert!(err.contains("nesting"), "{err}");
 }

@@ -7,6 +7,7 @@
 //! TRYBUILD=overwrite cargo test -p pottery --test local -- _ui::
 //! ```
 
+mod json_limits;
 mod json_python;
 mod redis_cache_ui;
 mod sealed_ui;

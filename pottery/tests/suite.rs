@@ -19,6 +19,7 @@ mod support;
 
 mod bloom;
 mod cache;
+mod cache_store;
 mod cached_dict;
 mod client;
 mod counter;
@@ -46,6 +47,7 @@ fn main() {
     let suites = vec![
         bloom::suite(),
         cache::suite(),
+        cache_store::suite(),
         cached_dict::suite(),
         client::suite(),
         counter::suite(),

@@ -116,6 +116,18 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
         }
     }
 
+    /// After the second plan: a failure to store the value (or to lift our
+    /// claim) is reported, never returned. The value was computed, and the
+    /// caller gets it: throwing it away because Redis could not keep a copy
+    /// (out of memory, say) would turn a cache miss into a failed call. The
+    /// next call misses and computes again (with single flight, a claim not
+    /// lifted lapses after its lease).
+    fn settled(&self, outcome: Result<()>) {
+        if let Err(err) = outcome {
+            store_failed(self.key(), &err);
+        }
+    }
+
     /// Looks `field` up (resetting the time to live); with single flight
     /// (`token` given) also claims the computation when the result is missing.
     pub(super) fn lookup_op<R: DeserializeOwned + Send + 'static>(
@@ -193,6 +205,16 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
         self.base
             .op(crate::engine::Request::script(script, &keys, &argv), decode)
     }
+}
+
+/// The one place a cached call reports that its computed value was not stored
+/// (or its single-flight claim not lifted): the call itself returns the value.
+///
+/// The `tracing` feature reports it here, as a warn-level event naming the key
+/// and the error; without it the failure is dropped (there is no other channel
+/// for it: the caller asked for a value and got it).
+pub(crate) fn store_failed(key: &str, err: &Error) {
+    let _ = (key, err);
 }
 
 // The per-mode code: the call of the caller's function between the plans.
@@ -294,13 +316,14 @@ impl<C: Codec> RedisCache<C, Blocking> {
         self.keep(Ticket::bypass(field?), f())
     }
 
-    /// Runs the second plan; then `value`.
+    /// Runs the second plan; then `value`, whether or not it was stored.
     fn keep<T: Serialize, E: From<Error>>(
         &self,
         ticket: Ticket,
         value: std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
-        Blocking::run_plan(self.base.client(), self.settle(ticket, &value))?;
+        let settled = Blocking::run_plan(self.base.client(), self.settle(ticket, &value));
+        self.settled(settled);
         value
     }
 }
@@ -415,13 +438,14 @@ impl<C: Codec> RedisCache<C, Async> {
         self.keep(ticket, f().await).await
     }
 
-    /// Runs the second plan; then `value`.
+    /// Runs the second plan; then `value`, whether or not it was stored.
     async fn keep<T: Serialize, E: From<Error>>(
         &self,
         ticket: Ticket,
         value: std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
-        Async::run_plan(self.base.client(), self.settle(ticket, &value)).await?;
+        let settled = Async::run_plan(self.base.client(), self.settle(ticket, &value)).await;
+        self.settled(settled);
         value
     }
 }

@@ -2,6 +2,7 @@
 
 #[cfg(feature = "async")]
 use std::future::Future;
+use std::marker::PhantomData;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -46,6 +47,85 @@ impl<T, E: From<Error>> Fallible for std::result::Result<T, E> {
     }
     fn from_result(result: Self) -> Self {
         result
+    }
+}
+
+/// Which results of a `#[redis_cache]` function are stored, decided by the type
+/// it returns, not by how the return type is spelled: for a `Result<T, E>` only
+/// the `Ok` values, also behind an alias (`type Fallible<T> = Result<T, String>`)
+/// the macro cannot see through; for any other type every value.
+///
+/// The macro calls `(&Policy::<R>::new()).cacheable()` with [`OnlyOk`] and
+/// [`Every`] in scope: method lookup tries `Policy<R>` (implemented for results
+/// only) before `&Policy<R>` (implemented for everything), so a `Result` picks
+/// the first.
+pub struct Policy<R>(PhantomData<fn() -> R>);
+
+impl<R> Policy<R> {
+    /// The policy of `R`.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Policy(PhantomData)
+    }
+}
+
+/// A `Result`'s policy: only `Ok` values are stored.
+pub trait OnlyOk {
+    /// The return type.
+    type Value;
+    /// Whether a value is stored.
+    fn cacheable(&self) -> fn(&Self::Value) -> bool;
+}
+
+impl<T, E> OnlyOk for Policy<std::result::Result<T, E>> {
+    type Value = std::result::Result<T, E>;
+    fn cacheable(&self) -> fn(&Self::Value) -> bool {
+        std::result::Result::is_ok
+    }
+}
+
+/// Any other type's policy: every value is stored.
+pub trait Every {
+    /// The return type.
+    type Value;
+    /// Whether a value is stored.
+    fn cacheable(&self) -> fn(&Self::Value) -> bool;
+}
+
+impl<R> Every for &Policy<R> {
+    type Value = R;
+    fn cacheable(&self) -> fn(&R) -> bool {
+        |_| true
+    }
+}
+
+/// Why a plain cached call did not store its value: Redis failed (the call's
+/// error), or the policy kept the value out of the cache (it is returned).
+enum Uncached<R> {
+    Redis(Error),
+    Value(R),
+}
+
+impl<R> From<Error> for Uncached<R> {
+    fn from(err: Error) -> Self {
+        Uncached::Redis(err)
+    }
+}
+
+/// A computed value, as what the cache stores (`Ok`) or only returns.
+fn sorted<R>(cacheable: fn(&R) -> bool, value: R) -> std::result::Result<R, Uncached<R>> {
+    if cacheable(&value) {
+        Ok(value)
+    } else {
+        Err(Uncached::Value(value))
+    }
+}
+
+/// The call's result: the value, cached or not, or Redis's error.
+fn unsorted<R>(result: std::result::Result<R, Uncached<R>>) -> Result<R> {
+    match result {
+        Ok(value) | Err(Uncached::Value(value)) => Ok(value),
+        Err(Uncached::Redis(err)) => Err(err),
     }
 }
 
@@ -125,16 +205,18 @@ impl<T: Serialize + ?Sized> CacheArg for T {}
 /// Checks at compile time that an argument encodes.
 pub fn arg<T: CacheArg + ?Sized>(_: &T) {}
 
-/// A cached call of a blocking function returning a plain value.
+/// A cached call of a blocking function returning a plain value (stored if
+/// `cacheable`, see [`Policy`]).
 pub fn call<R>(
     cache: &RedisCache<Json, Blocking>,
     field: Result<Vec<u8>>,
+    cacheable: fn(&R) -> bool,
     f: impl FnOnce() -> R,
 ) -> Result<R>
 where
     R: Serialize + DeserializeOwned + Send + 'static,
 {
-    cache.resolve(field, || Ok::<R, Error>(f()))
+    unsorted(cache.resolve(field, || sorted(cacheable, f())))
 }
 
 /// A cached call of a blocking function returning a `Result`.
@@ -149,13 +231,14 @@ where
     R::from_result(cache.resolve(field, || f().into_result()))
 }
 
-/// A bypassing call (computed and stored) of a blocking function.
+/// A bypassing call (computed and stored if `cacheable`) of a blocking function.
 pub fn bypass<R: Serialize>(
     cache: &RedisCache<Json, Blocking>,
     field: Result<Vec<u8>>,
+    cacheable: fn(&R) -> bool,
     f: impl FnOnce() -> R,
 ) -> Result<R> {
-    cache.refill(field, || Ok::<R, Error>(f()))
+    unsorted(cache.refill(field, || sorted(cacheable, f())))
 }
 
 /// A bypassing call of a blocking function returning a `Result`.
@@ -170,19 +253,21 @@ where
     R::from_result(cache.refill(field, || f().into_result()))
 }
 
-/// A cached call of an async function returning a plain value.
+/// A cached call of an async function returning a plain value (stored if
+/// `cacheable`).
 #[cfg(feature = "async")]
 pub async fn call_async<R, F>(
     cache: &RedisCache<Json, Async>,
     field: Result<Vec<u8>>,
+    cacheable: fn(&R) -> bool,
     f: impl FnOnce() -> F,
 ) -> Result<R>
 where
     R: Serialize + DeserializeOwned + Send + 'static,
     F: Future<Output = R>,
 {
-    let f = || async { Ok::<R, Error>(f().await) };
-    cache.resolve(field, f).await
+    let f = || async { sorted(cacheable, f().await) };
+    unsorted(cache.resolve(field, f).await)
 }
 
 /// A cached call of an async function returning a `Result`.
@@ -199,15 +284,16 @@ where
     R::from_result(cache.resolve(field, f).await)
 }
 
-/// A bypassing call of an async function.
+/// A bypassing call of an async function (stored if `cacheable`).
 #[cfg(feature = "async")]
 pub async fn bypass_async<R: Serialize, F: Future<Output = R>>(
     cache: &RedisCache<Json, Async>,
     field: Result<Vec<u8>>,
+    cacheable: fn(&R) -> bool,
     f: impl FnOnce() -> F,
 ) -> Result<R> {
-    let f = || async { Ok::<R, Error>(f().await) };
-    cache.refill(field, f).await
+    let f = || async { sorted(cacheable, f().await) };
+    unsorted(cache.refill(field, f).await)
 }
 
 /// A bypassing call of an async function returning a `Result`.

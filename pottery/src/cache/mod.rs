@@ -97,6 +97,14 @@ pub const DEFAULT_FLIGHT_LEASE: Duration = Duration::from_secs(10);
 /// waits at most the lease (then the claim lapses and it computes itself),
 /// plus one lookup.
 ///
+/// # A failed store
+///
+/// A computed value is returned even if storing it fails (Redis out of memory,
+/// a lost reply): the call succeeds with the value, the next call misses and
+/// computes again, and the failure is reported where the `tracing` feature
+/// reports failed stores (a warn-level event). Errors of the lookup before the
+/// computation are the call's errors, as nothing was computed yet.
+///
 /// Use it as [`crate::sync::RedisCache`] (a blocking function computes the
 /// value) or [`crate::future::RedisCache`] (an async one does).
 ///

@@ -73,7 +73,8 @@ impl<M: Mode> NextIdBuilder<M> {
         self
     }
 
-    /// How many read-and-propose rounds one ID may take; at least 1 (default 3).
+    /// How many read-and-propose rounds one ID may take; at least 1 (default
+    /// [`DEFAULT_NUM_TRIES`](crate::DEFAULT_NUM_TRIES), 20; pottery's is 3).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();

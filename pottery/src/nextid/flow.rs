@@ -57,14 +57,16 @@ pub(super) fn next_id<M: Mode>(shared: &Arc<Shared>) -> M::Output<'static, u64> 
     M::plan(next_plan(shared, shared.num_tries), next_deadline(shared))
 }
 
-/// When a call of `next` must be over.
+/// When a call of `next` must be over: two request timeouts a round, and
+/// the longest pauses between the rounds.
 fn next_deadline(shared: &Shared) -> Deadline {
     let rounds = shared.num_tries.max(1);
     Deadline::after(
         shared
             .request_timeout
             .saturating_mul(rounds)
-            .saturating_mul(2),
+            .saturating_mul(2)
+            .saturating_add(logic::backoff_budget(rounds)),
     )
 }
 
@@ -137,7 +139,8 @@ impl Shared {
 
     /// After a round without a quorum: fail at once when too many masters
     /// failed (`impossible`, and the caller wants to know), else try again
-    /// while tries are left.
+    /// after a random pause while tries are left: without the pause, clients
+    /// that collided read and propose again in lockstep and collide again.
     fn lost<T>(
         self: &Arc<Self>,
         impossible: bool,
@@ -147,8 +150,13 @@ impl Shared {
         if impossible && self.raise_on_redis_errors {
             return Plan::fail(self.impossible(answers));
         }
-        match tries.checked_sub(1).filter(|&left| left > 0) {
-            Some(left) => next_plan(self, left),
+        let round = self.num_tries.saturating_sub(tries).saturating_add(1);
+        let random = uuid::Uuid::new_v4().as_u64_pair().0;
+        match logic::retry_after(round, self.num_tries, random) {
+            Some(pause) => {
+                let shared = Arc::clone(self);
+                Plan::sleep(pause, move || next_plan(&shared, tries - 1))
+            }
             None => Plan::fail(self.not_achieved(answers)),
         }
     }
@@ -190,11 +198,12 @@ mod tests {
     }
 
     #[test]
-    fn the_deadline_is_two_request_timeouts_a_round() {
+    fn the_deadline_is_two_request_timeouts_a_round_and_the_pauses() {
         let left = next_deadline(&shared(3, Duration::from_millis(100)))
             .remaining()
             .unwrap_or_default();
-        assert!(left <= Duration::from_millis(600) && left > Duration::from_millis(590));
+        // 3 rounds of 2 × 100 ms, and pauses of at most 2 and 4 ms between them.
+        assert!(left <= Duration::from_millis(606) && left > Duration::from_millis(596));
         // Huge settings are no limit, and never overflow.
         assert_eq!(
             next_deadline(&shared(u32::MAX, Duration::MAX)),

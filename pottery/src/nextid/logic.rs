@@ -2,6 +2,8 @@
 //! read of the masters comes to, what a proposal comes to, and how a stored
 //! value is read (plain integers, and pottery's Lua exponent form).
 
+use std::time::Duration;
+
 use crate::error::Result;
 pub(crate) use crate::quorum::{Tally, quorum};
 
@@ -55,6 +57,43 @@ pub(crate) fn reset_outcome(answers: &[Result<()>], masters: usize) -> Outcome<(
     } else {
         Outcome::Contended
     }
+}
+
+/// The longest pause before the first retry; each later retry may wait twice
+/// as long, up to [`BACKOFF_CAP`]. A local round takes well under a
+/// millisecond, so a few ms already spread the contenders apart.
+pub(crate) const BACKOFF_BASE: Duration = Duration::from_millis(2);
+
+/// The longest pause between two rounds.
+pub(crate) const BACKOFF_CAP: Duration = Duration::from_millis(50);
+
+/// The longest pause after lost round `round` (1 for the first round).
+pub(crate) fn backoff_ceiling(round: u32) -> Duration {
+    let doublings = round.saturating_sub(1).min(16);
+    BACKOFF_BASE.saturating_mul(1 << doublings).min(BACKOFF_CAP)
+}
+
+/// After lost round `round` of `tries`: the pause before the next round
+/// (random in `[0, ceiling)`, from 64 random bits, as Redlock spaces its
+/// retries: clients that collided do not collide again in lockstep), or `None`
+/// when no try is left.
+pub(crate) fn retry_after(round: u32, tries: u32, random: u64) -> Option<Duration> {
+    (round < tries).then(|| crate::redlock::logic::retry_delay(backoff_ceiling(round), random))
+}
+
+/// The sum of the longest pauses `tries` rounds may take: part of a call's
+/// deadline.
+pub(crate) fn backoff_budget(tries: u32) -> Duration {
+    let pauses = tries.saturating_sub(1);
+    let mut sum = Duration::ZERO;
+    let mut round = 1;
+    // The growing ceilings one by one (a few), then the cap times the rest.
+    while round <= pauses && backoff_ceiling(round) < BACKOFF_CAP {
+        sum = sum.saturating_add(backoff_ceiling(round));
+        round += 1;
+    }
+    let at_cap = pauses.saturating_sub(round - 1);
+    sum.saturating_add(BACKOFF_CAP.saturating_mul(at_cap))
 }
 
 /// The ID stored in a master: a plain decimal integer (ours, and pottery's up
@@ -139,6 +178,25 @@ mod tests {
             reset_outcome(&[Ok(()), Ok(()), fail(), fail()], 4),
             Outcome::Contended
         );
+    }
+
+    #[test]
+    fn nextid_backoff_grows_randomized_and_stops_with_the_tries() {
+        let ms = Duration::from_millis;
+        assert_eq!(backoff_ceiling(1), ms(2));
+        assert_eq!(backoff_ceiling(2), ms(4));
+        assert_eq!(backoff_ceiling(5), ms(32));
+        assert_eq!(backoff_ceiling(6), BACKOFF_CAP);
+        assert_eq!(backoff_ceiling(u32::MAX), BACKOFF_CAP);
+        assert_eq!(retry_after(1, 3, 0), Some(Duration::ZERO));
+        assert!(retry_after(2, 3, u64::MAX).is_some_and(|p| p < ms(4) && p > ms(3)));
+        assert_eq!(retry_after(3, 3, 7), None);
+        assert_eq!(retry_after(1, 1, 7), None);
+        assert_eq!(backoff_budget(1), Duration::ZERO);
+        assert_eq!(backoff_budget(3), ms(6));
+        assert_eq!(backoff_budget(7), ms(2 + 4 + 8 + 16 + 32 + 50));
+        assert_eq!(backoff_budget(9), ms(62 + 50 * 3));
+        assert!(backoff_budget(u32::MAX) > BACKOFF_CAP.saturating_mul(u32::MAX - 6));
     }
 
     #[test]

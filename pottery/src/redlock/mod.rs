@@ -18,7 +18,8 @@ mod builder;
 mod flow;
 mod guard;
 mod impls;
-mod logic;
+// `pub(crate)`: NextId spaces its retries with the same random delay.
+pub(crate) mod logic;
 mod synchronize;
 mod watchdog;
 

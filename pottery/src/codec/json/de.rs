@@ -2,25 +2,22 @@
 //! `parse.rs` for the parser).
 
 use super::Error;
-use super::value::{BIGINT_TOKEN, Elements, Entries, VALUE_TOKEN, Value, Variant};
+use super::value::{Elements, Entries, HANDOVER_TOKEN, VALUE_TOKEN, Value, Variant, hand_over};
 use serde::de::{self, Unexpected, Visitor};
 
 /// A serde `Deserializer` over a parsed [`Value`].
 ///
 /// It behaves like `serde_json`'s deserializer would on the same document, so a type
 /// decodes the same whichever path read it, plus: big integers reach `i128`/`u128`
-/// exactly, and [`Value`] itself receives them losslessly (`preserve`).
+/// exactly, and a [`Value`] target receives the parsed tree as it is (see
+/// `deserialize_newtype_struct`).
 pub(crate) struct ValueDeserializer {
     value: Value,
-    preserve: bool,
 }
 
 impl ValueDeserializer {
     pub(crate) fn new(value: Value) -> Self {
-        ValueDeserializer {
-            value,
-            preserve: false,
-        }
+        ValueDeserializer { value }
     }
 }
 
@@ -47,7 +44,62 @@ fn unexpected(value: &Value) -> Unexpected<'_> {
 }
 
 fn out_of_range<'de, V: Visitor<'de>>(digits: &str, visitor: &V) -> Error {
-    de::Error::invalid_value(Unexpected::Other(&format!("integer {digits}")), visitor)
+    let err: Error =
+        de::Error::invalid_value(Unexpected::Other(&format!("integer {digits}")), visitor);
+    Error::new(format!(
+        "{err} (pottery::json::Value holds any integer exactly)"
+    ))
+}
+
+/// An integer beyond 64 bits where the target gave no type hint
+/// (`deserialize_any`): serde's data model would carry it on as a float, and a
+/// target such as `serde_json::Value` (which cannot hold it) would keep the rounded
+/// number and write it back rounded, silently changing data Python shares. An
+/// explicit `f64`/`f32` target still gets the nearest float, as `float(n)` would.
+#[cold]
+#[inline(never)]
+fn inexact(digits: &str) -> Error {
+    Error::new(format!(
+        "integer {digits} does not fit in 64 bits and this type would round it to a float; \
+         decode into pottery::json::Value (or an i128/u128 field) to keep it exactly"
+    ))
+}
+
+/// Whether `visitor` is `serde_json::Value`'s, which turns `NaN` and the
+/// infinities (Python writes them for its floats) into `null` without an error,
+/// and would write `null` back. Only asked for a non-finite float, and told by
+/// the message the visitor expects: other untyped targets (untagged enums,
+/// flattened structs) keep such floats, and an `f64` target never comes here.
+fn drops_non_finite<'de, V: Visitor<'de>>(visitor: &V) -> bool {
+    struct Expecting<'a, V>(&'a V);
+    impl<'de, V: Visitor<'de>> std::fmt::Display for Expecting<'_, V> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            self.0.expecting(f)
+        }
+    }
+    Expecting(visitor).to_string() == "any valid JSON value"
+}
+
+#[cold]
+#[inline(never)]
+fn not_finite(x: f64) -> Error {
+    Error::new(format!(
+        "{} does not fit serde_json::Value, which would turn it into null; decode into \
+         pottery::json::Value (or an f64 field) to keep it",
+        match x {
+            x if x.is_nan() => "NaN",
+            x if x > 0.0 => "Infinity",
+            _ => "-Infinity",
+        }
+    ))
+}
+
+/// [`inexact`] for an `i128`, out of line: `deserialize_any` is on every level of
+/// the recursion, and a temporary `String` in its frame costs stack per level.
+#[cold]
+#[inline(never)]
+fn inexact_int(n: i128) -> Error {
+    inexact(&n.to_string())
 }
 
 /// A big integer as `f64`, like `float(int)`, which fails where Python would overflow.
@@ -130,15 +182,10 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer {
             Value::Int(n) => match (i64::try_from(n), u64::try_from(n)) {
                 (Ok(i), _) => visitor.visit_i64(i),
                 (_, Ok(u)) => visitor.visit_u64(u),
-                // Like serde_json: without a type hint a wide integer becomes a float.
-                _ if self.preserve => visitor.visit_i128(n),
-                _ => visitor.visit_f64(n as f64),
+                _ => Err(inexact_int(n)),
             },
-            Value::BigInt(digits) if self.preserve => visitor.visit_enum(Variant {
-                name: BIGINT_TOKEN.to_owned(),
-                value: Some(Value::String(digits)),
-            }),
-            Value::BigInt(digits) => visitor.visit_f64(big_to_f64(&digits)?),
+            Value::BigInt(digits) => Err(inexact(&digits)),
+            Value::Float(x) if !x.is_finite() && drops_non_finite(&visitor) => Err(not_finite(x)),
             Value::Float(x) => visitor.visit_f64(x),
             Value::String(s) => visitor.visit_string(s),
             Value::Array(items) => visit_array(items, visitor),
@@ -184,11 +231,17 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer {
         name: &'static str,
         visitor: V,
     ) -> Result<V::Value, Error> {
-        let preserve = name == VALUE_TOKEN;
-        visitor.visit_newtype_struct(ValueDeserializer {
-            value: self.value,
-            preserve,
-        })
+        if name == VALUE_TOKEN {
+            // A `Value` target takes the parsed tree whole, handed over beside
+            // serde: exact, and without a second recursion over every level (a
+            // deep document then costs the stack of one parse, not two).
+            hand_over(self.value);
+            return visitor.visit_enum(Variant {
+                name: HANDOVER_TOKEN.to_owned(),
+                value: None,
+            });
+        }
+        visitor.visit_newtype_struct(self)
     }
 
     fn deserialize_enum<V: Visitor<'de>>(

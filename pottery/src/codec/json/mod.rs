@@ -27,12 +27,16 @@
 //! that fails or a [`Value`] may have lost an integer to a float, through a parser for
 //! the whole dialect of `json.loads`: bare `NaN`, `Infinity` and `-Infinity`; integers
 //! of any size (into `i128`/`u128` when they fit, into floats for float targets,
-//! otherwise an error naming the value); `1e400` as infinity; from bytes, UTF-16 and
+//! otherwise an error naming the value — also for targets that take "any value",
+//! such as `serde_json::Value`, which would round an integer beyond 64 bits to a
+//! float, and turn `NaN` or `Infinity` into `null`: only [`Value`] keeps every
+//! number Python writes exactly); `1e400` as infinity; from bytes, UTF-16 and
 //! UTF-32 input detected the way `json.loads` detects it. What a Rust `String` cannot
 //! hold (a lone surrogate such as `"\ud800"`) is an error, and so is what `json.loads`
 //! rejects (trailing commas, comments, single quotes, raw control characters in strings,
 //! trailing garbage). Unlike CPython, integer literals longer than 4300 digits are
-//! accepted, and nesting is limited to 512 levels (CPython allows about 990).
+//! accepted, and nesting is limited to [`MAX_DEPTH`] levels (CPython allows about 990),
+//! in encoding as in decoding.
 //!
 //! # Example
 //!
@@ -65,6 +69,32 @@ mod text;
 mod value;
 
 pub use value::Value;
+
+/// The deepest nesting of arrays and objects this module writes and reads: one limit
+/// for both, so whatever [`to_vec`] writes, [`from_slice`] reads back.
+///
+/// Past it, encoding and decoding fail with an error instead of recursing further:
+/// both are recursive, and in a debug build each level costs stack, so the limit is
+/// set for a value at the limit to encode and decode on a thread with a 1 MiB stack
+/// with room to spare (measured: a serde-derived recursive struct at 256 levels
+/// needs 384–512 KiB in a debug build; at 512 levels it came within 25% of 1 MiB).
+/// CPython's `json` goes to about 990 levels; a deeper document from Python cannot be
+/// read here.
+///
+/// # Example
+///
+/// ```
+/// use pottery::json::{self, MAX_DEPTH, Value};
+///
+/// let mut deep = Value::Null;
+/// for _ in 0..MAX_DEPTH {
+///     deep = Value::Array(vec![deep]);
+/// }
+/// let bytes = json::to_vec(&deep).unwrap();
+/// assert_eq!(json::from_slice::<Value>(&bytes).unwrap(), deep);
+/// assert!(json::to_vec(&Value::Array(vec![deep])).is_err());
+/// ```
+pub const MAX_DEPTH: usize = 256;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -172,6 +202,9 @@ pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
 /// assert_eq!(v.2, "😀");
 /// ```
 pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    if may_hold_wide_int(bytes) {
+        return decode_fallback(&decode_text(bytes)?, None);
+    }
     let fast_error = {
         let scope = value::FastPathScope::enter();
         match serde_json::from_slice(bytes) {
@@ -204,6 +237,9 @@ pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
 /// assert!(json::from_str::<Value>("[1, 2] x").is_err());
 /// ```
 pub fn from_str<T: DeserializeOwned>(s: &str) -> Result<T, Error> {
+    if may_hold_wide_int(s.as_bytes()) {
+        return decode_fallback(s, None);
+    }
     let fast_error = {
         let scope = value::FastPathScope::enter();
         match serde_json::from_str(s) {
@@ -213,6 +249,20 @@ pub fn from_str<T: DeserializeOwned>(s: &str) -> Result<T, Error> {
         }
     };
     decode_fallback(s, fast_error)
+}
+
+/// Whether `text` may hold an integer literal beyond 64 bits (a run of 19 digits or
+/// more; `i64::MIN` has 19). Without its `arbitrary_precision` feature `serde_json`
+/// reads such a literal as a float, and any target asking for "any value" (its own
+/// `Value`, say) would get it rounded without an error; the exact parser decides
+/// instead. Python writes no float with such a run (its `repr` switches to an
+/// exponent at 1e16), so documents without huge integers keep the fast path.
+fn may_hold_wide_int(text: &[u8]) -> bool {
+    let mut run = 0;
+    text.iter().any(|b| {
+        run = if b.is_ascii_digit() { run + 1 } else { 0 };
+        run >= 19
+    })
 }
 
 /// Decodes with the `json.loads`-compatible parser. When both decoders reject the

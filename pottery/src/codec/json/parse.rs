@@ -2,14 +2,8 @@
 //! (standard JSON plus bare `NaN`, `Infinity`, `-Infinity` and integers of any size)
 //! into a [`Value`] tree.
 
-use super::Error;
 use super::value::{ObjectBuilder, Value};
-
-/// Deepest nesting accepted. CPython's default recursion limit lets `json.loads` go
-/// to about 990 levels, but the serde deserialization that follows the parse is
-/// recursive too and, in debug builds, needs a few KiB of stack per level: 512 levels
-/// stay well within a 2 MiB thread stack. (`serde_json` stops at 128.)
-const MAX_DEPTH: usize = 512;
+use super::{Error, MAX_DEPTH};
 
 /// Parses a whole document the way `json.loads(str)` does.
 pub(crate) fn parse(text: &str) -> Result<Value, Error> {

@@ -7,11 +7,11 @@
 //! A struct with alphabetically declared fields or a `BTreeMap<String, _>` is therefore
 //! written with no copy at all.
 
-use super::Error;
 use super::float::{write_f64, write_int, write_u64, write_u128};
 use super::key::{Key, KeySer, cmp_num};
 use super::text::{write_bigint, write_str};
 use super::value::BIGINT_TOKEN;
+use super::{Error, MAX_DEPTH};
 use serde::ser::{self, Serialize};
 use std::cmp::Ordering;
 
@@ -34,6 +34,8 @@ pub(crate) struct Serializer {
     scratch: Vec<u8>,
     /// The next string is the digits of a `Value::BigInt`.
     raw_int: bool,
+    /// Arrays and objects open around the value being written.
+    depth: usize,
 }
 
 impl Serializer {
@@ -44,6 +46,7 @@ impl Serializer {
             entries: Vec::new(),
             scratch: Vec::new(),
             raw_int: false,
+            depth: 0,
         }
     }
 
@@ -51,14 +54,33 @@ impl Serializer {
         self.out
     }
 
-    fn begin_map(&mut self, close_variant: bool) -> MapCompound<'_> {
+    /// Opens `levels` arrays or objects; past [`MAX_DEPTH`] an error, as the
+    /// decoder would refuse the document (and the recursion of a deeper value
+    /// could overflow a small thread's stack).
+    fn enter(&mut self, levels: usize) -> Result<(), Error> {
+        self.depth += levels;
+        if self.depth > MAX_DEPTH {
+            return Err(Error::new(format!(
+                "the value nests deeper than {MAX_DEPTH} arrays or objects, the most this \
+                 crate decodes"
+            )));
+        }
+        Ok(())
+    }
+
+    fn leave(&mut self, levels: usize) {
+        self.depth = self.depth.saturating_sub(levels);
+    }
+
+    fn begin_map(&mut self, close_variant: bool) -> Result<MapCompound<'_>, Error> {
+        self.enter(if close_variant { 2 } else { 1 })?;
         self.out.push(b'{');
-        MapCompound {
+        Ok(MapCompound {
             entries_base: self.entries.len(),
             keys_base: self.keys.len(),
             ser: self,
             close_variant,
-        }
+        })
     }
 
     fn begin_variant(&mut self, variant: &str) {
@@ -182,12 +204,15 @@ impl<'a> ser::Serializer for &'a mut Serializer {
         variant: &'static str,
         value: &T,
     ) -> Result<(), Error> {
+        self.enter(1)?;
         self.begin_variant(variant);
         value.serialize(&mut *self)?;
         self.out.push(b'}');
+        self.leave(1);
         Ok(())
     }
     fn serialize_seq(self, _len: Option<usize>) -> Result<SeqCompound<'a>, Error> {
+        self.enter(1)?;
         self.out.push(b'[');
         Ok(SeqCompound {
             ser: self,
@@ -212,6 +237,7 @@ impl<'a> ser::Serializer for &'a mut Serializer {
         variant: &'static str,
         _len: usize,
     ) -> Result<SeqCompound<'a>, Error> {
+        self.enter(2)?;
         self.begin_variant(variant);
         self.out.push(b'[');
         Ok(SeqCompound {
@@ -221,10 +247,10 @@ impl<'a> ser::Serializer for &'a mut Serializer {
         })
     }
     fn serialize_map(self, _len: Option<usize>) -> Result<MapCompound<'a>, Error> {
-        Ok(self.begin_map(false))
+        self.begin_map(false)
     }
     fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<MapCompound<'a>, Error> {
-        Ok(self.begin_map(false))
+        self.begin_map(false)
     }
     fn serialize_struct_variant(
         self,
@@ -234,7 +260,7 @@ impl<'a> ser::Serializer for &'a mut Serializer {
         _len: usize,
     ) -> Result<MapCompound<'a>, Error> {
         self.begin_variant(variant);
-        Ok(self.begin_map(true))
+        self.begin_map(true)
     }
 }
 
@@ -254,6 +280,7 @@ impl SeqCompound<'_> {
     }
     fn finish(self) -> Result<(), Error> {
         self.ser.out.extend_from_slice(self.close);
+        self.ser.leave(self.close.len());
         Ok(())
     }
 }
@@ -338,6 +365,7 @@ impl MapCompound<'_> {
         if self.close_variant {
             out.push(b'}');
         }
+        self.ser.leave(if self.close_variant { 2 } else { 1 });
         Ok(())
     }
 }

@@ -14,9 +14,12 @@ use std::fmt;
 /// The newtype-struct name through which [`Value`]'s `Deserialize` asks this module's
 /// deserializer to hand big integers over losslessly.
 pub(crate) const VALUE_TOKEN: &str = "$pottery::json::Value";
-/// The newtype-struct name (when serializing) and enum-variant name (when
-/// deserializing) that carries the digits of a [`Value::BigInt`].
+/// The newtype-struct name that carries the digits of a [`Value::BigInt`] to the
+/// serializer.
 pub(crate) const BIGINT_TOKEN: &str = "$pottery::json::BigInt";
+/// The enum-variant name by which this module's deserializer tells [`Value`]'s
+/// visitor to take the tree it has just handed over (see [`hand_over`]).
+pub(crate) const HANDOVER_TOKEN: &str = "$pottery::json::Handover";
 
 /// A JSON value with the types Python's `json.loads` produces.
 ///
@@ -90,6 +93,13 @@ impl Serialize for Value {
 
 thread_local! {
     static AMBIGUOUS: Cell<bool> = const { Cell::new(false) };
+    static HANDOVER: Cell<Option<Value>> = const { Cell::new(None) };
+}
+
+/// Leaves a parsed tree for the [`Value`] visitor the deserializer calls next
+/// (with a [`HANDOVER_TOKEN`] variant), on this thread.
+pub(crate) fn hand_over(value: Value) {
+    let _ = HANDOVER.try_with(|slot| slot.set(Some(value)));
 }
 
 /// Tracks, for one `serde_json` fast-path decode, whether a [`Value`] received a float
@@ -257,12 +267,15 @@ impl<'de> de::Visitor<'de> for ValueVisitor {
         }
         Ok(object.finish())
     }
-    /// Only this module's deserializer produces an enum here: a big integer's digits.
+    /// Only this module's deserializer produces an enum here: a whole parsed tree.
     /// Another format's enum becomes a one-key object, like its JSON form.
     fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
         let (tag, variant): (String, _) = data.variant()?;
-        if tag == BIGINT_TOKEN {
-            return variant.newtype_variant().map(Value::BigInt);
+        if tag == HANDOVER_TOKEN {
+            variant.unit_variant()?;
+            return HANDOVER.try_with(Cell::take).ok().flatten().ok_or_else(|| {
+                de::Error::custom("a JSON value was announced but not handed over")
+            });
         }
         Ok(Value::Object(vec![(tag, variant.newtype_variant()?)]))
     }
