@@ -27,6 +27,7 @@ mod deque;
 mod dict;
 mod errors;
 mod examples;
+mod failover;
 mod hyperloglog;
 mod interop;
 mod interop_probabilistic;
@@ -34,6 +35,7 @@ mod list;
 mod lua;
 mod nextid;
 mod queue;
+mod queue_wait;
 mod redlock;
 mod redlock_deadline;
 mod redlock_watchdog;
@@ -52,6 +54,7 @@ fn main() {
         dict::suite(),
         errors::suite(),
         examples::suite(),
+        failover::suite(),
         hyperloglog::suite(),
         interop::suite(),
         interop_probabilistic::suite(),
@@ -59,6 +62,7 @@ fn main() {
         lua::suite(),
         nextid::suite(),
         queue::suite(),
+        queue_wait::suite(),
         redlock::suite(),
         redlock_deadline::suite(),
         redlock_watchdog::suite(),

@@ -27,6 +27,25 @@ use crate::engine::Deadline;
 thread_local! {
     /// The deadline of the blocking call running on this thread, if it has one.
     static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+    /// How long the request running on this thread may block on the server
+    /// before it answers (`XREAD BLOCK`): its reply may take that plus the
+    /// response timeout.
+    static BLOCKS: Cell<Duration> = const { Cell::new(Duration::ZERO) };
+}
+
+/// Runs `f`, whose requests block on the server for up to `blocks` before
+/// answering (`XREAD BLOCK`), with that much more than the response timeout
+/// to read each reply (still within the call's deadline): the response
+/// timeout alone would give up on a healthy server that is just waiting.
+pub(crate) fn blocking_for<T>(blocks: Duration, f: impl FnOnce() -> T) -> T {
+    struct Restore(Duration);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            BLOCKS.set(self.0);
+        }
+    }
+    let _restore = Restore(BLOCKS.replace(blocks));
+    f()
 }
 
 /// Runs `f` with `deadline` as the current call's deadline on this thread (a
@@ -103,8 +122,9 @@ pub(crate) struct Timed {
     /// cells because redis-rs sets them through `&self`.
     read: Cell<Option<Duration>>,
     write: Cell<Option<Duration>>,
-    /// The read timeout the socket has now, if shortened for a call (restored
-    /// lazily, by the next request that needs the configured one).
+    /// The read timeout the socket has now, if set for a call (shortened to
+    /// its deadline, or lengthened for a blocking command); restored lazily,
+    /// by the next request that needs the configured one.
     shortened: Option<Duration>,
     /// Replies are still due but were given up at a deadline: the connection
     /// is out of step and must not be used again.
@@ -152,6 +172,10 @@ impl Timed {
             // A cluster connection reconnects the node on this error.
             return Err(out_of_step());
         }
+        let blocks = BLOCKS.get();
+        if !blocks.is_zero() {
+            return self.lengthen(blocks, left);
+        }
         let Some(left) = left else {
             return self.restore();
         };
@@ -163,6 +187,25 @@ impl Timed {
         self.con.set_read_timeout(Some(on_socket(left)))?;
         self.con.set_write_timeout(Some(on_socket(left)))?;
         self.shortened = Some(left);
+        Ok(())
+    }
+
+    /// Before a request that blocks on the server for up to `blocks`: the
+    /// read may take that plus the response timeout, within the deadline.
+    fn lengthen(&mut self, blocks: Duration, left: Option<Duration>) -> RedisResult<()> {
+        let read = self.read.get().map(|read| read.saturating_add(blocks));
+        let read = match (left, read) {
+            (Some(left), Some(read)) => Some(left.min(read)),
+            (left, read) => left.or(read),
+        };
+        let write = match (left, self.write.get()) {
+            (Some(left), Some(write)) => Some(left.min(write)),
+            (left, write) => left.or(write),
+        };
+        self.con.set_read_timeout(read.map(on_socket))?;
+        self.con.set_write_timeout(write.map(on_socket))?;
+        // `None` only when the configured timeouts are `None` too.
+        self.shortened = read;
         Ok(())
     }
 
