@@ -236,6 +236,54 @@ fn cluster_calls_follow_the_replica_of_a_frozen_master(_: &Ctx) {
     failover(Fault::Freeze);
 }
 
+/// A multi-key call on a slot being migrated gets `TRYAGAIN` until the
+/// migration ends: once its retries are spent (or its deadline has come), it
+/// fails as a busy cluster naming `TRYAGAIN`, not as "did not answer in time".
+fn cluster_tryagain_during_a_migration_is_reported_as_such(_: &Ctx) {
+    let cluster = pottery_testkit::Cluster::start(); // its own: a slot migrates
+    let key = "failover:hll";
+    for timeout in [
+        Duration::from_millis(300),
+        Duration::from_secs(2),
+        pottery::DEFAULT_RESPONSE_TIMEOUT,
+    ] {
+        let client = Client::cluster_builder(cluster.urls())
+            .response_timeout(timeout)
+            .build()
+            .unwrap();
+        // The membership test declares a scratch key of the slot that does not
+        // exist: the owner answers TRYAGAIN while the slot migrates.
+        let blocking: sync::HyperLogLog<String> = sync::HyperLogLog::new(&client, key);
+        let asynchronous: future::HyperLogLog<String> = future::HyperLogLog::new(&client, key);
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        blocking.insert("a".to_owned()).unwrap();
+        assert!(rt.block_on(asynchronous.contains("a".to_owned())).unwrap());
+        let migration = cluster.migrate_slot_of(key);
+        for mode in ["blocking", "async"] {
+            let started = Instant::now();
+            let result = match mode {
+                "blocking" => blocking.contains("a".to_owned()),
+                _ => rt.block_on(asynchronous.contains("a".to_owned())),
+            };
+            let took = started.elapsed();
+            let err = result.expect_err("answered while the slot migrates");
+            eprintln!("TRYAGAIN, {mode}, deadline {timeout:?}: {took:?}: {err}");
+            assert!(took <= timeout + timeout / 10, "{mode}: took {took:?}");
+            assert_eq!(
+                err.kind(),
+                pottery::ErrorKind::ClusterBusy,
+                "{mode}: {err:?}"
+            );
+            assert!(!err.is_timeout(), "{mode}: {err:?}");
+            assert!(format!("{err}").contains("TRYAGAIN"), "{mode}: {err}");
+            assert_eq!(err.key(), Some(key), "{mode}: {err:?}");
+        }
+        drop(migration);
+        assert!(blocking.contains("a".to_owned()).unwrap());
+        assert!(rt.block_on(asynchronous.contains("a".to_owned())).unwrap());
+    }
+}
+
 pub(crate) fn suite() -> support::Suite {
     support::Suite::one(
         "failover",
@@ -243,6 +291,7 @@ pub(crate) fn suite() -> support::Suite {
         cases![
             cluster_async_stalls_after_a_master_is_killed,
             cluster_calls_follow_the_replica_of_a_frozen_master,
+            cluster_tryagain_during_a_migration_is_reported_as_such,
         ],
     )
 }

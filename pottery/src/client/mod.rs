@@ -330,15 +330,26 @@ impl Client {
                 || Timed::open(blocking, *connect_timeout, *response_timeout),
                 |con| f(con),
             ),
-            Backend::Cluster { client, pool, .. } => pool.with(
-                || {
-                    // The node connections are `Timed`: they keep the deadline.
-                    let con = client.get_generic_connection::<Timed>()?;
-                    con.set_write_timeout(builder::finite(self.response_timeout()))?;
-                    Ok(con)
-                },
-                |con| f(con),
-            ),
+            Backend::Cluster { client, pool, .. } => {
+                let (result, trouble) = timed::watching_nodes(|| {
+                    pool.with(
+                        || {
+                            // The node connections are `Timed`: they keep the deadline.
+                            let con = client.get_generic_connection::<Timed>()?;
+                            con.set_write_timeout(builder::finite(self.response_timeout()))?;
+                            Ok(con)
+                        },
+                        |con| f(con),
+                    )
+                });
+                // A node timed out or is gone: the slot maps of this connection
+                // and of the idle ones may be stale (see `timed::watching_nodes`);
+                // new connections read the cluster's current one.
+                if trouble {
+                    pool.clear();
+                }
+                result
+            }
         })
     }
 

@@ -31,7 +31,40 @@ thread_local! {
     /// before it answers (`XREAD BLOCK`): its reply may take that plus the
     /// response timeout.
     static BLOCKS: Cell<Duration> = const { Cell::new(Duration::ZERO) };
+    /// Whether a node connection of the call running on this thread timed
+    /// out, broke or could not be made (see [`watching_nodes`]).
+    static TROUBLE: Cell<bool> = const { Cell::new(false) };
 }
+
+/// Runs `f`, a call on a cluster connection, and says whether a node
+/// connection it used timed out, broke or could not be made. The cluster
+/// connection's slot map may then be stale (a master failed over), and
+/// redis-rs refreshes it only on a `MOVED` reply, which a dead or frozen
+/// master never sends.
+pub(crate) fn watching_nodes<T>(f: impl FnOnce() -> T) -> (T, bool) {
+    let before = TROUBLE.replace(false);
+    let out = f();
+    (out, TROUBLE.replace(before))
+}
+
+/// Notes a node connection's failure for [`watching_nodes`] (not a request
+/// held back because the call's deadline had passed: the node did nothing).
+fn note<T>(result: RedisResult<T>) -> RedisResult<T> {
+    if let Err(err) = &result
+        && (err.is_io_error() || err.is_timeout() || err.is_unrecoverable_error())
+        && !is_not_sent(err)
+    {
+        TROUBLE.set(true);
+    }
+    result
+}
+
+/// The longest a new cluster node connection waits for its first reply (the
+/// PING redis-rs sends on connecting), and at most a quarter of what is left
+/// of the call: a frozen node accepts TCP connections but never answers, and
+/// redis-rs tries the initial nodes one after another when it opens a cluster
+/// connection, so one frozen node must not take a whole call's deadline.
+const PROBE: Duration = Duration::from_millis(250);
 
 /// Runs `f`, whose requests block on the server for up to `blocks` before
 /// answering (`XREAD BLOCK`), with that much more than the response timeout
@@ -129,6 +162,8 @@ pub(crate) struct Timed {
     /// Replies are still due but were given up at a deadline: the connection
     /// is out of step and must not be used again.
     broken: bool,
+    /// A new cluster node connection, whose first request is a probe (see [`PROBE`]).
+    fresh: bool,
 }
 
 impl Timed {
@@ -158,7 +193,25 @@ impl Timed {
             write: Cell::new(None),
             shortened: None,
             broken: false,
+            fresh: false,
         }
+    }
+
+    /// The first request of a new cluster node connection, within [`PROBE`].
+    fn probe(&mut self, cmd: &[u8]) -> RedisResult<Value> {
+        self.fresh = false;
+        let left = left();
+        if left.is_some_and(|left| left.is_zero()) {
+            return Err(not_sent());
+        }
+        let limit = left.map_or(PROBE, |left| (left / 4).min(PROBE));
+        self.con.set_read_timeout(Some(on_socket(limit)))?;
+        self.con.set_write_timeout(Some(on_socket(limit)))?;
+        self.shortened = Some(limit);
+        let reply = self.con.req_packed_command(cmd);
+        // A reply given up is still due: the connection is out of step.
+        self.broken = reply.as_ref().is_err_and(RedisError::is_timeout);
+        note(reply)
     }
 
     /// Makes the socket's timeouts fit the current call's deadline before a
@@ -301,8 +354,11 @@ fn connect_within(
 
 impl ConnectionLike for Timed {
     fn req_packed_command(&mut self, cmd: &[u8]) -> RedisResult<Value> {
+        if self.fresh {
+            return self.probe(cmd);
+        }
         self.prepare()?;
-        self.con.req_packed_command(cmd)
+        note(self.con.req_packed_command(cmd))
     }
 
     /// redis-rs's loop over a pipeline's replies, except that the deadline
@@ -315,7 +371,7 @@ impl ConnectionLike for Timed {
         count: usize,
     ) -> RedisResult<Vec<Value>> {
         self.prepare()?;
-        self.con.send_packed_command(cmd)?;
+        note(self.con.send_packed_command(cmd))?;
         let mut replies = Vec::with_capacity(count);
         let mut refused = None; // a command MULTI refused to queue
         let mut first_err = None;
@@ -334,7 +390,7 @@ impl ConnectionLike for Timed {
                 Ok(_) => {}
                 Err(err) if err.is_timeout() => {
                     self.broken = index + 1 < due;
-                    return Err(err);
+                    return note(Err(err));
                 }
                 Err(err) => {
                     first_err.get_or_insert(err);
@@ -352,8 +408,17 @@ impl ConnectionLike for Timed {
         self.con.get_db()
     }
 
+    /// A probe (see [`PROBE`]): redis-rs checks the node connections it
+    /// keeps when it refreshes its slot map, one after another.
     fn check_connection(&mut self) -> bool {
-        self.prepare().is_ok() && self.con.check_connection()
+        if self.broken {
+            return false;
+        }
+        self.fresh = true;
+        matches!(
+            self.req_packed_command(b"*1\r\n$4\r\nPING\r\n"),
+            Ok(reply) if !matches!(reply, Value::ServerError(_))
+        )
     }
 
     fn is_open(&self) -> bool {
@@ -366,15 +431,17 @@ impl Connect for Timed {
     fn connect<T: IntoConnectionInfo>(info: T, timeout: Option<Duration>) -> RedisResult<Self> {
         let info = without_setinfo_info(info.into_connection_info()?);
         let limit = connect_within(timeout.and_then(no_limit_is_none), info.redis_settings())?;
-        let con = <redis::Connection as Connect>::connect(info, limit)?;
+        let con = note(<redis::Connection as Connect>::connect(info, limit))?;
         // No timeouts until the cluster connection sets them (it does, right
-        // after its first PING); that PING already keeps the call's deadline.
-        Ok(Timed::new(con))
+        // after its first PING); that PING is a probe (see `PROBE`).
+        let mut timed = Timed::new(con);
+        timed.fresh = true;
+        Ok(timed)
     }
 
     fn send_packed_command(&mut self, cmd: &[u8]) -> RedisResult<()> {
         self.prepare()?;
-        self.con.send_packed_command(cmd)
+        note(self.con.send_packed_command(cmd))
     }
 
     fn set_write_timeout(&self, dur: Option<Duration>) -> RedisResult<()> {
@@ -393,7 +460,7 @@ impl Connect for Timed {
     /// (the cluster connection sends a node's share of a pipeline, then reads them).
     fn recv_response(&mut self) -> RedisResult<Value> {
         self.before_next_reply()?;
-        self.con.recv_response()
+        note(self.con.recv_response())
     }
 }
 
