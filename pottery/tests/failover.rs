@@ -168,17 +168,20 @@ fn check(
     let max = calls.iter().map(|c| c.took).max().unwrap_or_default();
     let failed: Vec<&Call> = calls.iter().filter(|c| c.outcome.is_err()).collect();
     let since = |c: &Call| c.at.saturating_duration_since(fault_at);
-    // The first success after the fault, counted from the promotion.
+    // The first success after the first failure, counted from the promotion
+    // (a call may still succeed as the fault lands).
+    let first_failure = failed.first().map_or(fault_at, |c| c.at);
     let back = calls
         .iter()
-        .find(|c| c.at >= fault_at && c.outcome.is_ok())
+        .find(|c| c.at > first_failure && c.outcome.is_ok())
         .map(|c| (c.at + c.took).saturating_duration_since(promoted));
+    let last_failure = failed.last().map(|c| since(c) + c.took);
     eprintln!(
         "{what}: {} calls, {} failed, max {max:?} (deadline {DEADLINE:?}){}",
         calls.len(),
         failed.len(),
         if i == 0 {
-            format!(", first success {back:?} after the promotion")
+            format!(", first success {back:?} after the promotion, last failure ended {last_failure:?} after the fault")
         } else {
             String::new()
         }
