@@ -10,8 +10,8 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::{Arc, Mutex, Weak};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use redis::aio::MultiplexedConnection;
@@ -412,13 +412,18 @@ const PROBE: Duration = Duration::from_millis(200);
 /// `Client::async_trouble`).
 async fn watch(inner: Weak<Inner>, replacement: impl Fn() -> Replacement) {
     loop {
-        let Some((mut lease, known, trouble_at)) =
-            inner.upgrade().and_then(|inner| inner.async_conns.watched())
+        let Some((mut lease, known, trouble_at)) = inner
+            .upgrade()
+            .and_then(|inner| inner.async_conns.watched())
         else {
             return;
         };
         let stop = trouble_at.elapsed() > WATCH;
-        let now = if stop { None } else { slot_map(&mut lease.conn).await };
+        let now = if stop {
+            None
+        } else {
+            slot_map(&mut lease.conn).await
+        };
         let made = match (&known, &now) {
             (Some(known), Some(now)) if known != now => replacement().await,
             _ => None,
@@ -428,7 +433,11 @@ async fn watch(inner: Weak<Inner>, replacement: impl Fn() -> Replacement) {
         };
         let replaced = made.is_some();
         // Without a map of its own yet, the connection's is the first read.
-        let slots = if known.is_none() || replaced { now } else { None };
+        let slots = if known.is_none() || replaced {
+            now
+        } else {
+            None
+        };
         inner
             .async_conns
             .update(lease.generation, slots, made, stop);
