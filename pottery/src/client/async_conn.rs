@@ -7,6 +7,10 @@
 //! `MultiplexedConnection` and reconnect ourselves: its `ConnectionManager` does the
 //! same but costs a shared-future clone and await on every request, which showed
 //! as 5-10% of throughput under concurrency.
+//!
+//! A cluster connection whose calls time out or lose their node is replaced
+//! once the cluster's slot map has changed (a replica took over): see
+//! `Client::async_trouble`.
 
 use std::fmt;
 use std::future::Future;
@@ -49,7 +53,8 @@ const REPLACEMENT_CONNECT: Duration = Duration::from_millis(500);
 pub enum AsyncConnection {
     /// One server.
     Single(MultiplexedConnection),
-    /// A Redis Cluster (it follows topology changes and reconnects by itself).
+    /// A Redis Cluster (it follows `MOVED` replies and reconnects by itself;
+    /// the client replaces it after a failover, see [`Client`]'s "Cluster failover").
     Cluster(Box<redis::cluster_async::ClusterConnection>),
 }
 

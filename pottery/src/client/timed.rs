@@ -15,6 +15,12 @@
 //! thread-local read per request, and the socket timeouts are only changed when
 //! less than the response timeout is left: a call with its full response
 //! timeout ahead changes nothing (no system call).
+//!
+//! Two more things pass through the same thread-locals: a command that blocks
+//! on the server (`XREAD BLOCK`) gets its blocking time on top of the response
+//! timeout ([`blocking_for`]), and a cluster call learns whether one of its
+//! node connections timed out or broke ([`watching_nodes`]), after which the
+//! client drops its idle cluster connections, whose slot maps may be stale.
 
 use std::cell::Cell;
 use std::time::{Duration, Instant};

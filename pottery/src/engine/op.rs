@@ -210,7 +210,11 @@ impl<T> Op<T> {
         };
         // A node timed out or is gone: a cluster's slot map may be stale.
         if let Err(err) = &result
-            && (err.is_timeout() || err.kind() == crate::ErrorKind::Connection)
+            && (err.is_timeout()
+                || matches!(
+                    err.kind(),
+                    crate::ErrorKind::Connection | crate::ErrorKind::OutcomeUnknown
+                ))
         {
             client.async_trouble(generation);
         }
