@@ -349,15 +349,17 @@ impl Client {
             ),
             Backend::Cluster { client, pool, .. } => {
                 let (result, trouble) = timed::watching_nodes(|| {
-                    pool.with(
-                        || {
-                            // The node connections are `Timed`: they keep the deadline.
-                            let con = client.get_generic_connection::<Timed>()?;
-                            con.set_write_timeout(builder::finite(self.response_timeout()))?;
-                            Ok(con)
-                        },
-                        |con| f(con),
-                    )
+                    timed::keeping_busy(|| {
+                        pool.with(
+                            || {
+                                // The node connections are `Timed`: they keep the deadline.
+                                let con = client.get_generic_connection::<Timed>()?;
+                                con.set_write_timeout(builder::finite(self.response_timeout()))?;
+                                Ok(con)
+                            },
+                            |con| f(con),
+                        )
+                    })
                 });
                 // A node timed out or is gone: the slot maps of this connection
                 // and of the idle ones may be stale (see `timed::watching_nodes`);

@@ -40,6 +40,32 @@ thread_local! {
     /// Whether a node connection of the call running on this thread timed
     /// out, broke or could not be made (see [`watching_nodes`]).
     static TROUBLE: Cell<bool> = const { Cell::new(false) };
+    /// The last "busy" reply (`TRYAGAIN`, `CLUSTERDOWN`, `MASTERDOWN`) of the
+    /// cluster call running on this thread (see [`keeping_busy`]).
+    static BUSY: std::cell::RefCell<Option<redis::ServerError>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f`, a call on a cluster connection; if its deadline ended it while
+/// redis-rs was retrying after "busy" replies (a slot migrating: `TRYAGAIN`),
+/// fails with the last of them rather than with a timeout that hides why.
+pub(crate) fn keeping_busy<T>(f: impl FnOnce() -> RedisResult<T>) -> RedisResult<T> {
+    let before = BUSY.take();
+    let result = f();
+    let busy = BUSY.replace(before);
+    match (result, busy) {
+        (Err(err), Some(busy)) if err.is_timeout() => Err(busy.into()),
+        (result, _) => result,
+    }
+}
+
+/// Remembers a busy reply for [`keeping_busy`].
+fn note_busy(reply: &RedisResult<Value>) {
+    if let Ok(Value::ServerError(err)) = reply
+        && matches!(err.code(), "TRYAGAIN" | "CLUSTERDOWN" | "MASTERDOWN")
+    {
+        BUSY.set(Some(err.clone()));
+    }
 }
 
 /// Runs `f`, a call on a cluster connection, and says whether a node
@@ -364,7 +390,9 @@ impl ConnectionLike for Timed {
             return self.probe(cmd);
         }
         self.prepare()?;
-        note(self.con.req_packed_command(cmd))
+        let reply = note(self.con.req_packed_command(cmd));
+        note_busy(&reply);
+        reply
     }
 
     /// redis-rs's loop over a pipeline's replies, except that the deadline
