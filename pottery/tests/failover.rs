@@ -243,6 +243,61 @@ fn cluster_calls_follow_the_replica_of_a_frozen_master(_: &Ctx) {
     failover(Fault::Freeze);
 }
 
+/// A client idle while its master froze and a replica took over: its first
+/// calls on that master's keys go to the frozen node (all it knows), then it
+/// follows the new master, in both modes: blocking, the call after the first
+/// timeout answers; async, the new connection takes up to 1 s to make (a
+/// frozen initial node holds it up for its 500 ms connect timeout), and the
+/// calls already on their way to the frozen node run to their deadline.
+fn cluster_calls_after_a_failover_they_slept_through(_: &Ctx) {
+    let cluster = ReplicatedCluster::start();
+    let key = keys_on_every_master(&cluster).swap_remove(0);
+    let client = Client::cluster_builder(cluster.urls())
+        .response_timeout(DEADLINE)
+        .build()
+        .unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let blocking: sync::RedisDict<String, i64> = sync::RedisDict::new(&client, &key);
+    let asynchronous: future::RedisDict<String, i64> = future::RedisDict::new(&client, &key);
+    blocking.insert("x", 1).unwrap();
+    assert_eq!(rt.block_on(asynchronous.get("x")).unwrap(), Some(1));
+    let frozen = cluster.freeze_master_of(&key);
+    let failover = cluster.await_failover(&key, &frozen.url, Instant::now());
+    eprintln!(
+        "slept through: replica promoted after {:?}",
+        failover.promoted_after
+    );
+    for mode in ["blocking", "async"] {
+        let started = Instant::now();
+        let back = loop {
+            let at = Instant::now();
+            let result = match mode {
+                "blocking" => blocking.get("x"),
+                _ => rt.block_on(asynchronous.get("x")),
+            };
+            let took = at.elapsed();
+            assert!(
+                took <= DEADLINE + DEADLINE / 10,
+                "{mode}: a call took {took:?}"
+            );
+            if result.is_ok() {
+                break started.elapsed();
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "{mode}: still failing: {result:?}"
+            );
+        };
+        eprintln!("slept through, {mode}: answered again after {back:?}");
+        let bound = match mode {
+            "blocking" => DEADLINE + DEADLINE / 2,
+            _ => 2 * DEADLINE + Duration::from_secs(1),
+        };
+        assert!(back <= bound, "{mode}: answered again after {back:?}");
+    }
+    drop(frozen);
+}
+
 /// A multi-key call on a slot being migrated gets `TRYAGAIN` until the
 /// migration ends: once its retries are spent (or its deadline has come), it
 /// fails as a busy cluster naming `TRYAGAIN`, not as "did not answer in time".
@@ -320,6 +375,7 @@ pub(crate) fn suite() -> support::Suite {
         cases![
             cluster_calls_go_on_when_a_master_is_killed,
             cluster_calls_follow_the_replica_of_a_frozen_master,
+            cluster_calls_after_a_failover_they_slept_through,
             cluster_tryagain_during_a_migration_is_reported_as_such,
         ],
     )
