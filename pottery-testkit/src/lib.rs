@@ -13,10 +13,14 @@
 //! - [`Cluster`]: a local Redis Cluster of 3 masters, whose slots can be held
 //!   half-migrated ([`Cluster::migrate_slot_of`]) or served by a frozen master
 //!   ([`Cluster::freeze_master_of`]).
+//! - [`ReplicatedCluster`]: 3 masters with 1 replica each and a short node
+//!   timeout, whose masters can be killed (a replica is promoted), frozen, or
+//!   have a slot held migrating for a while.
 //! - [`python`]: runs a Python snippet with pottery 3.0.1 importable.
 
 mod migration;
 mod python;
+mod replicas;
 mod tls;
 
 use std::process::Command;
@@ -28,6 +32,7 @@ use redis_test::server::RedisServer;
 
 pub use migration::{FrozenMaster, Migration};
 pub use python::{python, require_python_pottery};
+pub use replicas::{Failover, HeldMigration, NODE_TIMEOUT, ReplicatedCluster};
 pub use tls::Certs;
 
 /// How long a server may take to accept commands.

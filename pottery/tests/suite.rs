@@ -29,6 +29,7 @@ mod destructive;
 mod dict;
 mod errors;
 mod examples;
+mod failover;
 mod hyperloglog;
 mod interop;
 mod interop_probabilistic;
@@ -36,6 +37,7 @@ mod list;
 mod lua;
 mod nextid;
 mod queue;
+mod queue_wait;
 mod redlock;
 mod redlock_deadline;
 mod redlock_watchdog;
@@ -57,6 +59,7 @@ fn main() {
         dict::suite(),
         errors::suite(),
         examples::suite(),
+        failover::suite(),
         hyperloglog::suite(),
         interop::suite(),
         interop_probabilistic::suite(),
@@ -64,6 +67,7 @@ fn main() {
         lua::suite(),
         nextid::suite(),
         queue::suite(),
+        queue_wait::suite(),
         redlock::suite(),
         redlock_deadline::suite(),
         redlock_watchdog::suite(),

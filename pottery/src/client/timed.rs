@@ -15,6 +15,12 @@
 //! thread-local read per request, and the socket timeouts are only changed when
 //! less than the response timeout is left: a call with its full response
 //! timeout ahead changes nothing (no system call).
+//!
+//! Two more things pass through the same thread-locals: a command that blocks
+//! on the server (`XREAD BLOCK`) gets its blocking time on top of the response
+//! timeout ([`blocking_for`]), and a cluster call learns whether one of its
+//! node connections timed out or broke ([`watching_nodes`]), after which the
+//! client drops its idle cluster connections, whose slot maps may be stale.
 
 use std::cell::Cell;
 use std::time::{Duration, Instant};
@@ -27,6 +33,84 @@ use crate::engine::Deadline;
 thread_local! {
     /// The deadline of the blocking call running on this thread, if it has one.
     static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+    /// How long the request running on this thread may block on the server
+    /// before it answers (`XREAD BLOCK`): its reply may take that plus the
+    /// response timeout.
+    static BLOCKS: Cell<Duration> = const { Cell::new(Duration::ZERO) };
+    /// Whether a node connection of the call running on this thread timed
+    /// out, broke or could not be made (see [`watching_nodes`]).
+    static TROUBLE: Cell<bool> = const { Cell::new(false) };
+    /// The last "busy" reply (`TRYAGAIN`, `CLUSTERDOWN`, `MASTERDOWN`) of the
+    /// cluster call running on this thread (see [`keeping_busy`]).
+    static BUSY: std::cell::RefCell<Option<redis::ServerError>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f`, a call on a cluster connection; if its deadline ended it while
+/// redis-rs was retrying after "busy" replies (a slot migrating: `TRYAGAIN`),
+/// fails with the last of them rather than with a timeout that hides why.
+pub(crate) fn keeping_busy<T>(f: impl FnOnce() -> RedisResult<T>) -> RedisResult<T> {
+    let before = BUSY.take();
+    let result = f();
+    let busy = BUSY.replace(before);
+    match (result, busy) {
+        (Err(err), Some(busy)) if err.is_timeout() => Err(busy.into()),
+        (result, _) => result,
+    }
+}
+
+/// Remembers a busy reply for [`keeping_busy`].
+fn note_busy(reply: &RedisResult<Value>) {
+    if let Ok(Value::ServerError(err)) = reply
+        && matches!(err.code(), "TRYAGAIN" | "CLUSTERDOWN" | "MASTERDOWN")
+    {
+        BUSY.set(Some(err.clone()));
+    }
+}
+
+/// Runs `f`, a call on a cluster connection, and says whether a node
+/// connection it used timed out, broke or could not be made. The cluster
+/// connection's slot map may then be stale (a master failed over), and
+/// redis-rs refreshes it only on a `MOVED` reply, which a dead or frozen
+/// master never sends.
+pub(crate) fn watching_nodes<T>(f: impl FnOnce() -> T) -> (T, bool) {
+    let before = TROUBLE.replace(false);
+    let out = f();
+    (out, TROUBLE.replace(before))
+}
+
+/// Notes a node connection's failure for [`watching_nodes`] (not a request
+/// held back because the call's deadline had passed: the node did nothing).
+fn note<T>(result: RedisResult<T>) -> RedisResult<T> {
+    if let Err(err) = &result
+        && (err.is_io_error() || err.is_timeout() || err.is_unrecoverable_error())
+        && !is_not_sent(err)
+    {
+        TROUBLE.set(true);
+    }
+    result
+}
+
+/// The longest a new cluster node connection waits for its first reply (the
+/// PING redis-rs sends on connecting), and at most a quarter of what is left
+/// of the call: a frozen node accepts TCP connections but never answers, and
+/// redis-rs tries the initial nodes one after another when it opens a cluster
+/// connection, so one frozen node must not take a whole call's deadline.
+const PROBE: Duration = Duration::from_millis(250);
+
+/// Runs `f`, whose requests block on the server for up to `blocks` before
+/// answering (`XREAD BLOCK`), with that much more than the response timeout
+/// to read each reply (still within the call's deadline): the response
+/// timeout alone would give up on a healthy server that is just waiting.
+pub(crate) fn blocking_for<T>(blocks: Duration, f: impl FnOnce() -> T) -> T {
+    struct Restore(Duration);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            BLOCKS.set(self.0);
+        }
+    }
+    let _restore = Restore(BLOCKS.replace(blocks));
+    f()
 }
 
 /// Runs `f` with `deadline` as the current call's deadline on this thread (a
@@ -103,12 +187,15 @@ pub(crate) struct Timed {
     /// cells because redis-rs sets them through `&self`.
     read: Cell<Option<Duration>>,
     write: Cell<Option<Duration>>,
-    /// The read timeout the socket has now, if shortened for a call (restored
-    /// lazily, by the next request that needs the configured one).
+    /// The read timeout the socket has now, if set for a call (shortened to
+    /// its deadline, or lengthened for a blocking command); restored lazily,
+    /// by the next request that needs the configured one.
     shortened: Option<Duration>,
     /// Replies are still due but were given up at a deadline: the connection
     /// is out of step and must not be used again.
     broken: bool,
+    /// A new cluster node connection, whose first request is a probe (see [`PROBE`]).
+    fresh: bool,
 }
 
 impl Timed {
@@ -138,7 +225,25 @@ impl Timed {
             write: Cell::new(None),
             shortened: None,
             broken: false,
+            fresh: false,
         }
+    }
+
+    /// The first request of a new cluster node connection, within [`PROBE`].
+    fn probe(&mut self, cmd: &[u8]) -> RedisResult<Value> {
+        self.fresh = false;
+        let left = left();
+        if left.is_some_and(|left| left.is_zero()) {
+            return Err(not_sent());
+        }
+        let limit = left.map_or(PROBE, |left| (left / 4).min(PROBE));
+        self.con.set_read_timeout(Some(on_socket(limit)))?;
+        self.con.set_write_timeout(Some(on_socket(limit)))?;
+        self.shortened = Some(limit);
+        let reply = self.con.req_packed_command(cmd);
+        // A reply given up is still due: the connection is out of step.
+        self.broken = reply.as_ref().is_err_and(RedisError::is_timeout);
+        note(reply)
     }
 
     /// Makes the socket's timeouts fit the current call's deadline before a
@@ -152,6 +257,10 @@ impl Timed {
             // A cluster connection reconnects the node on this error.
             return Err(out_of_step());
         }
+        let blocks = BLOCKS.get();
+        if !blocks.is_zero() {
+            return self.lengthen(blocks, left);
+        }
         let Some(left) = left else {
             return self.restore();
         };
@@ -163,6 +272,25 @@ impl Timed {
         self.con.set_read_timeout(Some(on_socket(left)))?;
         self.con.set_write_timeout(Some(on_socket(left)))?;
         self.shortened = Some(left);
+        Ok(())
+    }
+
+    /// Before a request that blocks on the server for up to `blocks`: the
+    /// read may take that plus the response timeout, within the deadline.
+    fn lengthen(&mut self, blocks: Duration, left: Option<Duration>) -> RedisResult<()> {
+        let read = self.read.get().map(|read| read.saturating_add(blocks));
+        let read = match (left, read) {
+            (Some(left), Some(read)) => Some(left.min(read)),
+            (left, read) => left.or(read),
+        };
+        let write = match (left, self.write.get()) {
+            (Some(left), Some(write)) => Some(left.min(write)),
+            (left, write) => left.or(write),
+        };
+        self.con.set_read_timeout(read.map(on_socket))?;
+        self.con.set_write_timeout(write.map(on_socket))?;
+        // `None` only when the configured timeouts are `None` too.
+        self.shortened = read;
         Ok(())
     }
 
@@ -258,8 +386,13 @@ fn connect_within(
 
 impl ConnectionLike for Timed {
     fn req_packed_command(&mut self, cmd: &[u8]) -> RedisResult<Value> {
+        if self.fresh {
+            return self.probe(cmd);
+        }
         self.prepare()?;
-        self.con.req_packed_command(cmd)
+        let reply = note(self.con.req_packed_command(cmd));
+        note_busy(&reply);
+        reply
     }
 
     /// redis-rs's loop over a pipeline's replies, except that the deadline
@@ -272,7 +405,7 @@ impl ConnectionLike for Timed {
         count: usize,
     ) -> RedisResult<Vec<Value>> {
         self.prepare()?;
-        self.con.send_packed_command(cmd)?;
+        note(self.con.send_packed_command(cmd))?;
         let mut replies = Vec::with_capacity(count);
         let mut refused = None; // a command MULTI refused to queue
         let mut first_err = None;
@@ -291,7 +424,7 @@ impl ConnectionLike for Timed {
                 Ok(_) => {}
                 Err(err) if err.is_timeout() => {
                     self.broken = index + 1 < due;
-                    return Err(err);
+                    return note(Err(err));
                 }
                 Err(err) => {
                     first_err.get_or_insert(err);
@@ -309,8 +442,17 @@ impl ConnectionLike for Timed {
         self.con.get_db()
     }
 
+    /// A probe (see [`PROBE`]): redis-rs checks the node connections it
+    /// keeps when it refreshes its slot map, one after another.
     fn check_connection(&mut self) -> bool {
-        self.prepare().is_ok() && self.con.check_connection()
+        if self.broken {
+            return false;
+        }
+        self.fresh = true;
+        matches!(
+            self.req_packed_command(b"*1\r\n$4\r\nPING\r\n"),
+            Ok(reply) if !matches!(reply, Value::ServerError(_))
+        )
     }
 
     fn is_open(&self) -> bool {
@@ -323,15 +465,17 @@ impl Connect for Timed {
     fn connect<T: IntoConnectionInfo>(info: T, timeout: Option<Duration>) -> RedisResult<Self> {
         let info = without_setinfo_info(info.into_connection_info()?);
         let limit = connect_within(timeout.and_then(no_limit_is_none), info.redis_settings())?;
-        let con = <redis::Connection as Connect>::connect(info, limit)?;
+        let con = note(<redis::Connection as Connect>::connect(info, limit))?;
         // No timeouts until the cluster connection sets them (it does, right
-        // after its first PING); that PING already keeps the call's deadline.
-        Ok(Timed::new(con))
+        // after its first PING); that PING is a probe (see `PROBE`).
+        let mut timed = Timed::new(con);
+        timed.fresh = true;
+        Ok(timed)
     }
 
     fn send_packed_command(&mut self, cmd: &[u8]) -> RedisResult<()> {
         self.prepare()?;
-        self.con.send_packed_command(cmd)
+        note(self.con.send_packed_command(cmd))
     }
 
     fn set_write_timeout(&self, dur: Option<Duration>) -> RedisResult<()> {
@@ -350,7 +494,7 @@ impl Connect for Timed {
     /// (the cluster connection sends a node's share of a pipeline, then reads them).
     fn recv_response(&mut self) -> RedisResult<Value> {
         self.before_next_reply()?;
-        self.con.recv_response()
+        note(self.con.recv_response())
     }
 }
 
@@ -360,90 +504,4 @@ fn no_limit_is_none(limit: Duration) -> Option<Duration> {
 }
 
 #[cfg(test)]
-mod tests {
-    #![allow(clippy::expect_used)]
-
-    use super::*;
-
-    fn settings(url: &str) -> redis::RedisConnectionInfo {
-        url.into_connection_info()
-            .expect("a valid URL")
-            .redis_settings()
-            .clone()
-    }
-
-    #[test]
-    fn a_new_connection_shares_what_is_left_among_its_handshake_replies() {
-        let five = Some(Duration::from_secs(5));
-        let share = |url: &str, left_ms: u64| {
-            within(Deadline::after(Duration::from_millis(left_ms)), || {
-                connect_within(five, &settings(url)).expect("time left")
-            })
-        };
-        // CLIENT SETINFO twice; then AUTH; then SELECT.
-        let plain = share("redis://h/0", 320).expect("a limit");
-        assert!(
-            plain <= Duration::from_millis(150) && plain > Duration::from_millis(140),
-            "{plain:?}"
-        );
-        let all = share("redis://:pw@h/3", 400).expect("a limit");
-        assert!(all <= Duration::from_millis(94) && all > Duration::from_millis(85));
-        // Without CLIENT SETINFO, the TCP connect alone.
-        let skip = without_setinfo(&redis::Client::open("redis://h/0").expect("a valid URL"));
-        let alone = within(Deadline::after(Duration::from_millis(320)), || {
-            connect_within(five, skip.get_connection_info().redis_settings())
-        });
-        assert!(alone.is_ok_and(|limit| limit > Some(Duration::from_millis(280))));
-        // The connect timeout when it is shorter; no limit without a deadline.
-        assert_eq!(share("redis://h/0", 60_000), five);
-        assert_eq!(
-            connect_within(None, &settings("redis://h/0")).ok(),
-            Some(None)
-        );
-        let past = within(Deadline::at(Instant::now()), || {
-            connect_within(five, &settings("redis://h/0"))
-        });
-        assert!(past.is_err_and(|err| is_not_sent(&err) && err.is_timeout()));
-    }
-
-    #[test]
-    fn deadlines_nest_and_are_put_back() {
-        let outer = Deadline::after(Duration::from_secs(1));
-        within(outer, || {
-            within(Deadline::NONE, || assert_eq!(current(), Deadline::NONE));
-            assert_eq!(current(), outer);
-        });
-        assert_eq!(current(), Deadline::NONE);
-    }
-
-    #[test]
-    fn not_sent_is_recognised() {
-        assert!(is_not_sent(&not_sent()) && not_sent().is_timeout());
-        let other: RedisError = std::io::Error::from(std::io::ErrorKind::TimedOut).into();
-        assert!(!is_not_sent(&other) && other.is_timeout());
-    }
-
-    #[test]
-    fn socket_timeouts_make_up_for_the_kernel_rounding_up() {
-        assert_eq!(
-            on_socket(Duration::from_secs(10)),
-            Duration::from_millis(9_980)
-        );
-        assert_eq!(
-            on_socket(Duration::from_millis(160)),
-            Duration::from_millis(150)
-        );
-        assert_eq!(
-            on_socket(Duration::from_millis(32)),
-            Duration::from_millis(30)
-        );
-        assert!(!on_socket(Duration::from_nanos(1)).is_zero());
-        assert!(!on_socket(Duration::MAX).is_zero());
-    }
-
-    #[test]
-    fn slack_is_small() {
-        assert_eq!(slack(Duration::from_secs(10)), Duration::from_millis(2));
-        assert_eq!(slack(Duration::from_millis(64)), Duration::from_millis(1));
-    }
-}
+mod tests;

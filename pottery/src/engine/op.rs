@@ -207,13 +207,25 @@ impl<T> Op<T> {
         let key = self.key_shared();
         // A write cut short by the timer may have been sent: its outcome is unknown.
         let may_write = self.may_write();
+        let generation = lease.generation;
         let attempt = self.query_async(client, lease);
-        match timer {
+        let result = match timer {
             None => attempt.await,
             Some(left) => tokio::time::timeout(left, attempt)
                 .await
                 .unwrap_or_else(|_| Err(Error::no_reply(&key, may_write))),
+        };
+        // A node timed out or is gone: a cluster's slot map may be stale.
+        if let Err(err) = &result
+            && (err.is_timeout()
+                || matches!(
+                    err.kind(),
+                    crate::ErrorKind::Connection | crate::ErrorKind::OutcomeUnknown
+                ))
+        {
+            client.async_trouble(generation);
         }
+        result
     }
 
     #[cfg(feature = "async")]

@@ -19,7 +19,7 @@ use std::time::Duration;
 #[cfg(feature = "async")]
 use std::{future::Future, pin::Pin};
 
-use crate::client::Client;
+use crate::client::{Client, timed};
 use crate::engine::fan_out;
 use crate::engine::{Deadline, Op, Pages};
 use crate::error::{Error, Result};
@@ -384,10 +384,12 @@ impl<T: Send + 'static> Plan<T> {
     /// request of the client. With `limit`, we stop waiting for it then (the
     /// server ends a blocked command up to `1/hz` late) and `next` gets `None`;
     /// the request, abandoned to its thread, ends on its own and its connection
-    /// goes back to the pool.
+    /// goes back to the pool. The server may hold `op` for up to `blocks`
+    /// before it answers: its read gets that plus the response timeout.
     pub(crate) fn dedicated<A: Send + 'static>(
         client: Client,
         op: Op<A>,
+        blocks: Duration,
         limit: Option<Duration>,
         next: impl FnOnce(Option<Result<A>>) -> Plan<T> + Send + 'static,
     ) -> Self {
@@ -395,6 +397,7 @@ impl<T: Send + 'static> Plan<T> {
         Plan::Step(Box::new(Dedicated {
             client,
             op,
+            blocks,
             limit,
             next,
         }))
@@ -405,20 +408,22 @@ impl<T: Send + 'static> Plan<T> {
 struct Dedicated<A, T> {
     client: Client,
     op: Op<A>,
+    blocks: Duration,
     limit: Option<Duration>,
     next: Cont<Option<Result<A>>, T>,
 }
 
 impl<A: Send + 'static, T: Send + 'static> Step<T> for Dedicated<A, T> {
     fn block(self: Box<Self>, deadline: Deadline) -> Plan<T> {
+        let (op, client, blocks) = (self.op, self.client, self.blocks);
+        let run = move || timed::blocking_for(blocks, || op.run_until(&client, deadline));
         let Some(limit) = self.limit.map(|limit| deadline.cap(limit)) else {
-            return (self.next)(Some(self.op.run_until(&self.client, deadline)));
+            return (self.next)(Some(run()));
         };
-        let (op, client) = (self.op, self.client);
         let (done, ended) = std::sync::mpsc::sync_channel(1);
         let spawned = std::thread::Builder::new().spawn(move || {
             // The receiver may be gone (the limit passed): nobody to tell.
-            let _ = done.send(op.run_until(&client, deadline));
+            let _ = done.send(run());
         });
         if spawned.is_err() {
             return (self.next)(Some(Err(Error::config(
@@ -437,8 +442,10 @@ impl<A: Send + 'static, T: Send + 'static> Step<T> for Dedicated<A, T> {
     #[cfg(feature = "async")]
     fn future(self: Box<Self>, deadline: Deadline) -> StepFuture<T> {
         Box::pin(async move {
-            let (op, client) = (self.op, self.client);
-            let waiting = tokio::task::spawn_blocking(move || op.run_until(&client, deadline));
+            let (op, client, blocks) = (self.op, self.client, self.blocks);
+            let waiting = tokio::task::spawn_blocking(move || {
+                timed::blocking_for(blocks, || op.run_until(&client, deadline))
+            });
             let ended = match self.limit.map(|limit| deadline.cap(limit)) {
                 None => waiting.await,
                 Some(limit) => match tokio::time::timeout(limit, waiting).await {

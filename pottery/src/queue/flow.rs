@@ -8,7 +8,8 @@
 //! (multiplexed) connection, which would stall every other request of the
 //! client: they are [`Plan::dedicated`] steps, on a pooled blocking connection
 //! (which the async runner uses from Tokio's blocking pool). Each `XREAD BLOCK`
-//! lasts at most [`SLICE`], below the client's response timeout.
+//! lasts at most [`SLICE`]; its read gets the slice plus the client's response
+//! timeout (within the wait's deadline), however short that timeout is.
 //!
 //! Redis notices a blocked command's timeout only when its event loop wakes, up
 //! to `1/hz` (100 ms by default) late. So the slice that ends at the caller's
@@ -25,8 +26,7 @@ use crate::engine::{Deadline, Op, Plan};
 use crate::error::Result;
 
 /// The longest `XREAD BLOCK` of a wait, but for the last one before a deadline
-/// (up to `SLICE + LATE`): keep the client's response timeout (10 s by default)
-/// above 1 s.
+/// (up to `SLICE + LATE`).
 pub(super) const SLICE: Duration = Duration::from_millis(500);
 
 /// How late Redis may end a blocked command (its event loop runs at least every
@@ -61,6 +61,7 @@ pub(super) fn wait<T: Send + 'static, U: Send + 'static>(wait: Arc<Wait<T, U>>) 
         Plan::dedicated(
             wait.client.clone(),
             slice,
+            block,
             limit,
             move |ended| match ended {
                 Some(Err(err)) => Plan::fail(err),
