@@ -157,6 +157,7 @@ mod redlock;
 mod set;
 mod slot;
 mod timer;
+mod trace;
 
 pub use bloom::{BloomFilter, BloomStats};
 pub use cache::{

@@ -180,7 +180,7 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
         mut args: Vec<Vec<u8>>,
         decode: impl FnOnce(&str, Value) -> Result<T> + Send + 'static,
     ) -> Op<T> {
-        let mut claim = crate::slot::companion_key(self.key(), ":flight:").into_bytes();
+        let mut claim = self.base.companion_key(":flight:").into_bytes();
         claim.extend_from_slice(field);
         let lease = self.lease.map_or(0, crate::container::millis);
         let mut argv = vec![

@@ -18,7 +18,6 @@ use crate::engine::{Blocking, Mode};
 use crate::engine::{Op, Request};
 use crate::error::Result;
 use crate::lua;
-use crate::slot::scratch_key;
 
 /// What a wrong-type error says the key should hold: Redis stores a HyperLogLog
 /// as a string, but not every string is one.
@@ -259,7 +258,7 @@ where
         encoded: Vec<Vec<u8>>,
         decode: impl FnOnce(&str, Value) -> Result<R> + Send + 'static,
     ) -> Op<R> {
-        let scratch = scratch_key(self.key());
+        let scratch = self.base.scratch_key();
         let keys = [self.key().as_bytes(), scratch.as_bytes()];
         self.op(
             Request::script(&lua::hyperloglog::CONTAINS, &keys, &encoded),
