@@ -22,6 +22,7 @@ pub(crate) struct OpSpan {
 }
 
 /// What a span says about the operation, computed only if it is recorded.
+#[cfg_attr(not(feature = "tracing"), allow(dead_code))]
 pub(crate) struct Fields<'a> {
     /// The structure (`RedisDict`, ...) or, for the methods every container
     /// shares, its Redis type.
@@ -131,3 +132,35 @@ macro_rules! warn_event {
 }
 
 pub(crate) use warn_event;
+
+/// The subscriber of the current thread, to carry onto a thread spawned for
+/// background work (whose events would otherwise reach the global one only).
+pub(crate) struct Carry {
+    #[cfg(feature = "tracing")]
+    dispatch: tracing::Dispatch,
+}
+
+impl Carry {
+    /// The current thread's subscriber.
+    pub(crate) fn current() -> Self {
+        Carry {
+            #[cfg(feature = "tracing")]
+            dispatch: tracing::dispatcher::get_default(Clone::clone),
+        }
+    }
+
+    /// Runs `f` with the carried subscriber as this thread's default.
+    pub(crate) fn run<T>(self, f: impl FnOnce() -> T) -> T {
+        #[cfg(feature = "tracing")]
+        return tracing::dispatcher::with_default(&self.dispatch, f);
+        #[cfg(not(feature = "tracing"))]
+        f()
+    }
+}
+
+/// The warning that storing a computed value in a cache failed (the value
+/// is still returned to the caller): call where a store error is dropped.
+#[allow(dead_code)]
+pub(crate) fn store_failed(_key: &str, _err: &crate::Error) {
+    warn_event!(key = _key, error = %_err, "pottery: a computed value was not stored in the cache");
+}

@@ -45,6 +45,9 @@ impl<C: ConnectionLike> Pool<C> {
             Err(err) if super::timed::is_not_sent(err) => true,
             Err(err) => !(err.is_io_error() || err.is_timeout() || err.is_unrecoverable_error()),
         };
+        if let (false, Err(_err)) = (reusable, &result) {
+            crate::trace::warn_event!(error = %_err, "pottery: a connection failed and is dropped; the next call reconnects");
+        }
         if reusable
             && conn.is_open()
             && let Ok(mut idle) = self.idle.lock()

@@ -136,6 +136,8 @@ pub struct Op<T> {
     expects: &'static str,
     /// The structure's name for traces (its Redis type unless told).
     structure: &'static str,
+    /// A companion key the request also touches (named in permission errors).
+    companion: Option<Box<str>>,
     request: Request,
     decode: Decoder<T>,
 }
@@ -152,6 +154,7 @@ impl<T> Op<T> {
             key: key.into(),
             expects,
             structure: expects,
+            companion: None,
             request: request.into(),
             decode: Box::new(decode),
         }
@@ -167,6 +170,7 @@ impl<T> Op<T> {
             key: self.key,
             expects: self.expects,
             structure: self.structure,
+            companion: self.companion,
             request: self.request,
             decode: Box::new(move |key, reply| decode(key, reply).map(f)),
         }
@@ -175,6 +179,13 @@ impl<T> Op<T> {
     /// The same operation, traced as one of `structure` (`RedisDict`).
     pub(crate) fn of(mut self, structure: &'static str) -> Self {
         self.structure = structure;
+        self
+    }
+
+    /// The same operation, which also touches `companion` (a scratch key, a
+    /// claim): a permission error names it.
+    pub(crate) fn touching(mut self, companion: &[u8]) -> Self {
+        self.companion = Some(String::from_utf8_lossy(companion).into());
         self
     }
 
@@ -309,6 +320,14 @@ impl<T> Op<T> {
     /// The error of a request that failed; `sent` if it reached a connection,
     /// so a write whose reply was lost has an unknown outcome.
     fn failed(&self, err: redis::RedisError, sent: bool) -> Error {
+        // Redis's NOPERM does not say which key the ACL refused: name the
+        // companion key too, the one an ACL pattern is likely to miss.
+        if let Some(companion) = &self.companion
+            && crate::error::has_code(&err, "NOPERM")
+        {
+            let keys = format!("{} (companion key {companion})", self.key);
+            return Error::from_redis(Some(&keys), err);
+        }
         Error::from_redis(Some(&self.key), err).reply_lost(sent && self.request.may_write())
     }
 

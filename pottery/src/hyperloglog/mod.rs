@@ -77,7 +77,7 @@ where
         request: impl Into<Request>,
         decode: impl FnOnce(&str, Value) -> Result<R> + Send + 'static,
     ) -> Op<R> {
-        Op::new(self.base.key_shared(), EXPECTS, request, decode)
+        Op::new(self.base.key_shared(), EXPECTS, request, decode).of("HyperLogLog")
     }
 
     /// Adds `element` (`PFADD`); `true` if a register changed, so the element was
@@ -264,5 +264,6 @@ where
             Request::script(&lua::hyperloglog::CONTAINS, &keys, &encoded),
             decode,
         )
+        .touching(scratch.as_bytes())
     }
 }
