@@ -29,6 +29,7 @@ mod errors;
 mod examples;
 mod hyperloglog;
 mod interop;
+mod keys;
 mod interop_probabilistic;
 mod list;
 mod lua;
@@ -39,6 +40,8 @@ mod redlock_deadline;
 mod redlock_watchdog;
 mod set;
 mod synchronize;
+#[cfg(feature = "tracing")]
+mod traces;
 
 fn main() {
     let suites = vec![
@@ -54,6 +57,7 @@ fn main() {
         examples::suite(),
         hyperloglog::suite(),
         interop::suite(),
+        keys::suite(),
         interop_probabilistic::suite(),
         list::suite(),
         lua::suite(),
@@ -64,6 +68,8 @@ fn main() {
         redlock_watchdog::suite(),
         set::suite(),
         synchronize::suite(),
+        #[cfg(feature = "tracing")]
+        traces::suite(),
     ];
     if support::run_worker(&suites) {
         return;
