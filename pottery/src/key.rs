@@ -61,7 +61,9 @@ impl Client {
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn temporary_prefix(&self) -> &str {
-        self.temporary_prefix.as_deref().unwrap_or(RANDOM_KEY_PREFIX)
+        self.temporary_prefix
+            .as_deref()
+            .unwrap_or(RANDOM_KEY_PREFIX)
     }
 }
 
@@ -204,7 +206,10 @@ mod tests {
         let key = Key::named("a}b");
         let first: *const str = key.companion_base();
         let again: *const str = key.clone().companion_base();
-        assert!(std::ptr::eq(first, again), "the tag is stored, not searched again");
+        assert!(
+            std::ptr::eq(first, again),
+            "the tag is stored, not searched again"
+        );
         assert!(key.scratch_key().starts_with(key.companion_base()));
         assert_eq!(
             key.companion_key(":flight:x"),

@@ -41,16 +41,19 @@ impl OpSpan {
     #[cfg(feature = "tracing")]
     #[inline]
     pub(crate) fn new<'a>(fields: impl FnOnce() -> Fields<'a>) -> Self {
-        Self::start(tracing::debug_span!(
-            target: "pottery",
-            "pottery.op",
-            structure = tracing::field::Empty,
-            key = tracing::field::Empty,
-            command = tracing::field::Empty,
-            mode = tracing::field::Empty,
-            elapsed_us = tracing::field::Empty,
-            outcome = tracing::field::Empty,
-        ), fields)
+        Self::start(
+            tracing::debug_span!(
+                target: "pottery",
+                "pottery.op",
+                structure = tracing::field::Empty,
+                key = tracing::field::Empty,
+                command = tracing::field::Empty,
+                mode = tracing::field::Empty,
+                elapsed_us = tracing::field::Empty,
+                outcome = tracing::field::Empty,
+            ),
+            fields,
+        )
     }
 
     #[cfg(feature = "tracing")]
@@ -103,7 +106,9 @@ impl OpSpan {
             self.span.record("elapsed_us", elapsed);
             match result {
                 Ok(_) => self.span.record("outcome", "ok"),
-                Err(err) => self.span.record("outcome", tracing::field::debug(err.kind())),
+                Err(err) => self
+                    .span
+                    .record("outcome", tracing::field::debug(err.kind())),
             };
         }
         #[cfg(not(feature = "tracing"))]
@@ -114,7 +119,9 @@ impl OpSpan {
 /// `future` reporting to the subscriber of the code that spawns it (a task
 /// started in the background would otherwise report to the global one only).
 #[cfg(feature = "async")]
-pub(crate) fn with_current_subscriber<F: std::future::Future>(future: F) -> impl std::future::Future<Output = F::Output> {
+pub(crate) fn with_current_subscriber<F: std::future::Future>(
+    future: F,
+) -> impl std::future::Future<Output = F::Output> {
     #[cfg(feature = "tracing")]
     return tracing::instrument::WithSubscriber::with_current_subscriber(future);
     #[cfg(not(feature = "tracing"))]

@@ -10,7 +10,6 @@ use std::time::Duration;
 use pottery::{Client, Container, ErrorKind, sync};
 use pottery_testkit::Server;
 
-
 use crate::support::{self, Ctx, Suite, Target};
 
 const SERVER: &[Target] = &[Target::Server];
@@ -43,8 +42,19 @@ pub(crate) fn suite() -> Suite {
 fn acl_server() -> (Server, Client, Client) {
     let server = Server::start();
     let url = server.url();
-    support::raw(&url, &["ACL", "SETUSER", "app", "on", ">pw", "~app:*", "+@all"]);
-    let exact = ["ACL", "SETUSER", "exact", "on", ">pw", "~app:hll", "~app:cache"];
+    support::raw(
+        &url,
+        &["ACL", "SETUSER", "app", "on", ">pw", "~app:*", "+@all"],
+    );
+    let exact = [
+        "ACL",
+        "SETUSER",
+        "exact",
+        "on",
+        ">pw",
+        "~app:hll",
+        "~app:cache",
+    ];
     support::raw(&url, &[&exact[..], &["+@all"]].concat());
     let port = server.port();
     let app = Client::open(&format!("redis://app:pw@127.0.0.1:{port}")).unwrap();
@@ -85,8 +95,12 @@ fn test_acl_user_can_use_every_companion_key_once_configured(_: &Ctx) {
     lock.acquire().unwrap().release().unwrap();
 
     // Async, the same keys.
-    let ahll: pottery::future::HyperLogLog<String> = pottery::future::HyperLogLog::new(&app, "app:hll");
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let ahll: pottery::future::HyperLogLog<String> =
+        pottery::future::HyperLogLog::new(&app, "app:hll");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     assert!(runtime.block_on(ahll.contains("a")).unwrap());
 }
 
@@ -111,13 +125,19 @@ fn test_acl_refusal_names_the_key(_: &Ctx) {
 
     let hll: sync::HyperLogLog<String> = sync::HyperLogLog::new(&exact, "app:hll");
     hll.insert("a").unwrap();
-    check(&hll.contains("a").unwrap_err(), "app:hll{app:hll}:pottery-scratch:");
+    check(
+        &hll.contains("a").unwrap_err(),
+        "app:hll{app:hll}:pottery-scratch:",
+    );
 
     let cache = sync::RedisCache::builder(&exact, "app:cache")
         .single_flight(Duration::from_secs(1))
         .build()
         .unwrap();
-    check(&cache.get_or_compute(&(1,), || 7).unwrap_err(), "app:cache{app:cache}:flight:");
+    check(
+        &cache.get_or_compute(&(1,), || 7).unwrap_err(),
+        "app:cache{app:cache}:flight:",
+    );
 }
 
 /// Companion keys begin with the structure's key, so a pattern covering the
@@ -129,7 +149,11 @@ fn test_companion_keys_start_with_the_key(ctx: &Ctx) {
         let hll: sync::HyperLogLog<i64> = sync::HyperLogLog::new(&ctx.client, &key);
         hll.insert(1).unwrap();
         assert!(hll.contains(1).unwrap(), "{key}");
-        assert_eq!(hll.contains_many([1, 2]).unwrap(), vec![true, false], "{key}");
+        assert_eq!(
+            hll.contains_many([1, 2]).unwrap(),
+            vec![true, false],
+            "{key}"
+        );
     }
 }
 
@@ -138,7 +162,11 @@ fn test_companion_keys_start_with_the_key(ctx: &Ctx) {
 /// `#[tokio::main]`-like `block_on`), writes to each, closes each, exits.
 fn temporary_worker(spec: &str) {
     let mut parts = spec.split(' ');
-    let (mode, url, prefix) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
+    let (mode, url, prefix) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    );
     let client = Client::open(url).unwrap().with_temporary_prefix(prefix);
     if mode == "blocking" {
         let set: sync::RedisSet<i64> = sync::RedisSet::temporary(&client);
@@ -152,7 +180,10 @@ fn temporary_worker(spec: &str) {
         dict.close().unwrap();
         return;
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         use pottery::future;
         let set: future::RedisSet<i64> = future::RedisSet::temporary(&client);
@@ -181,6 +212,10 @@ fn test_temporary_keys_closed_at_end_of_main_are_gone(ctx: &Ctx) {
             .unwrap();
         assert!(out.status.success(), "worker failed: {out:?}");
         let left = support::raw(&url, &["KEYS", &format!("{prefix}*")]);
-        assert_eq!(left, redis::Value::Array(vec![]), "{mode}: keys left behind");
+        assert_eq!(
+            left,
+            redis::Value::Array(vec![]),
+            "{mode}: keys left behind"
+        );
     }
 }

@@ -16,7 +16,6 @@ use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Level, Metadata, Subscriber};
 
-
 use crate::support::{self, Ctx, Suite, Target};
 
 pub(crate) fn suite() -> Suite {
@@ -81,7 +80,10 @@ impl Subscriber for Recorder {
     fn event(&self, event: &Event<'_>) {
         let mut fields = Fields::new();
         event.record(&mut Into(&mut fields));
-        self.events.lock().unwrap().push((*event.metadata().level(), fields));
+        self.events
+            .lock()
+            .unwrap()
+            .push((*event.metadata().level(), fields));
     }
 
     fn enter(&self, _: &Id) {}
@@ -93,7 +95,11 @@ impl Recorder {
     /// The spans on `key`.
     fn spans_on(&self, key: &str) -> Vec<Fields> {
         let spans = self.spans.lock().unwrap();
-        spans.values().filter(|f| f.get("key").map(String::as_str) == Some(key)).cloned().collect()
+        spans
+            .values()
+            .filter(|f| f.get("key").map(String::as_str) == Some(key))
+            .cloned()
+            .collect()
     }
 
     /// Whether a warn event's message contains `text` (and its fields `with`).
@@ -123,7 +129,10 @@ fn quick(server: &Server) -> Client {
 }
 
 fn current_thread() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 fn test_each_operation_has_a_span_with_its_fields(ctx: &Ctx) {
@@ -143,7 +152,10 @@ fn test_each_operation_has_a_span_with_its_fields(ctx: &Ctx) {
         });
     });
     let spans = recorder.spans_on(&key);
-    let insert = spans.iter().find(|f| f["command"] == "HSET").expect("an HSET span");
+    let insert = spans
+        .iter()
+        .find(|f| f["command"] == "HSET")
+        .expect("an HSET span");
     assert_eq!(insert["name"], "pottery.op");
     assert_eq!(insert["level"], "DEBUG");
     assert_eq!(insert["structure"], "RedisDict");
@@ -151,9 +163,17 @@ fn test_each_operation_has_a_span_with_its_fields(ctx: &Ctx) {
     assert_eq!(insert["outcome"], "ok");
     assert!(insert["elapsed_us"].parse::<u64>().is_ok(), "{insert:?}");
     let wrong = recorder.spans_on(&string);
-    assert!(wrong.iter().any(|f| f["command"] == "HGET" && f["outcome"] == "WrongType"), "{wrong:?}");
+    assert!(
+        wrong
+            .iter()
+            .any(|f| f["command"] == "HGET" && f["outcome"] == "WrongType"),
+        "{wrong:?}"
+    );
     let hll = recorder.spans_on(&hll_key);
-    let contains = hll.iter().find(|f| f["command"] == "hyperloglog/contains.lua").expect("a script span");
+    let contains = hll
+        .iter()
+        .find(|f| f["command"] == "hyperloglog/contains.lua")
+        .expect("a script span");
     assert_eq!(contains["structure"], "HyperLogLog");
     assert_eq!(contains["mode"], "async");
     assert_eq!(contains["outcome"], "ok");
@@ -170,7 +190,11 @@ fn test_failed_temporary_key_deletion_is_a_warning(_: &Ctx) {
         server.stop();
         drop(set);
     });
-    assert!(recorder.warned("temporary key was not deleted", &key), "{:?}", recorder.events);
+    assert!(
+        recorder.warned("temporary key was not deleted", &key),
+        "{:?}",
+        recorder.events
+    );
 }
 
 fn test_failed_async_guard_release_is_a_warning(_: &Ctx) {
@@ -190,7 +214,11 @@ fn test_failed_async_guard_release_is_a_warning(_: &Ctx) {
         });
     });
     server.thaw();
-    assert!(recorder.warned("Redlock guard was not released", "redlock:printer"), "{:?}", recorder.events);
+    assert!(
+        recorder.warned("Redlock guard was not released", "redlock:printer"),
+        "{:?}",
+        recorder.events
+    );
 }
 
 fn test_failed_watchdog_renewal_is_a_warning(_: &Ctx) {
@@ -210,7 +238,11 @@ fn test_failed_watchdog_renewal_is_a_warning(_: &Ctx) {
         server.thaw();
         drop(guard);
     });
-    assert!(recorder.warned("watchdog renewal failed", "redlock:printer"), "{:?}", recorder.events);
+    assert!(
+        recorder.warned("watchdog renewal failed", "redlock:printer"),
+        "{:?}",
+        recorder.events
+    );
 }
 
 fn test_broken_connection_is_a_warning(_: &Ctx) {
@@ -230,6 +262,14 @@ fn test_broken_connection_is_a_warning(_: &Ctx) {
         }
         assert_eq!(dict.len().unwrap(), 0);
     });
-    assert!(recorder.warned("connection failed and is dropped", ""), "{:?}", recorder.events);
-    assert!(recorder.warned("async connection broke", ""), "{:?}", recorder.events);
+    assert!(
+        recorder.warned("connection failed and is dropped", ""),
+        "{:?}",
+        recorder.events
+    );
+    assert!(
+        recorder.warned("async connection broke", ""),
+        "{:?}",
+        recorder.events
+    );
 }

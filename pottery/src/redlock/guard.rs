@@ -350,10 +350,10 @@ impl<M: Mode> Drop for RedlockGuard<M> {
         }
         // A drop has no one to report to: a failure is a warning event, and
         // the hold expires by itself.
-        let key = Arc::clone(&self.shared.key);
+        let _key = Arc::clone(&self.shared.key);
         let plan = flow::release(&self.shared, &self.token).then(move |released| {
             if let Err(_err) = &released {
-                crate::trace::warn_event!(key = &*key, error = %_err, "pottery: a dropped Redlock guard was not released");
+                crate::trace::warn_event!(key = &*_key, error = %_err, "pottery: a dropped Redlock guard was not released");
             }
             Plan::Done(released)
         });

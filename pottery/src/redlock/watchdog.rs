@@ -200,9 +200,11 @@ pub(crate) fn start(
     if on_runtime && let Ok(runtime) = tokio::runtime::Handle::try_current() {
         // Renewals never end on their own account: no deadline.
         let run = Async::plan(plan, Deadline::NONE);
-        return Some(runtime.spawn(crate::trace::with_current_subscriber(async move {
-            let _ = run.await;
-        })));
+        return Some(
+            runtime.spawn(crate::trace::with_current_subscriber(async move {
+                let _ = run.await;
+            })),
+        );
     }
     // (Without the `async` feature no guard is on a runtime.)
     let _ = on_runtime;
