@@ -92,8 +92,8 @@
 //!   that failed or lost the hold, a connection that broke (the next call
 //!   reconnects), a computed value a cache could not store.
 //!
-//! Background tasks and the watchdog's thread report to the subscriber of the
-//! code that started them. With no subscriber interested, a span costs a cached
+//! Background tasks and the threads a call uses (requests to several masters,
+//! the watchdog) report to the subscriber of the code that started them. With no subscriber interested, a span costs a cached
 //! check and nothing is formatted; without the feature, `tracing` is not
 //! compiled in.
 //!

@@ -144,23 +144,28 @@ pub(crate) use warn_event;
 /// background work (whose events would otherwise reach the global one only).
 pub(crate) struct Carry {
     #[cfg(feature = "tracing")]
-    dispatch: tracing::Dispatch,
+    dispatch: Option<tracing::Dispatch>,
 }
 
 impl Carry {
-    /// The current thread's subscriber.
+    /// The current thread's subscriber (nothing, and no cost to speak of, if
+    /// no subscriber was ever set).
+    #[inline]
     pub(crate) fn current() -> Self {
         Carry {
             #[cfg(feature = "tracing")]
-            dispatch: tracing::dispatcher::get_default(Clone::clone),
+            dispatch: tracing::dispatcher::has_been_set()
+                .then(|| tracing::dispatcher::get_default(Clone::clone)),
         }
     }
 
     /// Runs `f` with the carried subscriber as this thread's default.
+    #[inline]
     pub(crate) fn run<T>(self, f: impl FnOnce() -> T) -> T {
         #[cfg(feature = "tracing")]
-        return tracing::dispatcher::with_default(&self.dispatch, f);
-        #[cfg(not(feature = "tracing"))]
+        if let Some(dispatch) = &self.dispatch {
+            return tracing::dispatcher::with_default(dispatch, f);
+        }
         f()
     }
 }
