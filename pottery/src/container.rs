@@ -319,7 +319,7 @@ macro_rules! container_basics {
             /// # Ok::<(), pottery::Error>(())
             /// ```
             pub fn temporary(client: &$crate::Client) -> Self {
-                Self::from_base($crate::container::Base::temporary(client, C::default(), $redis_type).of(stringify!($ty)))
+                Self::from_base($crate::container::Base::temporary(client, C::default(), $redis_type))
             }
         }
 
@@ -333,7 +333,7 @@ macro_rules! container_basics {
             /// # Ok::<(), pottery::Error>(())
             /// ```
             pub fn with_codec(client: &$crate::Client, key: &str, codec: C) -> Self {
-                Self::from_base($crate::container::Base::named(client, key, codec, $redis_type).of(stringify!($ty)))
+                Self::from_base($crate::container::Base::named(client, key, codec, $redis_type))
             }
 
             #[doc = concat!("The Redis key holding the ", stringify!($ty), ".")]
@@ -348,11 +348,11 @@ macro_rules! container_basics {
                 self.base.key()
             }
 
-            /// A structure on `base`.
+            /// A structure on `base` (its operations traced as this type's).
             #[allow(dead_code)]
             pub(crate) fn from_base(base: $crate::container::Base<C>) -> Self {
                 $ty {
-                    base,
+                    base: base.of(stringify!($ty)),
                     types: ::std::marker::PhantomData,
                 }
             }
