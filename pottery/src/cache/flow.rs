@@ -192,7 +192,7 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
         let keys = [self.key().as_bytes(), claim.as_slice()];
         self.base
             .op(crate::engine::Request::script(script, &keys, &argv), decode)
-            .touching(&claim)
+            .touching(claim)
     }
 }
 

@@ -137,7 +137,7 @@ pub struct Op<T> {
     /// The structure's name for traces (its Redis type unless told).
     structure: &'static str,
     /// A companion key the request also touches (named in permission errors).
-    companion: Option<Box<str>>,
+    companion: Option<String>,
     request: Request,
     decode: Decoder<T>,
 }
@@ -184,8 +184,11 @@ impl<T> Op<T> {
 
     /// The same operation, which also touches `companion` (a scratch key, a
     /// claim): a permission error names it.
-    pub(crate) fn touching(mut self, companion: &[u8]) -> Self {
-        self.companion = Some(String::from_utf8_lossy(companion).into());
+    pub(crate) fn touching(mut self, companion: impl Into<Vec<u8>>) -> Self {
+        // Moved, not copied: the caller is done with the key's bytes.
+        let name = String::from_utf8(companion.into())
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        self.companion = Some(name);
         self
     }
 

@@ -193,7 +193,7 @@ fn merge_op<C: Codec>(dest: &Base<C>, near: &[Base<C>], far: Vec<Read>) -> Op<()
     Op::new(dest.key_shared(), EXPECTS, request, move |key, reply| {
         checked(key, &names, reply)
     })
-    .touching(scratch.as_bytes())
+    .touching(scratch)
 }
 
 /// Decodes the merge script's `{0}` or `{position, type}`.

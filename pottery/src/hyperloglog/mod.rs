@@ -264,6 +264,6 @@ where
             Request::script(&lua::hyperloglog::CONTAINS, &keys, &encoded),
             decode,
         )
-        .touching(scratch.as_bytes())
+        .touching(scratch)
     }
 }
