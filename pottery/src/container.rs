@@ -310,7 +310,9 @@ macro_rules! container_basics {
 
             #[doc = concat!("A ", stringify!($ty), " at a fresh random key (`pottery:<uuid4>`), deleted")]
             /// when it and all its clones are dropped (in the background inside a
-            /// Tokio runtime).
+            /// Tokio runtime, which may shut down first: [`Container::close`](crate::Container::close)
+            /// deletes it for sure). [`Client::with_temporary_prefix`](crate::Client::with_temporary_prefix)
+            /// picks another prefix.
             ///
             /// ```
             /// let client = pottery::Client::open("redis://localhost")?;

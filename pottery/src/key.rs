@@ -32,7 +32,8 @@ fn random_key_in(prefix: &str) -> String {
 
 impl Client {
     /// A handle on the same connections whose temporary structures (every
-    /// `temporary()`, and results of set algebra without a key) are named
+    /// `temporary()`, and results of combining structures without a
+    /// destination key) are named
     /// `prefix<uuid4>` instead of `pottery:<uuid4>`: so that a Redis user
     /// limited by an ACL to `~app:*` can make them
     /// (`client.with_temporary_prefix("app:tmp:")`).
