@@ -8,13 +8,13 @@
 use std::fmt;
 use std::time::Duration;
 
-use redis::{Cmd, Script, ToRedisArgs, Value};
+use redis::{Cmd, ToRedisArgs, Value};
 use serde::Serialize;
 
 use crate::client::Client;
 use crate::codec::Codec;
 use crate::decode;
-use crate::engine::{Mode, ModeExt, Op, Request};
+use crate::engine::{Mode, ModeExt, Op, Request, ScriptSource};
 use crate::error::{Error, Result};
 use crate::key::Key;
 
@@ -100,6 +100,51 @@ pub trait Container {
         let op = Op::new(self.key(), self.redis_type(), cmd, |_, _: Value| Ok(()));
         Self::Mode::run(self.client(), Ok(op))
     }
+
+    /// Deletes a temporary structure's key now and reports the outcome; a
+    /// structure at a key you named is left alone (`Ok(())`, no round trip).
+    ///
+    /// A temporary structure (`temporary()`) deletes its key when its last
+    /// clone is dropped, but a drop cannot report a failure, and inside a Tokio
+    /// runtime it deletes in a background task, which a runtime shutting down
+    /// (the end of `#[tokio::main]`) may drop before it runs: the key is then
+    /// left behind. Calling `close` is the sure way: once it returns `Ok`, the
+    /// key is gone and no drop deletes it again (clones still work, on an empty
+    /// structure that no drop deletes). If it fails, the drop still tries.
+    ///
+    /// ```
+    /// use pottery::{Client, Container, sync::RedisList};
+    ///
+    /// # let server = pottery_testkit::Server::start();
+    /// # let url = server.url();
+    /// let client = Client::open(&url)?;
+    /// let scratch: RedisList<i64> = RedisList::temporary(&client);
+    /// scratch.push(1)?;
+    /// scratch.close()?;
+    /// assert!(!scratch.exists()?);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    fn close(&self) -> <Self::Mode as Mode>::Output<'_, ()> {
+        let Some(key) = self.held_key().filter(|key| key.is_temporary()) else {
+            return Self::Mode::ready(Ok(()));
+        };
+        let owned = key.clone();
+        let mut cmd = redis::cmd("UNLINK");
+        cmd.arg(self.key());
+        let op = Op::new(self.key(), self.redis_type(), cmd, move |_, _: Value| {
+            owned.mark_closed();
+            Ok(())
+        });
+        Self::Mode::run(self.client(), Ok(op))
+    }
+
+    /// The structure's own key handle, if it has one (the crate's structures
+    /// do): what [`close`](Container::close) deletes. Not callable outside the
+    /// crate in any useful way: its type cannot be named.
+    #[doc(hidden)]
+    fn held_key(&self) -> Option<&crate::key::Key> {
+        None
+    }
 }
 
 /// A duration in whole milliseconds, at least 1 (Redis rejects 0).
@@ -116,6 +161,8 @@ pub(crate) struct Base<C> {
     key: Key,
     codec: C,
     redis_type: &'static str,
+    /// The structure's name in traces (its Redis type unless told).
+    structure: &'static str,
 }
 
 impl<C: Codec> Base<C> {
@@ -126,6 +173,7 @@ impl<C: Codec> Base<C> {
             key: Key::named(key),
             codec,
             redis_type,
+            structure: redis_type,
         }
     }
 
@@ -136,6 +184,7 @@ impl<C: Codec> Base<C> {
             key: Key::temporary(client),
             codec,
             redis_type,
+            structure: redis_type,
         }
     }
 
@@ -146,6 +195,22 @@ impl<C: Codec> Base<C> {
     /// The key's name, shared without copying.
     pub(crate) fn key_shared(&self) -> std::sync::Arc<str> {
         self.key.shared()
+    }
+
+    /// The key itself (its companion keys, its clean-up).
+    pub(crate) fn key_handle(&self) -> &Key {
+        &self.key
+    }
+
+    /// A companion key in the key's cluster slot ending in `suffix`; it starts
+    /// with the key where Redis allows (see `slot::companion_base`).
+    pub(crate) fn companion_key(&self, suffix: &str) -> String {
+        self.key.companion_key(suffix)
+    }
+
+    /// A script's scratch key in the key's cluster slot.
+    pub(crate) fn scratch_key(&self) -> String {
+        self.key.scratch_key()
     }
 
     pub(crate) fn client(&self) -> &Client {
@@ -190,7 +255,7 @@ impl<C: Codec> Base<C> {
     }
 
     /// A call of `script` with this key as `KEYS[1]` and `args` as `ARGV`.
-    pub(crate) fn script(&self, script: &'static Script, args: &[Vec<u8>]) -> Request {
+    pub(crate) fn script(&self, script: impl ScriptSource, args: &[Vec<u8>]) -> Request {
         Request::script(script, &[self.key().as_bytes()], args)
     }
 
@@ -200,7 +265,13 @@ impl<C: Codec> Base<C> {
         request: impl Into<Request>,
         decode: impl FnOnce(&str, Value) -> Result<T> + Send + 'static,
     ) -> Op<T> {
-        Op::new(self.key.shared(), self.redis_type, request, decode)
+        Op::new(self.key.shared(), self.redis_type, request, decode).of(self.structure)
+    }
+
+    /// The same base, its operations traced as `structure`'s (`RedisDict`).
+    pub(crate) fn of(mut self, structure: &'static str) -> Self {
+        self.structure = structure;
+        self
     }
 }
 
@@ -211,6 +282,7 @@ impl<C: Clone> Clone for Base<C> {
             key: self.key.clone(),
             codec: self.codec.clone(),
             redis_type: self.redis_type,
+            structure: self.structure,
         }
     }
 }
@@ -238,7 +310,9 @@ macro_rules! container_basics {
 
             #[doc = concat!("A ", stringify!($ty), " at a fresh random key (`pottery:<uuid4>`), deleted")]
             /// when it and all its clones are dropped (in the background inside a
-            /// Tokio runtime).
+            /// Tokio runtime, which may shut down first: [`Container::close`](crate::Container::close)
+            /// deletes it for sure). [`Client::with_temporary_prefix`](crate::Client::with_temporary_prefix)
+            /// picks another prefix.
             ///
             /// ```
             /// let client = pottery::Client::open("redis://localhost")?;
@@ -276,11 +350,11 @@ macro_rules! container_basics {
                 self.base.key()
             }
 
-            /// A structure on `base`.
+            /// A structure on `base` (its operations traced as this type's).
             #[allow(dead_code)]
             pub(crate) fn from_base(base: $crate::container::Base<C>) -> Self {
                 $ty {
-                    base,
+                    base: base.of(stringify!($ty)),
                     types: ::std::marker::PhantomData,
                 }
             }
@@ -326,6 +400,11 @@ macro_rules! container_impl {
             fn redis_type(&self) -> &'static str {
                 let $s = self;
                 $base.redis_type()
+            }
+
+            fn held_key(&self) -> Option<&$crate::key::Key> {
+                let $s = self;
+                Some($base.key_handle())
             }
         }
     };

@@ -72,9 +72,33 @@
 //! # Keys
 //!
 //! A structure uses the key you give it, verbatim. One made with `temporary()`
-//! gets `pottery:<uuid4>` and deletes it when its last clone is dropped (in the
-//! background inside a Tokio runtime), as pottery does when an object is collected.
-//! Unlike pottery we do not ask Redis whether a random key exists first.
+//! gets `pottery:<uuid4>` (or another prefix:
+//! [`Client::with_temporary_prefix`]) and deletes it when its last clone is
+//! dropped (in the background inside a Tokio runtime), as pottery does when an
+//! object is collected; [`Container::close`] deletes it now and reports the
+//! outcome. Unlike pottery we do not ask Redis whether a random key exists
+//! first. Every key the crate may touch, per structure, and how to fit them in
+//! an ACL: [Keys and ACLs](#keys-and-acls) below.
+//!
+//! # Tracing
+//!
+//! The cargo feature `tracing` (on by default) reports through the
+//! [`tracing`](https://docs.rs/tracing) crate, target `pottery`:
+//!
+//! - a debug-level span `pottery.op` per round trip, with fields `structure`
+//!   (`RedisDict`, ...; the Redis type for [`Container`] methods), `key`,
+//!   `command` (the command, `pipeline`, or the script's file such as
+//!   `hyperloglog/contains.lua`), `mode` (`blocking` or `async`), and, when it
+//!   ends, `elapsed_us` and `outcome` (`ok` or the [`ErrorKind`]);
+//! - warn-level events for failures nobody else hears of: a temporary key not
+//!   deleted on drop, a dropped Redlock guard not released, a watchdog renewal
+//!   that failed or lost the hold, a connection that broke (the next call
+//!   reconnects), a computed value a cache could not store.
+//!
+//! Background tasks and the threads a call uses (requests to several masters,
+//! the watchdog) report to the subscriber of the code that started them. With no subscriber interested, a span costs a cached
+//! check and nothing is formatted; without the feature, `tracing` is not
+//! compiled in.
 //!
 //! # Layout
 //!
@@ -124,7 +148,8 @@
 //!   `pottery-macros`.
 //! - `bloom/`: [`BloomFilter`], pottery's bit layout; its pure numbers and
 //!   [`BloomStats`] in `bloom/logic.rs`. `hyperloglog/`: [`HyperLogLog`].
-//! - `slot`: scratch keys in a structure key's cluster slot, for scripts.
+//! - `slot`: companion keys in a structure key's cluster slot (scratch keys
+//!   for scripts, single-flight claims).
 //! - `timer`: [`ContextTimer`], wall-clock timing with a scope guard.
 //! - `cached_dict/`: [`CachedOrderedDict`], an ordered map hydrated from a Redis
 //!   hash cache with one `HMGET` and written through to it.
@@ -132,8 +157,12 @@
 //! - `decode`: small reply decoders shared by the structures.
 //! - [`prelude`]: the traits to import (`use pottery::prelude::*`).
 //! - [`error`](Error): the crate's one error type.
-//! - `key`: random keys and their clean-up.
+//! - `key`: random keys, their clean-up, and a key's companion keys
+//!   (computed once per structure).
+//! - `trace`: the spans and warn events of the `tracing` feature.
+//!
 
+#![doc = include_str!("keys.md")]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -160,6 +189,7 @@ mod redlock;
 mod set;
 mod slot;
 mod timer;
+mod trace;
 
 pub use bloom::{BloomFilter, BloomStats};
 pub use cache::{

@@ -3,8 +3,9 @@
 //! A script may only touch keys it declares, and on a cluster they must all hash
 //! to one slot. Redis hashes a key's *hash tag* when it has one: the bytes after
 //! the first `{` up to the next `}`, if that is not empty; otherwise the whole key.
-//! A scratch key `{tag}:pottery-scratch:<uuid4>` hashes `tag`, so we need a `tag`
-//! with no `}` in it that hashes to the structure key's slot.
+//! A companion key (a script's scratch key, a cache's single-flight claim)
+//! must hash to the structure key's slot, and should start with the key so
+//! that an ACL key pattern covering the key covers it: see [`companion_base`].
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -20,20 +21,41 @@ const SEARCH_LIMIT: u32 = 1 << 22;
 static PROCESS: LazyLock<uuid::Uuid> = LazyLock::new(uuid::Uuid::new_v4);
 
 /// A key in the same cluster slot as `key`, for a script's scratch work:
-/// `{tag}:pottery-scratch:<uuid4 of this process>`.
+/// the key's companion base then `:pottery-scratch:<uuid4 of this process>`.
 ///
 /// One name per structure key is enough: a script runs atomically and deletes
 /// its scratch key before it ends, so no two scripts ever see it, and its random
 /// part keeps it out of the way of user keys. (A fresh UUID per call would cost a
-/// `getrandom` call each time for nothing.)
+/// `getrandom` call each time for nothing.) Structures call
+/// `Key::scratch_key`, which finds the base once.
+#[cfg(test)]
 pub(crate) fn scratch_key(key: &str) -> String {
-    format!("{{{}}}:pottery-scratch:{}", slot_tag(key), *PROCESS)
+    scratch_key_from(&companion_base(key))
 }
 
-/// A companion key of `key` in its cluster slot, ending in `suffix`:
-/// `{tag}<suffix>` (a single-flight claim of a cache, say).
-pub(crate) fn companion_key(key: &str, suffix: &str) -> String {
-    format!("{{{}}}{suffix}", slot_tag(key))
+/// The scratch key of the key whose companion base is `base`.
+pub(crate) fn scratch_key_from(base: &str) -> String {
+    format!("{base}:pottery-scratch:{}", *PROCESS)
+}
+
+/// What every companion key of `key` starts with: a string that, with any
+/// suffix, hashes to `key`'s cluster slot; it starts with `key`
+/// itself whenever Redis allows, so an ACL pattern such as `~app:*` that
+/// covers the key covers its companions.
+///
+/// - `key` has a hash tag (`user:{42}:seen`): `key` (the suffix keeps the tag).
+/// - `key` has no `{` (`app:hll`, `a}b`): `key{tag}`, where `tag` hashes to
+///   the key's slot (the key itself when it has no `}`).
+/// - otherwise (`a{b`, `{}x`: a `{` that opens no tag): `{tag}`, which does
+///   not start with the key: Redis would read a tag across the key and suffix.
+pub(crate) fn companion_base(key: &str) -> String {
+    if hash_tag(key).is_some() {
+        key.to_owned()
+    } else if !key.contains('{') {
+        format!("{key}{{{}}}", slot_tag(key))
+    } else {
+        format!("{{{}}}", slot_tag(key))
+    }
 }
 
 /// A non-empty string without `}` whose slot is `key`'s slot.
@@ -93,6 +115,11 @@ mod tests {
         for key in keys {
             let scratch = scratch_key(key);
             assert_eq!(slot(&scratch), slot(key), "{key:?} -> {scratch:?}");
+            let flight = format!("{}:flight:{{x}}", companion_base(key));
+            assert_eq!(slot(&flight), slot(key), "{key:?} -> {flight:?}");
+            if !key.contains('{') || hash_tag(key).is_some() {
+                assert!(scratch.starts_with(key), "{key:?} -> {scratch:?}");
+            }
             assert_eq!(scratch, scratch_key(key), "one name per key and process");
         }
     }

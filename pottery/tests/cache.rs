@@ -640,7 +640,7 @@ fn single_flight_computes_once_across_clients(ctx: &Ctx) {
     assert_eq!(computed.load(Ordering::SeqCst), 1);
     assert!(values.iter().all(|&v| v == 100), "{values:?}");
     // No claim key is left behind.
-    let claim = format!("{{{key}}}:flight:[\"slow\"]");
+    let claim = format!("{key}{{{key}}}:flight:[\"slow\"]");
     let exists: i64 = ctx
         .client
         .with_connection(|con| redis::cmd("EXISTS").arg(&claim).query(con))
@@ -694,7 +694,8 @@ fn single_flight_survives_failures(ctx: &Ctx) {
     });
     assert!(started.elapsed() < Duration::from_secs(5));
     // A claim left by a dead holder: waited out, then computed.
-    let claim = format!("{{{key}}}:flight:[2]");
+    // The claim starts with the cache key (see `keys.md`), its slot tag after.
+    let claim = format!("{key}{{{key}}}:flight:[2]");
     ctx.client
         .with_connection(|con| {
             redis::cmd("SET")

@@ -33,6 +33,7 @@ mod failover;
 mod hyperloglog;
 mod interop;
 mod interop_probabilistic;
+mod keys;
 mod list;
 mod lua;
 mod nextid;
@@ -44,6 +45,8 @@ mod redlock_watchdog;
 mod set;
 mod synchronize;
 mod tls;
+#[cfg(feature = "tracing")]
+mod traces;
 
 fn main() {
     let suites = vec![
@@ -62,6 +65,7 @@ fn main() {
         failover::suite(),
         hyperloglog::suite(),
         interop::suite(),
+        keys::suite(),
         interop_probabilistic::suite(),
         list::suite(),
         lua::suite(),
@@ -74,6 +78,8 @@ fn main() {
         set::suite(),
         synchronize::suite(),
         tls::suite(),
+        #[cfg(feature = "tracing")]
+        traces::suite(),
     ];
     if support::run_worker(&suites) {
         return;

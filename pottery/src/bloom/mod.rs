@@ -108,7 +108,7 @@ impl<T, C: Codec + Default, M: Mode> BloomFilter<T, C, M> {
     /// ```
     pub fn temporary(client: &Client, num_elements: u64, false_positives: f64) -> Result<Self> {
         let shape = Shape::new(num_elements, false_positives)?;
-        let base = Base::temporary(client, C::default(), "string");
+        let base = Base::temporary(client, C::default(), "string").of("BloomFilter");
         Ok(Self::build(base, num_elements, false_positives, shape))
     }
 }
@@ -132,7 +132,7 @@ impl<T, C: Codec, M: Mode> BloomFilter<T, C, M> {
     ) -> Result<Self> {
         let shape = Shape::new(num_elements, false_positives)
             .map_err(|e| Error::config(format!("BloomFilter {key}: {e}")))?;
-        let base = Base::named(client, key, codec, "string");
+        let base = Base::named(client, key, codec, "string").of("BloomFilter");
         Ok(Self::build(base, num_elements, false_positives, shape))
     }
 

@@ -157,8 +157,8 @@ impl<C: Codec, M: Mode> RedisCacheBuilder<C, M> {
             }
         }
         let base = match &self.key {
-            Some(key) => Base::named(&self.client, key, self.codec, "hash"),
-            None => Base::temporary(&self.client, self.codec, "hash"),
+            Some(key) => Base::named(&self.client, key, self.codec, "hash").of("RedisCache"),
+            None => Base::temporary(&self.client, self.codec, "hash").of("RedisCache"),
         };
         let mut cache = RedisCache::from_base(base);
         cache.timeout = timeout.filter(|t| *t < FOREVER);

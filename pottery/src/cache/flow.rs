@@ -192,7 +192,7 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
         mut args: Vec<Vec<u8>>,
         decode: impl FnOnce(&str, Value) -> Result<T> + Send + 'static,
     ) -> Op<T> {
-        let mut claim = crate::slot::companion_key(self.key(), ":flight:").into_bytes();
+        let mut claim = self.base.companion_key(":flight:").into_bytes();
         claim.extend_from_slice(field);
         let lease = self.lease.map_or(0, crate::container::millis);
         let mut argv = vec![
@@ -204,6 +204,7 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
         let keys = [self.key().as_bytes(), claim.as_slice()];
         self.base
             .op(crate::engine::Request::script(script, &keys, &argv), decode)
+            .touching(claim)
     }
 }
 
@@ -214,7 +215,7 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
 /// and the error; without it the failure is dropped (there is no other channel
 /// for it: the caller asked for a value and got it).
 pub(crate) fn store_failed(key: &str, err: &Error) {
-    let _ = (key, err);
+    crate::trace::store_failed(key, err);
 }
 
 // The per-mode code: the call of the caller's function between the plans.

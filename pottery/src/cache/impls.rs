@@ -39,6 +39,10 @@ impl<C: Codec, M: Mode> crate::Container for RedisCache<C, M> {
     fn redis_type(&self) -> &'static str {
         "hash"
     }
+
+    fn held_key(&self) -> Option<&crate::key::Key> {
+        Some(self.base.key_handle())
+    }
 }
 
 impl<C: Codec, M> fmt::Debug for RedisCache<C, M> {

@@ -208,7 +208,7 @@ impl<M: Mode> RedisCache<Json, M> {
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn temporary(client: &Client) -> Self {
-        Self::from_base(Base::temporary(client, Json, "hash"))
+        Self::from_base(Base::temporary(client, Json, "hash").of("RedisCache"))
     }
 }
 
@@ -222,7 +222,7 @@ impl<C: Codec, M: Mode> RedisCache<C, M> {
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn with_codec(client: &Client, key: &str, codec: C) -> Self {
-        Self::from_base(Base::named(client, key, codec, "hash"))
+        Self::from_base(Base::named(client, key, codec, "hash").of("RedisCache"))
     }
 
     /// A cache on `base` with the default settings.

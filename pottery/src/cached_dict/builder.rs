@@ -143,8 +143,10 @@ where
             )));
         }
         let base = match self.key {
-            Some(key) => Base::named(&self.client, &key, self.codec, "hash"),
-            None => Base::temporary(&self.client, self.codec, "hash"),
+            Some(key) => {
+                Base::named(&self.client, &key, self.codec, "hash").of("CachedOrderedDict")
+            }
+            None => Base::temporary(&self.client, self.codec, "hash").of("CachedOrderedDict"),
         };
         let mut dict = CachedOrderedDict {
             base,

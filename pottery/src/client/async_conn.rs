@@ -309,6 +309,7 @@ impl Client {
     /// operation reconnects (a cluster connection reconnects by itself).
     pub(crate) fn async_broken(&self, lease: &Lease) {
         if matches!(lease.conn, AsyncConnection::Single(_)) {
+            crate::trace::warn_event!(server = %self.inner.shown, "pottery: the async connection broke; the next call reconnects");
             self.inner.async_conns.forget(lease.generation);
         }
     }

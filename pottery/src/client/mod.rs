@@ -162,6 +162,9 @@ pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    /// Where temporary structures' keys start (`None`: `pottery:`); see
+    /// `Client::with_temporary_prefix` in `key.rs`.
+    pub(crate) temporary_prefix: Option<Arc<str>>,
 }
 
 pub(crate) struct Inner {
@@ -452,7 +455,10 @@ impl Client {
 
     /// A handle on existing state (for the fan-out worker, which holds it weakly).
     pub(crate) fn from_inner(inner: Arc<Inner>) -> Client {
-        Client { inner }
+        Client {
+            inner,
+            temporary_prefix: None,
+        }
     }
 
     /// Runs `job` on this client's fan-out worker, after the jobs queued before
@@ -498,6 +504,7 @@ impl Client {
                 async_conns: AsyncConns::new(),
                 fanout: crate::client::fanout::Fanout::default(),
             }),
+            temporary_prefix: None,
         }
     }
 }

@@ -129,6 +129,9 @@ impl<C: ConnectionLike> Pool<C> {
             }
             Err(err) => !(err.is_io_error() || err.is_timeout() || err.is_unrecoverable_error()),
         };
+        if let (false, Err(_err)) = (keep, result) {
+            crate::trace::warn_event!(error = %_err, "pottery: a connection failed and is dropped; the next call reconnects");
+        }
         if keep && lease.conn.is_open() && idle.conns.len() < MAX_IDLE {
             idle.conns.push(lease.conn);
         }

@@ -95,7 +95,7 @@ impl<T, C: Codec + Default, M: Mode> RedisDeque<T, C, M> {
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn temporary(client: &Client) -> Self {
-        Self::from_base(Base::temporary(client, C::default(), "list"))
+        Self::from_base(Base::temporary(client, C::default(), "list").of("RedisDeque"))
     }
 }
 
@@ -110,7 +110,7 @@ impl<T, C: Codec, M: Mode> RedisDeque<T, C, M> {
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn with_codec(client: &Client, key: &str, codec: C) -> Self {
-        Self::from_base(Base::named(client, key, codec, "list"))
+        Self::from_base(Base::named(client, key, codec, "list").of("RedisDeque"))
     }
 
     /// The same deque, holding at most `maxlen` elements from now on (for a

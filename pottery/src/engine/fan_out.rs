@@ -42,9 +42,10 @@ pub(crate) fn block<A: Send + 'static>(
         // On the client's fan-out worker: requests to one server keep their
         // order, and one that misses the deadline is abandoned to the worker,
         // which gets past it within its own deadline.
+        let carry = crate::trace::Carry::current();
         let job: crate::client::fanout::Job = Box::new(move |client| {
             // The receiver may be gone (deadline passed): nobody to tell.
-            let _ = done.send((index, op.run_until(client, deadline)));
+            let _ = done.send((index, carry.run(|| op.run_until(client, deadline))));
         });
         if client.submit(job) {
             out.push(Some((key, may_write)));
@@ -143,7 +144,11 @@ pub(crate) fn block_each<A: Send + 'static>(
             .into_iter()
             .map(|(client, op)| {
                 let key = op.key_shared();
-                (key, s.spawn(move || op.run_until(&client, deadline)))
+                let carry = crate::trace::Carry::current();
+                (
+                    key,
+                    s.spawn(move || carry.run(|| op.run_until(&client, deadline))),
+                )
             })
             .collect();
         running

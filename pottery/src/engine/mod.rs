@@ -15,7 +15,7 @@ pub(crate) use mode::ModeExt;
 #[cfg(feature = "async")]
 pub use mode::{Async, BoxFuture, BoxStream};
 pub use mode::{Blocking, Mode};
-pub(crate) use op::{Op, Request};
+pub(crate) use op::{Op, Request, ScriptSource};
 pub use pages::Iter;
 pub(crate) use pages::{Page, Pages};
 pub(crate) use plan::{Next, Plan};

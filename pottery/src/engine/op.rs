@@ -17,13 +17,15 @@ use crate::client::Client;
 use crate::client::Lease;
 use crate::engine::Deadline;
 use crate::error::{Error, Result};
+use crate::trace::{Fields, OpSpan};
 
 /// What to send to Redis.
 pub(crate) enum Request {
     /// One command.
     Cmd(Cmd),
-    /// One Lua script call (EVALSHA, falling back to loading the script).
-    Script(ScriptInvocation<'static>),
+    /// One Lua script call (EVALSHA, falling back to loading the script),
+    /// and the script's name (for tracing).
+    Script(ScriptInvocation<'static>, &'static str),
     /// Several commands on one key, sent together (one round trip); the reply
     /// is an array of their replies (MULTI/EXEC when the pipeline is atomic).
     Pipeline(Pipeline),
@@ -31,15 +33,29 @@ pub(crate) enum Request {
 
 impl Request {
     /// A script call with `keys` and `args`.
-    pub(crate) fn script(script: &'static Script, keys: &[&[u8]], args: &[Vec<u8>]) -> Self {
-        let mut call = script.prepare_invoke();
+    pub(crate) fn script(script: impl ScriptSource, keys: &[&[u8]], args: &[Vec<u8>]) -> Self {
+        let name = script.name();
+        let mut call = script.script().prepare_invoke();
         for key in keys {
             call.key(*key);
         }
         for arg in args {
             call.arg(arg.as_slice());
         }
-        Request::Script(call)
+        Request::Script(call, name)
+    }
+
+    /// What a trace calls it: the command's name, the script's file, or
+    /// `pipeline`.
+    fn name(&self) -> &str {
+        match self {
+            Request::Cmd(cmd) => match cmd.args_iter().next() {
+                Some(redis::Arg::Simple(name)) => std::str::from_utf8(name).unwrap_or("?"),
+                _ => "?",
+            },
+            Request::Script(_, name) => name,
+            Request::Pipeline(_) => "pipeline",
+        }
     }
 
     /// Whether the request may change data: the one place this is decided,
@@ -50,7 +66,7 @@ impl Request {
     pub(crate) fn may_write(&self) -> bool {
         match self {
             Request::Cmd(cmd) => cmd_may_write(cmd),
-            Request::Script(_) => true,
+            Request::Script(..) => true,
             Request::Pipeline(pipe) => pipe.cmd_iter().any(cmd_may_write),
         }
     }
@@ -58,7 +74,7 @@ impl Request {
     fn query(&self, con: &mut dyn ConnectionLike) -> redis::RedisResult<Value> {
         match self {
             Request::Cmd(cmd) => cmd.query(con),
-            Request::Script(call) => call.invoke(con),
+            Request::Script(call, _) => call.invoke(con),
             Request::Pipeline(pipe) => pipe.query(con),
         }
     }
@@ -67,9 +83,35 @@ impl Request {
     async fn query_async(&self, con: &mut crate::AsyncConnection) -> redis::RedisResult<Value> {
         match self {
             Request::Cmd(cmd) => cmd.query_async(con).await,
-            Request::Script(call) => call.invoke_async(con).await,
+            Request::Script(call, _) => call.invoke_async(con).await,
             Request::Pipeline(pipe) => pipe.query_async(con).await,
         }
+    }
+}
+
+/// A script to call: one of ours (named after its file), or a bare one.
+pub(crate) trait ScriptSource {
+    fn script(&self) -> &'static Script;
+    fn name(&self) -> &'static str;
+}
+
+impl ScriptSource for &'static crate::lua::Lua {
+    fn script(&self) -> &'static Script {
+        self
+    }
+
+    fn name(&self) -> &'static str {
+        crate::lua::Lua::name(self)
+    }
+}
+
+impl ScriptSource for &'static Script {
+    fn script(&self) -> &'static Script {
+        self
+    }
+
+    fn name(&self) -> &'static str {
+        "script"
     }
 }
 
@@ -92,6 +134,10 @@ type Decoder<T> = Box<dyn FnOnce(&str, Value) -> Result<T> + Send>;
 pub struct Op<T> {
     key: Arc<str>,
     expects: &'static str,
+    /// The structure's name for traces (its Redis type unless told).
+    structure: &'static str,
+    /// A companion key the request also touches (named in permission errors).
+    companion: Option<String>,
     request: Request,
     decode: Decoder<T>,
 }
@@ -107,6 +153,8 @@ impl<T> Op<T> {
         Op {
             key: key.into(),
             expects,
+            structure: expects,
+            companion: None,
             request: request.into(),
             decode: Box::new(decode),
         }
@@ -121,9 +169,37 @@ impl<T> Op<T> {
         Op {
             key: self.key,
             expects: self.expects,
+            structure: self.structure,
+            companion: self.companion,
             request: self.request,
             decode: Box::new(move |key, reply| decode(key, reply).map(f)),
         }
+    }
+
+    /// The same operation, traced as one of `structure` (`RedisDict`).
+    pub(crate) fn of(mut self, structure: &'static str) -> Self {
+        self.structure = structure;
+        self
+    }
+
+    /// The same operation, which also touches `companion` (a scratch key, a
+    /// claim): a permission error names it.
+    pub(crate) fn touching(mut self, companion: impl Into<Vec<u8>>) -> Self {
+        // Moved, not copied: the caller is done with the key's bytes.
+        let name = String::from_utf8(companion.into())
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        self.companion = Some(name);
+        self
+    }
+
+    /// The span of this operation run in `mode`.
+    fn span(&self, mode: &'static str) -> OpSpan {
+        OpSpan::new(|| Fields {
+            structure: self.structure,
+            key: &self.key,
+            command: self.request.name(),
+            mode,
+        })
     }
 
     /// Whether the request may change data (see [`Request::may_write`]).
@@ -140,6 +216,13 @@ impl<T> Op<T> {
     /// `deadline` whatever it takes: opening a connection (within what is left),
     /// the request, a cluster's redirects and retries (see `Client::blocking_until`).
     pub(crate) fn run_until(self, client: &Client, deadline: Deadline) -> Result<T> {
+        let span = self.span("blocking");
+        let result = span.in_scope(|| self.run_blocking(client, deadline));
+        span.finish(&result);
+        result
+    }
+
+    fn run_blocking(self, client: &Client, deadline: Deadline) -> Result<T> {
         // Set once a connection is at hand: an error before that (refused,
         // connect timeout) cannot have applied anything.
         let mut sent = false;
@@ -182,6 +265,14 @@ impl<T> Op<T> {
     /// timeout (set on this call's clone of the connection); a cluster request
     /// is bounded by a timer.
     pub(crate) async fn run_async_until(self, client: &Client, deadline: Deadline) -> Result<T> {
+        let span = self.span("async");
+        let result = span.instrument(self.run_async(client, deadline)).await;
+        span.finish(&result);
+        result
+    }
+
+    #[cfg(feature = "async")]
+    async fn run_async(self, client: &Client, deadline: Deadline) -> Result<T> {
         let mut lease = match client.async_lease(deadline).await {
             Ok(lease) => lease,
             Err(err) => return Err(Error::from_redis(Some(&self.key), err)),
@@ -251,6 +342,14 @@ impl<T> Op<T> {
     /// The error of a request that failed; `sent` if it reached a connection,
     /// so a write whose reply was lost has an unknown outcome.
     fn failed(&self, err: redis::RedisError, sent: bool) -> Error {
+        // Redis's NOPERM does not say which key the ACL refused: name the
+        // companion key too, the one an ACL pattern is likely to miss.
+        if let Some(companion) = &self.companion
+            && crate::error::has_code(&err, "NOPERM")
+        {
+            let keys = format!("{} (companion key {companion})", self.key);
+            return Error::from_redis(Some(&keys), err);
+        }
         Error::from_redis(Some(&self.key), err).reply_lost(sent && self.request.may_write())
     }
 

@@ -352,7 +352,8 @@ impl<A: Send + 'static, B: Send + 'static, T: Send + 'static> Step<T> for Pair<A
         // Two servers answer in parallel; one server gets the two in turn.
         let key_a = a.key_shared();
         let (a, b) = std::thread::scope(|s| {
-            let first = s.spawn(|| a.run_until(&client_a, deadline));
+            let carry = crate::trace::Carry::current();
+            let first = s.spawn(|| carry.run(|| a.run_until(&client_a, deadline)));
             let b = b.run_until(&client_b, deadline);
             let a = first
                 .join()
@@ -421,9 +422,10 @@ impl<A: Send + 'static, T: Send + 'static> Step<T> for Dedicated<A, T> {
             return (self.next)(Some(run()));
         };
         let (done, ended) = std::sync::mpsc::sync_channel(1);
+        let carry = crate::trace::Carry::current();
         let spawned = std::thread::Builder::new().spawn(move || {
             // The receiver may be gone (the limit passed): nobody to tell.
-            let _ = done.send(run());
+            let _ = done.send(carry.run(run));
         });
         if spawned.is_err() {
             return (self.next)(Some(Err(Error::config(
@@ -443,8 +445,9 @@ impl<A: Send + 'static, T: Send + 'static> Step<T> for Dedicated<A, T> {
     fn future(self: Box<Self>, deadline: Deadline) -> StepFuture<T> {
         Box::pin(async move {
             let (op, client, blocks) = (self.op, self.client, self.blocks);
+            let carry = crate::trace::Carry::current();
             let waiting = tokio::task::spawn_blocking(move || {
-                timed::blocking_for(blocks, || op.run_until(&client, deadline))
+                carry.run(|| timed::blocking_for(blocks, || op.run_until(&client, deadline)))
             });
             let ended = match self.limit.map(|limit| deadline.cap(limit)) {
                 None => waiting.await,

@@ -20,7 +20,6 @@ use crate::engine::{ModeExt, Plan};
 use crate::engine::{Op, Request};
 use crate::error::{Error, Result};
 use crate::lua;
-use crate::slot::scratch_key;
 
 /// A source read elsewhere: its key (for errors) and its bytes, if it exists.
 type Read = (std::sync::Arc<str>, Option<Vec<u8>>);
@@ -179,7 +178,7 @@ fn merge_into<C: Codec>(dest: Base<C>, sources: Vec<Base<C>>) -> Plan<()> {
 /// The merge script into `dest` of `near` (keys in its slot) and `far` (bytes
 /// read elsewhere; missing ones are empty and skipped).
 fn merge_op<C: Codec>(dest: &Base<C>, near: &[Base<C>], far: Vec<Read>) -> Op<()> {
-    let scratch = scratch_key(dest.key());
+    let scratch = dest.scratch_key();
     let far: Vec<Read> = far.into_iter().filter(|(_, raw)| raw.is_some()).collect();
     let mut keys: Vec<&[u8]> = vec![dest.key().as_bytes(), scratch.as_bytes()];
     keys.extend(near.iter().map(|s| s.key().as_bytes()));
@@ -194,6 +193,7 @@ fn merge_op<C: Codec>(dest: &Base<C>, near: &[Base<C>], far: Vec<Read>) -> Op<()
     Op::new(dest.key_shared(), EXPECTS, request, move |key, reply| {
         checked(key, &names, reply)
     })
+    .touching(scratch)
 }
 
 /// Decodes the merge script's `{0}` or `{position, type}`.

@@ -18,7 +18,6 @@ use crate::engine::{Blocking, Mode};
 use crate::engine::{Op, Request};
 use crate::error::Result;
 use crate::lua;
-use crate::slot::scratch_key;
 
 /// What a wrong-type error says the key should hold: Redis stores a HyperLogLog
 /// as a string, but not every string is one.
@@ -78,7 +77,7 @@ where
         request: impl Into<Request>,
         decode: impl FnOnce(&str, Value) -> Result<R> + Send + 'static,
     ) -> Op<R> {
-        Op::new(self.base.key_shared(), EXPECTS, request, decode)
+        Op::new(self.base.key_shared(), EXPECTS, request, decode).of("HyperLogLog")
     }
 
     /// Adds `element` (`PFADD`); `true` if a register changed, so the element was
@@ -259,11 +258,12 @@ where
         encoded: Vec<Vec<u8>>,
         decode: impl FnOnce(&str, Value) -> Result<R> + Send + 'static,
     ) -> Op<R> {
-        let scratch = scratch_key(self.key());
+        let scratch = self.base.scratch_key();
         let keys = [self.key().as_bytes(), scratch.as_bytes()];
         self.op(
             Request::script(&lua::hyperloglog::CONTAINS, &keys, &encoded),
             decode,
         )
+        .touching(scratch)
     }
 }

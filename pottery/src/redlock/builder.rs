@@ -29,6 +29,7 @@ use crate::error::{Error, Result};
 #[must_use]
 pub struct RedlockBuilder<M: Mode = crate::engine::Blocking> {
     name: String,
+    key_prefix: String,
     masters: Vec<Client>,
     auto_release: Duration,
     num_extensions: Option<u32>,
@@ -47,6 +48,7 @@ impl<M: Mode> RedlockBuilder<M> {
     pub(super) fn named(name: &str) -> Self {
         RedlockBuilder {
             name: name.to_owned(),
+            key_prefix: REDLOCK_KEY_PREFIX.to_owned(),
             masters: Vec::new(),
             auto_release: super::DEFAULT_AUTO_RELEASE_TIME,
             num_extensions: Some(super::DEFAULT_NUM_EXTENSIONS),
@@ -58,6 +60,26 @@ impl<M: Mode> RedlockBuilder<M> {
             watchdog: None,
             mode: PhantomData,
         }
+    }
+
+    /// Where the lock's Redis key starts: the key is `prefix` then the name
+    /// (default [`REDLOCK_KEY_PREFIX`], `redlock:`, Python pottery's layout,
+    /// which its locks of the same name share). For a Redis user that an ACL
+    /// limits to some keys (`~app:*`): `key_prefix("app:redlock:")`; an empty
+    /// prefix makes the name the whole key.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// let lock: pottery::sync::Redlock = pottery::Redlock::builder("printer")
+    ///     .master(pottery::Client::open(&server.url())?)
+    ///     .key_prefix("app:redlock:")
+    ///     .build()?;
+    /// assert_eq!(lock.key(), "app:redlock:printer");
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn key_prefix(mut self, prefix: &str) -> Self {
+        prefix.clone_into(&mut self.key_prefix);
+        self
     }
 
     /// Adds a master.
@@ -325,7 +347,7 @@ impl<M: Mode> RedlockBuilder<M> {
         };
         Ok(Redlock {
             shared: Arc::new(Shared {
-                key: format!("{REDLOCK_KEY_PREFIX}{}", self.name).into(),
+                key: format!("{}{}", self.key_prefix, self.name).into(),
                 masters: self.masters,
                 auto_release,
                 auto_release_ms,

@@ -39,7 +39,8 @@ fn on_runtime<M: Mode>() -> bool {
 /// Dropping a guard releases the hold: a blocking guard at once, on the
 /// dropping thread; an async guard in the background, on a task of the
 /// current Tokio runtime (never blocking it), or at once outside any runtime.
-/// A drop ignores a failed release (the hold then simply expires); call
+/// A drop cannot return a failed release (the hold then simply expires): it
+/// is a warn-level `tracing` event (the `tracing` feature); call
 /// [`release`](Self::release) to see the outcome.
 ///
 /// ```
@@ -347,8 +348,15 @@ impl<M: Mode> Drop for RedlockGuard<M> {
         if self.done {
             return;
         }
-        // Errors are ignored: a drop has no one to report to, the hold expires.
-        let plan = flow::release(&self.shared, &self.token);
+        // A drop has no one to report to: a failure is a warning event, and
+        // the hold expires by itself.
+        let _key = Arc::clone(&self.shared.key);
+        let plan = flow::release(&self.shared, &self.token).then(move |released| {
+            if let Err(_err) = &released {
+                crate::trace::warn_event!(key = &*_key, error = %_err, "pottery: a dropped Redlock guard was not released");
+            }
+            Plan::Done(released)
+        });
         let deadline = self.one_round();
         // (Without the `async` feature no guard is on a runtime.)
         #[cfg(feature = "async")]
@@ -356,9 +364,9 @@ impl<M: Mode> Drop for RedlockGuard<M> {
             && let Ok(runtime) = tokio::runtime::Handle::try_current()
         {
             let release = Async::plan(plan, deadline);
-            runtime.spawn(async move {
+            runtime.spawn(crate::trace::with_current_subscriber(async move {
                 let _ = release.await;
-            });
+            }));
             return;
         }
         let _ = Blocking::plan(plan, deadline);

@@ -223,7 +223,7 @@ impl<M: Mode> Redlock<M> {
         RedlockBuilder::named(name)
     }
 
-    /// The Redis key: `redlock:<name>`.
+    /// The Redis key: `redlock:<name>` (or another prefix: [`RedlockBuilder::key_prefix`]).
     ///
     /// ```
     /// # let server = pottery_testkit::Server::start();

@@ -200,16 +200,19 @@ pub(crate) fn start(
     if on_runtime && let Ok(runtime) = tokio::runtime::Handle::try_current() {
         // Renewals never end on their own account: no deadline.
         let run = Async::plan(plan, Deadline::NONE);
-        return Some(runtime.spawn(async move {
-            let _ = run.await;
-        }));
+        return Some(
+            runtime.spawn(crate::trace::with_current_subscriber(async move {
+                let _ = run.await;
+            })),
+        );
     }
     // (Without the `async` feature no guard is on a runtime.)
     let _ = on_runtime;
     let watch = Arc::clone(watch);
+    let carry = crate::trace::Carry::current();
     let _ = std::thread::Builder::new()
         .name("pottery-redlock-watchdog".to_owned())
-        .spawn(move || on_thread(plan, &watch));
+        .spawn(move || carry.run(|| on_thread(plan, &watch)));
     None
 }
 
@@ -239,12 +242,16 @@ fn renewals(
                 return Plan::done(());
             }
             let outcome = outcome.unwrap_or(Renewal::Failed);
+            if !matches!(outcome, Renewal::Renewed(_)) {
+                crate::trace::warn_event!(key = &*shared.key, outcome = ?outcome, "pottery: a Redlock watchdog renewal failed");
+            }
             match after(outcome, now, Instant::now(), watch.valid_until(), interval) {
                 Some((valid_until, next)) => {
                     watch.set_valid_until(valid_until);
                     renewals(shared, token, watch, interval, next)
                 }
                 None => {
+                    crate::trace::warn_event!(key = &*shared.key, "pottery: a Redlock watchdog lost its hold");
                     watch.mark_lost();
                     Plan::done(())
                 }
