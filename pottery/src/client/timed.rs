@@ -30,6 +30,9 @@ use redis::{ConnectionLike, IntoConnectionInfo, RedisError, RedisResult, Value};
 
 use crate::engine::Deadline;
 
+mod not_sent;
+pub(crate) use not_sent::{is_not_sent, not_sent};
+
 thread_local! {
     /// The deadline of the blocking call running on this thread, if it has one.
     static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
@@ -130,39 +133,6 @@ pub(crate) fn within<T>(deadline: Deadline, f: impl FnOnce() -> T) -> T {
 fn current() -> Deadline {
     DEADLINE.get().map_or(Deadline::NONE, Deadline::at)
 }
-
-/// The error of a request not sent because its call's deadline had passed: a
-/// timeout that leaves the connection clean (nothing is in flight on it).
-pub(crate) fn not_sent() -> RedisError {
-    std::io::Error::new(std::io::ErrorKind::TimedOut, NotSent).into()
-}
-
-/// Whether `err` is [`not_sent`]'s.
-pub(crate) fn is_not_sent(err: &RedisError) -> bool {
-    type Shared = std::sync::Arc<dyn std::error::Error + Send + Sync>;
-    // redis-rs keeps an I/O error in an `Arc` and gives that as the source (a
-    // unit test below checks this stays so).
-    let Some(source) = std::error::Error::source(err) else {
-        return false;
-    };
-    let io = match source.downcast_ref::<Shared>() {
-        Some(shared) => shared.downcast_ref::<std::io::Error>(),
-        None => source.downcast_ref::<std::io::Error>(),
-    };
-    io.and_then(std::io::Error::get_ref)
-        .is_some_and(|inner| inner.is::<NotSent>())
-}
-
-#[derive(Debug)]
-struct NotSent;
-
-impl std::fmt::Display for NotSent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the call's deadline passed before the request was sent")
-    }
-}
-
-impl std::error::Error for NotSent {}
 
 /// How much below its configured timeout a socket's timeout may stay: a call
 /// with this little less than the response timeout left keeps the socket's own
