@@ -11,9 +11,12 @@
 //! - [`Cluster`]: a local Redis Cluster of 3 masters, whose slots can be held
 //!   half-migrated ([`Cluster::migrate_slot_of`]) or served by a frozen master
 //!   ([`Cluster::freeze_master_of`]).
+//! - [`Proxy`]: a TCP proxy in front of a server that delays, drops or
+//!   truncates replies, resets or black-holes connections ([`Fault`]).
 //! - [`python`]: runs a Python snippet with pottery 3.0.1 importable.
 
 mod migration;
+mod proxy;
 mod python;
 
 use std::process::Command;
@@ -24,6 +27,7 @@ use redis_test::cluster::{RedisCluster, RedisClusterConfiguration};
 use redis_test::server::RedisServer;
 
 pub use migration::{FrozenMaster, Migration};
+pub use proxy::{Fault, Proxy};
 pub use python::{python, require_python_pottery};
 
 /// How long a server may take to accept commands.
@@ -164,14 +168,16 @@ impl Server {
         self.process.as_ref().map(|s| s.process.id())
     }
 
-    /// Kills the server (its data is lost: persistence is off).
+    /// Kills the server with SIGKILL, as a crash would (its data is lost:
+    /// persistence is off).
     pub fn stop(&mut self) {
         if let Some(mut server) = self.process.take() {
             server.stop();
         }
     }
 
-    /// Starts a fresh, empty server on the same port.
+    /// Kills the server with SIGKILL (if it runs) and starts a fresh, empty one
+    /// on the same port.
     pub fn restart(&mut self) {
         assert!(!self.tls, "restarting a TLS server is not supported");
         self.stop();

@@ -27,6 +27,7 @@ mod deque;
 mod dict;
 mod errors;
 mod examples;
+mod faults;
 mod hyperloglog;
 mod interop;
 mod interop_probabilistic;
@@ -52,6 +53,7 @@ fn main() {
         dict::suite(),
         errors::suite(),
         examples::suite(),
+        faults::suite(),
         hyperloglog::suite(),
         interop::suite(),
         interop_probabilistic::suite(),
