@@ -11,6 +11,9 @@
 //! - [`Cluster`]: a local Redis Cluster of 3 masters, whose slots can be held
 //!   half-migrated ([`Cluster::migrate_slot_of`]) or served by a frozen master
 //!   ([`Cluster::freeze_master_of`]).
+//! - [`ReplicatedCluster`]: 3 masters with 1 replica each and a short node
+//!   timeout, whose masters can be killed (a replica is promoted), frozen, or
+//!   have a slot held migrating for a while.
 //! - [`Proxy`]: a TCP proxy in front of a server that delays, drops or
 //!   truncates replies, resets or black-holes connections ([`Fault`]).
 //! - [`python`]: runs a Python snippet with pottery 3.0.1 importable.
@@ -18,6 +21,7 @@
 mod migration;
 mod proxy;
 mod python;
+mod replicas;
 
 use std::process::Command;
 use std::thread::sleep;
@@ -29,6 +33,7 @@ use redis_test::server::RedisServer;
 pub use migration::{FrozenMaster, Migration};
 pub use proxy::{Fault, Proxy};
 pub use python::{python, require_python_pottery};
+pub use replicas::{Failover, HeldMigration, NODE_TIMEOUT, ReplicatedCluster};
 
 /// How long a server may take to accept commands.
 const READY_TIMEOUT: Duration = Duration::from_secs(10);

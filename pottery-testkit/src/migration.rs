@@ -23,11 +23,11 @@ pub struct Migration {
 }
 
 /// One master, as `CLUSTER NODES` lists it.
-struct Node {
-    id: String,
-    url: String,
+pub(crate) struct Node {
+    pub(crate) id: String,
+    pub(crate) url: String,
     /// Its slot ranges, inclusive.
-    slots: Vec<(u16, u16)>,
+    pub(crate) slots: Vec<(u16, u16)>,
 }
 
 /// The master serving a slot, suspended (SIGSTOP) until dropped.
@@ -86,22 +86,28 @@ impl Cluster {
             .into_iter()
             .next()
             .expect("the cluster has nodes");
-        let (owner, other) = owner_and_other(&any, key);
-        let slot: u16 = query(&any, &["CLUSTER", "KEYSLOT", key]);
-        let slot_arg = slot.to_string();
-        let _: () = query(
-            &other.url,
-            &["CLUSTER", "SETSLOT", &slot_arg, "IMPORTING", &owner.id],
-        );
-        let _: () = query(
-            &owner.url,
-            &["CLUSTER", "SETSLOT", &slot_arg, "MIGRATING", &other.id],
-        );
-        Migration {
-            slot,
-            source: owner.url,
-            target: other.url,
-        }
+        mark_migrating(&any, key)
+    }
+}
+
+/// Marks the slot of `key` migrating from its master to another one, asking
+/// the cluster through the node at `any`.
+pub(crate) fn mark_migrating(any: &str, key: &str) -> Migration {
+    let (owner, other) = owner_and_other(any, key);
+    let slot: u16 = query(any, &["CLUSTER", "KEYSLOT", key]);
+    let slot_arg = slot.to_string();
+    let _: () = query(
+        &other.url,
+        &["CLUSTER", "SETSLOT", &slot_arg, "IMPORTING", &owner.id],
+    );
+    let _: () = query(
+        &owner.url,
+        &["CLUSTER", "SETSLOT", &slot_arg, "MIGRATING", &other.id],
+    );
+    Migration {
+        slot,
+        source: owner.url,
+        target: other.url,
     }
 }
 
@@ -123,7 +129,7 @@ impl Drop for Migration {
 }
 
 /// The master that owns `key`'s slot, and another one.
-fn owner_and_other(url: &str, key: &str) -> (Node, Node) {
+pub(crate) fn owner_and_other(url: &str, key: &str) -> (Node, Node) {
     let slot: u16 = query(url, &["CLUSTER", "KEYSLOT", key]);
     let (owners, others): (Vec<Node>, Vec<Node>) = masters(url)
         .into_iter()
@@ -139,13 +145,19 @@ fn owner_and_other(url: &str, key: &str) -> (Node, Node) {
     (owner, other)
 }
 
-fn masters(url: &str) -> Vec<Node> {
+pub(crate) fn masters(url: &str) -> Vec<Node> {
     let text: String = query(url, &["CLUSTER", "NODES"]);
+    parse_masters(&text)
+}
+
+/// The masters a `CLUSTER NODES` reply lists, leaving out failed ones (a
+/// killed master stays listed as `master,fail`, without slots).
+pub(crate) fn parse_masters(text: &str) -> Vec<Node> {
     text.lines()
         .filter_map(|line| {
             let fields: Vec<&str> = line.split_whitespace().collect();
             let flags = fields.get(2)?;
-            if !flags.contains("master") {
+            if !flags.contains("master") || flags.contains("fail") {
                 return None;
             }
             // `ip:port@cport[,hostname]`
@@ -170,7 +182,17 @@ fn masters(url: &str) -> Vec<Node> {
 }
 
 fn try_query<T: redis::FromRedisValue>(url: &str, args: &[&str]) -> redis::RedisResult<T> {
-    let mut con = redis::Client::open(url)?.get_connection_with_timeout(Duration::from_secs(2))?;
+    try_query_within(url, args, Duration::from_secs(2))
+}
+
+/// Runs one command on the node at `url`, connecting and reading within `timeout`.
+pub(crate) fn try_query_within<T: redis::FromRedisValue>(
+    url: &str,
+    args: &[&str],
+    timeout: Duration,
+) -> redis::RedisResult<T> {
+    let mut con = redis::Client::open(url)?.get_connection_with_timeout(timeout)?;
+    con.set_read_timeout(Some(timeout))?;
     let mut cmd = redis::cmd(args.first().copied().unwrap_or("PING"));
     for arg in args.iter().skip(1) {
         cmd.arg(*arg);
@@ -178,7 +200,7 @@ fn try_query<T: redis::FromRedisValue>(url: &str, args: &[&str]) -> redis::Redis
     cmd.query(&mut con)
 }
 
-fn query<T: redis::FromRedisValue>(url: &str, args: &[&str]) -> T {
+pub(crate) fn query<T: redis::FromRedisValue>(url: &str, args: &[&str]) -> T {
     match try_query(url, args) {
         Ok(value) => value,
         Err(err) => panic!("{args:?} on {url}: {err}"),
