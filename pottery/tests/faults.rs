@@ -22,6 +22,7 @@
 
 #[macro_use]
 mod ops;
+mod cluster;
 mod redlock;
 mod report;
 
@@ -98,10 +99,12 @@ fn client(url: &str) -> Client {
         .unwrap()
 }
 
-/// A current-thread runtime: the async calls run on the thread that blocks
-/// on it, where their times are recorded.
+/// A runtime for one mode's async calls, shared by the threads that call
+/// (their futures run on the thread that blocks on them, where their times
+/// are recorded; tasks they spawn run on its worker).
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
         .enable_all()
         .build()
         .unwrap()
@@ -225,7 +228,7 @@ fn single(_: &Ctx, fault: &SingleFault) {
     let mut figures = Vec::new();
     for ((mode, calls), (recovery, failed, calls_after)) in MODES.iter().zip(during).zip(after) {
         figures.push(Figures {
-            fault: fault.name,
+            fault: fault.name.to_owned(),
             mode: mode.name(),
             during: calls,
             after: calls_after,
@@ -238,6 +241,11 @@ fn single(_: &Ctx, fault: &SingleFault) {
     report::check(&figures, FAILED_AFTER_LIMIT);
 }
 
+fn cluster_cases() -> Vec<Case> {
+    use cluster::{freeze_master, kill_master, slot_migrating};
+    cases![kill_master, freeze_master, slot_migrating]
+}
+
 pub(crate) fn suite() -> support::Suite {
     let stall = cases![
         test_try_acquire_with_one_held_and_two_stalled_is_quorum_impossible_in_both_modes,
@@ -247,6 +255,7 @@ pub(crate) fn suite() -> support::Suite {
         "faults",
         vec![
             (&[Target::Server], single_cases()),
+            (&[Target::Cluster], cluster_cases()),
             (&[Target::Server], stall),
         ],
     )

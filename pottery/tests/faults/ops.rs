@@ -20,25 +20,37 @@ pub(super) struct Op {
     pub(super) future: fn(&Client, &str) -> BoxFuture<'static, ()>,
 }
 
-/// One timed call: how long it took, its deadline, and whether it succeeded.
-#[derive(Clone, Copy, Debug)]
+/// One timed call: when it started, how long it took, its deadline, and its
+/// error if it failed.
+#[derive(Clone, Debug)]
 pub(super) struct Call {
     pub(super) op: &'static str,
+    pub(super) started: Instant,
     pub(super) took: Duration,
     pub(super) deadline: Duration,
-    pub(super) ok: bool,
+    pub(super) error: Option<String>,
+}
+
+impl Call {
+    pub(super) fn ok(&self) -> bool {
+        self.error.is_none()
+    }
+
+    pub(super) fn ended(&self) -> Instant {
+        self.started + self.took
+    }
 }
 
 thread_local! {
     /// The calls made on this thread since the last [`take_calls`] (blocking
-    /// calls and the async ones of a current-thread runtime run here).
+    /// calls, and async ones: `block_on` polls its future on the calling thread).
     static CALLS: RefCell<Vec<Call>> = const { RefCell::new(Vec::new()) };
     /// The op whose calls this thread records now.
     static CURRENT: std::cell::Cell<&'static str> = const { std::cell::Cell::new("") };
 }
 
 /// Runs `op` in `mode` on `(client, key)`, its calls recorded on this thread;
-/// async on `runtime`, a current-thread one, so that they run here too.
+/// async through `runtime.block_on`, which polls the future here too.
 pub(super) fn run(
     op: &Op,
     blocking: bool,
@@ -59,15 +71,17 @@ pub(super) fn take_calls() -> Vec<Call> {
     CALLS.with(|calls| std::mem::take(&mut *calls.borrow_mut()))
 }
 
-fn record(started: Instant, deadline: Duration, ok: bool) {
+fn record<T>(started: Instant, deadline: Duration, result: &Result<T>) {
     let took = started.elapsed();
     let op = CURRENT.with(std::cell::Cell::get);
+    let error = result.as_ref().err().map(|e| format!("{op}: {e}"));
     CALLS.with(|calls| {
         calls.borrow_mut().push(Call {
             op,
+            started,
             took,
             deadline,
-            ok,
+            error,
         });
     });
 }
@@ -80,7 +94,7 @@ pub(super) trait Outcome<'a, T> {
 
 impl<'a, T: Send + 'a> Outcome<'a, T> for Result<T> {
     fn finish(self, started: Instant, deadline: Duration) -> BoxFuture<'a, T> {
-        record(started, deadline, self.is_ok());
+        record(started, deadline, &self);
         Box::pin(std::future::ready(self))
     }
 }
@@ -89,7 +103,7 @@ impl<'a, T: Send + 'a> Outcome<'a, T> for BoxFuture<'a, T> {
     fn finish(self, started: Instant, deadline: Duration) -> BoxFuture<'a, T> {
         Box::pin(async move {
             let result = self.await;
-            record(started, deadline, result.is_ok());
+            record(started, deadline, &result);
             result
         })
     }
@@ -227,6 +241,10 @@ pub(super) fn all() -> Vec<Op> {
         }),
         op!("hyperloglog.len", |c, k| {
             go!(1, Hll::<M>::new(c, k).len());
+            Ok(())
+        }),
+        op!("hyperloglog.contains", |c, k| {
+            go!(1, Hll::<M>::new(c, k).contains("e"));
             Ok(())
         }),
         op!("cached_dict.hydrate+insert", |c, k| {

@@ -8,7 +8,7 @@ use super::ops::Call;
 
 /// What one mode saw under one fault.
 pub(super) struct Figures {
-    pub(super) fault: &'static str,
+    pub(super) fault: String,
     pub(super) mode: &'static str,
     /// The calls made while the fault lasted.
     pub(super) during: Vec<Call>,
@@ -43,25 +43,25 @@ fn ratio(call: &Call) -> f64 {
     call.took.as_secs_f64() / call.deadline.as_secs_f64()
 }
 
-const HEADER: &str = "faults| fault                 mode      calls failed  p99ms  maxms  worst/deadline  recovery_ms  failed_after  lost";
+const HEADER: &str = "faults| fault                          mode      calls failed  p99ms  maxms  worst/deadline  recovery_ms  failed_after  lost";
 
 /// Prints the rows of one fault at once (trials run in parallel).
 pub(super) fn print(figures: &[Figures]) {
     let mut out = format!("{HEADER}\n");
     for f in figures {
-        let all: Vec<Call> = f.during.iter().chain(&f.after).copied().collect();
+        let all: Vec<Call> = f.during.iter().chain(&f.after).cloned().collect();
         let max = all.iter().map(|c| c.took).max().unwrap_or_default();
         let worst = worst(&all).map_or("-".to_owned(), |c| {
             format!("{}/{} ms", ms(c.took), ms(c.deadline))
         });
-        let failed = f.during.iter().filter(|c| !c.ok).count();
+        let failed = f.during.iter().filter(|c| !c.ok()).count();
         let recovery = f.recovery.map_or("never".to_owned(), ms);
         let lost = f
             .lost
             .map_or("-".to_owned(), |(lost, of)| format!("{lost}/{of}"));
         let _ = writeln!(
             out,
-            "faults| {:<21} {:<9} {:>5} {:>6} {:>6} {:>6}  {:>14}  {:>11}  {:>12}  {}",
+            "faults| {:<30} {:<9} {:>5} {:>6} {:>6} {:>6}  {:>14}  {:>11}  {:>12}  {}",
             f.fault,
             f.mode,
             f.during.len(),
