@@ -3,14 +3,29 @@
 //! own. For each it asserts that every call returns within its deadline +
 //! 10%, that the client recovers by itself once the fault ends (at most one
 //! failed call per mode after it, for the connection that broke), and that
-//! nothing panics; it prints its figures, one line per fault and mode,
-//! prefixed `faults|` (`cargo test -p pottery --test suite -- faults:: | grep
-//! '^faults|'`).
+//! nothing panics.
 //!
-//! Faults on one server: a proxy in front of it that delays replies past the
-//! deadline, drops them, truncates them, resets or black-holes connections;
-//! the server frozen (SIGSTOP), or killed (SIGKILL) and restarted on its port.
-//! `redlock` holds the Redlock-under-stall cases (issue 11).
+//! Faults on one server (`faults::server::*`): a proxy in front of it that
+//! delays replies past the deadline, drops them, truncates them, resets or
+//! black-holes connections; the server frozen (SIGSTOP), or killed (SIGKILL)
+//! and restarted on its port. On a replicated cluster (`faults::cluster::*`,
+//! see [`cluster`]): a master killed, a master frozen, a slot migrating; there
+//! calls on a healthy master must all succeed meanwhile, and no write the
+//! replica confirmed may be lost across the failover. `redlock` holds the
+//! Redlock-under-stall cases (issue 11).
+//!
+//! The figures are printed on stdout (libtest-mimic captures nothing), one
+//! table row per fault and mode, prefixed `faults|`:
+//!
+//! ```sh
+//! cargo test -p pottery --test suite -- faults:: | grep '^faults|'
+//! ```
+//!
+//! Columns: calls made during the fault and how many failed; p99 and max
+//! call time (during and after); the call that took the largest share of
+//! its deadline; recovery, from the end of the fault to the first success;
+//! failed calls after the end; acknowledged writes lost (kill only). Below
+//! them, the errors each mode saw during the fault, without keys.
 
 #![allow(
     clippy::unwrap_used,

@@ -118,7 +118,10 @@ fn rig(name: &'static str, fault: impl FnOnce(&ReplicatedCluster, &Client) -> Ou
         "{name}: calls on a healthy master failed during the fault: {stalled:?}"
     );
     if let Some((lost, _)) = lost {
-        assert_eq!(lost, 0, "{name}: writes confirmed by the replica are missing");
+        assert_eq!(
+            lost, 0,
+            "{name}: writes confirmed by the replica are missing"
+        );
     }
 }
 
@@ -167,6 +170,9 @@ fn first_success_after_a_failure(calls: &[ops::Call], since: Instant) -> String 
         })
 }
 
+/// Counts lost writes: (confirmed ones missing, confirmed ones made).
+type CheckWrites = dyn FnOnce(&Client) -> (usize, usize);
+
 /// What a fault came to: its failover, if any, what to drop once the calls
 /// are done (a frozen master), and the count of lost writes.
 struct Outcome {
@@ -174,7 +180,7 @@ struct Outcome {
     hold: Option<Box<dyn std::any::Any>>,
     /// Counts the confirmed writes missing (they must not be) and prints the
     /// unconfirmed ones lost; returns (confirmed missing, confirmed made).
-    check_writes: Option<Box<dyn FnOnce(&Client) -> (usize, usize)>>,
+    check_writes: Option<Box<CheckWrites>>,
 }
 
 impl Caller<'_> {
@@ -204,14 +210,19 @@ pub(super) fn kill_master(_: &Ctx) {
         }
         let master = cluster.master_of(TAG);
         let replicas = raw(&master, &["WAIT", "1", "2000"]);
-        assert_eq!(replicas, redis::Value::Int(1), "the replica confirms the first batch");
+        assert_eq!(
+            replicas,
+            redis::Value::Int(1),
+            "the replica confirms the first batch"
+        );
         for n in WRITES..2 * WRITES {
             set.insert(n).unwrap();
         }
         let failover = cluster.kill_master_of(TAG);
         let check = move |client: &Client| {
             let present = members(client, &key);
-            let missing = |range: std::ops::Range<i64>| range.filter(|n| !present.contains(n)).count();
+            let missing =
+                |range: std::ops::Range<i64>| range.filter(|n| !present.contains(n)).count();
             let (confirmed, unconfirmed) = (missing(0..WRITES), missing(WRITES..2 * WRITES));
             println!(
                 "faults| cluster_kill_master: acknowledged writes lost: {confirmed} of {WRITES} confirmed by the replica, {unconfirmed} of {WRITES} not"

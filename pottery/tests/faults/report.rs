@@ -45,7 +45,31 @@ fn ratio(call: &Call) -> f64 {
 
 const HEADER: &str = "faults| fault                          mode      calls failed  p99ms  maxms  worst/deadline  recovery_ms  failed_after  lost";
 
-/// Prints the rows of one fault at once (trials run in parallel).
+/// The errors of `calls` without their keys, each with its count, most
+/// frequent first: what a fault looked like to the caller.
+fn errors(calls: &[Call]) -> String {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for error in calls.iter().filter_map(|c| c.error.as_deref()) {
+        // "op: kind at key `KEY`: detail" -> "op: kind: detail"
+        let shown = match (error.find(" at key `"), error.rfind("`: ")) {
+            (Some(at), Some(end)) if at < end => format!("{}:{}", &error[..at], &error[end + 2..]),
+            _ => error.to_owned(),
+        };
+        match counts.iter_mut().find(|(e, _)| *e == shown) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((shown, 1)),
+        }
+    }
+    counts.sort_by_key(|&(_, n)| std::cmp::Reverse(n));
+    let shown: Vec<String> = counts.iter().map(|(e, n)| format!("{n}x {e}")).collect();
+    if shown.is_empty() {
+        return "none".to_owned();
+    }
+    shown.join("; ")
+}
+
+/// Prints the rows of one fault at once (trials run in parallel), then the
+/// errors each mode saw while it lasted.
 pub(super) fn print(figures: &[Figures]) {
     let mut out = format!("{HEADER}\n");
     for f in figures {
@@ -72,6 +96,15 @@ pub(super) fn print(figures: &[Figures]) {
             recovery,
             f.failed_after.len(),
             lost,
+        );
+    }
+    for f in figures {
+        let _ = writeln!(
+            out,
+            "faults|   {} {} errors during the fault: {}",
+            f.fault,
+            f.mode,
+            errors(&f.during)
         );
     }
     print!("{out}");
