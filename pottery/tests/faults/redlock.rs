@@ -78,36 +78,61 @@ pub(super) fn test_try_acquire_with_one_held_and_two_stalled_is_quorum_impossibl
     });
 }
 
+/// Runs `f` on a thread of its own and waits for it at most `limit`: a call
+/// that keeps waiting (the defect) fails the test instead of hanging it.
+fn bounded<T: Send + 'static>(
+    what: &str,
+    limit: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (done, result) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(f());
+    });
+    match result.recv_timeout(limit) {
+        Ok(value) => value,
+        Err(_) => panic!("{what} still waiting after {limit:?}"),
+    }
+}
+
 pub(super) fn test_acquire_with_one_held_and_two_stalled_fails_at_its_deadline_in_both_modes(
     ctx: &Ctx,
 ) {
     with_one_held_two_stalled(|masters| {
         let wait = Duration::from_millis(300);
-        for (mode, result) in [
-            ("blocking", {
-                let lock = lock::<pottery::Blocking>(masters.clone());
-                let started = Instant::now();
-                let r = lock.acquire().map(Some);
-                within("blocking acquire", started, 2 * REQUEST);
-                let started = Instant::now();
-                let t = lock.acquire_timeout(wait);
-                within("blocking acquire_timeout", started, wait + 2 * REQUEST);
-                (outcome(r), outcome(t))
-            }),
-            ("async", {
-                let lock = lock::<pottery::Async>(masters.clone());
-                let started = Instant::now();
-                let r = ctx.block_on(lock.acquire()).map(Some);
-                within("async acquire", started, 2 * REQUEST);
-                let started = Instant::now();
-                let t = ctx.block_on(lock.acquire_timeout(wait));
-                within("async acquire_timeout", started, wait + 2 * REQUEST);
-                (outcome(r), outcome(t))
-            }),
-        ] {
-            let impossible = format!("{:?}", ErrorKind::QuorumIsImpossible);
-            assert_eq!(result.0, impossible, "{mode} acquire()");
-            assert_eq!(result.1, impossible, "{mode} acquire_timeout()");
-        }
+        let watchdog = 5 * (wait + 2 * REQUEST);
+        let impossible = format!("{:?}", ErrorKind::QuorumIsImpossible);
+
+        let blocking = lock::<pottery::Blocking>(masters.clone());
+        let started = Instant::now();
+        let acquired = bounded("blocking acquire()", watchdog, move || {
+            let acquired = outcome(blocking.acquire().map(Some));
+            let timed = outcome(blocking.acquire_timeout(wait));
+            (acquired, timed)
+        });
+        within(
+            "blocking acquire + acquire_timeout",
+            started,
+            wait + 4 * REQUEST,
+        );
+        assert_eq!(acquired.0, impossible, "blocking acquire()");
+        assert_eq!(acquired.1, impossible, "blocking acquire_timeout()");
+
+        let async_ = lock::<pottery::Async>(masters);
+        let started = Instant::now();
+        let acquired = ctx.block_on(async {
+            let acquired = tokio::time::timeout(watchdog, async_.acquire()).await;
+            let acquired = acquired.expect("async acquire() still waiting");
+            let timed = tokio::time::timeout(watchdog, async_.acquire_timeout(wait)).await;
+            let timed = timed.expect("async acquire_timeout() still waiting");
+            (outcome(acquired.map(Some)), outcome(timed))
+        });
+        within(
+            "async acquire + acquire_timeout",
+            started,
+            wait + 4 * REQUEST,
+        );
+        assert_eq!(acquired.0, impossible, "async acquire()");
+        assert_eq!(acquired.1, impossible, "async acquire_timeout()");
     });
 }
