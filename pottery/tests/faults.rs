@@ -25,7 +25,7 @@
 //! call time (during and after); the call that took the largest share of
 //! its deadline; recovery, from the end of the fault to the first success;
 //! failed calls after the end; acknowledged writes lost (kill only). Below
-//! them, the errors each mode saw during the fault, without keys.
+//! them, the errors each mode saw during the fault, without ops and keys.
 
 #![allow(
     clippy::unwrap_used,

@@ -45,12 +45,13 @@ fn ratio(call: &Call) -> f64 {
 
 const HEADER: &str = "faults| fault                          mode      calls failed  p99ms  maxms  worst/deadline  recovery_ms  failed_after  lost";
 
-/// The errors of `calls` without their keys, each with its count, most
+/// The errors of `calls` without their ops and keys, each with its count, most
 /// frequent first: what a fault looked like to the caller.
 fn errors(calls: &[Call]) -> String {
     let mut counts: Vec<(String, usize)> = Vec::new();
     for error in calls.iter().filter_map(|c| c.error.as_deref()) {
-        // "op: kind at key `KEY`: detail" -> "op: kind: detail"
+        // "op: kind at key `KEY`: detail" -> "kind: detail"
+        let error = error.split_once(": ").map_or(error, |(_, e)| e);
         let shown = match (error.find(" at key `"), error.rfind("`: ")) {
             (Some(at), Some(end)) if at < end => format!("{}:{}", &error[..at], &error[end + 2..]),
             _ => error.to_owned(),
