@@ -16,9 +16,12 @@
 //! - [`ReplicatedCluster`]: 3 masters with 1 replica each and a short node
 //!   timeout, whose masters can be killed (a replica is promoted), frozen, or
 //!   have a slot held migrating for a while.
+//! - [`Proxy`]: a TCP proxy in front of a server that delays, drops or
+//!   truncates replies, resets or black-holes connections ([`Fault`]).
 //! - [`python`]: runs a Python snippet with pottery 3.0.1 importable.
 
 mod migration;
+mod proxy;
 mod python;
 mod replicas;
 mod tls;
@@ -31,6 +34,7 @@ use redis_test::cluster::{RedisCluster, RedisClusterConfiguration};
 use redis_test::server::RedisServer;
 
 pub use migration::{FrozenMaster, Migration};
+pub use proxy::{Fault, Proxy};
 pub use python::{python, require_python_pottery};
 pub use replicas::{Failover, HeldMigration, NODE_TIMEOUT, ReplicatedCluster};
 pub use tls::Certs;
@@ -199,14 +203,16 @@ impl Server {
         self.process.as_ref().map(|s| s.process.id())
     }
 
-    /// Kills the server (its data is lost: persistence is off).
+    /// Kills the server with SIGKILL, as a crash would (its data is lost:
+    /// persistence is off).
     pub fn stop(&mut self) {
         if let Some(mut server) = self.process.take() {
             server.stop();
         }
     }
 
-    /// Starts a fresh, empty server on the same port.
+    /// Kills the server with SIGKILL (if it runs) and starts a fresh, empty one
+    /// on the same port.
     pub fn restart(&mut self) {
         assert!(!self.tls, "restarting a TLS server is not supported");
         self.stop();

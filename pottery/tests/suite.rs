@@ -30,6 +30,7 @@ mod dict;
 mod errors;
 mod examples;
 mod failover;
+mod faults;
 mod hyperloglog;
 mod interop;
 mod interop_probabilistic;
@@ -63,6 +64,7 @@ fn main() {
         errors::suite(),
         examples::suite(),
         failover::suite(),
+        faults::suite(),
         hyperloglog::suite(),
         interop::suite(),
         keys::suite(),
