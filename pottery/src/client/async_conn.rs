@@ -305,11 +305,12 @@ impl Client {
         Ok(lease)
     }
 
-    /// Forgets a single-server async connection that broke, so the next
-    /// operation reconnects (a cluster connection reconnects by itself).
+    /// Forgets a single-server async connection that broke or left a request
+    /// unanswered, so the next operation reconnects (a cluster connection
+    /// reconnects by itself; calls still on the old one finish on it).
     pub(crate) fn async_broken(&self, lease: &Lease) {
         if matches!(lease.conn, AsyncConnection::Single(_)) {
-            crate::trace::warn_event!(server = %self.inner.shown, "pottery: the async connection broke; the next call reconnects");
+            crate::trace::warn_event!(server = %self.inner.shown, "pottery: the async connection broke or left a request unanswered; the next call reconnects");
             self.inner.async_conns.forget(lease.generation);
         }
     }

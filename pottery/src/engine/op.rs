@@ -329,7 +329,11 @@ impl<T> Op<T> {
                 return Err(self.wrong_type(actual.ok()));
             }
             Err(err) => {
-                if crate::client::is_broken(&err) {
+                // A request that got no reply in time leaves the connection in
+                // doubt too: its reply may come late, or never (lost on the way),
+                // and a multiplexed connection pairs replies with requests in
+                // order, so every later call would wait on the wrong one.
+                if crate::client::is_broken(&err) || err.is_timeout() {
                     client.async_broken(&lease);
                 }
                 return Err(self.failed(err, true));
