@@ -337,6 +337,9 @@ fn queue_claim_with_lost_reply_is_outcome_unknown(_: &Ctx) {
     for round in ["get_nowait", "get_timeout", "get"] {
         for mode in ["blocking", "async"] {
             q.put(1).unwrap();
+            // A connection the last round's lost reply left in doubt was
+            // replaced: open the new one before the freeze, so the claim is sent.
+            runtime.block_on(aq.qsize()).unwrap();
             server.freeze();
             let got = match (round, mode) {
                 ("get_nowait", "blocking") => q.get_nowait().map(drop),
