@@ -396,19 +396,32 @@ fn py_item_lines(ctx: &Ctx) -> Vec<String> {
 fn test_python_producer_rust_consumers(ctx: &Ctx) {
     let q: RedisSimpleQueue<Value> = RedisSimpleQueue::new(&ctx.client, &ctx.key("q"));
     let lines = py_item_lines(ctx);
+    // The consumers stop at the first empty wait after Python has put every
+    // item (not after a fixed silence: starting Python on a loaded machine can
+    // take longer than any such wait).
+    let finished = std::sync::atomic::AtomicBool::new(false);
     let got = std::thread::scope(|s| {
         let url = ctx.url();
         let key = q.key().to_owned();
-        let producer = s.spawn(move || python(&with_items(PY_PUT), &url, &key));
+        let finished = &finished;
+        let producer = s.spawn(move || {
+            let out = python(&with_items(PY_PUT), &url, &key);
+            finished.store(true, std::sync::atomic::Ordering::SeqCst);
+            out
+        });
         let consumers: Vec<_> = (0..3)
             .map(|_| {
                 let q = q.clone();
                 s.spawn(move || {
                     let mut got = Vec::new();
-                    while let Some(item) = q.get_timeout(Duration::from_secs(3)).unwrap() {
-                        got.push(pottery::json::to_string(&item).unwrap());
+                    loop {
+                        let done = finished.load(std::sync::atomic::Ordering::SeqCst);
+                        match q.get_timeout(Duration::from_millis(200)).unwrap() {
+                            Some(item) => got.push(pottery::json::to_string(&item).unwrap()),
+                            None if done => break got,
+                            None => {}
+                        }
                     }
-                    got
                 })
             })
             .collect();
