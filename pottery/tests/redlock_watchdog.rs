@@ -97,8 +97,10 @@ fn scripts_run(client: &Client) -> u64 {
 /// auto_release 300 ms, held 1.5 s (5x): the key never expires, no one else
 /// gets the lock, and the hold is never reported lost.
 fn test_keeps_lock_alive(ctx: &Ctx) {
-    let lock = lock_on(ctx, "printer", 300, true);
-    let other = lock_on(ctx, "printer", 300, false);
+    // 800 ms: a loaded 2-core CI machine can stall a renewal 200 ms; the loop
+    // still outlasts the lock, so without renewals it would expire.
+    let lock = lock_on(ctx, "printer", 800, true);
+    let other = lock_on(ctx, "printer", 800, false);
     let guard = lock.acquire().unwrap();
     let start = Instant::now();
     let first_valid_until = guard.valid_until();
@@ -117,8 +119,9 @@ fn test_keeps_lock_alive(ctx: &Ctx) {
 }
 
 fn test_aio_keeps_lock_alive(ctx: &Ctx) {
-    let lock = aio_lock(ctx, "shower", 300, true);
-    let other = aio_lock(ctx, "shower", 300, false);
+    // 800 ms, as in `test_keeps_lock_alive`.
+    let lock = aio_lock(ctx, "shower", 800, true);
+    let other = aio_lock(ctx, "shower", 800, false);
     ctx.block_on(async {
         let guard = lock.acquire().await.unwrap();
         let start = Instant::now();
