@@ -202,11 +202,19 @@ fn script(program: &str, args: &[&str], config: &Config<'_>) -> Result<Run, Stri
     }
     let out = child.wait_with_output().map_err(|e| e.to_string())?;
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let why = stderr.lines().last().unwrap_or("").trim();
+    // A missing module says so on its first line; a traceback on its last.
+    let (first, last) = (stderr.lines().next(), stderr.lines().last());
     match out.status.code() {
         Some(0) => serde_json::from_slice(&out.stdout).map_err(|e| format!("bad output: {e}")),
-        Some(3) => Err(format!("not installed ({why}); `bash scripts/dev bench` installs it")),
-        _ => Err(format!("{program} failed ({}): {why}", out.status)),
+        Some(3) => Err(format!(
+            "not installed ({}); `bash scripts/dev bench` installs it",
+            first.unwrap_or("").trim()
+        )),
+        _ => Err(format!(
+            "{program} failed ({}): {}",
+            out.status,
+            last.unwrap_or("").trim()
+        )),
     }
 }
 

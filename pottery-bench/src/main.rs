@@ -227,8 +227,8 @@ fn run(args: &Args) -> Result<()> {
             plans.push(shown);
         }
     }
-    let one_master_only = args.url.is_some()
-        && (args.selected(Group::Redlock) || args.selected(Group::Handoff));
+    let one_master_only =
+        args.url.is_some() && (args.selected(Group::Redlock) || args.selected(Group::Handoff));
     if args.selected(Group::Redlock) {
         if one_master_only {
             eprintln!("redlock: --url given: measuring on that one master only");
