@@ -203,3 +203,30 @@ fn verdict(target: &str, pass: bool, figure: &str) {
     let shown = if pass { "PASS" } else { "MISS" };
     println!("target {target}: {shown} ({figure})");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Stats, WARMUP};
+
+    #[test]
+    fn handoffs_are_next_acquire_minus_previous_release_after_the_warmup() {
+        // Out of order on purpose; 1 ms apart, each held 0.5 ms: 0.5 ms hand-offs,
+        // except the last, which acquires 0.1 ms before the previous release.
+        let mut events: Vec<_> = (0..WARMUP as u64 + 4)
+            .map(|i| (i as usize % 8, i * 1_000_000, i * 1_000_000 + 500_000))
+            .rev()
+            .collect();
+        events.push((0, (WARMUP as u64 + 3) * 1_000_000 + 400_000, 0));
+        let stats = Stats::of(&events);
+        assert_eq!(stats.handoffs, 4);
+        assert_eq!(stats.overlaps, 1);
+        let ms: Vec<_> = stats
+            .handoffs_ms
+            .iter()
+            .map(|h| (h * 10.0).round())
+            .collect();
+        assert_eq!(ms, [5.0, 5.0, 5.0, -1.0]);
+        assert_eq!(stats.p50_ms, 0.5);
+        assert_eq!(stats.p99_ms, 0.5);
+    }
+}
