@@ -24,7 +24,18 @@
 //! ```text
 //! cargo run --release -p pottery-bench -- --only nextid                     # ~20 s
 //! ```
+//!
+//! The hand-off rows ([`handoff`]) time how long a released lock stays idle
+//! while 8 contenders wait for it, ours against Python pottery's Redlock,
+//! python-redis-lock and node-redlock (a peer not installed is skipped, with
+//! the reason), on the same one and five masters.
+//!
+//! ```text
+//! cargo run --release -p pottery-bench -- --only handoff --out handoff.jsonl  # ~1 min
+//! ```
 
+mod handoff;
+mod handoff_report;
 mod measure;
 mod nextid;
 mod ops;
@@ -159,7 +170,9 @@ fn run(args: &Args) -> Result<()> {
     };
 
     // The Redlock's many masters: private servers, unless --url was given.
-    let multi_master = args.selected(Group::Redlock) || args.selected(Group::Nextid);
+    let multi_master = [Group::Redlock, Group::Nextid, Group::Handoff]
+        .into_iter()
+        .any(|group| args.selected(group));
     let masters = match (&args.url, multi_master) {
         (None, true) => Some(start_masters()?),
         _ => None,
@@ -214,7 +227,8 @@ fn run(args: &Args) -> Result<()> {
             plans.push(shown);
         }
     }
-    let one_master_only = args.url.is_some() && args.selected(Group::Redlock);
+    let one_master_only =
+        args.url.is_some() && (args.selected(Group::Redlock) || args.selected(Group::Handoff));
     if args.selected(Group::Redlock) {
         if one_master_only {
             eprintln!("redlock: --url given: measuring on that one master only");
@@ -251,8 +265,20 @@ fn run(args: &Args) -> Result<()> {
         }
     }
     py.finish()?;
+    let handoffs = if args.selected(Group::Handoff) {
+        let servers = redlock::Servers {
+            one: &url,
+            many: master_urls.clone(),
+        };
+        handoff::measure(&servers, &rt)?
+    } else {
+        Vec::new()
+    };
 
-    print_table(&rows);
+    if !rows.is_empty() {
+        print_table(&rows);
+    }
+    handoff_report::print_table(&handoffs);
     if one_master_only {
         println!(
             "redlock: --url given, so only the 1-master rows were measured (the {}-master rows \
@@ -262,14 +288,17 @@ fn run(args: &Args) -> Result<()> {
         );
     }
     if let Some(path) = &args.out {
-        write_jsonl(path, &rows)?;
-        println!("wrote {} rows to {}", rows.len(), path.display());
+        write_jsonl(path, &rows, &handoffs)?;
+        println!(
+            "wrote {} rows to {}",
+            rows.len() + handoffs.len(),
+            path.display()
+        );
     }
-    println!(
-        "{} per side; took {:.1} s",
-        plans.join(", "),
-        started.elapsed().as_secs_f64()
-    );
+    if !plans.is_empty() {
+        println!("{} per side", plans.join(", "));
+    }
+    println!("took {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }
 

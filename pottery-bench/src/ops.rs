@@ -69,6 +69,9 @@ pub(crate) enum Group {
     Redlock,
     /// `NextId`: IDs on 1 and on 5 masters ([`crate::nextid`]).
     Nextid,
+    /// Lock hand-off latency under 8 contenders, ours against three peers
+    /// ([`crate::handoff`]).
+    Handoff,
 }
 
 impl Group {
@@ -86,6 +89,7 @@ impl Group {
             Group::Hll => "hll",
             Group::Redlock => "redlock",
             Group::Nextid => "nextid",
+            Group::Handoff => "handoff",
         }
     }
 }

@@ -365,12 +365,16 @@ fn thousands(x: f64) -> String {
     if x < 0.0 { format!("-{out}") } else { out }
 }
 
-/// Writes one JSON object per row.
-pub(crate) fn write_jsonl(path: &Path, rows: &[Row]) -> Result<()> {
+/// Writes one JSON object per row, then per row of `more` (another kind of row).
+pub(crate) fn write_jsonl(path: &Path, rows: &[Row], more: &[impl Serialize]) -> Result<()> {
     let mut out = BufWriter::new(
         File::create(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?,
     );
     for row in rows {
+        serde_json::to_writer(&mut out, row)?;
+        out.write_all(b"\n")?;
+    }
+    for row in more {
         serde_json::to_writer(&mut out, row)?;
         out.write_all(b"\n")?;
     }
