@@ -234,7 +234,7 @@ pub use redis;
 pub use redlock::{Callable, Synchronized};
 pub use redlock::{
     DEFAULT_AUTO_RELEASE_TIME, DEFAULT_NUM_EXTENSIONS, DEFAULT_REQUEST_TIMEOUT,
-    DEFAULT_RETRY_DELAY, REDLOCK_KEY_PREFIX, Redlock, RedlockBuilder, RedlockGuard,
+    DEFAULT_RETRY_DELAY, REDLOCK_KEY_PREFIX, Redlock, RedlockBuilder, RedlockGuard, RedlockStatus,
 };
 pub use set::{RedisSet, SetOperand};
 pub use timer::{ContextTimer, TimerError, TimerScope};

@@ -40,6 +40,7 @@ mod lua;
 mod nextid;
 mod queue;
 mod queue_wait;
+mod fencing;
 mod redlock;
 mod redlock_deadline;
 mod redlock_watchdog;
@@ -74,6 +75,7 @@ fn main() {
         nextid::suite(),
         queue::suite(),
         queue_wait::suite(),
+        fencing::suite(),
         redlock::suite(),
         redlock_deadline::suite(),
         redlock_watchdog::suite(),

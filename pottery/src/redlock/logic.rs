@@ -103,6 +103,12 @@ pub(crate) fn locked_validity(
     validity(Duration::from_millis(least), auto_release, elapsed).unwrap_or(Duration::ZERO)
 }
 
+/// An acquisition's fencing token: the greatest fence counter the granting
+/// masters returned (`(master, counter)`, 0 for a master that did not grant).
+pub(crate) fn fence(grants: &[(usize, u64)]) -> u64 {
+    grants.iter().map(|g| g.1).max().unwrap_or(0)
+}
+
 /// How long to pause before the next attempt: `delay`, but no later than the
 /// deadline `left` away; `None` once the deadline has passed.
 pub(crate) fn pause(left: Option<Duration>, delay: Duration) -> Option<Duration> {

@@ -18,13 +18,14 @@ mod builder;
 mod flow;
 mod guard;
 mod impls;
+mod status;
 // `pub(crate)`: NextId spaces its retries with the same random delay.
 pub(crate) mod logic;
 mod synchronize;
 mod watchdog;
 
 use std::marker::PhantomData;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::client::Client;
@@ -36,6 +37,7 @@ use crate::error::{Error, Result};
 
 pub use builder::RedlockBuilder;
 pub use guard::RedlockGuard;
+pub use status::RedlockStatus;
 pub use synchronize::{Callable, Synchronized, macro_support};
 
 /// The prefix of a Redlock's Redis key: the lock named `printer` is `redlock:printer`.
@@ -172,12 +174,17 @@ pub(crate) struct Shared {
     run_timeout: Option<Duration>,
     /// The watchdog's renewal interval; `None`: no watchdog.
     watchdog: Option<Duration>,
+    /// The fence counter, a companion key of `key` (in its cluster slot).
+    fence_key: Arc<str>,
+    /// The tokens of this lock's live guards (all clones'), for `status`.
+    live: Mutex<Vec<Arc<str>>>,
 }
 
-/// A hold just acquired: its token and until when it is valid.
+/// A hold just acquired: its token, until when it is valid, and its fencing token.
 pub(crate) struct Hold {
     token: Arc<str>,
     valid_until: Instant,
+    fence: u64,
 }
 
 impl<M: Mode> Redlock<M> {
@@ -193,9 +200,12 @@ impl<M: Mode> Redlock<M> {
     /// ```
     pub fn new(client: &Client, name: &str) -> Self {
         let auto_release_ms = DEFAULT_AUTO_RELEASE_TIME.as_secs() * 1000;
+        let key: Arc<str> = format!("{REDLOCK_KEY_PREFIX}{name}").into();
         Redlock {
             shared: Arc::new(Shared {
-                key: format!("{REDLOCK_KEY_PREFIX}{name}").into(),
+                fence_key: status::fence_key(&key),
+                live: Mutex::default(),
+                key,
                 masters: vec![client.clone()],
                 auto_release: DEFAULT_AUTO_RELEASE_TIME,
                 auto_release_ms,
