@@ -158,13 +158,50 @@ fn test_tokens_survive_deletion_expiry_and_a_restart(_ctx: &Ctx) {
     for _ in 0..3 {
         tokens.push(lock.acquire().unwrap().fencing_token());
     }
-    // And another one, after acquisitions that brought the first back up.
-    masters.servers[1].restart();
-    for _ in 0..3 {
-        tokens.push(lock.acquire().unwrap().fencing_token());
-    }
     assert_increasing(&tokens);
     assert_eq!(lock.status().unwrap().last_token, *tokens.last().unwrap());
+}
+
+fn set_counter(client: &Client, key: &str, value: u64) {
+    client
+        .with_connection(|c| redis::cmd("SET").arg(key).arg(value).query::<()>(c))
+        .unwrap();
+}
+
+/// The second round: a granting master whose counter is behind the token
+/// takes it, so the next quorum sees it even where the first master lost it.
+/// Which masters grant is set by freezing the third, then the first.
+fn test_second_round_carries_the_token_to_a_quorum(_ctx: &Ctx) {
+    let mut masters = Masters::start(3);
+    let clients: Vec<Client> = masters
+        .urls()
+        .iter()
+        .map(|u| {
+            Client::builder(u)
+                .response_timeout(Duration::from_secs(1))
+                .build()
+                .unwrap()
+        })
+        .collect();
+    let lock = Redlock::builder("printer")
+        .masters(clients.iter().cloned())
+        .build()
+        .unwrap();
+    let fence = format!("{0}{{{0}}}:fence", lock.key());
+    assert_eq!(lock.acquire().unwrap().fencing_token(), 1);
+    // Master 0's counter is far ahead (as after contention there).
+    set_counter(&clients[0], &fence, 1000);
+    masters.servers[2].freeze();
+    let first = lock.acquire().unwrap(); // granted by masters 0 and 1
+    assert_eq!(first.fencing_token(), 1001);
+    first.release().unwrap();
+    masters.servers[2].thaw();
+    // Master 0 loses its counter; masters 1 and 2 grant the next hold.
+    set_counter(&clients[0], &fence, 0);
+    masters.servers[0].freeze();
+    let next = lock.acquire().unwrap().fencing_token();
+    masters.servers[0].thaw();
+    assert!(next > 1001, "{next}");
 }
 
 /// Python pottery holds the lock for 10 s and exits; prints its value.
@@ -247,6 +284,7 @@ pub(crate) fn suite() -> support::Suite {
                 cases![
                     test_tokens_increase_across_threads_processes_and_python,
                     test_tokens_survive_deletion_expiry_and_a_restart,
+                    test_second_round_carries_the_token_to_a_quorum,
                 ],
             ),
         ],
