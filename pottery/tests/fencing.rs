@@ -51,7 +51,12 @@ fn log_tokens(lock: &Redlock, log: &Client, key: &str) {
 /// A worker process: spec is `urls (comma-separated)\nname\nlog`.
 fn fencing_worker(spec: &str) {
     let mut lines = spec.lines();
-    let urls: Vec<String> = lines.next().unwrap().split(',').map(str::to_owned).collect();
+    let urls: Vec<String> = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_owned)
+        .collect();
     let (name, log) = (lines.next().unwrap(), lines.next().unwrap());
     let lock = lock_over(&urls, name);
     log_tokens(&lock, &Client::open(&urls[0]).unwrap(), log);
@@ -172,7 +177,7 @@ fn set_counter(client: &Client, key: &str, value: u64) {
 /// takes it, so the next quorum sees it even where the first master lost it.
 /// Which masters grant is set by freezing the third, then the first.
 fn test_second_round_carries_the_token_to_a_quorum(_ctx: &Ctx) {
-    let mut masters = Masters::start(3);
+    let masters = Masters::start(3);
     let clients: Vec<Client> = masters
         .urls()
         .iter()

@@ -1,12 +1,12 @@
 //! Redlock's flows, each written once as a [`Plan`] that both modes run: an
 //! acquire (attempts with random pauses until its wait ends), an attempt (a
-//! quorum fan-out, then the release of a failed attempt), extend, release,
+//! quorum fan-out, the fencing round of a successful one, the release of a
+//! failed one), extend, release,
 //! locked, and the watchdog's renewal. The decisions are `logic.rs`'s; the
 //! per-master operations are here.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
 
 use super::logic::{self, Decision, Renewal, Tally};
 use super::{Hold, Shared};
@@ -17,8 +17,8 @@ use crate::error::{Error, Result};
 use crate::lua::{self, Lua};
 
 /// An acquire that waits up to `wait` (`None`: as long as it takes): the plan
-/// and the call's deadline, the wait plus one last attempt (fan-out and
-/// release, two request timeouts). At least one attempt is made, the last one
+/// and the call's deadline, the wait plus one last attempt (fan-out, fencing
+/// round and release, three request timeouts). At least one attempt is made, the last one
 /// at the end of the wait; `Duration::ZERO` is a single attempt.
 pub(super) fn acquire(
     shared: &Arc<Shared>,
@@ -111,7 +111,11 @@ fn store_fence(
         match valid {
             Some(valid) if stored >= logic::quorum(n) => {
                 let valid_until = logic::later(start, valid);
-                Plan::done(Some(Hold { token, valid_until, fence }))
+                Plan::done(Some(Hold {
+                    token,
+                    valid_until,
+                    fence,
+                }))
             }
             _ => {
                 let failures = failed.iter().filter(|r| r.is_err()).count();
@@ -131,14 +135,20 @@ fn store_fence(
     }
     let ops = behind
         .iter()
-        .map(|&i| (shared.masters[i].clone(), fence_op(&shared, fence)))
+        .filter_map(|&i| shared.masters.get(i))
+        .map(|m| (m.clone(), fence_op(&shared, fence)))
         .collect();
     // Every granting master's answer is awaited (each within the request
     // timeout): a token stored on more masters survives more restarts.
-    Plan::fan_out(ops, shared.request_timeout, |_| false, move |answers| {
-        let stored = have + answers.iter().filter(|r| r.is_ok()).count();
-        finish(stored, shared, answers)
-    })
+    Plan::fan_out(
+        ops,
+        shared.request_timeout,
+        |_| false,
+        move |answers| {
+            let stored = have + answers.iter().filter(|r| r.is_ok()).count();
+            finish(stored, shared, answers)
+        },
+    )
 }
 
 /// Whether a master granted the hold (its fence counter is above zero).
@@ -232,9 +242,16 @@ impl Shared {
     }
 
     /// One operation per master, built by `op` from the master's index.
-    pub(super) fn indexed<T, F: Fn(usize) -> Op<T>>(&self, op: impl FnOnce() -> F) -> Vec<(Client, Op<T>)> {
+    pub(super) fn indexed<T, F: Fn(usize) -> Op<T>>(
+        &self,
+        op: impl FnOnce() -> F,
+    ) -> Vec<(Client, Op<T>)> {
         let op = op();
-        self.masters.iter().enumerate().map(|(i, m)| (m.clone(), op(i))).collect()
+        self.masters
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.clone(), op(i)))
+            .collect()
     }
 
     pub(super) fn n(&self) -> usize {
@@ -282,7 +299,10 @@ pub(super) type Grant = (usize, u64);
 fn acquire_op(shared: &Shared, token: &str) -> impl Fn(usize) -> Op<Grant> {
     let key = Arc::clone(&shared.key);
     let fence_key = Arc::clone(&shared.fence_key);
-    let args = [token.as_bytes().to_vec(), shared.auto_release_ms.to_string().into_bytes()];
+    let args = [
+        token.as_bytes().to_vec(),
+        shared.auto_release_ms.to_string().into_bytes(),
+    ];
     move |index| {
         let keys: [&[u8]; 2] = [key.as_bytes(), fence_key.as_bytes()];
         let request = Request::script(&lua::redlock::ACQUIRE, &keys, &args);
@@ -296,7 +316,11 @@ fn acquire_op(shared: &Shared, token: &str) -> impl Fn(usize) -> Op<Grant> {
 /// Raises the fence counter to `fence` unless it is higher already.
 fn fence_op(shared: &Shared, fence: u64) -> Op<bool> {
     let args = [fence.to_string().into_bytes()];
-    let request = Request::script(&lua::nextid::SET_IF_GREATER, &[shared.fence_key.as_bytes()], &args);
+    let request = Request::script(
+        &lua::nextid::SET_IF_GREATER,
+        &[shared.fence_key.as_bytes()],
+        &args,
+    );
     Op::new(Arc::clone(&shared.key), "string", request, |key, reply| {
         decode::int(key, "EVALSHA", reply).map(|n| n != 0)
     })

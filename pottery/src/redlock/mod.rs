@@ -95,11 +95,11 @@ pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_millis(200);
 ///
 /// | call | worst case |
 /// |---|---|
-/// | `try_acquire` | 2 × `rt` (the attempt, then the release of what a failed attempt got) |
-/// | `acquire_timeout(t)` | `t` + 2 × `rt` (the last attempt starts at `t`) |
-/// | `acquire` | no limit (each attempt 2 × `rt`) |
+/// | `try_acquire` | 3 × `rt` (the attempt, the [fencing](#fencing) round, then the release of what a failed attempt got) |
+/// | `acquire_timeout(t)` | `t` + 3 × `rt` (the last attempt starts at `t`) |
+/// | `acquire` | no limit (each attempt 3 × `rt`) |
 /// | `run(f)` | its acquire's, then `f`, then `rt` for the release |
-/// | guard's `locked`, `extend`, `release` | `rt` |
+/// | guard's `locked`, `extend`, `release`; `status` | `rt` |
 ///
 /// `Duration::MAX` means no limit, in every setting and argument; zero
 /// durations are rejected by [`RedlockBuilder::build`].
@@ -125,14 +125,15 @@ pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_millis(200);
 /// the same rate and pauses shorter than the hold. That is right for efficiency
 /// (avoid doing the same work twice, avoid a thundering herd). It is not enough
 /// when a violation corrupts data: a process paused (GC, swapping, a frozen VM)
-/// past its hold's validity still believes it holds the lock, and Redlock has no
-/// fencing token that the protected resource could check. Martin Kleppmann's
+/// past its hold's validity still believes it holds the lock: have the protected
+/// resource check the hold's [fencing token](#fencing). Martin Kleppmann's
 /// ["How to do distributed locking"](https://martin.kleppmann.com/2016/02/08/how-to-do-distributed-locking.html)
 /// makes that case; antirez's ["Is Redlock safe?"](http://antirez.com/news/101)
 /// answers that the timing assumptions are reasonable and that the unique token
 /// can serve for compare-and-set. For correctness, also make the protected
-/// writes conditional (compare-and-set on a version, or a consensus system), and
+/// writes conditional on the fencing token (or a consensus system), and
 /// check [`valid_until`](RedlockGuard::valid_until) before acting.
+/// [`status`](Redlock::status) tells who holds a lock without taking it.
 ///
 /// With one master, Redlock is a plain single-server lock. Masters must be
 /// independent (not replicas of each other): failover of a replicated master can
@@ -155,6 +156,8 @@ pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_millis(200);
 /// guard.release()?;
 /// # Ok::<(), pottery::Error>(())
 /// ```
+///
+#[doc = include_str!("fencing.md")]
 pub struct Redlock<M: Mode = Blocking> {
     shared: Arc<Shared>,
     mode: PhantomData<fn() -> M>,
@@ -297,9 +300,10 @@ impl<M: Mode> Redlock<M> {
 
     /// One attempt to acquire the lock: the hold, or `None` if it is held
     /// elsewhere (or was acquired too slowly to be valid). Blocking:
-    /// `Result<Option<RedlockGuard>>`; async: a future of it. Worst case: two
-    /// [request timeouts](RedlockBuilder::request_timeout) (the attempt, then
-    /// the release of what a failed attempt got).
+    /// `Result<Option<RedlockGuard>>`; async: a future of it. Worst case: three
+    /// [request timeouts](RedlockBuilder::request_timeout) (the attempt, the
+    /// [fencing](Redlock#fencing) round, then the release of what a failed
+    /// attempt got).
     ///
     /// Returns `Result<Option<RedlockGuard<M>>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
@@ -333,7 +337,7 @@ impl<M: Mode> Redlock<M> {
 
     /// Acquires the lock, waiting as long as it takes. Blocking:
     /// `Result<RedlockGuard>`; async: a future of it. No overall limit; each
-    /// attempt takes at most two request timeouts, and fails only as
+    /// attempt takes at most three request timeouts, and fails only as
     /// [`try_acquire`](Self::try_acquire) does.
     ///
     /// Returns `Result<RedlockGuard<M>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
@@ -353,7 +357,7 @@ impl<M: Mode> Redlock<M> {
     /// Acquires the lock, waiting up to `timeout`: `None` if it could not (at
     /// least one attempt is made, the last one at the timeout). Blocking:
     /// `Result<Option<RedlockGuard>>`; async: a future of it. Worst case:
-    /// `timeout` plus that last attempt (two request timeouts);
+    /// `timeout` plus that last attempt (three request timeouts);
     /// `Duration::MAX` waits as long as it takes.
     ///
     /// Returns `Result<Option<RedlockGuard<M>>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
@@ -414,8 +418,8 @@ impl Redlock<Blocking> {
     /// [`ErrorKind::ReleaseUnlockedLock`](crate::ErrorKind::ReleaseUnlockedLock): `f` did not run under the lock all
     /// along. If `f` panics, the lock is released as the panic unwinds. The
     /// async form takes a closure that makes a future, and awaits it. Worst
-    /// case: the acquire's (two request timeouts for one attempt, the run
-    /// timeout plus two request timeouts when waiting), then `f`, then one
+    /// case: the acquire's (three request timeouts for one attempt, the run
+    /// timeout plus three request timeouts when waiting), then `f`, then one
     /// request timeout for the release.
     ///
     /// ```

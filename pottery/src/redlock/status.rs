@@ -107,32 +107,34 @@ fn status(shared: &Arc<Shared>) -> Plan<RedlockStatus> {
         .map(|m| (m.clone(), status_op(shared)))
         .collect();
     let shared = Arc::clone(shared);
-    Plan::fan_out(ops, shared.request_timeout, |_| false, move |answers| {
-        let n = shared.n();
-        let tally = Tally::of(&answers, |_| true);
-        if shared.raise_on_redis_errors && tally.impossible(n) {
-            return Plan::fail(shared.impossible(tally.failed, answers));
-        }
-        let seen: Vec<Seen> = answers.into_iter().filter_map(Result::ok).collect();
-        let mut status = summarize(&seen, n, start.elapsed());
-        if let Some(holder) = holder(&seen, n) {
-            status.ours = shared
-                .live_tokens()
-                .iter()
-                .any(|t| t.as_bytes() == holder.as_slice());
-        }
-        Plan::done(status)
-    })
+    Plan::fan_out(
+        ops,
+        shared.request_timeout,
+        |_| false,
+        move |answers| {
+            let n = shared.n();
+            let tally = Tally::of(&answers, |_| true);
+            if shared.raise_on_redis_errors && tally.impossible(n) {
+                return Plan::fail(shared.impossible(tally.failed, answers));
+            }
+            let seen: Vec<Seen> = answers.into_iter().filter_map(Result::ok).collect();
+            let mut status = summarize(&seen, n, start.elapsed());
+            if let Some(holder) = holder(&seen, n) {
+                status.ours = shared
+                    .live_tokens()
+                    .iter()
+                    .any(|t| t.as_bytes() == holder.as_slice());
+            }
+            Plan::done(status)
+        },
+    )
 }
 
 /// The value a quorum of masters holds, if any.
 fn holder(seen: &[Seen], n: usize) -> Option<Vec<u8>> {
     seen.iter().find_map(|(value, _, _)| {
         let value = value.as_ref()?;
-        let count = seen
-            .iter()
-            .filter(|s| s.0.as_ref() == Some(value))
-            .count();
+        let count = seen.iter().filter(|s| s.0.as_ref() == Some(value)).count();
         (count >= quorum(n)).then(|| value.clone())
     })
 }
