@@ -96,16 +96,7 @@ fn test_tokens_increase_across_threads_processes_and_python(ctx: &Ctx) {
     let urls = masters.urls();
     let (name, log) = (ctx.key("printer"), ctx.key("log"));
     let spec = format!("{}\n{name}\n{log}", urls.join(","));
-    let exe = std::env::current_exe().unwrap();
-    let workers: Vec<_> = (0..2)
-        .map(|_| {
-            std::process::Command::new(&exe)
-                .env(WORKER_ENV, &spec)
-                .stdout(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
+    let workers = support::spawn_workers(WORKER_ENV, &spec, 2);
     let lock = lock_over(&urls, &name);
     let first = Client::open(&urls[0]).unwrap();
     std::thread::scope(|s| {
@@ -117,9 +108,8 @@ fn test_tokens_increase_across_threads_processes_and_python(ctx: &Ctx) {
             s.spawn(move || log_tokens(&lock, &first, log));
         }
     });
-    for worker in workers {
-        let out = worker.wait_with_output().unwrap();
-        assert!(out.status.success(), "worker failed: {out:?}");
+    for out in support::wait_workers(workers) {
+        assert_eq!(out.trim(), "done");
     }
     let entries = logged(&first, &log);
     // 8 threads + 2 processes + Python, in the order they held the lock.
@@ -192,7 +182,8 @@ fn test_second_round_carries_the_token_to_a_quorum(_ctx: &Ctx) {
         .masters(clients.iter().cloned())
         .build()
         .unwrap();
-    let fence = format!("{0}{{{0}}}:fence", lock.key());
+    let fence = lock.fence_key().to_owned();
+    assert_eq!(fence, format!("{0}{{{0}}}:fence", lock.key()));
     assert_eq!(lock.acquire().unwrap().fencing_token(), 1);
     // Master 0's counter is far ahead (as after contention there).
     set_counter(&clients[0], &fence, 1000);

@@ -53,6 +53,22 @@ pub struct RedlockStatus {
 type Seen = (Option<Vec<u8>>, i64, u64);
 
 impl<M: Mode> Redlock<M> {
+    /// The key of the lock's [fencing](Redlock#fencing) counter on every
+    /// master: `B:fence`, `B` the lock key's companion base (see
+    /// [Keys and ACLs](crate#keys-and-acls)). It has no expiry and outlives
+    /// the lock; delete it only when no token of the lock is checked any more.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let lock = pottery::sync::Redlock::new(&client, "printer");
+    /// assert_eq!(lock.fence_key(), "redlock:printer{redlock:printer}:fence");
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn fence_key(&self) -> &str {
+        &self.shared.fence_key
+    }
+
     /// The lock's state, without holding it: whether a quorum holds it, for
     /// how long, whether that hold is ours, and the last fencing token
     /// issued. One script per master, all in parallel; every answer is
