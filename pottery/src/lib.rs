@@ -138,8 +138,8 @@
 //! - `dict/`, `set/`, `list/`, `deque/`, `counter/`, `queue/`: [`RedisDict`],
 //!   [`RedisSet`], [`RedisList`], [`RedisDeque`], [`RedisCounter`],
 //!   [`RedisSimpleQueue`], one folder each.
-//! - `redlock/`: [`Redlock`], its guard, watchdog and [`Synchronized`], its
-//!   flows as plans (`flow.rs`) and pure decisions (`logic.rs`); the
+//! - `redlock/`: [`Redlock`], its guard, watchdog, fencing tokens, `status`
+//!   and [`Synchronized`], its flows as plans (`flow.rs`) and pure decisions (`logic.rs`); the
 //!   `#[synchronize]` attribute macro lives in the `pottery-macros` crate.
 //! - `nextid/`: [`NextId`], increasing IDs over independent masters, and its
 //!   pure quorum decisions in `nextid/logic.rs`.

@@ -3,9 +3,13 @@
 //! - `mod.rs`: [`Redlock`] and its acquire API (try_acquire, acquire,
 //!   acquire_timeout, run), the same in both modes.
 //! - `builder.rs`: [`RedlockBuilder`], which checks every setting once.
-//! - `flow.rs`: every multi-step flow (acquire with retries, attempt, extend,
-//!   release, locked, renewal) written once as a plan, and the per-master
-//!   operations; the scripts are `lua/redlock/*.lua`.
+//! - `flow.rs`: every multi-step flow (acquire with retries, attempt and its
+//!   fencing round, extend, release, locked, renewal) written once as a plan,
+//!   and the per-master operations; the scripts are `lua/redlock/*.lua`.
+//! - `fencing.md`: the Redlock docs' "Fencing" section: how tokens are made,
+//!   why they increase, and what must hold.
+//! - `status.rs`: [`Redlock::status`] ([`RedlockStatus`]) and the fence
+//!   counter's key.
 //! - `logic.rs`: the arithmetic and decisions, free of I/O.
 //! - `guard.rs`: [`RedlockGuard`], what a hold is, in both modes.
 //! - `watchdog.rs`: the optional renewer that keeps a hold alive while its guard
