@@ -139,8 +139,9 @@
 //!   [`RedisSet`], [`RedisList`], [`RedisDeque`], [`RedisCounter`],
 //!   [`RedisSimpleQueue`], one folder each.
 //! - `redlock/`: [`Redlock`], its guard, watchdog, fencing tokens, `status`
-//!   and [`Synchronized`], its flows as plans (`flow.rs`) and pure decisions (`logic.rs`); the
-//!   `#[synchronize]` attribute macro lives in the `pottery-macros` crate.
+//!   and [`Synchronized`], its flows as plans (`flow.rs`) and pure decisions
+//!   (`logic.rs`); the `#[synchronize]` attribute macro lives in the
+//!   `pottery-macros` crate.
 //! - `nextid/`: [`NextId`], increasing IDs over independent masters, and its
 //!   pure quorum decisions in `nextid/logic.rs`.
 //! - `cache/`: [`RedisCache`] (memoized results in a hash, optional single
