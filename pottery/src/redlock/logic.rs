@@ -286,6 +286,12 @@ mod tests {
     }
 
     #[test]
+    fn the_fence_is_the_greatest_granted_counter() {
+        assert_eq!(fence(&[(0, 4), (2, 9), (1, 0)]), 9);
+        assert_eq!(fence(&[]), 0);
+    }
+
+    #[test]
     fn pauses_end_at_the_deadline() {
         assert_eq!(pause(None, 50 * MS), Some(50 * MS));
         assert_eq!(pause(Some(20 * MS), 50 * MS), Some(20 * MS));

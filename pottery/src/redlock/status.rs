@@ -220,3 +220,40 @@ impl Shared {
         self.live.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seen(value: Option<&str>, pttl: i64, counter: u64) -> Seen {
+        (value.map(|v| v.as_bytes().to_vec()), pttl, counter)
+    }
+
+    #[test]
+    fn held_needs_one_value_on_a_quorum() {
+        // Two different values on two of three masters: nobody holds it.
+        let split = [
+            seen(Some("a"), 900, 4),
+            seen(Some("b"), 900, 7),
+            seen(None, -2, 2),
+        ];
+        let status = summarize(&split, 3, Duration::ZERO);
+        assert!(!status.held);
+        assert_eq!(status.remaining, Duration::ZERO);
+        assert_eq!(status.last_token, 7);
+        // `a` on a quorum: the quorum-th longest TTL, less the query's time.
+        let held = [
+            seen(Some("a"), 900, 4),
+            seen(Some("a"), 500, 4),
+            seen(Some("a"), 700, 3),
+        ];
+        let status = summarize(&held, 3, Duration::from_millis(10));
+        assert!(status.held);
+        assert_eq!(status.remaining, Duration::from_millis(690));
+        assert_eq!(holder(&held, 3).as_deref(), Some(&b"a"[..]));
+        // A master that did not answer is simply not there.
+        let one = [seen(Some("a"), 900, 4)];
+        assert!(!summarize(&one, 3, Duration::ZERO).held);
+        assert!(summarize(&one, 1, Duration::ZERO).held);
+    }
+}
