@@ -43,7 +43,7 @@ enum Command {
     /// Hash keys that are not strings are shown as their JSON text ("3", "[1, 2]");
     /// entries that are not pottery JSON as `{"undecodable": "<raw text>"}`, with a
     /// warning on stderr. A Redlock's key (redlock:NAME) shows who holds it:
-    /// `{"holder": "<token>", "ttl_ms": N}`; a NextId's key (nextid:NAME) the ID
+    /// `{"holder": "<token>", "ttl_ms": N, "last_token": T}` (T: its last fencing token); a NextId's key (nextid:NAME) the ID
     /// it holds: `{"id": N, "next": N + 1}`. Without --url or REDIS_URL, reads
     /// redis://localhost:6379/0.
     ///

@@ -138,9 +138,10 @@
 //! - `dict/`, `set/`, `list/`, `deque/`, `counter/`, `queue/`: [`RedisDict`],
 //!   [`RedisSet`], [`RedisList`], [`RedisDeque`], [`RedisCounter`],
 //!   [`RedisSimpleQueue`], one folder each.
-//! - `redlock/`: [`Redlock`], its guard, watchdog and [`Synchronized`], its
-//!   flows as plans (`flow.rs`) and pure decisions (`logic.rs`); the
-//!   `#[synchronize]` attribute macro lives in the `pottery-macros` crate.
+//! - `redlock/`: [`Redlock`], its guard, watchdog, fencing tokens, `status`
+//!   and [`Synchronized`], its flows as plans (`flow.rs`) and pure decisions
+//!   (`logic.rs`); the `#[synchronize]` attribute macro lives in the
+//!   `pottery-macros` crate.
 //! - `nextid/`: [`NextId`], increasing IDs over independent masters, and its
 //!   pure quorum decisions in `nextid/logic.rs`.
 //! - `cache/`: [`RedisCache`] (memoized results in a hash, optional single
@@ -234,7 +235,7 @@ pub use redis;
 pub use redlock::{Callable, Synchronized};
 pub use redlock::{
     DEFAULT_AUTO_RELEASE_TIME, DEFAULT_NUM_EXTENSIONS, DEFAULT_REQUEST_TIMEOUT,
-    DEFAULT_RETRY_DELAY, REDLOCK_KEY_PREFIX, Redlock, RedlockBuilder, RedlockGuard,
+    DEFAULT_RETRY_DELAY, REDLOCK_KEY_PREFIX, Redlock, RedlockBuilder, RedlockGuard, RedlockStatus,
 };
 pub use set::{RedisSet, SetOperand};
 pub use timer::{ContextTimer, TimerError, TimerScope};

@@ -31,6 +31,7 @@ mod errors;
 mod examples;
 mod failover;
 mod faults;
+mod fencing;
 mod hyperloglog;
 mod interop;
 mod interop_probabilistic;
@@ -74,6 +75,7 @@ fn main() {
         nextid::suite(),
         queue::suite(),
         queue_wait::suite(),
+        fencing::suite(),
         redlock::suite(),
         redlock_deadline::suite(),
         redlock_watchdog::suite(),

@@ -12,7 +12,7 @@
 //!   of bytes for a string (`STRLEN`);
 //! - `ttl_ms` is the time to live in milliseconds, `null` without an expiry;
 //! - `contents` holds the decoded data; see each type's module for its shape. A
-//!   Redlock's key (`redlock:*`) shows `{"holder": "<token>", "ttl_ms": N}`; a
+//!   Redlock's key (`redlock:*`) shows `{"holder": "<token>", "ttl_ms": N, "last_token": T}`; a
 //!   NextId's (`nextid:*`) `{"id": N, "next": N + 1}`.
 //!
 //! With `--masters`, the key is read on each of several independent masters

@@ -51,6 +51,8 @@ pub(super) fn steps(ctx: &Ctx) -> Result<Vec<Step>, BoxError> {
     let_step!(steps; py "printer = Redlock(key=name, masters={redis})";
         let printer = Redlock::new(&client, &name));
     ctx.track(printer.key());
+    // Its fencing counter outlives every hold: the tour deletes it too.
+    ctx.track(printer.fence_key());
     let slot: Slot = Rc::default();
     let acquire = {
         let (slot, printer) = (Rc::clone(&slot), printer.clone());

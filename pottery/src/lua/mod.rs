@@ -192,6 +192,10 @@ group! { redlock:
     EXTEND = "extend.lua";
     /// The remaining TTL if the key holds our token, else 0.
     LOCKED = "locked.lua";
+    /// SET NX PX, then on success the next fencing token.
+    ACQUIRE = "acquire.lua";
+    /// The holder, its TTL and the last fencing token.
+    STATUS = "status.lua";
 }
 group! {
     nextid:

@@ -345,9 +345,12 @@ impl<M: Mode> RedlockBuilder<M> {
                 ));
             }
         };
+        let key: Arc<str> = format!("{}{}", self.key_prefix, self.name).into();
         Ok(Redlock {
             shared: Arc::new(Shared {
-                key: format!("{}{}", self.key_prefix, self.name).into(),
+                fence_key: super::status::fence_key(&key),
+                live: std::sync::Mutex::default(),
+                key,
                 masters: self.masters,
                 auto_release,
                 auto_release_ms,

@@ -1,13 +1,12 @@
 //! Redlock's flows, each written once as a [`Plan`] that both modes run: an
 //! acquire (attempts with random pauses until its wait ends), an attempt (a
-//! quorum fan-out, then the release of a failed attempt), extend, release,
+//! quorum fan-out, the fencing round of a successful one, the release of a
+//! failed one), extend, release,
 //! locked, and the watchdog's renewal. The decisions are `logic.rs`'s; the
 //! per-master operations are here.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-use redis::Value;
 
 use super::logic::{self, Decision, Renewal, Tally};
 use super::{Hold, Shared};
@@ -18,8 +17,8 @@ use crate::error::{Error, Result};
 use crate::lua::{self, Lua};
 
 /// An acquire that waits up to `wait` (`None`: as long as it takes): the plan
-/// and the call's deadline, the wait plus one last attempt (fan-out and
-/// release, two request timeouts). At least one attempt is made, the last one
+/// and the call's deadline, the wait plus one last attempt (fan-out, fencing
+/// round and release, three request timeouts). At least one attempt is made, the last one
 /// at the end of the wait; `Duration::ZERO` is a single attempt.
 pub(super) fn acquire(
     shared: &Arc<Shared>,
@@ -28,7 +27,7 @@ pub(super) fn acquire(
     let Some(wait) = wait else {
         return (retry(Arc::clone(shared), Deadline::NONE), Deadline::NONE);
     };
-    let deadline = Deadline::after(wait.saturating_add(shared.two_rounds()));
+    let deadline = Deadline::after(wait.saturating_add(shared.attempt_rounds()));
     (retry(Arc::clone(shared), Deadline::after(wait)), deadline)
 }
 
@@ -48,16 +47,17 @@ fn retry(shared: Arc<Shared>, until: Deadline) -> Plan<Option<Hold>> {
 }
 
 /// One acquire attempt with a fresh token: the hold if a quorum took it in
-/// time; otherwise whatever was taken is released first.
+/// time and a quorum of the granting masters stores its fencing token;
+/// otherwise whatever was taken is released first.
 fn attempt(shared: &Arc<Shared>) -> Plan<Option<Hold>> {
     let token: Arc<str> = uuid::Uuid::new_v4().to_string().into();
     let start = Instant::now();
     let n = shared.n();
-    let ops = shared.each(|| acquire_op(&shared.key, &token, shared.auto_release_ms));
-    let enough = move |answers: &[Result<bool>]| Tally::of(answers, |&taken| taken).decided(n);
+    let ops = shared.indexed(|| acquire_op(shared, &token));
+    let enough = move |answers: &[Result<Grant>]| Tally::of(answers, granted).decided(n);
     let shared = Arc::clone(shared);
     Plan::fan_out(ops, shared.request_timeout, enough, move |answers| {
-        let tally = Tally::of(&answers, |&taken| taken);
+        let tally = Tally::of(&answers, granted);
         let decision = logic::acquire_decision(
             &tally,
             n,
@@ -66,9 +66,9 @@ fn attempt(shared: &Arc<Shared>) -> Plan<Option<Hold>> {
             shared.raise_on_redis_errors,
         );
         let outcome = match decision {
-            Decision::Acquired(valid) => {
-                let valid_until = logic::later(start, valid);
-                return Plan::done(Some(Hold { token, valid_until }));
+            Decision::Acquired(_) => {
+                let grants: Vec<Grant> = answers.into_iter().filter_map(Result::ok).collect();
+                return store_fence(shared, token, start, &grants);
             }
             Decision::NotAcquired => Ok(None),
             Decision::Impossible => Err(shared.impossible(tally.failed, answers)),
@@ -76,9 +76,84 @@ fn attempt(shared: &Arc<Shared>) -> Plan<Option<Hold>> {
         if !logic::must_release(&tally, n) {
             return Plan::Done(outcome);
         }
-        // Errors of this clean-up change nothing: the attempt failed already.
-        release_all(&shared, &token).then(move |_| Plan::Done(outcome))
+        give_up(&shared, &token, outcome)
     })
+}
+
+/// Errors of this clean-up change nothing: the attempt failed already.
+fn give_up<T: Send + 'static>(shared: &Shared, token: &str, outcome: Result<T>) -> Plan<T> {
+    release_all(shared, token).then(move |_| Plan::Done(outcome))
+}
+
+/// The second round of a successful attempt (see `fencing.md`): the token `T`
+/// is the greatest counter the granting masters returned; every granting
+/// master whose counter is below `T` raises it to `T` (even when a quorum has
+/// it already: a master restarted empty catches up), and the hold is ours
+/// once a quorum of granting masters has `T` and time is left. No round trip
+/// when every granting master returned `T` (always with one master, and
+/// without contention or restarts).
+fn store_fence(
+    shared: Arc<Shared>,
+    token: Arc<str>,
+    start: Instant,
+    grants: &[Grant],
+) -> Plan<Option<Hold>> {
+    let n = shared.n();
+    let fence = logic::fence(grants);
+    let have = grants.iter().filter(|g| g.1 == fence).count();
+    let behind: Vec<usize> = grants
+        .iter()
+        .filter(|g| g.1 > 0 && g.1 < fence)
+        .map(|g| g.0)
+        .collect();
+    let finish = move |stored: usize, shared: Arc<Shared>, failed: Vec<Result<bool>>| {
+        let valid = logic::validity(shared.auto_release, shared.auto_release, start.elapsed());
+        match valid {
+            Some(valid) if stored >= logic::quorum(n) => {
+                let valid_until = logic::later(start, valid);
+                Plan::done(Some(Hold {
+                    token,
+                    valid_until,
+                    fence,
+                }))
+            }
+            _ => {
+                let failures = failed.iter().filter(|r| r.is_err()).count();
+                // Short of a quorum because masters failed: as an attempt's failures.
+                let short = stored < logic::quorum(n);
+                let outcome = if shared.raise_on_redis_errors && short && failures > 0 {
+                    Err(shared.impossible(failures, failed))
+                } else {
+                    Ok(None)
+                };
+                give_up(&shared, &token, outcome)
+            }
+        }
+    };
+    if behind.is_empty() {
+        return finish(have, shared, Vec::new());
+    }
+    let ops = behind
+        .iter()
+        .filter_map(|&i| shared.masters.get(i))
+        .map(|m| (m.clone(), fence_op(&shared, fence)))
+        .collect();
+    // Every granting master's answer is awaited (each within the request
+    // timeout): a token stored on more masters survives more restarts.
+    Plan::fan_out(
+        ops,
+        shared.request_timeout,
+        |_| false,
+        move |answers| {
+            let stored = have + answers.iter().filter(|r| r.is_ok()).count();
+            finish(stored, shared, answers)
+        },
+    )
+}
+
+/// Whether a master granted the hold (its fence counter is above zero).
+fn granted(grant: &Grant) -> bool {
+    grant.1 > 0
 }
 
 /// The release script on every master, each answer awaited (up to the request timeout).
@@ -166,13 +241,27 @@ impl Shared {
         self.masters.iter().map(|m| (m.clone(), op())).collect()
     }
 
+    /// One operation per master, built by `op` from the master's index.
+    pub(super) fn indexed<T, F: Fn(usize) -> Op<T>>(
+        &self,
+        op: impl FnOnce() -> F,
+    ) -> Vec<(Client, Op<T>)> {
+        let op = op();
+        self.masters
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.clone(), op(i)))
+            .collect()
+    }
+
     pub(super) fn n(&self) -> usize {
         self.masters.len()
     }
 
-    /// An attempt's worst case: its fan-out, then perhaps a release.
-    pub(super) fn two_rounds(&self) -> Duration {
-        self.request_timeout.saturating_mul(2)
+    /// An attempt's worst case: its fan-out, the fence's round, then perhaps
+    /// a release.
+    pub(super) fn attempt_rounds(&self) -> Duration {
+        self.request_timeout.saturating_mul(3)
     }
 
     pub(super) fn not_achieved(&self) -> Error {
@@ -180,7 +269,7 @@ impl Shared {
     }
 
     /// The `QuorumIsImpossible` error, with the first failure as its cause.
-    fn impossible<T>(&self, failed: usize, answers: Vec<Result<T>>) -> Error {
+    pub(super) fn impossible<T>(&self, failed: usize, answers: Vec<Result<T>>) -> Error {
         let err = Error::quorum_is_impossible(&self.key, failed, self.n());
         match answers.into_iter().find_map(Result::err) {
             Some(cause) => err.caused_by(cause),
@@ -201,15 +290,39 @@ impl Shared {
     }
 }
 
-/// `SET key token NX PX ms`: whether this master took our hold.
-fn acquire_op(key: &Arc<str>, token: &str, ms: u64) -> Op<bool> {
-    let mut cmd = redis::cmd("SET");
-    cmd.arg(&**key).arg(token).arg("NX").arg("PX").arg(ms);
-    Op::new(Arc::clone(key), "string", cmd, |key, reply| match reply {
-        Value::Okay => Ok(true),
-        Value::SimpleString(s) if s == "OK" => Ok(true),
-        Value::Nil => Ok(false),
-        other => Err(Error::unexpected_reply(key, "SET", other)),
+/// A master's answer to an acquire: its index, and the fence counter it
+/// incremented (0: it did not grant the hold).
+pub(super) type Grant = (usize, u64);
+
+/// `SET key token NX PX ms`, then `INCR` of the fence counter on success, in
+/// one script: the new counter, 0 when the key is held.
+fn acquire_op(shared: &Shared, token: &str) -> impl Fn(usize) -> Op<Grant> {
+    let key = Arc::clone(&shared.key);
+    let fence_key = Arc::clone(&shared.fence_key);
+    let args = [
+        token.as_bytes().to_vec(),
+        shared.auto_release_ms.to_string().into_bytes(),
+    ];
+    move |index| {
+        let keys: [&[u8]; 2] = [key.as_bytes(), fence_key.as_bytes()];
+        let request = Request::script(&lua::redlock::ACQUIRE, &keys, &args);
+        Op::new(Arc::clone(&key), "string", request, move |key, reply| {
+            let counter = decode::int(key, "EVALSHA", reply)?;
+            Ok((index, u64::try_from(counter).unwrap_or(0)))
+        })
+    }
+}
+
+/// Raises the fence counter to `fence` unless it is higher already.
+fn fence_op(shared: &Shared, fence: u64) -> Op<bool> {
+    let args = [fence.to_string().into_bytes()];
+    let request = Request::script(
+        &lua::nextid::SET_IF_GREATER,
+        &[shared.fence_key.as_bytes()],
+        &args,
+    );
+    Op::new(Arc::clone(&shared.key), "string", request, |key, reply| {
+        decode::int(key, "EVALSHA", reply).map(|n| n != 0)
     })
 }
 

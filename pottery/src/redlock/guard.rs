@@ -84,6 +84,8 @@ fn on_runtime<M: Mode>() -> bool {
 pub struct RedlockGuard<M: Mode = Blocking> {
     shared: Arc<Shared>,
     token: Arc<str>,
+    /// The fencing token of this acquisition.
+    fence: u64,
     /// The validity and loss, shared with the watchdog if there is one.
     watch: Arc<Watch>,
     /// The async watchdog's task, aborted on release and drop.
@@ -101,8 +103,10 @@ impl<M: Mode> RedlockGuard<M> {
         let task = shared.watchdog.and_then(|interval| {
             watchdog::start(shared, &hold.token, &watch, interval, on_runtime::<M>())
         });
+        shared.live_tokens().push(Arc::clone(&hold.token));
         RedlockGuard {
             shared: Arc::clone(shared),
+            fence: hold.fence,
             token: hold.token,
             watch,
             task,
@@ -136,6 +140,27 @@ impl<M: Mode> RedlockGuard<M> {
     /// ```
     pub fn token(&self) -> &str {
         &self.token
+    }
+
+    /// This acquisition's fencing token: greater than every fencing token
+    /// handed out before for this lock's key, by any holder in any process,
+    /// under the assumptions of [fencing](crate::Redlock#fencing). Pass it
+    /// with every write the lock protects, and have the resource reject a
+    /// write whose token is smaller than one it has seen.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let lock = pottery::sync::Redlock::new(&client, "printer");
+    /// let first = lock.acquire()?;
+    /// let a = first.fencing_token();
+    /// first.release()?;
+    /// let b = lock.acquire()?.fencing_token();
+    /// assert!(b > a);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn fencing_token(&self) -> u64 {
+        self.fence
     }
 
     /// Until when the hold is valid by our clock, as of its acquiring or last
@@ -345,6 +370,9 @@ impl RedlockGuard<Async> {
 impl<M: Mode> Drop for RedlockGuard<M> {
     fn drop(&mut self) {
         self.stop_watchdog();
+        self.shared
+            .live_tokens()
+            .retain(|t| !Arc::ptr_eq(t, &self.token));
         if self.done {
             return;
         }
@@ -378,6 +406,7 @@ impl<M: Mode> fmt::Debug for RedlockGuard<M> {
         f.debug_struct("RedlockGuard")
             .field("key", &self.shared.key)
             .field("token", &self.token)
+            .field("fencing_token", &self.fence)
             .field("extensions", &self.extensions)
             .field("watchdog", &self.shared.watchdog)
             .field("lost", &self.watch.is_lost())

@@ -103,6 +103,12 @@ pub(crate) fn locked_validity(
     validity(Duration::from_millis(least), auto_release, elapsed).unwrap_or(Duration::ZERO)
 }
 
+/// An acquisition's fencing token: the greatest fence counter the granting
+/// masters returned (`(master, counter)`, 0 for a master that did not grant).
+pub(crate) fn fence(grants: &[(usize, u64)]) -> u64 {
+    grants.iter().map(|g| g.1).max().unwrap_or(0)
+}
+
 /// How long to pause before the next attempt: `delay`, but no later than the
 /// deadline `left` away; `None` once the deadline has passed.
 pub(crate) fn pause(left: Option<Duration>, delay: Duration) -> Option<Duration> {
@@ -277,6 +283,12 @@ mod tests {
         assert_eq!(locked_validity(&[900, 0, 0], 3, sec, MS), Duration::ZERO);
         assert_eq!(locked_validity(&[], 1, sec, MS), Duration::ZERO);
         assert_eq!(locked_validity(&[5], 1, sec, MS), Duration::ZERO);
+    }
+
+    #[test]
+    fn the_fence_is_the_greatest_granted_counter() {
+        assert_eq!(fence(&[(0, 4), (2, 9), (1, 0)]), 9);
+        assert_eq!(fence(&[]), 0);
     }
 
     #[test]

@@ -3,9 +3,13 @@
 //! - `mod.rs`: [`Redlock`] and its acquire API (try_acquire, acquire,
 //!   acquire_timeout, run), the same in both modes.
 //! - `builder.rs`: [`RedlockBuilder`], which checks every setting once.
-//! - `flow.rs`: every multi-step flow (acquire with retries, attempt, extend,
-//!   release, locked, renewal) written once as a plan, and the per-master
-//!   operations; the scripts are `lua/redlock/*.lua`.
+//! - `flow.rs`: every multi-step flow (acquire with retries, attempt and its
+//!   fencing round, extend, release, locked, renewal) written once as a plan,
+//!   and the per-master operations; the scripts are `lua/redlock/*.lua`.
+//! - `fencing.md`: the Redlock docs' "Fencing" section: how tokens are made,
+//!   why they increase, and what must hold.
+//! - `status.rs`: [`Redlock::status`] ([`RedlockStatus`]) and the fence
+//!   counter's key.
 //! - `logic.rs`: the arithmetic and decisions, free of I/O.
 //! - `guard.rs`: [`RedlockGuard`], what a hold is, in both modes.
 //! - `watchdog.rs`: the optional renewer that keeps a hold alive while its guard
@@ -18,13 +22,14 @@ mod builder;
 mod flow;
 mod guard;
 mod impls;
+mod status;
 // `pub(crate)`: NextId spaces its retries with the same random delay.
 pub(crate) mod logic;
 mod synchronize;
 mod watchdog;
 
 use std::marker::PhantomData;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::client::Client;
@@ -36,6 +41,7 @@ use crate::error::{Error, Result};
 
 pub use builder::RedlockBuilder;
 pub use guard::RedlockGuard;
+pub use status::RedlockStatus;
 pub use synchronize::{Callable, Synchronized, macro_support};
 
 /// The prefix of a Redlock's Redis key: the lock named `printer` is `redlock:printer`.
@@ -93,11 +99,11 @@ pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_millis(200);
 ///
 /// | call | worst case |
 /// |---|---|
-/// | `try_acquire` | 2 × `rt` (the attempt, then the release of what a failed attempt got) |
-/// | `acquire_timeout(t)` | `t` + 2 × `rt` (the last attempt starts at `t`) |
-/// | `acquire` | no limit (each attempt 2 × `rt`) |
+/// | `try_acquire` | 3 × `rt` (the attempt, the [fencing](#fencing) round, then the release of what a failed attempt got) |
+/// | `acquire_timeout(t)` | `t` + 3 × `rt` (the last attempt starts at `t`) |
+/// | `acquire` | no limit (each attempt 3 × `rt`) |
 /// | `run(f)` | its acquire's, then `f`, then `rt` for the release |
-/// | guard's `locked`, `extend`, `release` | `rt` |
+/// | guard's `locked`, `extend`, `release`; `status` | `rt` |
 ///
 /// `Duration::MAX` means no limit, in every setting and argument; zero
 /// durations are rejected by [`RedlockBuilder::build`].
@@ -123,14 +129,15 @@ pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_millis(200);
 /// the same rate and pauses shorter than the hold. That is right for efficiency
 /// (avoid doing the same work twice, avoid a thundering herd). It is not enough
 /// when a violation corrupts data: a process paused (GC, swapping, a frozen VM)
-/// past its hold's validity still believes it holds the lock, and Redlock has no
-/// fencing token that the protected resource could check. Martin Kleppmann's
+/// past its hold's validity still believes it holds the lock: have the protected
+/// resource check the hold's [fencing token](#fencing). Martin Kleppmann's
 /// ["How to do distributed locking"](https://martin.kleppmann.com/2016/02/08/how-to-do-distributed-locking.html)
 /// makes that case; antirez's ["Is Redlock safe?"](http://antirez.com/news/101)
 /// answers that the timing assumptions are reasonable and that the unique token
 /// can serve for compare-and-set. For correctness, also make the protected
-/// writes conditional (compare-and-set on a version, or a consensus system), and
+/// writes conditional on the fencing token (or a consensus system), and
 /// check [`valid_until`](RedlockGuard::valid_until) before acting.
+/// [`status`](Redlock::status) tells who holds a lock without taking it.
 ///
 /// With one master, Redlock is a plain single-server lock. Masters must be
 /// independent (not replicas of each other): failover of a replicated master can
@@ -153,6 +160,8 @@ pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_millis(200);
 /// guard.release()?;
 /// # Ok::<(), pottery::Error>(())
 /// ```
+///
+#[doc = include_str!("fencing.md")]
 pub struct Redlock<M: Mode = Blocking> {
     shared: Arc<Shared>,
     mode: PhantomData<fn() -> M>,
@@ -172,12 +181,17 @@ pub(crate) struct Shared {
     run_timeout: Option<Duration>,
     /// The watchdog's renewal interval; `None`: no watchdog.
     watchdog: Option<Duration>,
+    /// The fence counter, a companion key of `key` (in its cluster slot).
+    fence_key: Arc<str>,
+    /// The tokens of this lock's live guards (all clones'), for `status`.
+    live: Mutex<Vec<Arc<str>>>,
 }
 
-/// A hold just acquired: its token and until when it is valid.
+/// A hold just acquired: its token, until when it is valid, and its fencing token.
 pub(crate) struct Hold {
     token: Arc<str>,
     valid_until: Instant,
+    fence: u64,
 }
 
 impl<M: Mode> Redlock<M> {
@@ -193,9 +207,12 @@ impl<M: Mode> Redlock<M> {
     /// ```
     pub fn new(client: &Client, name: &str) -> Self {
         let auto_release_ms = DEFAULT_AUTO_RELEASE_TIME.as_secs() * 1000;
+        let key: Arc<str> = format!("{REDLOCK_KEY_PREFIX}{name}").into();
         Redlock {
             shared: Arc::new(Shared {
-                key: format!("{REDLOCK_KEY_PREFIX}{name}").into(),
+                fence_key: status::fence_key(&key),
+                live: Mutex::default(),
+                key,
                 masters: vec![client.clone()],
                 auto_release: DEFAULT_AUTO_RELEASE_TIME,
                 auto_release_ms,
@@ -287,9 +304,10 @@ impl<M: Mode> Redlock<M> {
 
     /// One attempt to acquire the lock: the hold, or `None` if it is held
     /// elsewhere (or was acquired too slowly to be valid). Blocking:
-    /// `Result<Option<RedlockGuard>>`; async: a future of it. Worst case: two
-    /// [request timeouts](RedlockBuilder::request_timeout) (the attempt, then
-    /// the release of what a failed attempt got).
+    /// `Result<Option<RedlockGuard>>`; async: a future of it. Worst case: three
+    /// [request timeouts](RedlockBuilder::request_timeout) (the attempt, the
+    /// [fencing](Redlock#fencing) round, then the release of what a failed
+    /// attempt got).
     ///
     /// Returns `Result<Option<RedlockGuard<M>>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
     ///
@@ -323,7 +341,7 @@ impl<M: Mode> Redlock<M> {
 
     /// Acquires the lock, waiting as long as it takes. Blocking:
     /// `Result<RedlockGuard>`; async: a future of it. No overall limit; each
-    /// attempt takes at most two request timeouts, and fails only as
+    /// attempt takes at most three request timeouts, and fails only as
     /// [`try_acquire`](Self::try_acquire) does.
     ///
     /// Returns `Result<RedlockGuard<M>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
@@ -343,7 +361,7 @@ impl<M: Mode> Redlock<M> {
     /// Acquires the lock, waiting up to `timeout`: `None` if it could not (at
     /// least one attempt is made, the last one at the timeout). Blocking:
     /// `Result<Option<RedlockGuard>>`; async: a future of it. Worst case:
-    /// `timeout` plus that last attempt (two request timeouts);
+    /// `timeout` plus that last attempt (three request timeouts);
     /// `Duration::MAX` waits as long as it takes.
     ///
     /// Returns `Result<Option<RedlockGuard<M>>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
@@ -404,8 +422,8 @@ impl Redlock<Blocking> {
     /// [`ErrorKind::ReleaseUnlockedLock`](crate::ErrorKind::ReleaseUnlockedLock): `f` did not run under the lock all
     /// along. If `f` panics, the lock is released as the panic unwinds. The
     /// async form takes a closure that makes a future, and awaits it. Worst
-    /// case: the acquire's (two request timeouts for one attempt, the run
-    /// timeout plus two request timeouts when waiting), then `f`, then one
+    /// case: the acquire's (three request timeouts for one attempt, the run
+    /// timeout plus three request timeouts when waiting), then `f`, then one
     /// request timeout for the release.
     ///
     /// ```

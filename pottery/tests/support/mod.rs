@@ -270,3 +270,31 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
         .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
         .unwrap_or_else(|| "panicked".to_owned())
 }
+
+/// Starts `n` copies of this test binary as workers: each runs the worker of
+/// the suite that registered `var` (see [`Suite::worker`]) on `spec`.
+pub fn spawn_workers(var: &str, spec: &str, n: usize) -> Vec<std::process::Child> {
+    let exe = std::env::current_exe().unwrap();
+    (0..n)
+        .map(|_| {
+            std::process::Command::new(&exe)
+                .env(var, spec)
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect()
+}
+
+/// Waits for workers from [`spawn_workers`]; panics unless each succeeded.
+/// Their standard outputs, in order.
+pub fn wait_workers(workers: Vec<std::process::Child>) -> Vec<String> {
+    workers
+        .into_iter()
+        .map(|worker| {
+            let out = worker.wait_with_output().unwrap();
+            assert!(out.status.success(), "worker failed: {out:?}");
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        })
+        .collect()
+}
