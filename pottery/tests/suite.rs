@@ -31,6 +31,7 @@ mod errors;
 mod examples;
 mod failover;
 mod faults;
+mod fence;
 mod hyperloglog;
 mod interop;
 mod interop_probabilistic;
@@ -65,6 +66,7 @@ fn main() {
         examples::suite(),
         failover::suite(),
         faults::suite(),
+        fence::suite(),
         hyperloglog::suite(),
         interop::suite(),
         keys::suite(),

@@ -86,6 +86,11 @@ pub enum ErrorKind {
     /// the data changed by someone else under each of its attempts, and wrote
     /// nothing in the last one: call it again.
     Conflict,
+    /// A write through a fence ([`Fenced`](crate::Fenced)) was refused: a
+    /// larger fencing token had already written through the structure's fence.
+    /// Nothing was changed: the lock that handed out the token was lost, and a
+    /// later holder has written since.
+    StaleFence,
 }
 
 /// The crate's error: what happened, which key it concerns, and the cause.
@@ -252,6 +257,16 @@ impl Error {
     /// The data at `key` kept changing under a read-decide-write operation.
     pub(crate) fn conflict(key: &str, what: impl Into<String>) -> Self {
         Error::new(ErrorKind::Conflict, Some(key), what)
+    }
+
+    /// A write through the fence of `key` with `token` was refused: `stored`,
+    /// a larger token, had written through it.
+    pub(crate) fn stale_fence(key: &str, token: u64, stored: &str) -> Self {
+        Error::new(
+            ErrorKind::StaleFence,
+            Some(key),
+            format!("fencing token {token} is older than {stored}, which already wrote here"),
+        )
     }
 
     /// Attaches the error that caused this one (its `source`).
@@ -438,6 +453,7 @@ impl fmt::Display for Error {
             ErrorKind::ReleaseUnlockedLock => "release unlocked lock",
             ErrorKind::TooManyExtensions => "too many extensions",
             ErrorKind::Conflict => "conflicting change",
+            ErrorKind::StaleFence => "stale fencing token",
         };
         f.write_str(kind)?;
         if let Some(key) = &self.inner.key {
