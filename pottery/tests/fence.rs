@@ -43,20 +43,33 @@ fn check(
     write: impl Fn(u64, i64) -> Result<()>,
     data: impl Fn() -> String,
 ) {
+    check_above(ctx, key, 0, write, data);
+}
+
+/// [`check`] with every token `base` larger (the fence already holds `base`).
+fn check_above(
+    ctx: &Ctx,
+    key: &str,
+    base: u64,
+    write: impl Fn(u64, i64) -> Result<()>,
+    data: impl Fn() -> String,
+) {
     let fence = fence_of(key);
-    write(5, 1).unwrap();
-    assert_eq!(get(ctx, &fence).as_deref(), Some("5"));
-    write(7, 2).unwrap();
+    let stored = |t: u64| Some((base + t).to_string());
+    write(base + 5, 1).unwrap();
+    assert_eq!(get(ctx, &fence), stored(5));
+    write(base + 7, 2).unwrap();
     let after_seven = data();
-    let err = write(6, 3).unwrap_err();
+    let err = write(base + 6, 3).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::StaleFence, "{err}");
     assert_eq!(err.key(), Some(key));
-    assert!(err.to_string().contains("6") && err.to_string().contains("7"), "{err}");
+    let shown = err.to_string();
+    assert!(shown.contains(&format!("{} is older than {}", base + 6, base + 7)), "{shown}");
     assert_eq!(data(), after_seven, "a refused write changed the data");
-    assert_eq!(get(ctx, &fence).as_deref(), Some("7"));
-    write(7, 4).unwrap();
+    assert_eq!(get(ctx, &fence), stored(7));
+    write(base + 7, 4).unwrap();
     assert_ne!(data(), after_seven, "an equal token must write");
-    assert_eq!(get(ctx, &fence).as_deref(), Some("7"));
+    assert_eq!(get(ctx, &fence), stored(7));
     if ctx.target == Target::Cluster {
         assert_eq!(slot(ctx, &fence), slot(ctx, key));
     }
@@ -97,6 +110,25 @@ fn dict_writes(ctx: &Ctx) {
     check_wrong_type(ctx, &ctx.key("insert-wt"), |t| {
         Dict::new(&ctx.client, &ctx.key("insert-wt")).fenced(t).insert("a", 1).map(drop)
     });
+
+    // Tokens past 2^53, where Lua's doubles would call these two equal.
+    let key = ctx.key("big");
+    let d = Dict::new(&ctx.client, &key);
+    d.fenced(u64::MAX).insert("a", 1).unwrap();
+    let err = d.fenced(u64::MAX - 1).insert("a", 2).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::StaleFence, "{err}");
+    d.fenced(u64::MAX).insert("a", 3).unwrap();
+    assert_eq!(d.get("a").unwrap(), Some(3));
+    let key = ctx.key("digits");
+    let d = Dict::new(&ctx.client, &key);
+    d.fenced(10).insert("a", 1).unwrap();
+    assert_eq!(d.fenced(9).insert("a", 2).unwrap_err().kind(), ErrorKind::StaleFence);
+
+    // A key with a hash tag: the fence is `K:fence`, in the same slot.
+    let key = ctx.key("{tagged}:d");
+    let d = Dict::new(&ctx.client, &key);
+    d.fenced(9).insert("a", 1).unwrap();
+    assert_eq!(get(ctx, &format!("{key}:fence")).as_deref(), Some("9"));
 
     let key = ctx.key("remove");
     let d = Dict::new(&ctx.client, &key);
@@ -217,17 +249,17 @@ fn async_writes(ctx: &Ctx) {
         move || format!("{:?}", show(&key))
     };
     check(ctx, &kd, |t, i| ctx.block_on(d.fenced(t).insert("a", i)).map(drop), data("d"));
-    let remove = |t: u64, i: i64| ctx.block_on(d.fenced(t + 10).remove(i.to_string()));
+    let remove = |t: u64, i: i64| ctx.block_on(d.fenced(t).remove(i.to_string()));
     ctx.block_on(d.extend((0..5).map(|i| (i.to_string(), i)))).unwrap();
-    check(ctx, &kd, |t, i| remove(t, i).map(drop), data("d"));
+    check_above(ctx, &kd, 10, |t, i| remove(t, i).map(drop), data("d"));
     check(ctx, &kl, |t, i| ctx.block_on(l.fenced(t).push(i)), data("l"));
-    check(ctx, &kl, |t, i| ctx.block_on(l.fenced(t + 10).push_front(i)), data("l"));
-    check(ctx, &kl, |t, i| ctx.block_on(l.fenced(t + 20).set(0, i)), data("l"));
-    check(ctx, &kl, |t, _| ctx.block_on(l.fenced(t + 30).pop()).map(drop), data("l"));
+    check_above(ctx, &kl, 10, |t, i| ctx.block_on(l.fenced(t).push_front(i)), data("l"));
+    check_above(ctx, &kl, 20, |t, i| ctx.block_on(l.fenced(t).set(0, i)), data("l"));
+    check_above(ctx, &kl, 30, |t, _| ctx.block_on(l.fenced(t).pop()).map(drop), data("l"));
     check(ctx, &ks, |t, i| ctx.block_on(s.fenced(t).insert(i)).map(drop), data("s"));
-    check(ctx, &ks, |t, i| ctx.block_on(s.fenced(t + 10).remove(i)), data("s"));
+    check_above(ctx, &ks, 10, |t, i| ctx.block_on(s.fenced(t).remove(i)), data("s"));
     check(ctx, &kc, |t, i| ctx.block_on(c.fenced(t).increment("a", i)).map(drop), data("c"));
-    check(ctx, &kc, |t, i| ctx.block_on(c.fenced(t + 10).update([("a", i)])), data("c"));
+    check_above(ctx, &kc, 10, |t, i| ctx.block_on(c.fenced(t).update([("a", i)])), data("c"));
     let key = ctx.key("wt");
     let wt = future::RedisDict::<String, i64>::new(&client, &key);
     check_wrong_type(ctx, &key, |t| ctx.block_on(wt.fenced(t).insert("a", 1)).map(drop));

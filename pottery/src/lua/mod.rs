@@ -214,7 +214,7 @@ group! {
 
 /// `fence! { RUN; NAME = "group/file.lua" [+ "group/more.lua"...]; ... }`
 /// declares `lua::fence`: `RUN` (`fence/run.lua`, a fenced single command) and
-/// the fenced twin of each structure script listed, `fence/compare.lua` +
+/// the fenced twin of each structure script listed, `fence/prelude.lua` +
 /// `fence/pre.lua` + the script's files + `fence/post.lua`, named
 /// `fence/<group>/<file>.lua` after its last file (see `crate::fence`).
 macro_rules! fence {
@@ -225,7 +225,7 @@ macro_rules! fence {
             $(#[$rdoc])*
             pub(crate) static RUN: Lua = Lua {
                 name: "fence/run.lua",
-                text: concat!(include_str!("fence/compare.lua"), include_str!("fence/run.lua")),
+                text: concat!(include_str!("fence/prelude.lua"), include_str!("fence/run.lua")),
                 script: LazyLock::new(|| Script::new(RUN.text)),
             };
             $(
@@ -233,7 +233,7 @@ macro_rules! fence {
                 pub(crate) static $name: Lua = Lua {
                     name: concat!("fence/", last!($file $(, $more)*)),
                     text: concat!(
-                        include_str!("fence/compare.lua"),
+                        include_str!("fence/prelude.lua"),
                         include_str!("fence/pre.lua"),
                         include_str!($file),
                         $(include_str!($more),)*
