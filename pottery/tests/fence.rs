@@ -37,12 +37,7 @@ fn slot(ctx: &Ctx, key: &str) -> i64 {
 /// Token 5 then 7 write; 6 is refused with `StaleFence` naming the key and
 /// changing nothing; 7 again (the same holder) writes. `write(token, step)`
 /// writes something that depends on `step`; `data` reads the structure.
-fn check(
-    ctx: &Ctx,
-    key: &str,
-    write: impl Fn(u64, i64) -> Result<()>,
-    data: impl Fn() -> String,
-) {
+fn check(ctx: &Ctx, key: &str, write: impl Fn(u64, i64) -> Result<()>, data: impl Fn() -> String) {
     check_above(ctx, key, 0, write, data);
 }
 
@@ -64,7 +59,10 @@ fn check_above(
     assert_eq!(err.kind(), ErrorKind::StaleFence, "{err}");
     assert_eq!(err.key(), Some(key));
     let shown = err.to_string();
-    assert!(shown.contains(&format!("{} is older than {}", base + 6, base + 7)), "{shown}");
+    assert!(
+        shown.contains(&format!("{} is older than {}", base + 6, base + 7)),
+        "{shown}"
+    );
     assert_eq!(data(), after_seven, "a refused write changed the data");
     assert_eq!(get(ctx, &fence), stored(7));
     write(base + 7, 4).unwrap();
@@ -108,7 +106,10 @@ fn dict_writes(ctx: &Ctx) {
     let data = || format!("{:?}", sorted(d.to_hash_map().unwrap()));
     check(ctx, &key, |t, i| d.fenced(t).insert("a", i).map(drop), data);
     check_wrong_type(ctx, &ctx.key("insert-wt"), |t| {
-        Dict::new(&ctx.client, &ctx.key("insert-wt")).fenced(t).insert("a", 1).map(drop)
+        Dict::new(&ctx.client, &ctx.key("insert-wt"))
+            .fenced(t)
+            .insert("a", 1)
+            .map(drop)
     });
 
     // Tokens past 2^53, where Lua's doubles would call these two equal.
@@ -122,7 +123,10 @@ fn dict_writes(ctx: &Ctx) {
     let key = ctx.key("digits");
     let d = Dict::new(&ctx.client, &key);
     d.fenced(10).insert("a", 1).unwrap();
-    assert_eq!(d.fenced(9).insert("a", 2).unwrap_err().kind(), ErrorKind::StaleFence);
+    assert_eq!(
+        d.fenced(9).insert("a", 2).unwrap_err().kind(),
+        ErrorKind::StaleFence
+    );
 
     // A key with a hash tag: the fence is `K:fence`, in the same slot.
     let key = ctx.key("{tagged}:d");
@@ -136,9 +140,17 @@ fn dict_writes(ctx: &Ctx) {
     let removed = d.fenced(1).remove("0").unwrap();
     assert_eq!(removed, Some(0));
     let data = || format!("{:?}", sorted(d.to_hash_map().unwrap()));
-    check(ctx, &key, |t, i| d.fenced(t).remove(i.to_string()).map(drop), data);
+    check(
+        ctx,
+        &key,
+        |t, i| d.fenced(t).remove(i.to_string()).map(drop),
+        data,
+    );
     check_wrong_type(ctx, &ctx.key("remove-wt"), |t| {
-        Dict::new(&ctx.client, &ctx.key("remove-wt")).fenced(t).remove("a").map(drop)
+        Dict::new(&ctx.client, &ctx.key("remove-wt"))
+            .fenced(t)
+            .remove("a")
+            .map(drop)
     });
 }
 
@@ -170,7 +182,10 @@ fn list_writes(ctx: &Ctx) {
     let data = || format!("{:?}", l.to_vec().unwrap());
     check(ctx, &key, |t, _| l.fenced(t).pop().map(drop), data);
     assert_eq!(l.fenced(7).pop_front().unwrap(), Some(0));
-    assert_eq!(l.fenced(6).pop_front().unwrap_err().kind(), ErrorKind::StaleFence);
+    assert_eq!(
+        l.fenced(6).pop_front().unwrap_err().kind(),
+        ErrorKind::StaleFence
+    );
     assert_eq!(l.to_vec().unwrap(), [1, 2, 3, 4, 5, 6]);
 
     for (name, command) in [("push-wt", "push"), ("set-wt", "set"), ("pop-wt", "pop")] {
@@ -199,23 +214,38 @@ fn set_writes(ctx: &Ctx) {
     let data = || format!("{:?}", sorted(s.to_hash_set().unwrap()));
     check(ctx, &key, |t, i| s.fenced(t).remove(i), data);
     assert!(!s.fenced(7).discard(1).unwrap());
-    assert_eq!(s.fenced(7).remove(1).unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(
+        s.fenced(7).remove(1).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
 
     let key = ctx.key("insert-wt");
-    check_wrong_type(ctx, &key, |t| Set::new(&ctx.client, &key).fenced(t).insert(1).map(drop));
+    check_wrong_type(ctx, &key, |t| {
+        Set::new(&ctx.client, &key).fenced(t).insert(1).map(drop)
+    });
 }
 
 fn counter_writes(ctx: &Ctx) {
     let key = ctx.key("increment");
     let c = Counter::new(&ctx.client, &key);
     let data = || format!("{:?}", sorted(c.to_hash_map().unwrap()));
-    check(ctx, &key, |t, i| c.fenced(t).increment("a", i).map(drop), data);
+    check(
+        ctx,
+        &key,
+        |t, i| c.fenced(t).increment("a", i).map(drop),
+        data,
+    );
     assert_eq!(c.get("a").unwrap(), 7);
 
     let key = ctx.key("update");
     let c = Counter::new(&ctx.client, &key);
     let data = || format!("{:?}", sorted(c.to_hash_map().unwrap()));
-    check(ctx, &key, |t, i| c.fenced(t).update([("a", i), ("b", 1)]), data);
+    check(
+        ctx,
+        &key,
+        |t, i| c.fenced(t).update([("a", i), ("b", 1)]),
+        data,
+    );
     assert_eq!(c.get("a").unwrap(), 7);
     assert_eq!(c.get("b").unwrap(), 3);
 
@@ -248,21 +278,74 @@ fn async_writes(ctx: &Ctx) {
         let key = ctx.key(key);
         move || format!("{:?}", show(&key))
     };
-    check(ctx, &kd, |t, i| ctx.block_on(d.fenced(t).insert("a", i)).map(drop), data("d"));
+    check(
+        ctx,
+        &kd,
+        |t, i| ctx.block_on(d.fenced(t).insert("a", i)).map(drop),
+        data("d"),
+    );
     let remove = |t: u64, i: i64| ctx.block_on(d.fenced(t).remove(i.to_string()));
-    ctx.block_on(d.extend((0..5).map(|i| (i.to_string(), i)))).unwrap();
+    ctx.block_on(d.extend((0..5).map(|i| (i.to_string(), i))))
+        .unwrap();
     check_above(ctx, &kd, 10, |t, i| remove(t, i).map(drop), data("d"));
-    check(ctx, &kl, |t, i| ctx.block_on(l.fenced(t).push(i)), data("l"));
-    check_above(ctx, &kl, 10, |t, i| ctx.block_on(l.fenced(t).push_front(i)), data("l"));
-    check_above(ctx, &kl, 20, |t, i| ctx.block_on(l.fenced(t).set(0, i)), data("l"));
-    check_above(ctx, &kl, 30, |t, _| ctx.block_on(l.fenced(t).pop()).map(drop), data("l"));
-    check(ctx, &ks, |t, i| ctx.block_on(s.fenced(t).insert(i)).map(drop), data("s"));
-    check_above(ctx, &ks, 10, |t, i| ctx.block_on(s.fenced(t).remove(i)), data("s"));
-    check(ctx, &kc, |t, i| ctx.block_on(c.fenced(t).increment("a", i)).map(drop), data("c"));
-    check_above(ctx, &kc, 10, |t, i| ctx.block_on(c.fenced(t).update([("a", i)])), data("c"));
+    check(
+        ctx,
+        &kl,
+        |t, i| ctx.block_on(l.fenced(t).push(i)),
+        data("l"),
+    );
+    check_above(
+        ctx,
+        &kl,
+        10,
+        |t, i| ctx.block_on(l.fenced(t).push_front(i)),
+        data("l"),
+    );
+    check_above(
+        ctx,
+        &kl,
+        20,
+        |t, i| ctx.block_on(l.fenced(t).set(0, i)),
+        data("l"),
+    );
+    check_above(
+        ctx,
+        &kl,
+        30,
+        |t, _| ctx.block_on(l.fenced(t).pop()).map(drop),
+        data("l"),
+    );
+    check(
+        ctx,
+        &ks,
+        |t, i| ctx.block_on(s.fenced(t).insert(i)).map(drop),
+        data("s"),
+    );
+    check_above(
+        ctx,
+        &ks,
+        10,
+        |t, i| ctx.block_on(s.fenced(t).remove(i)),
+        data("s"),
+    );
+    check(
+        ctx,
+        &kc,
+        |t, i| ctx.block_on(c.fenced(t).increment("a", i)).map(drop),
+        data("c"),
+    );
+    check_above(
+        ctx,
+        &kc,
+        10,
+        |t, i| ctx.block_on(c.fenced(t).update([("a", i)])),
+        data("c"),
+    );
     let key = ctx.key("wt");
     let wt = future::RedisDict::<String, i64>::new(&client, &key);
-    check_wrong_type(ctx, &key, |t| ctx.block_on(wt.fenced(t).insert("a", 1)).map(drop));
+    check_wrong_type(ctx, &key, |t| {
+        ctx.block_on(wt.fenced(t).insert("a", 1)).map(drop)
+    });
 }
 
 /// Kleppmann's scenario: holder A takes the lock (token 1) and pauses past its
@@ -302,7 +385,10 @@ fn paused_holder_is_refused(ctx: &Ctx) {
         assert_eq!(err.kind(), ErrorKind::StaleFence, "{err}");
     });
     let files = Dict::new(&ctx.client, key);
-    assert_eq!(sorted(files.to_hash_map().unwrap()), [("report".to_owned(), 2)]);
+    assert_eq!(
+        sorted(files.to_hash_map().unwrap()),
+        [("report".to_owned(), 2)]
+    );
 }
 
 pub(crate) fn suite() -> support::Suite {

@@ -389,10 +389,10 @@ where
     ) -> Result<Op<Option<V>>> {
         self.base.encode(key).map(|field| {
             let codec = self.base.codec().clone();
-            self.base.op(
-                self.base.script(script, &[field]),
-                move |key, reply| decode::optional_taken(&codec, key, reply, Taken::Removed),
-            )
+            self.base
+                .op(self.base.script(script, &[field]), move |key, reply| {
+                    decode::optional_taken(&codec, key, reply, Taken::Removed)
+                })
         })
     }
 

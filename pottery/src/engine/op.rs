@@ -193,39 +193,12 @@ impl<T> Op<T> {
     }
 
     /// The same write behind the fence at `fence` for `token` (see
-    /// [`crate::fence`]): one command becomes `fence/run.lua` around it; a
-    /// script must be one of `lua::fence`'s twins, given the fence key and the
-    /// token after its own keys and arguments here.
+    /// `crate::fence::request`, which makes the request).
     pub(crate) fn fenced(self, fence: String, token: u64) -> Result<Op<T>>
     where
         T: 'static,
     {
-        let token_arg = token.to_string().into_bytes();
-        let request = match self.request {
-            Request::Cmd(cmd) => {
-                let args: Option<Vec<Vec<u8>>> = cmd
-                    .args_iter()
-                    .map(|arg| match arg {
-                        redis::Arg::Simple(bytes) => Some(bytes.to_vec()),
-                        _ => None,
-                    })
-                    .collect();
-                let mut args = args.unwrap_or_default().into_iter();
-                let (Some(name), Some(key)) = (args.next(), args.next()) else {
-                    return Err(Error::config("a fenced write needs a command on a key"));
-                };
-                let mut argv = vec![token_arg, name];
-                argv.extend(args);
-                Request::script(&crate::lua::fence::RUN, &[&key, fence.as_bytes()], &argv)
-            }
-            Request::Script(mut call, name) if name.starts_with("fence/") => {
-                call.key(fence.as_bytes()).arg(token_arg);
-                Request::Script(call, name)
-            }
-            Request::Script(..) | Request::Pipeline(_) => {
-                return Err(Error::config("this write has no fenced form"));
-            }
-        };
+        let request = crate::fence::request(self.request, &fence, token)?;
         let decode = self.decode;
         Ok(Op {
             key: self.key,
@@ -233,7 +206,9 @@ impl<T> Op<T> {
             structure: self.structure,
             companion: Some(fence),
             request,
-            decode: Box::new(move |key, reply| crate::fence::unwrap_reply(key, token, reply, decode)),
+            decode: Box::new(move |key, reply| {
+                crate::fence::unwrap_reply(key, token, reply, decode)
+            }),
         })
     }
 

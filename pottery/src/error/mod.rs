@@ -86,10 +86,8 @@ pub enum ErrorKind {
     /// the data changed by someone else under each of its attempts, and wrote
     /// nothing in the last one: call it again.
     Conflict,
-    /// A write through a fence ([`Fenced`](crate::Fenced)) was refused: a
-    /// larger fencing token had already written through the structure's fence.
-    /// Nothing was changed: the lock that handed out the token was lost, and a
-    /// later holder has written since.
+    /// A write through a [`Fenced`](crate::Fenced) was refused, changing
+    /// nothing: a larger fencing token had written through the fence.
     StaleFence,
 }
 
@@ -259,14 +257,11 @@ impl Error {
         Error::new(ErrorKind::Conflict, Some(key), what)
     }
 
-    /// A write through the fence of `key` with `token` was refused: `stored`,
-    /// a larger token, had written through it.
+    /// A write at `key` with `token` was refused: `stored` had written.
     pub(crate) fn stale_fence(key: &str, token: u64, stored: &str) -> Self {
-        Error::new(
-            ErrorKind::StaleFence,
-            Some(key),
-            format!("fencing token {token} is older than {stored}, which already wrote here"),
-        )
+        let what =
+            format!("fencing token {token} is older than {stored}, which already wrote here");
+        Error::new(ErrorKind::StaleFence, Some(key), what)
     }
 
     /// Attaches the error that caused this one (its `source`).

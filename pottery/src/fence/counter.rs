@@ -26,7 +26,10 @@ where
     pub fn increment(&self, key: impl EncodeAs<K>, by: i64) -> M::Output<'a, i64> {
         let counter = self.structure;
         let op = counter.increment_op(&key, by);
-        M::run(counter.base().client(), guard(counter.base(), self.token, op))
+        M::run(
+            counter.base().client(),
+            guard(counter.base(), self.token, op),
+        )
     }
 
     /// [`RedisCounter::update`] through the fence: adds each `(key, n)`
@@ -49,7 +52,10 @@ where
         let items = items.into_iter().map(|(k, n)| (k, *n.borrow()));
         match counter.add_counts_op(items, 1, &lua::fence::COUNTER_UPDATE) {
             Ok(None) => M::ready(Ok(())),
-            Ok(Some(op)) => M::run(counter.base().client(), guard(counter.base(), self.token, Ok(op))),
+            Ok(Some(op)) => M::run(
+                counter.base().client(),
+                guard(counter.base(), self.token, Ok(op)),
+            ),
             Err(err) => M::ready(Err(err)),
         }
     }

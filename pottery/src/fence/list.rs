@@ -25,7 +25,10 @@ where
     /// ```
     pub fn push(&self, value: impl EncodeAs<T>) -> M::Output<'a, ()> {
         let list = self.structure;
-        M::run(list.base().client(), guard(list.base(), self.token, list.push_op("RPUSH", &value)))
+        M::run(
+            list.base().client(),
+            guard(list.base(), self.token, list.push_op("RPUSH", &value)),
+        )
     }
 
     /// [`RedisList::push_front`] through the fence: inserts `value` at the front.
@@ -40,7 +43,10 @@ where
     /// ```
     pub fn push_front(&self, value: impl EncodeAs<T>) -> M::Output<'a, ()> {
         let list = self.structure;
-        M::run(list.base().client(), guard(list.base(), self.token, list.push_op("LPUSH", &value)))
+        M::run(
+            list.base().client(),
+            guard(list.base(), self.token, list.push_op("LPUSH", &value)),
+        )
     }
 
     /// [`RedisList::set`] through the fence: sets the element at `index`

@@ -4,7 +4,7 @@
 //! `mod.rs` holds [`FenceToken`], [`Fenced`] and the reply check shared by
 //! every fenced write; `dict.rs`, `list.rs`, `set.rs` and `counter.rs` the
 //! fenced writes of each structure, built from the structure's own operations
-//! (same encoding, same decoding) by [`Op::fenced`](crate::engine::Op).
+//! (same encoding, same decoding) by `Op::fenced`.
 //!
 //! # What a fence guarantees
 //!
@@ -22,10 +22,11 @@
 //! work. Only writes through the fence are checked: a plain `dict.insert`
 //! ignores the fence, and a stale holder whose successor has not written yet
 //! is not stopped (nothing has been overwritten yet). Tokens must grow with
-//! every acquisition of the lock, as a [`Redlock`](crate::Redlock)'s do;
-//! deleting the fence key (or the structure with `Container::clear`, which
-//! leaves the fence) resets nothing but the fence itself: delete it only when no
-//! holder of an older token can still write.
+//! every acquisition of the lock, as a [`Redlock`](crate::Redlock)'s do.
+//! The fence never expires, and deleting the structure
+//! ([`Container::clear`](crate::Container::clear)) leaves it; deleting the fence
+//! key lets any token write again, so delete it only when no holder of an
+//! older token can still write.
 
 mod counter;
 mod dict;
@@ -36,7 +37,7 @@ use redis::Value;
 
 use crate::codec::Codec;
 use crate::container::Base;
-use crate::engine::Op;
+use crate::engine::{Op, Request};
 use crate::error::{Error, Result};
 
 /// A fencing token: a number that grows with every acquisition of a lock.
@@ -123,8 +124,46 @@ pub(crate) fn fence_key<C: Codec>(base: &Base<C>) -> String {
 }
 
 /// `op` (a write on `base`'s key) behind `base`'s fence, for `token`.
-pub(crate) fn guard<C: Codec, T: 'static>(base: &Base<C>, token: u64, op: Result<Op<T>>) -> Result<Op<T>> {
+pub(crate) fn guard<C: Codec, T: 'static>(
+    base: &Base<C>,
+    token: u64,
+    op: Result<Op<T>>,
+) -> Result<Op<T>> {
     op?.fenced(fence_key(base), token)
+}
+
+/// `request` behind the fence at `fence` for `token`: one command becomes
+/// `fence/run.lua` around it (the script checks the command against its
+/// allowlist); a script must be one of `lua::fence`'s twins, given the fence
+/// key and the token after its own keys and arguments.
+pub(crate) fn request(request: Request, fence: &str, token: u64) -> Result<Request> {
+    let token_arg = token.to_string().into_bytes();
+    match request {
+        Request::Cmd(cmd) => {
+            let args: Option<Vec<Vec<u8>>> = cmd
+                .args_iter()
+                .map(|arg| match arg {
+                    redis::Arg::Simple(bytes) => Some(bytes.to_vec()),
+                    _ => None,
+                })
+                .collect();
+            let mut args = args.unwrap_or_default().into_iter();
+            let (Some(name), Some(key)) = (args.next(), args.next()) else {
+                return Err(Error::config("a fenced write needs a command on a key"));
+            };
+            let mut argv = vec![token_arg, name];
+            argv.extend(args);
+            let keys: [&[u8]; 2] = [&key, fence.as_bytes()];
+            Ok(Request::script(&crate::lua::fence::RUN, &keys, &argv))
+        }
+        Request::Script(mut call, name) if name.starts_with("fence/") => {
+            call.key(fence.as_bytes()).arg(token_arg);
+            Ok(Request::Script(call, name))
+        }
+        Request::Script(..) | Request::Pipeline(_) => {
+            Err(Error::config("this write has no fenced form"))
+        }
+    }
 }
 
 /// A fenced script's reply: `{1, reply}` after the write, decoded by
@@ -140,7 +179,11 @@ pub(crate) fn unwrap_reply<T>(
         return Err(unexpected(&reply));
     };
     // Lua drops a trailing nil: `{1, nil}` arrives as `[1]`.
-    let inner = if items.len() > 1 { items.swap_remove(1) } else { Value::Nil };
+    let inner = if items.len() > 1 {
+        items.swap_remove(1)
+    } else {
+        Value::Nil
+    };
     match items.first() {
         Some(Value::Int(1)) => decode(key, inner),
         Some(Value::Int(0)) => match inner {

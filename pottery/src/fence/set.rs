@@ -25,7 +25,10 @@ where
     /// ```
     pub fn insert(&self, member: impl EncodeAs<T>) -> M::Output<'a, bool> {
         let set = self.structure;
-        M::run(set.base().client(), guard(set.base(), self.token, set.flag_op("SADD", &member)))
+        M::run(
+            set.base().client(),
+            guard(set.base(), self.token, set.flag_op("SADD", &member)),
+        )
     }
 
     /// [`RedisSet::discard`] through the fence: removes `member`; `true` if it
@@ -39,7 +42,10 @@ where
     /// ```
     pub fn discard(&self, member: impl EncodeAs<T>) -> M::Output<'a, bool> {
         let set = self.structure;
-        M::run(set.base().client(), guard(set.base(), self.token, set.flag_op("SREM", &member)))
+        M::run(
+            set.base().client(),
+            guard(set.base(), self.token, set.flag_op("SREM", &member)),
+        )
     }
 
     /// [`RedisSet::remove`] through the fence: removes `member`, a
@@ -55,6 +61,9 @@ where
     /// ```
     pub fn remove(&self, member: impl EncodeAs<T>) -> M::Output<'a, ()> {
         let set = self.structure;
-        M::run(set.base().client(), guard(set.base(), self.token, set.remove_op(&member)))
+        M::run(
+            set.base().client(),
+            guard(set.base(), self.token, set.remove_op(&member)),
+        )
     }
 }

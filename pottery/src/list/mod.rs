@@ -205,7 +205,10 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn set(&self, index: isize, value: impl EncodeAs<T>) -> M::Output<'_, ()> {
-        M::run(self.base.client(), self.set_op(index, &value, &lua::list::SET))
+        M::run(
+            self.base.client(),
+            self.set_op(index, &value, &lua::list::SET),
+        )
     }
 
     /// `script` setting the element at `index` (also fenced).
@@ -479,7 +482,11 @@ where
     }
 
     /// `command key value` (`RPUSH`, `LPUSH`; also fenced).
-    pub(crate) fn push_op<V: Serialize + ?Sized>(&self, command: &str, value: &V) -> Result<Op<()>> {
+    pub(crate) fn push_op<V: Serialize + ?Sized>(
+        &self,
+        command: &str,
+        value: &V,
+    ) -> Result<Op<()>> {
         self.base.encode(value).map(|value| {
             self.base
                 .op(self.base.cmd_with(command, value), |_, _| Ok(()))

@@ -153,7 +153,11 @@ where
 
     /// `command key member` replying whether it changed the set (`SADD`,
     /// `SREM`; also fenced).
-    pub(crate) fn flag_op<V: Serialize + ?Sized>(&self, command: &str, member: &V) -> Result<Op<bool>> {
+    pub(crate) fn flag_op<V: Serialize + ?Sized>(
+        &self,
+        command: &str,
+        member: &V,
+    ) -> Result<Op<bool>> {
         self.base
             .encode(member)
             .map(|raw| self.base.op(self.base.cmd_with(command, raw), decode::flag))
