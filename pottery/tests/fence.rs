@@ -391,6 +391,36 @@ fn paused_holder_is_refused(ctx: &Ctx) {
     );
 }
 
+/// `fence/run.lua` runs only the commands of its allowlist: a caller that
+/// names another (the script is public through `SCRIPT LOAD`) changes nothing.
+fn run_script_refuses_other_commands(ctx: &Ctx) {
+    let text = pottery::__private::lua("fence/run.lua").unwrap();
+    let key = ctx.key("raw");
+    let fence = fence_of(&key);
+    let eval = |command: &str, args: &[&str]| {
+        ctx.client.with_connection(|con| {
+            redis::cmd("EVAL")
+                .arg(text)
+                .arg(2)
+                .arg(&key)
+                .arg(&fence)
+                .arg("1")
+                .arg(command)
+                .arg(args)
+                .query::<redis::Value>(con)
+        })
+    };
+    eval("SADD", &["m"]).unwrap();
+    assert!(eval("DEL", &[]).is_err());
+    assert!(eval("sadd", &["n"]).is_err(), "the allowlist is exact");
+    let members: Vec<String> = ctx
+        .client
+        .with_connection(|con| redis::cmd("SMEMBERS").arg(&key).query(con))
+        .unwrap();
+    assert_eq!(members, ["m"]);
+    assert_eq!(get(ctx, &fence).as_deref(), Some("1"));
+}
+
 pub(crate) fn suite() -> support::Suite {
     support::Suite::one(
         "fence",
@@ -402,6 +432,7 @@ pub(crate) fn suite() -> support::Suite {
             counter_writes,
             async_writes,
             paused_holder_is_refused,
+            run_script_refuses_other_commands,
         ],
     )
 }

@@ -92,10 +92,20 @@ impl From<u64> for FenceToken {
 /// assert_eq!(files.get("a")?.as_deref(), Some("from the holder of 34"));
 /// # Ok::<(), pottery::Error>(())
 /// ```
+#[derive(Debug)]
 pub struct Fenced<'a, S> {
     structure: &'a S,
     token: u64,
 }
+
+// By hand: a derive would ask `S: Clone` for what is a reference and a number.
+impl<S> Clone for Fenced<'_, S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S> Copy for Fenced<'_, S> {}
 
 impl<'a, S> Fenced<'a, S> {
     pub(crate) fn new(structure: &'a S, token: FenceToken) -> Self {
