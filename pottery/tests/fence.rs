@@ -391,6 +391,39 @@ fn paused_holder_is_refused(ctx: &Ctx) {
     );
 }
 
+/// Bulk writes through the fence: past the 8000 values Lua's `unpack` takes,
+/// in one script, refused whole.
+fn extend_writes(ctx: &Ctx) {
+    let key = ctx.key("d");
+    let d = Dict::new(&ctx.client, &key);
+    let data = || format!("{}", d.len().unwrap());
+    let items = |i: i64| (0..5000 * i).map(|n| (n.to_string(), n));
+    check(ctx, &key, |t, i| d.fenced(t).extend(items(i)), data);
+    assert_eq!(d.len().unwrap(), 20_000);
+    assert_eq!(d.get("19999").unwrap(), Some(19_999));
+
+    let key = ctx.key("l");
+    let l = List::new(&ctx.client, &key);
+    let data = || format!("{}", l.len().unwrap());
+    check(ctx, &key, |t, i| l.fenced(t).extend(0..5000 * i), data);
+    assert_eq!(l.len().unwrap(), 5000 + 10_000 + 20_000);
+    assert_eq!(l.get(-1).unwrap(), Some(19_999));
+    assert_eq!(l.get(15_000).unwrap(), Some(0));
+
+    let key = ctx.key("s");
+    let s = Set::new(&ctx.client, &key);
+    let data = || format!("{}", s.len().unwrap());
+    check(ctx, &key, |t, i| s.fenced(t).extend(0..5000 * i), data);
+    assert_eq!(s.len().unwrap(), 20_000);
+
+    let key = ctx.key("wt");
+    check_wrong_type(ctx, &key, |t| {
+        Set::new(&ctx.client, &key).fenced(t).extend(0..9000)
+    });
+    // No items: nothing is sent, the fence is not even read.
+    Set::new(&ctx.client, &key).fenced(1).extend(0..0).unwrap();
+}
+
 /// `fence/run.lua` runs only the commands of its allowlist: a caller that
 /// names another (the script is public through `SCRIPT LOAD`) changes nothing.
 fn run_script_refuses_other_commands(ctx: &Ctx) {
@@ -433,6 +466,7 @@ pub(crate) fn suite() -> support::Suite {
             async_writes,
             paused_holder_is_refused,
             run_script_refuses_other_commands,
+            extend_writes,
         ],
     )
 }

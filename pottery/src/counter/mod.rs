@@ -337,11 +337,8 @@ where
         items: impl Iterator<Item = (A, i64)>,
         sign: i64,
     ) -> M::Output<'_, ()> {
-        match self.add_counts_op(items, sign, &lua::counter::UPDATE) {
-            Ok(None) => M::ready(Ok(())),
-            Ok(Some(op)) => M::run(self.base.client(), Ok(op)),
-            Err(err) => M::ready(Err(err)),
-        }
+        let op = self.add_counts_op(items, sign, &lua::counter::UPDATE);
+        crate::engine::run_some::<M, _>(self.base.client(), op)
     }
 
     /// `script` adding each count times `sign`; `None` when there is none

@@ -3,9 +3,9 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Fenced, guard};
+use super::{Fenced, guard, guard_some};
 use crate::codec::{Codec, EncodeAs};
-use crate::engine::{Mode, ModeExt};
+use crate::engine::{Mode, ModeExt, run_some};
 use crate::{RedisCounter, lua};
 
 impl<'a, K, C, M> Fenced<'a, RedisCounter<K, C, M>>
@@ -50,13 +50,8 @@ where
     {
         let counter = self.structure;
         let items = items.into_iter().map(|(k, n)| (k, *n.borrow()));
-        match counter.add_counts_op(items, 1, &lua::fence::COUNTER_UPDATE) {
-            Ok(None) => M::ready(Ok(())),
-            Ok(Some(op)) => M::run(
-                counter.base().client(),
-                guard(counter.base(), self.token, Ok(op)),
-            ),
-            Err(err) => M::ready(Err(err)),
-        }
+        let op = counter.add_counts_op(items, 1, &lua::fence::COUNTER_UPDATE);
+        let op = guard_some(counter.base(), self.token, op);
+        run_some::<M, _>(counter.base().client(), op)
     }
 }

@@ -3,9 +3,9 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Fenced, guard};
+use super::{Fenced, guard, guard_some};
 use crate::codec::{Codec, EncodeAs};
-use crate::engine::{Mode, ModeExt};
+use crate::engine::{Mode, ModeExt, run_some};
 use crate::{RedisList, lua};
 
 impl<'a, T, C, M> Fenced<'a, RedisList<T, C, M>>
@@ -93,6 +93,25 @@ where
     /// ```
     pub fn pop_front(&self) -> M::Output<'a, Option<T>> {
         self.take("LPOP")
+    }
+
+    /// [`RedisList::extend`] through the fence: appends every item, in one
+    /// round trip. With no items nothing is sent (the fence is not checked).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&pottery::Client::open(&server.url())?, "l");
+    /// l.fenced(1).extend([1, 4, 9])?;
+    /// assert_eq!(l.to_vec()?, [1, 4, 9]);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn extend<I>(&self, items: I) -> M::Output<'a, ()>
+    where
+        I: IntoIterator<Item: EncodeAs<T>>,
+    {
+        let list = self.structure;
+        let op = guard_some(list.base(), self.token, list.push_all_op("RPUSH", items));
+        run_some::<M, _>(list.base().client(), op)
     }
 
     fn take(&self, command: &str) -> M::Output<'a, Option<T>> {

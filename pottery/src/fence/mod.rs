@@ -142,6 +142,15 @@ pub(crate) fn guard<C: Codec, T: 'static>(
     op?.fenced(fence_key(base), token)
 }
 
+/// [`guard`] for a bulk write, which has nothing to send (`None`) for no items.
+pub(crate) fn guard_some<C: Codec, T: 'static>(
+    base: &Base<C>,
+    token: u64,
+    op: Result<Option<Op<T>>>,
+) -> Result<Option<Op<T>>> {
+    op?.map(|op| op.fenced(fence_key(base), token)).transpose()
+}
+
 /// `request` behind the fence at `fence` for `token`: one command becomes
 /// `fence/run.lua` around it (the script checks the command against its
 /// allowlist); a script must be one of `lua::fence`'s twins, given the fence

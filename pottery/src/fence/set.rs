@@ -3,10 +3,10 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Fenced, guard};
+use super::{Fenced, guard, guard_some};
 use crate::RedisSet;
 use crate::codec::{Codec, EncodeAs};
-use crate::engine::{Mode, ModeExt};
+use crate::engine::{Mode, ModeExt, run_some};
 
 impl<'a, T, C, M> Fenced<'a, RedisSet<T, C, M>>
 where
@@ -65,5 +65,24 @@ where
             set.base().client(),
             guard(set.base(), self.token, set.remove_op(&member)),
         )
+    }
+
+    /// [`RedisSet::extend`] through the fence: adds every member, in one round
+    /// trip. With no members nothing is sent (the fence is not checked).
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let s: pottery::sync::RedisSet<String> = pottery::sync::RedisSet::new(&pottery::Client::open(&server.url())?, "s");
+    /// s.fenced(1).extend(["apple", "pear"])?;
+    /// assert_eq!(s.len()?, 2);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn extend<I>(&self, members: I) -> M::Output<'a, ()>
+    where
+        I: IntoIterator<Item: EncodeAs<T>>,
+    {
+        let set = self.structure;
+        let op = guard_some(set.base(), self.token, set.extend_op(members));
+        run_some::<M, _>(set.base().client(), op)
     }
 }
