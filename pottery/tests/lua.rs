@@ -58,13 +58,21 @@ fn names_are_unique_and_cover_every_file(_: &Ctx) {
     }
     let files = lua_files();
     for (file, text) in &files {
-        // A file is a script, or a prelude that scripts start with.
+        // A file is a script, a prelude that scripts start with, or a part
+        // of the fenced twins (`fence/pre.lua` and `fence/post.lua` around a
+        // structure's script).
         let used = names.contains(file.as_str())
-            || (file.ends_with("/prelude.lua") && scripts.iter().any(|(_, t)| t.starts_with(text)));
+            || (file.ends_with("/prelude.lua") && scripts.iter().any(|(_, t)| t.starts_with(text)))
+            || (file.starts_with("fence/")
+                && scripts
+                    .iter()
+                    .any(|(n, t)| n.starts_with("fence/") && t.contains(text.as_str())));
         assert!(used, "{file} is not part of any script");
     }
     for name in &names {
-        assert!(files.iter().any(|(f, _)| f == name), "{name} has no file");
+        // A fenced twin is named `fence/<the file it fences>`.
+        let file = |f: &str| f == *name || name.strip_prefix("fence/") == Some(f);
+        assert!(files.iter().any(|(f, _)| file(f)), "{name} has no file");
     }
     assert_eq!(pottery::__private::lua("no/such.lua"), None);
 }

@@ -31,6 +31,7 @@ mod errors;
 mod examples;
 mod failover;
 mod faults;
+mod fence;
 mod fencing;
 mod hyperloglog;
 mod interop;
@@ -66,6 +67,7 @@ fn main() {
         examples::suite(),
         failover::suite(),
         faults::suite(),
+        fence::suite(),
         hyperloglog::suite(),
         interop::suite(),
         keys::suite(),

@@ -19,6 +19,7 @@ use crate::codec::{Codec, EncodeAs, Json};
 use crate::container::Base;
 use crate::decode;
 use crate::engine::ModeExt;
+use crate::engine::Op;
 use crate::engine::{Blocking, Mode};
 use crate::error::{Error, Result};
 use crate::lua;
@@ -71,6 +72,22 @@ where
     C: Codec,
     M: Mode,
 {
+    /// Writes through this counter's fence with `token` (see [`Fenced`](crate::Fenced)):
+    /// each is refused with [`StaleFence`](crate::ErrorKind::StaleFence),
+    /// changing nothing, if a larger token already wrote through it.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let c: pottery::sync::RedisCounter<String> = pottery::sync::RedisCounter::new(&pottery::Client::open(&server.url())?, "c");
+    /// assert_eq!(c.fenced(2).increment("eggs", 1)?, 1);
+    /// assert!(c.fenced(1).increment("eggs", 1).is_err());
+    /// assert_eq!(c.get("eggs")?, 1);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn fenced(&self, token: impl Into<crate::FenceToken>) -> crate::Fenced<'_, Self> {
+        crate::Fenced::new(self, token.into())
+    }
+
     /// The count of `key`; 0 when absent (Python's `c[key]`).
     ///
     /// Returns `Result<i64>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
@@ -107,13 +124,17 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn increment(&self, key: impl EncodeAs<K>, by: i64) -> M::Output<'_, i64> {
-        let op = self.base.encode(&key).map(|field| {
+        M::run(self.base.client(), self.increment_op(&key, by))
+    }
+
+    /// `HINCRBY key field by`, the new count (also fenced).
+    pub(crate) fn increment_op<Q: Serialize + ?Sized>(&self, key: &Q, by: i64) -> Result<Op<i64>> {
+        self.base.encode(key).map(|field| {
             self.base
                 .op(self.base.cmd_with("HINCRBY", (field, by)), |key, reply| {
                     decode::int(key, "HINCRBY", reply)
                 })
-        });
-        M::run(self.base.client(), op)
+        })
     }
 
     /// Subtracts `by` from the count of `key` (atomic) and returns the new count,
@@ -316,20 +337,29 @@ where
         items: impl Iterator<Item = (A, i64)>,
         sign: i64,
     ) -> M::Output<'_, ()> {
-        let merged = items
+        let op = self.add_counts_op(items, sign, &lua::counter::UPDATE);
+        crate::engine::run_some::<M, _>(self.base.client(), op)
+    }
+
+    /// `script` adding each count times `sign`; `None` when there is none
+    /// (nothing to send; also fenced).
+    pub(crate) fn add_counts_op<A: Serialize>(
+        &self,
+        items: impl Iterator<Item = (A, i64)>,
+        sign: i64,
+        script: &'static lua::Lua,
+    ) -> Result<Option<Op<()>>> {
+        let args = items
             .map(|(k, n)| Ok((self.base.encode(&k)?, n)))
             .collect::<Result<Vec<_>>>()
-            .and_then(|pairs| merge_counts(self.key(), pairs, sign));
-        let args = match merged {
-            Ok(args) if args.is_empty() => return M::ready(Ok(())),
-            Ok(args) => args,
-            Err(err) => return M::ready(Err(err)),
-        };
-        let op = self.base.op(
-            self.base.script(&lua::counter::UPDATE, &args),
-            |_, _: Value| Ok(()),
-        );
-        M::run(self.base.client(), Ok(op))
+            .and_then(|pairs| merge_counts(self.key(), pairs, sign))?;
+        if args.is_empty() {
+            return Ok(None);
+        }
+        let op = self
+            .base
+            .op(self.base.script(script, &args), |_, _: Value| Ok(()));
+        Ok(Some(op))
     }
 }
 

@@ -10,7 +10,7 @@ use super::flow::{self, SCAN_COUNT};
 use super::{RedisDict, taken_entry};
 use crate::codec::{Codec, EncodeAs};
 use crate::decode;
-use crate::engine::{Mode, ModeExt, Pages};
+use crate::engine::{Mode, ModeExt, Op, Pages};
 use crate::error::Result;
 use crate::list::num_arg;
 use crate::lua;
@@ -72,14 +72,23 @@ where
         A: EncodeAs<K>,
         B: EncodeAs<V>,
     {
-        let args = match self.encode_items(items) {
-            Ok(args) if args.is_empty() => return M::ready(Ok(())),
-            Ok(args) => args,
-            Err(err) => return M::ready(Err(err)),
-        };
+        crate::engine::run_some::<M, _>(self.base.client(), self.extend_op(items))
+    }
+
+    /// `HSET` of every item; `None` for no items (nothing to send; also fenced).
+    pub(crate) fn extend_op<I, A, B>(&self, items: I) -> Result<Option<Op<()>>>
+    where
+        I: IntoIterator<Item = (A, B)>,
+        A: EncodeAs<K>,
+        B: EncodeAs<V>,
+    {
+        let args = self.encode_items(items)?;
+        if args.is_empty() {
+            return Ok(None);
+        }
         let mut cmd = self.base.cmd("HSET");
         cmd.arg(args);
-        M::run(self.base.client(), Ok(self.base.op(cmd, |_, _| Ok(()))))
+        Ok(Some(self.base.op(cmd, |_, _| Ok(()))))
     }
 
     /// Keeps only the entries for which `keep` returns `true` and returns how

@@ -145,6 +145,22 @@ where
     C: Codec,
     M: Mode,
 {
+    /// Writes through this dict's fence with `token` (see [`Fenced`](crate::Fenced)):
+    /// each is refused with [`StaleFence`](crate::ErrorKind::StaleFence),
+    /// changing nothing, if a larger token already wrote through it.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let tel: pottery::sync::RedisDict<String, u32> = pottery::sync::RedisDict::new(&pottery::Client::open(&server.url())?, "tel");
+    /// tel.fenced(2).insert("jack", 4098)?;
+    /// assert!(tel.fenced(1).insert("jack", 0).is_err());
+    /// assert_eq!(tel.get("jack")?, Some(4098));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn fenced(&self, token: impl Into<crate::FenceToken>) -> crate::Fenced<'_, Self> {
+        crate::Fenced::new(self, token.into())
+    }
+
     /// Sets `key` to `value` (`HSET`); `true` if `key` was new.
     ///
     /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
@@ -251,14 +267,7 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn remove(&self, key: impl EncodeAs<K>) -> M::Output<'_, Option<V>> {
-        let op = self.base.encode(&key).map(|field| {
-            let codec = self.base.codec().clone();
-            self.base.op(
-                self.base.script(&lua::dict::REMOVE, &[field]),
-                move |key, reply| decode::optional_taken(&codec, key, reply, Taken::Removed),
-            )
-        });
-        M::run(self.base.client(), op)
+        M::run(self.base.client(), self.remove_op(&key, &lua::dict::REMOVE))
     }
 
     /// Removes and returns some entry, atomically; `None` if the dict is empty
@@ -357,11 +366,34 @@ where
         Q: Serialize + ?Sized,
         W: Serialize + ?Sized,
     {
-        let op = self.encode_pair(key, value).map(|(field, value)| {
+        M::run(self.base.client(), self.set_field_op(command, key, value))
+    }
+
+    /// `command key field value`, `true` if it set a new field (also fenced).
+    pub(crate) fn set_field_op<Q, W>(&self, command: &str, key: &Q, value: &W) -> Result<Op<bool>>
+    where
+        Q: Serialize + ?Sized,
+        W: Serialize + ?Sized,
+    {
+        self.encode_pair(key, value).map(|(field, value)| {
             self.base
                 .op(self.base.cmd_with(command, (field, value)), decode::flag)
-        });
-        M::run(self.base.client(), op)
+        })
+    }
+
+    /// `script` removing the field `key` and returning its old value (also fenced).
+    pub(crate) fn remove_op<Q: Serialize + ?Sized>(
+        &self,
+        key: &Q,
+        script: &'static lua::Lua,
+    ) -> Result<Op<Option<V>>> {
+        self.base.encode(key).map(|field| {
+            let codec = self.base.codec().clone();
+            self.base
+                .op(self.base.script(script, &[field]), move |key, reply| {
+                    decode::optional_taken(&codec, key, reply, Taken::Removed)
+                })
+        })
     }
 
     fn encode_pair<Q, W>(&self, key: &Q, value: &W) -> Result<(Vec<u8>, Vec<u8>)>

@@ -19,3 +19,16 @@ pub(crate) use op::{Op, Request, ScriptSource};
 pub use pages::Iter;
 pub(crate) use pages::{Page, Pages};
 pub(crate) use plan::{Next, Plan};
+
+/// Runs a bulk write in mode `M`: `Ok(None)` (no items, nothing to send) is
+/// `Ok(())` at once, without a round trip.
+pub(crate) fn run_some<M: Mode, T: Default + Send + 'static>(
+    client: &crate::client::Client,
+    op: crate::error::Result<Option<Op<T>>>,
+) -> M::Output<'_, T> {
+    match op {
+        Ok(None) => M::ready(Ok(T::default())),
+        Ok(Some(op)) => M::run(client, Ok(op)),
+        Err(err) => M::ready(Err(err)),
+    }
+}

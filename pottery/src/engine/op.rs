@@ -192,6 +192,26 @@ impl<T> Op<T> {
         self
     }
 
+    /// The same write behind the fence at `fence` for `token` (see
+    /// `crate::fence::request`, which makes the request).
+    pub(crate) fn fenced(self, fence: String, token: u64) -> Result<Op<T>>
+    where
+        T: 'static,
+    {
+        let request = crate::fence::request(self.request, &fence, token)?;
+        let decode = self.decode;
+        Ok(Op {
+            key: self.key,
+            expects: self.expects,
+            structure: self.structure,
+            companion: Some(fence),
+            request,
+            decode: Box::new(move |key, reply| {
+                crate::fence::unwrap_reply(key, token, reply, decode)
+            }),
+        })
+    }
+
     /// The span of this operation run in `mode`.
     fn span(&self, mode: &'static str) -> OpSpan {
         OpSpan::new(|| Fields {

@@ -7,86 +7,17 @@
 //! `From` (for [`Client::with_connection`](crate::Client::with_connection) code).
 
 mod code;
+mod kind;
 mod raw;
 
 use std::fmt;
 
 pub(crate) use code::{has_code, server_code};
+pub use kind::ErrorKind;
 pub(crate) use raw::Taken;
 
 /// A `Result` whose error is the crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-/// What went wrong, in a form a caller can branch on.
-///
-/// A retry loop retries [`Connection`](ErrorKind::Connection) (nothing was
-/// applied), and decides about [`OutcomeUnknown`](ErrorKind::OutcomeUnknown)
-/// (a write may have applied) and [`ClusterBusy`](ErrorKind::ClusterBusy)
-/// (retry after a pause); [`Authentication`](ErrorKind::Authentication) and
-/// [`OutOfMemory`](ErrorKind::OutOfMemory) do not go away by retrying.
-///
-/// # Example
-///
-/// ```
-/// use pottery::{Client, ErrorKind};
-///
-/// let err = Client::open("nope://localhost").unwrap_err();
-/// assert_eq!(err.kind(), ErrorKind::Config);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// Redis could not be reached, the connection broke, or it did not answer in
-    /// time, and nothing the call sent can have changed anything (it read, or
-    /// its request was never sent).
-    Connection,
-    /// A request that may write was sent, then its reply was lost (a timeout or
-    /// a broken connection): it may or may not have applied. Check before
-    /// retrying a write that is not idempotent.
-    OutcomeUnknown,
-    /// Redis refused the credentials (`WRONGPASS`, `NOAUTH`) or the user's
-    /// permissions (`NOPERM`): retrying will not help.
-    Authentication,
-    /// Redis reached its `maxmemory` and refused a write (`OOM`).
-    OutOfMemory,
-    /// A Redis Cluster is busy or moving slots (`TRYAGAIN`, `CLUSTERDOWN`,
-    /// `MASTERDOWN`, or a `MOVED`/`ASK` redirect that was not followed): try
-    /// again after a pause.
-    ClusterBusy,
-    /// The key holds another Redis type than the structure needs.
-    WrongType,
-    /// A stored value does not decode with the structure's codec.
-    Decode,
-    /// A value could not be encoded with the structure's codec.
-    Encode,
-    /// The key already exists (creating a structure with initial items).
-    KeyExists,
-    /// A key, field, member or index that must exist does not.
-    NotFound,
-    /// A bad URL, option or argument.
-    Config,
-    /// Redis answered with an error not covered above, or with an unexpected reply.
-    Redis,
-    /// A [`Redlock`](crate::Redlock) could not be acquired where it had to be (by
-    /// [`Redlock::run`](crate::Redlock::run)); pottery's `QuorumNotAchieved`.
-    QuorumNotAchieved,
-    /// More than half of a [`Redlock`](crate::Redlock)'s masters failed or did not
-    /// answer in time, so no quorum was possible; pottery's `QuorumIsImpossible`.
-    QuorumIsImpossible,
-    /// Extending a [`Redlock`](crate::Redlock) that is no longer held (it expired
-    /// or was released); pottery's `ExtendUnlockedLock`.
-    ExtendUnlockedLock,
-    /// Releasing a [`Redlock`](crate::Redlock) that is no longer held (it expired
-    /// or was released); pottery's `ReleaseUnlockedLock`.
-    ReleaseUnlockedLock,
-    /// A [`Redlock`](crate::Redlock) hold was extended more often than its
-    /// `num_extensions` allows; pottery's `TooManyExtensions`.
-    TooManyExtensions,
-    /// A read-decide-write operation (`retain`, an entry's `and_modify`) found
-    /// the data changed by someone else under each of its attempts, and wrote
-    /// nothing in the last one: call it again.
-    Conflict,
-}
 
 /// The crate's error: what happened, which key it concerns, and the cause.
 ///
@@ -252,6 +183,13 @@ impl Error {
     /// The data at `key` kept changing under a read-decide-write operation.
     pub(crate) fn conflict(key: &str, what: impl Into<String>) -> Self {
         Error::new(ErrorKind::Conflict, Some(key), what)
+    }
+
+    /// A write at `key` with `token` was refused: `stored` had written.
+    pub(crate) fn stale_fence(key: &str, token: u64, stored: &str) -> Self {
+        let what =
+            format!("fencing token {token} is older than {stored}, which already wrote here");
+        Error::new(ErrorKind::StaleFence, Some(key), what)
     }
 
     /// Attaches the error that caused this one (its `source`).
@@ -438,6 +376,7 @@ impl fmt::Display for Error {
             ErrorKind::ReleaseUnlockedLock => "release unlocked lock",
             ErrorKind::TooManyExtensions => "too many extensions",
             ErrorKind::Conflict => "conflicting change",
+            ErrorKind::StaleFence => "stale fencing token",
         };
         f.write_str(kind)?;
         if let Some(key) = &self.inner.key {

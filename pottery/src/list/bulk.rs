@@ -393,13 +393,20 @@ where
     where
         I: IntoIterator<Item: EncodeAs<T>>,
     {
-        let values = match self.base.encode_each(items) {
-            Ok(values) if values.is_empty() => return M::ready(Ok(())),
-            Ok(values) => values,
-            Err(err) => return M::ready(Err(err)),
-        };
+        crate::engine::run_some::<M, _>(self.base.client(), self.push_all_op(command, items))
+    }
+
+    /// `command` of every item; `None` for none (nothing to send; also fenced).
+    pub(crate) fn push_all_op<I>(&self, command: &str, items: I) -> Result<Option<Op<()>>>
+    where
+        I: IntoIterator<Item: EncodeAs<T>>,
+    {
+        let values = self.base.encode_each(items)?;
+        if values.is_empty() {
+            return Ok(None);
+        }
         let cmd = self.base.cmd_with(command, values);
-        M::run(self.base.client(), Ok(self.base.op(cmd, |_, _| Ok(()))))
+        Ok(Some(self.base.op(cmd, |_, _| Ok(()))))
     }
 
     /// Sorts the list in place, ascending and stably, in one atomic Lua script:

@@ -99,6 +99,23 @@ where
     C: Codec,
     M: Mode,
 {
+    /// Writes through this list's fence with `token` (see [`Fenced`](crate::Fenced)):
+    /// each is refused with [`StaleFence`](crate::ErrorKind::StaleFence),
+    /// changing nothing, if a larger token already wrote through it.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// # let l: pottery::sync::RedisList<i64> = pottery::sync::RedisList::new(&client, "l");
+    /// l.fenced(2).push(1)?;
+    /// assert!(l.fenced(1).push(0).is_err());
+    /// assert_eq!(l.to_vec()?, [1]);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn fenced(&self, token: impl Into<crate::FenceToken>) -> crate::Fenced<'_, Self> {
+        crate::Fenced::new(self, token.into())
+    }
+
     /// An op whose reply is one optional stored element.
     pub(crate) fn optional_op(&self, request: impl Into<crate::engine::Request>) -> Op<Option<T>> {
         let codec = self.base.codec().clone();
@@ -188,8 +205,21 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn set(&self, index: isize, value: impl EncodeAs<T>) -> M::Output<'_, ()> {
-        let op = self.base.encode(&value).map(|value| {
-            let request = self.base.script(&lua::list::SET, &[num_arg(index), value]);
+        M::run(
+            self.base.client(),
+            self.set_op(index, &value, &lua::list::SET),
+        )
+    }
+
+    /// `script` setting the element at `index` (also fenced).
+    pub(crate) fn set_op<V: Serialize + ?Sized>(
+        &self,
+        index: isize,
+        value: &V,
+        script: &'static lua::Lua,
+    ) -> Result<Op<()>> {
+        self.base.encode(value).map(|value| {
+            let request = self.base.script(script, &[num_arg(index), value]);
             self.base
                 .op(request, move |key, reply| match decode::flag(key, reply)? {
                     true => Ok(()),
@@ -198,8 +228,7 @@ where
                         format!("list assignment index {index} out of range"),
                     )),
                 })
-        });
-        M::run(self.base.client(), op)
+        })
     }
 
     /// Inserts `value` before `index`, atomically; like Python's `list.insert`,
@@ -449,10 +478,18 @@ where
     }
 
     fn push_with<V: Serialize + ?Sized>(&self, command: &str, value: &V) -> M::Output<'_, ()> {
-        let op = self.base.encode(value).map(|value| {
+        M::run(self.base.client(), self.push_op(command, value))
+    }
+
+    /// `command key value` (`RPUSH`, `LPUSH`; also fenced).
+    pub(crate) fn push_op<V: Serialize + ?Sized>(
+        &self,
+        command: &str,
+        value: &V,
+    ) -> Result<Op<()>> {
+        self.base.encode(value).map(|value| {
             self.base
                 .op(self.base.cmd_with(command, value), |_, _| Ok(()))
-        });
-        M::run(self.base.client(), op)
+        })
     }
 }

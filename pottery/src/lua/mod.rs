@@ -216,6 +216,53 @@ group! {
     FLIGHT_ABANDON = "flight_abandon.lua";
 }
 
+/// `fence! { RUN; NAME = "group/file.lua" [+ "group/more.lua"...]; ... }`
+/// declares `lua::fence`: `RUN` (`fence/run.lua`, a fenced single command) and
+/// the fenced twin of each structure script listed, `fence/prelude.lua` +
+/// `fence/pre.lua` + the script's files + `fence/post.lua`, named
+/// `fence/<group>/<file>.lua` after its last file (see `crate::fence`).
+macro_rules! fence {
+    ($(#[$rdoc:meta])* RUN; $($(#[$doc:meta])* $name:ident = $file:literal $(+ $more:literal)*;)*) => {
+        pub(crate) mod fence {
+            use super::{LazyLock, Lua, Script};
+
+            $(#[$rdoc])*
+            pub(crate) static RUN: Lua = Lua {
+                name: "fence/run.lua",
+                text: concat!(include_str!("fence/prelude.lua"), include_str!("fence/run.lua")),
+                script: LazyLock::new(|| Script::new(RUN.text)),
+            };
+            $(
+                $(#[$doc])*
+                pub(crate) static $name: Lua = Lua {
+                    name: concat!("fence/", last!($file $(, $more)*)),
+                    text: concat!(
+                        include_str!("fence/prelude.lua"),
+                        include_str!("fence/pre.lua"),
+                        include_str!($file),
+                        $(include_str!($more),)*
+                        include_str!("fence/post.lua")
+                    ),
+                    script: LazyLock::new(|| Script::new($name.text)),
+                };
+            )*
+
+            /// Every script of this group.
+            pub(crate) static ALL: &[&Lua] = &[&RUN, $(&$name),*];
+        }
+    };
+}
+fence! {
+    /// One allowlisted command, checked against and raising the fence.
+    RUN;
+    /// `dict/remove.lua` behind the fence.
+    DICT_REMOVE = "dict/remove.lua";
+    /// `list/set.lua` behind the fence.
+    LIST_SET = "list/prelude.lua" + "list/set.lua";
+    /// `counter/update.lua` behind the fence.
+    COUNTER_UPDATE = "counter/update.lua";
+}
+
 /// Every script the crate runs.
 pub(crate) fn all() -> impl Iterator<Item = &'static Lua> {
     [
@@ -231,6 +278,7 @@ pub(crate) fn all() -> impl Iterator<Item = &'static Lua> {
         redlock::ALL,
         nextid::ALL,
         cache::ALL,
+        fence::ALL,
     ]
     .into_iter()
     .flatten()

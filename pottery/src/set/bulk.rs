@@ -7,8 +7,8 @@ use serde::de::DeserializeOwned;
 use super::RedisSet;
 use crate::codec::{Codec, EncodeAs};
 use crate::decode;
-use crate::engine::{Mode, ModeExt};
-use crate::error::Error;
+use crate::engine::{Mode, ModeExt, Op};
+use crate::error::{Error, Result};
 
 impl<T, C, M> RedisSet<T, C, M>
 where
@@ -35,13 +35,20 @@ where
     where
         I: IntoIterator<Item: EncodeAs<T>>,
     {
-        let args = match self.base.encode_each(members) {
-            Ok(args) if args.is_empty() => return M::ready(Ok(())),
-            Ok(args) => args,
-            Err(err) => return M::ready(Err(err)),
-        };
+        crate::engine::run_some::<M, _>(self.base.client(), self.extend_op(members))
+    }
+
+    /// `SADD` of every member; `None` for none (nothing to send; also fenced).
+    pub(crate) fn extend_op<I>(&self, members: I) -> Result<Option<Op<()>>>
+    where
+        I: IntoIterator<Item: EncodeAs<T>>,
+    {
+        let args = self.base.encode_each(members)?;
+        if args.is_empty() {
+            return Ok(None);
+        }
         let cmd = self.base.cmd_with("SADD", args);
-        M::run(self.base.client(), Ok(self.base.op(cmd, |_, _| Ok(()))))
+        Ok(Some(self.base.op(cmd, |_, _| Ok(()))))
     }
 
     /// Whether each of `members` is in the set, in order: one `SMISMEMBER` round

@@ -25,7 +25,7 @@ use crate::decode;
 use crate::engine::ModeExt;
 use crate::engine::Op;
 use crate::engine::{Blocking, Mode};
-use crate::error::{Error, Taken};
+use crate::error::{Error, Result, Taken};
 use crate::lua;
 
 /// Ties the element and mode types to the structure without owning any.
@@ -120,6 +120,22 @@ where
         M::run_owned(client.clone(), Ok(op))
     }
 
+    /// Writes through this set's fence with `token` (see [`Fenced`](crate::Fenced)):
+    /// each is refused with [`StaleFence`](crate::ErrorKind::StaleFence),
+    /// changing nothing, if a larger token already wrote through it.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let basket: pottery::sync::RedisSet<String> = pottery::sync::RedisSet::new(&pottery::Client::open(&server.url())?, "basket");
+    /// basket.fenced(2).insert("apple")?;
+    /// assert!(basket.fenced(1).remove("apple").is_err());
+    /// assert!(basket.contains("apple")?);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn fenced(&self, token: impl Into<crate::FenceToken>) -> crate::Fenced<'_, Self> {
+        crate::Fenced::new(self, token.into())
+    }
+
     /// Adds `member` (`SADD`); `true` if it was not there yet. Python's `add`.
     ///
     /// Returns `Result<bool>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
@@ -132,11 +148,19 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn insert(&self, member: impl EncodeAs<T>) -> M::Output<'_, bool> {
-        let op = self
-            .base
-            .encode(&member)
-            .map(|raw| self.base.op(self.base.cmd_with("SADD", raw), decode::flag));
-        M::run(self.base.client(), op)
+        M::run(self.base.client(), self.flag_op("SADD", &member))
+    }
+
+    /// `command key member` replying whether it changed the set (`SADD`,
+    /// `SREM`; also fenced).
+    pub(crate) fn flag_op<V: Serialize + ?Sized>(
+        &self,
+        command: &str,
+        member: &V,
+    ) -> Result<Op<bool>> {
+        self.base
+            .encode(member)
+            .map(|raw| self.base.op(self.base.cmd_with(command, raw), decode::flag))
     }
 
     /// Removes `member` (`SREM`); `true` if it was there. Python's `discard`.
@@ -152,11 +176,7 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn discard(&self, member: impl EncodeAs<T>) -> M::Output<'_, bool> {
-        let op = self
-            .base
-            .encode(&member)
-            .map(|raw| self.base.op(self.base.cmd_with("SREM", raw), decode::flag));
-        M::run(self.base.client(), op)
+        M::run(self.base.client(), self.flag_op("SREM", &member))
     }
 
     /// Removes `member` (`SREM`); a [`NotFound`](crate::ErrorKind::NotFound) error if
@@ -174,7 +194,13 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn remove(&self, member: impl EncodeAs<T>) -> M::Output<'_, ()> {
-        let op = self.base.encode(&member).map(|raw| {
+        M::run(self.base.client(), self.remove_op(&member))
+    }
+
+    /// `SREM key member`, a [`NotFound`](crate::ErrorKind::NotFound) error if
+    /// it was absent (also fenced).
+    pub(crate) fn remove_op<V: Serialize + ?Sized>(&self, member: &V) -> Result<Op<()>> {
+        self.base.encode(member).map(|raw| {
             let shown = String::from_utf8_lossy(&raw).into_owned();
             self.base.op(
                 self.base.cmd_with("SREM", raw),
@@ -183,8 +209,7 @@ where
                     false => Err(Error::not_found(key, format!("no member {shown}"))),
                 },
             )
-        });
-        M::run(self.base.client(), op)
+        })
     }
 
     /// Whether `member` is in the set (`SISMEMBER`). A member the codec cannot
