@@ -254,6 +254,12 @@ pub mod __private {
         crate::lua::text(name)
     }
 
+    /// A NextId value as stored in a master (plain decimal, or the exponent
+    /// form pottery's Lua writes above ~1e14), read as the ID it denotes.
+    pub fn nextid_parse(raw: &[u8]) -> Option<u64> {
+        crate::nextid::logic::parse_id(raw)
+    }
+
     /// Every Lua script the crate runs: its file name and text.
     pub fn lua_scripts() -> impl Iterator<Item = (&'static str, &'static str)> {
         crate::lua::all().map(|lua| (lua.name(), lua.text()))

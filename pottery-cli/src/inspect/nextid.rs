@@ -48,27 +48,8 @@ pub(super) fn read(
     })
 }
 
-/// A stored ID: a plain decimal integer, or an integral number in exponent
-/// form (pottery's `%.14g` above ~1e14); `None` for anything else.
-fn parse_id(raw: &[u8]) -> Option<u64> {
-    let text = std::str::from_utf8(raw).ok()?;
-    if text.is_empty() {
-        return None;
-    }
-    if text.bytes().all(|b| b.is_ascii_digit()) {
-        return text.parse().ok();
-    }
-    let numeric = |b: u8| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-');
-    if !text.bytes().all(numeric) {
-        return None;
-    }
-    let n: f64 = text.parse().ok()?;
-    if !n.is_finite() || n < 0.0 || n.fract() != 0.0 {
-        return None;
-    }
-    // An integral double prints exactly with no decimals (beyond u64: no parse).
-    format!("{n:.0}").parse().ok()
-}
+/// A stored ID, read as the library reads it (one parser for both).
+use pottery::__private::nextid_parse as parse_id;
 
 #[cfg(test)]
 mod tests {

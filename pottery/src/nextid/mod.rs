@@ -10,7 +10,7 @@
 
 mod builder;
 mod flow;
-mod logic;
+pub(crate) mod logic;
 
 pub use builder::NextIdBuilder;
 
