@@ -32,6 +32,7 @@ mod examples;
 mod failover;
 mod faults;
 mod fence;
+mod fence_deque;
 mod fencing;
 mod hyperloglog;
 mod interop;
@@ -68,6 +69,7 @@ fn main() {
         failover::suite(),
         faults::suite(),
         fence::suite(),
+        fence_deque::suite(),
         hyperloglog::suite(),
         interop::suite(),
         keys::suite(),

@@ -2,7 +2,7 @@
 //! fencing token of the lock their writer holds (Kleppmann's fencing).
 //!
 //! `mod.rs` holds [`FenceToken`], [`Fenced`] and the reply check shared by
-//! every fenced write; `dict.rs`, `list.rs`, `set.rs` and `counter.rs` the
+//! every fenced write; `dict.rs`, `list.rs`, `deque.rs`, `set.rs` and `counter.rs` the
 //! fenced writes of each structure, built from the structure's own operations
 //! (same encoding, same decoding) by `Op::fenced`.
 //!
@@ -29,6 +29,7 @@
 //! older token can still write.
 
 mod counter;
+mod deque;
 mod dict;
 mod list;
 mod set;
@@ -92,8 +93,8 @@ impl<M: crate::Mode> From<&crate::redlock::RedlockGuard<M>> for FenceToken {
 
 /// Writes to a structure through its fence, with one fencing token: made by
 /// `fenced(token)` on a [`RedisDict`](crate::RedisDict),
-/// [`RedisList`](crate::RedisList), [`RedisSet`](crate::RedisSet) or
-/// [`RedisCounter`](crate::RedisCounter).
+/// [`RedisList`](crate::RedisList), [`RedisDeque`](crate::RedisDeque),
+/// [`RedisSet`](crate::RedisSet) or [`RedisCounter`](crate::RedisCounter).
 ///
 /// Each write is refused with [`StaleFence`](crate::ErrorKind::StaleFence),
 /// changing nothing, if a larger token already wrote through the fence (see
