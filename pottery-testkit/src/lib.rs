@@ -9,6 +9,8 @@
 //! - [`Server`]: one server, which can be stopped, frozen (SIGSTOP) and restarted.
 //! - [`Server::start_tls_with`]: a TLS server whose certificate a private CA
 //!   signed ([`Certs`], made by `rcgen`), optionally requiring client certificates.
+//! - [`Server::start_replica_of`]: a server replicating another, which
+//!   [`Server::promote`] makes a master (a failover by hand).
 //! - [`Masters`]: N independent servers (for Redlock and NextId).
 //! - [`Cluster`]: a local Redis Cluster of 3 masters, whose slots can be held
 //!   half-migrated ([`Cluster::migrate_slot_of`]) or served by a frozen master
@@ -23,6 +25,7 @@
 mod migration;
 mod proxy;
 mod python;
+mod replica;
 mod replicas;
 mod tls;
 

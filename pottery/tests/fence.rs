@@ -37,7 +37,12 @@ fn slot(ctx: &Ctx, key: &str) -> i64 {
 /// Token 5 then 7 write; 6 is refused with `StaleFence` naming the key and
 /// changing nothing; 7 again (the same holder) writes. `write(token, step)`
 /// writes something that depends on `step`; `data` reads the structure.
-pub(crate) fn check(ctx: &Ctx, key: &str, write: impl Fn(u64, i64) -> Result<()>, data: impl Fn() -> String) {
+pub(crate) fn check(
+    ctx: &Ctx,
+    key: &str,
+    write: impl Fn(u64, i64) -> Result<()>,
+    data: impl Fn() -> String,
+) {
     check_above(ctx, key, 0, write, data);
 }
 

@@ -28,7 +28,13 @@ fn deque_writes(ctx: &Ctx) {
     let d = Deque::new(&ctx.client, &key);
     let data = || format!("{:?}", d.to_vec().unwrap());
     check(ctx, &key, |t, i| d.fenced(t).extend([i, i]), data);
-    check_above(ctx, &key, 10, |t, i| d.fenced(t).extend_front([i, -i]), data);
+    check_above(
+        ctx,
+        &key,
+        10,
+        |t, i| d.fenced(t).extend_front([i, -i]),
+        data,
+    );
     assert_eq!(d.to_vec().unwrap(), [-4, 4, -2, 2, -1, 1, 1, 1, 2, 2, 4, 4]);
 
     let key = ctx.key("pop");
@@ -36,7 +42,13 @@ fn deque_writes(ctx: &Ctx) {
     d.extend(0..10).unwrap();
     let data = || format!("{:?}", d.to_vec().unwrap());
     check(ctx, &key, |t, _| d.fenced(t).pop_back().map(drop), data);
-    check_above(ctx, &key, 10, |t, _| d.fenced(t).pop_front().map(drop), data);
+    check_above(
+        ctx,
+        &key,
+        10,
+        |t, _| d.fenced(t).pop_front().map(drop),
+        data,
+    );
     assert_eq!(d.to_vec().unwrap(), [3, 4, 5, 6]);
 
     for (name, bounded) in [("wt", false), ("wt-bounded", true)] {
@@ -73,7 +85,12 @@ fn async_deque_writes(ctx: &Ctx) {
     let d = future::RedisDeque::<i64>::with_maxlen(&ctx.client, &key, 2);
     let plain = Deque::new(&ctx.client, &key);
     let data = || format!("{:?}", plain.to_vec().unwrap());
-    check(ctx, &key, |t, i| ctx.block_on(d.fenced(t).push_back(i)), data);
+    check(
+        ctx,
+        &key,
+        |t, i| ctx.block_on(d.fenced(t).push_back(i)),
+        data,
+    );
     assert_eq!(plain.to_vec().unwrap(), [2, 4]);
     plain.extend([5, 6]).unwrap();
     check_above(

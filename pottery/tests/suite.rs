@@ -45,6 +45,7 @@ mod queue;
 mod queue_wait;
 mod redlock;
 mod redlock_deadline;
+mod redlock_replicas;
 mod redlock_watchdog;
 mod set;
 mod synchronize;
@@ -82,6 +83,7 @@ fn main() {
         fencing::suite(),
         redlock::suite(),
         redlock_deadline::suite(),
+        redlock_replicas::suite(),
         redlock_watchdog::suite(),
         set::suite(),
         synchronize::suite(),

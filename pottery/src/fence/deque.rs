@@ -115,7 +115,10 @@ where
     {
         let deque = self.structure;
         let op = deque.push_side_op(side, items, &lua::fence::DEQUE_PUSH_TRIM);
-        run_some::<M, _>(deque.base().client(), guard_some(deque.base(), self.token, op))
+        run_some::<M, _>(
+            deque.base().client(),
+            guard_some(deque.base(), self.token, op),
+        )
     }
 
     fn take(&self, command: &str) -> M::Output<'a, Option<T>> {

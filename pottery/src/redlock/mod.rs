@@ -22,6 +22,7 @@ mod builder;
 mod flow;
 mod guard;
 mod impls;
+mod replicas;
 mod status;
 // `pub(crate)`: NextId spaces its retries with the same random delay.
 pub(crate) mod logic;
@@ -181,17 +182,22 @@ pub(crate) struct Shared {
     run_timeout: Option<Duration>,
     /// The watchdog's renewal interval; `None`: no watchdog.
     watchdog: Option<Duration>,
+    /// The replicas that must acknowledge an acquisition; `None`: no `WAIT`.
+    replicas: Option<replicas::Replicas>,
     /// The fence counter, a companion key of `key` (in its cluster slot).
     fence_key: Arc<str>,
     /// The tokens of this lock's live guards (all clones'), for `status`.
     live: Mutex<Vec<Arc<str>>>,
 }
 
-/// A hold just acquired: its token, until when it is valid, and its fencing token.
+/// A hold just acquired: its token, until when it is valid, its fencing
+/// token, and the least count of replicas that acknowledged it on a master it
+/// counts on (`None`: not asked).
 pub(crate) struct Hold {
     token: Arc<str>,
     valid_until: Instant,
     fence: u64,
+    replicas: Option<u32>,
 }
 
 impl<M: Mode> Redlock<M> {
@@ -223,6 +229,7 @@ impl<M: Mode> Redlock<M> {
                 run_blocking: true,
                 run_timeout: None,
                 watchdog: None,
+                replicas: None,
             }),
             mode: PhantomData,
         }
