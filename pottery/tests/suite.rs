@@ -33,6 +33,7 @@ mod failover;
 mod faults;
 mod fence;
 mod fence_deque;
+mod fence_process;
 mod fencing;
 mod hyperloglog;
 mod interop;
@@ -71,6 +72,7 @@ fn main() {
         faults::suite(),
         fence::suite(),
         fence_deque::suite(),
+        fence_process::suite(),
         hyperloglog::suite(),
         interop::suite(),
         keys::suite(),
