@@ -27,6 +27,20 @@
 //! ([`Container::clear`](crate::Container::clear)) leaves it; deleting the fence
 //! key lets any token write again, so delete it only when no holder of an
 //! older token can still write.
+//!
+//! # What is not fenced
+//!
+//! [`RedisSimpleQueue`](crate::RedisSimpleQueue): a put appends a message and
+//! overwrites nothing, and a get consumes (a fenced get would refuse to hand
+//! out a message that is already the paused consumer's to lose). A queue
+//! needs idempotent consumers, not fencing. [`RedisCache`](crate::RedisCache),
+//! `#[redis_cache]` and [`CachedOrderedDict`](crate::CachedOrderedDict) store
+//! the results of a function of their arguments: a late write by a paused
+//! writer stores the same value (or one a cache may drop at any time anyway).
+//! Protected state a lock guards belongs in a dict, list, deque, set or
+//! counter written through its fence. [`BloomFilter`](crate::BloomFilter) and
+//! [`HyperLogLog`](crate::HyperLogLog) only ever grow, and adding twice is
+//! adding once.
 
 mod counter;
 mod deque;

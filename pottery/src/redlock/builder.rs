@@ -318,8 +318,9 @@ impl<M: Mode> RedlockBuilder<M> {
     /// modes: a blocked `WAIT` on the async client's shared connection would
     /// hold up its other requests). The masters still answer in parallel. A
     /// master's request may take the [request timeout](Self::request_timeout)
-    /// plus `timeout`, which every acquire's worst case grows by; the time
-    /// spent waiting comes off the hold's validity as any other.
+    /// plus `timeout` plus 200 ms (Redis ends a timed-out `WAIT` up to `1/hz`
+    /// late), which every acquire's worst case grows by; the time spent
+    /// waiting comes off the hold's validity as any other.
     ///
     /// **When fewer acknowledge:** a master whose replicas fell short does not
     /// count towards the quorum. If the masters that do count are not a

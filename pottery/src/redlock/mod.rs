@@ -8,6 +8,9 @@
 //!   and the per-master operations; the scripts are `lua/redlock/*.lua`.
 //! - `fencing.md`: the Redlock docs' "Fencing" section: how tokens are made,
 //!   why they increase, and what must hold.
+//! - `replicas.rs`: replica acknowledgement
+//!   ([`RedlockBuilder::wait_for_replicas`]): the acquire script and `WAIT` in
+//!   one pipeline, and what a master's answer counts for.
 //! - `status.rs`: [`Redlock::status`] ([`RedlockStatus`]) and the fence
 //!   counter's key.
 //! - `logic.rs`: the arithmetic and decisions, free of I/O.
@@ -100,7 +103,7 @@ pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_millis(200);
 ///
 /// | call | worst case |
 /// |---|---|
-/// | `try_acquire` | 3 × `rt` (the attempt, the [fencing](#fencing) round, then the release of what a failed attempt got) |
+/// | `try_acquire` | 3 × `rt` (the attempt, the [fencing](#fencing) round, then the release of what a failed attempt got); with [`wait_for_replicas`](RedlockBuilder::wait_for_replicas)`(n, w)`, plus `w` + 200 ms (Redis ends a timed-out `WAIT` up to `1/hz` late) |
 /// | `acquire_timeout(t)` | `t` + 3 × `rt` (the last attempt starts at `t`) |
 /// | `acquire` | no limit (each attempt 3 × `rt`) |
 /// | `run(f)` | its acquire's, then `f`, then `rt` for the release |
@@ -142,7 +145,8 @@ pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_millis(200);
 ///
 /// With one master, Redlock is a plain single-server lock. Masters must be
 /// independent (not replicas of each other): failover of a replicated master can
-/// lose a hold. A master may itself be a Redis Cluster [`Client`]; the lock is
+/// lose a hold, unless acquisitions wait for its replicas to acknowledge them
+/// ([`RedlockBuilder::wait_for_replicas`]). A master may itself be a Redis Cluster [`Client`]; the lock is
 /// one key, so it lives on one node of it.
 ///
 /// # Example

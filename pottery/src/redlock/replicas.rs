@@ -110,7 +110,7 @@ pub(crate) fn decode_grant(
         return Err(Error::unexpected_reply(
             key,
             "acquire and WAIT",
-            &"not 2 replies",
+            "not 2 replies",
         ));
     };
     let counter = counter(script)?;
@@ -143,6 +143,7 @@ pub(crate) fn least_acked(grants: &[Grant]) -> Option<u32> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     fn int(n: i64) -> Value {
