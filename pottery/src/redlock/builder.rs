@@ -310,8 +310,9 @@ impl<M: Mode> RedlockBuilder<M> {
     /// master's failover to one of them cannot silently drop the hold. For
     /// masters that have replicas: replicated single servers, or a Redis
     /// Cluster [`Client`] as a master (`WAIT` then runs on the master of the
-    /// lock key's slot). [`RedlockGuard::replicas_acknowledged`] tells how
-    /// many did.
+    /// lock key's slot).
+    /// [`replicas_acknowledged`](crate::RedlockGuard::replicas_acknowledged)
+    /// on the guard tells how many did.
     ///
     /// The `WAIT` goes in the same pipeline as each master's acquire script
     /// (one round trip, on a pooled blocking connection of its own in both
