@@ -35,6 +35,13 @@ fn lock_on(master: Client, name: &str, replicas: u32) -> sync::Redlock {
         .unwrap()
 }
 
+/// `DEL key` on the server at `url`.
+fn raw_del(url: &str, key: &str) -> i64 {
+    let client = redis::Client::open(url).unwrap();
+    let mut con = client.get_connection().unwrap();
+    redis::cmd("DEL").arg(key).query(&mut con).unwrap()
+}
+
 /// `GET key` on the server at `url` (a replica answers reads).
 fn get_on(url: &str, key: &str) -> Option<String> {
     let client = redis::Client::open(url).unwrap();
@@ -144,6 +151,73 @@ fn frozen_replica_refuses_within_the_deadline(_: &Ctx) {
     assert_eq!(guard.replicas_acknowledged(), Some(1));
 }
 
+/// Three masters, two with a replica: the hold counts on those two (a
+/// quorum); the master without one, short, is not counted (its `WAIT` still
+/// waits when the quorum is reached, so its copy may outlive the release
+/// until it expires, as a slow master's does in any Redlock). With one
+/// replica frozen, only one master counts:
+/// `NotReplicated`, and nothing stays held anywhere. Blocking and async.
+fn quorum_counts_acknowledged_masters(_: &Ctx) {
+    let masters = [Server::start(), Server::start(), Server::start()];
+    let replicas = [
+        Server::start_replica_of(&masters[0]),
+        Server::start_replica_of(&masters[1]),
+    ];
+    let clients: Vec<Client> = masters
+        .iter()
+        .map(|m| Client::open(&m.url()).unwrap())
+        .collect();
+    let lock: sync::Redlock = sync::Redlock::builder("printer")
+        .masters(clients.clone())
+        .wait_for_replicas(1, WAIT)
+        .build()
+        .unwrap();
+    let alock: future::Redlock = future::Redlock::builder("printer")
+        .masters(clients)
+        .wait_for_replicas(1, WAIT)
+        .build()
+        .unwrap();
+    let held_on = |key: &str| {
+        masters
+            .iter()
+            .filter(|m| get_on(&m.url(), key).is_some())
+            .count()
+    };
+    // The short master's copy may outlive the release (see above): waits
+    // out its WAIT, then deletes it, so that each step starts clean.
+    let clear_short = || {
+        std::thread::sleep(WAIT + Duration::from_millis(300));
+        raw_del(&masters[2].url(), "redlock:printer");
+    };
+    let guard = lock.acquire().unwrap();
+    assert_eq!(guard.replicas_acknowledged(), Some(1));
+    assert!(held_on(lock.key()) >= 2);
+    guard.release().unwrap();
+    for replicated in &masters[..2] {
+        assert_eq!(get_on(&replicated.url(), lock.key()), None, "released");
+    }
+    clear_short();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let guard = alock.acquire().await.unwrap();
+        assert_eq!(guard.replicas_acknowledged(), Some(1));
+        guard.release().await.unwrap();
+    });
+    for replicated in &masters[..2] {
+        assert_eq!(get_on(&replicated.url(), lock.key()), None, "released");
+    }
+    clear_short();
+
+    replicas[1].freeze();
+    let err = lock.try_acquire().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotReplicated, "{err}");
+    assert_eq!(held_on(lock.key()), 0, "released everywhere");
+    let err = rt.block_on(alock.try_acquire()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotReplicated, "{err}");
+    assert_eq!(held_on(lock.key()), 0, "released everywhere");
+    replicas[1].thaw();
+}
+
 /// The master dies right after an acknowledged acquire; its replica, promoted,
 /// has the hold: another contender on it is refused.
 fn failover_keeps_an_acknowledged_hold(_: &Ctx) {
@@ -226,6 +300,7 @@ pub(crate) fn suite() -> support::Suite {
                     replicated_server_acknowledges,
                     frozen_replica_refuses_within_the_deadline,
                     failover_keeps_an_acknowledged_hold,
+                    quorum_counts_acknowledged_masters,
                     bad_settings_are_refused,
                 ],
             ),

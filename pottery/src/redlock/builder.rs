@@ -332,9 +332,12 @@ impl<M: Mode> RedlockBuilder<M> {
     /// wait forever on a lagging replica. With
     /// [`raise_on_redis_errors(false)`](Self::raise_on_redis_errors) such an
     /// attempt merely does not acquire, and a waiting acquire tries again.
-    /// An attempt that fails without being granted costs no extra wait while
-    /// the replicas keep up (`WAIT` answers at once when they already hold
-    /// the connection's writes).
+    /// An attempt stops waiting once a quorum counts, as without the option:
+    /// a master whose `WAIT` is still waiting then (its replicas lag) may keep
+    /// its copy of the hold past the release, until it expires, as a slow
+    /// master's copy in any Redlock. An attempt that finds the lock held costs
+    /// no extra wait while the replicas keep up (`WAIT` answers at once when
+    /// they already have the connection's writes); while they lag, it waits too.
     ///
     /// Only the acquisition waits: [`extend`](crate::RedlockGuard::extend),
     /// watchdog renewals and releases do not (a failover right after an
