@@ -104,7 +104,7 @@ pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_millis(200);
 /// | call | worst case |
 /// |---|---|
 /// | `try_acquire` | 3 × `rt` (the attempt, the [fencing](#fencing) round, then the release of what a failed attempt got); with [`wait_for_replicas`](RedlockBuilder::wait_for_replicas)`(n, w)`, plus `w` + 200 ms (Redis ends a timed-out `WAIT` up to `1/hz` late) |
-/// | `acquire_timeout(t)` | `t` + 3 × `rt` (the last attempt starts at `t`) |
+/// | `acquire_timeout(t)` | `t` + `try_acquire`'s (the last attempt starts at `t`) |
 /// | `acquire` | no limit (each attempt 3 × `rt`) |
 /// | `run(f)` | its acquire's, then `f`, then `rt` for the release |
 /// | guard's `locked`, `extend`, `release`; `status` | `rt` |
