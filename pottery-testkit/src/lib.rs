@@ -17,7 +17,7 @@
 //!   ([`Cluster::freeze_master_of`]).
 //! - [`ReplicatedCluster`]: 3 masters with 1 replica each and a short node
 //!   timeout, whose masters can be killed (a replica is promoted), frozen, or
-//!   have a slot held migrating for a while.
+//!   have a slot held migrating for a while, and whose replicas can be frozen.
 //! - [`Proxy`]: a TCP proxy in front of a server that delays, drops or
 //!   truncates replies, resets or black-holes connections ([`Fault`]).
 //! - [`python`]: runs a Python snippet with pottery 3.0.1 importable.
@@ -39,7 +39,7 @@ use redis_test::server::RedisServer;
 pub use migration::{FrozenMaster, Migration};
 pub use proxy::{Fault, Proxy};
 pub use python::{python, require_python_pottery};
-pub use replicas::{Failover, HeldMigration, NODE_TIMEOUT, ReplicatedCluster};
+pub use replicas::{Failover, FrozenReplica, HeldMigration, NODE_TIMEOUT, ReplicatedCluster};
 pub use tls::Certs;
 
 /// How long a server may take to accept commands.

@@ -257,8 +257,30 @@ fn replicated_cluster_keeps_the_hold(_: &Ctx) {
         guard.release().await.unwrap();
     });
     // Two replicas per master are more than the cluster has.
-    let err = lock_on(client, "greedy", 2).try_acquire().unwrap_err();
+    let err = lock_on(client.clone(), "greedy", 2)
+        .try_acquire()
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotReplicated, "{err}");
+
+    // A frozen replica, of a master other than the printer's (whose replica
+    // must stay healthy for the failover below): refused within the deadline.
+    let name = (0..)
+        .map(|i| format!("frozen{i}"))
+        .find(|n| cluster.master_of(&format!("redlock:{n}")) != cluster.master_of(lock.key()))
+        .unwrap();
+    let frozen = lock_on(client.clone(), &name, 1);
+    let ice = cluster.freeze_replica_of(frozen.key());
+    let start = Instant::now();
+    let err = frozen.try_acquire().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotReplicated, "{err}");
+    assert!(start.elapsed() < REFUSED_WITHIN, "{:?}", start.elapsed());
+    let raw = |key: &str| -> Option<String> {
+        client
+            .with_connection(|con| redis::cmd("GET").arg(key).query(con))
+            .unwrap()
+    };
+    assert_eq!(raw(frozen.key()), None, "released");
+    drop(ice);
 
     let failover = cluster.kill_master_of(lock.key());
     assert_eq!(
