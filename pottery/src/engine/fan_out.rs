@@ -133,6 +133,27 @@ pub(crate) async fn future<A: Send + 'static>(
     results
 }
 
+/// [`block`] on Tokio's blocking pool, for requests that block on their
+/// servers (`WAIT`): a blocked command on the shared multiplexed connection
+/// would hold up every other request of the client.
+#[cfg(feature = "async")]
+pub(crate) async fn on_blocking_pool<A: Send + 'static>(
+    ops: Vec<(Client, Op<A>)>,
+    timeout: Duration,
+    blocks: Duration,
+    enough: Enough<A>,
+) -> Vec<Result<A>> {
+    let keys: Vec<Arc<str>> = ops.iter().map(|(_, op)| op.key_shared()).collect();
+    let carry = crate::trace::Carry::current();
+    let blocked =
+        tokio::task::spawn_blocking(move || carry.run(|| block(ops, timeout, blocks, enough)));
+    blocked.await.unwrap_or_else(|failed| {
+        let why = format!("a request task failed: {failed}");
+        let fail = |key: &Arc<str>| Err(Error::config(why.clone()).or_key(key));
+        keys.iter().map(fail).collect()
+    })
+}
+
 /// The requests on threads of their own (one runs here), all awaited: the
 /// results in order.
 pub(crate) fn block_each<A: Send + 'static>(

@@ -15,8 +15,6 @@
 //! a unit test can walk it, and the runners are the only code that blocks or
 //! awaits. Steps are boxed: one allocation per round trip, far below its cost.
 
-#[cfg(feature = "async")]
-use std::sync::Arc;
 use std::time::Duration;
 #[cfg(feature = "async")]
 use std::{future::Future, pin::Pin};
@@ -337,23 +335,13 @@ impl<A: Send + 'static, T: Send + 'static> Step<T> for FanOut<A, T> {
     #[cfg(feature = "async")]
     fn future(self: Box<Self>, deadline: Deadline) -> StepFuture<T> {
         let timeout = deadline.cap(self.per_request);
-        let Some(blocks) = self.blocks else {
-            return Box::pin(async move {
-                (self.next)(fan_out::future(self.ops, timeout, self.enough).await)
-            });
-        };
         Box::pin(async move {
-            let (ops, enough) = (self.ops, self.enough);
-            let keys: Vec<_> = ops.iter().map(|(_, op)| op.key_shared()).collect();
-            let carry = crate::trace::Carry::current();
-            let blocked = tokio::task::spawn_blocking(move || {
-                carry.run(|| fan_out::block(ops, timeout, blocks, enough))
-            });
-            let results = blocked.await.unwrap_or_else(|failed| {
-                let why = format!("a request task failed: {failed}");
-                let fail = |key: &Arc<str>| Err(Error::config(why.clone()).or_key(key));
-                keys.iter().map(fail).collect()
-            });
+            let results = match self.blocks {
+                None => fan_out::future(self.ops, timeout, self.enough).await,
+                Some(blocks) => {
+                    fan_out::on_blocking_pool(self.ops, timeout, blocks, self.enough).await
+                }
+            };
             (self.next)(results)
         })
     }
