@@ -783,6 +783,26 @@ fn tour_without_a_url_starts_its_own_server() {
         "\"printed\""
     );
     assert!(stdout.contains(">>> guard.release()?"), "{stdout}");
+    // A hand-off between two threads (its time is only printed), then fencing:
+    // B's token is larger, A's late write is refused, B's data stays.
+    let handoff = after(&stdout, "// thread A holds printer for 50 ms");
+    assert!(
+        handoff.starts_with("hand-off: B held the lock "),
+        "{handoff}"
+    );
+    let token = |name: &str| -> u64 {
+        let line = format!("let {name} = lock.acquire()?; {name}.fencing_token()");
+        after(&stdout, &line).parse().unwrap()
+    };
+    assert!(token("b") > token("a"), "{stdout}");
+    assert_eq!(
+        after(
+            &stdout,
+            "files.fenced(a).insert(\"report\", \"A's, late\").map_err(|e| e.kind())"
+        ),
+        "Err(StaleFence)"
+    );
+    assert_eq!(after(&stdout, "files.get(\"report\")?"), "Some(\"B's\")");
     // RedisCache: a miss, a hit, the counts, one computation.
     assert_eq!(
         after(&stdout, "area.cache().cache_info()?"),
@@ -819,7 +839,7 @@ fn tour_without_a_url_starts_its_own_server() {
     assert_eq!(after(&stdout, "timer.stop().err()"), "Some(AlreadyStopped)");
     assert_eq!(after(&stdout, "{ let mut lap"), "true");
     assert!(
-        stdout.contains("; 1 were left to delete at the end."),
+        stdout.contains("; 4 were left to delete at the end."),
         "{stdout}"
     );
     // BloomFilter and HyperLogLog: pottery's README examples.
@@ -870,9 +890,10 @@ fn tour_with_a_url_leaves_no_keys_behind() {
         "{stdout}"
     );
     // The new counters made by `c + d` and `c - d` were tracked too. Left at
-    // the end: only the Redlock's fencing counter, which outlives every hold.
+    // the end: the two Redlocks' fencing counters, which outlive every hold,
+    // and the fencing step's dict and its fence.
     assert!(
-        stdout.contains("; 1 were left to delete at the end."),
+        stdout.contains("; 4 were left to delete at the end."),
         "{stdout}"
     );
     assert_eq!(dbsize(&server), 0);

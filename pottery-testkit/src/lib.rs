@@ -9,13 +9,15 @@
 //! - [`Server`]: one server, which can be stopped, frozen (SIGSTOP) and restarted.
 //! - [`Server::start_tls_with`]: a TLS server whose certificate a private CA
 //!   signed ([`Certs`], made by `rcgen`), optionally requiring client certificates.
+//! - [`Server::start_replica_of`]: a server replicating another, which
+//!   [`Server::promote`] makes a master (a failover by hand).
 //! - [`Masters`]: N independent servers (for Redlock and NextId).
 //! - [`Cluster`]: a local Redis Cluster of 3 masters, whose slots can be held
 //!   half-migrated ([`Cluster::migrate_slot_of`]) or served by a frozen master
 //!   ([`Cluster::freeze_master_of`]).
 //! - [`ReplicatedCluster`]: 3 masters with 1 replica each and a short node
 //!   timeout, whose masters can be killed (a replica is promoted), frozen, or
-//!   have a slot held migrating for a while.
+//!   have a slot held migrating for a while, and whose replicas can be frozen.
 //! - [`Proxy`]: a TCP proxy in front of a server that delays, drops or
 //!   truncates replies, resets or black-holes connections ([`Fault`]).
 //! - [`python`]: runs a Python snippet with pottery 3.0.1 importable.
@@ -23,6 +25,7 @@
 mod migration;
 mod proxy;
 mod python;
+mod replica;
 mod replicas;
 mod tls;
 
@@ -36,7 +39,7 @@ use redis_test::server::RedisServer;
 pub use migration::{FrozenMaster, Migration};
 pub use proxy::{Fault, Proxy};
 pub use python::{python, require_python_pottery};
-pub use replicas::{Failover, HeldMigration, NODE_TIMEOUT, ReplicatedCluster};
+pub use replicas::{Failover, FrozenReplica, HeldMigration, NODE_TIMEOUT, ReplicatedCluster};
 pub use tls::Certs;
 
 /// How long a server may take to accept commands.

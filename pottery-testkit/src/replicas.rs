@@ -50,6 +50,25 @@ pub struct Failover {
     pub ok_after: Duration,
 }
 
+/// A replica suspended (SIGSTOP) by [`ReplicatedCluster::freeze_replica_of`]
+/// until dropped.
+#[derive(Debug)]
+pub struct FrozenReplica {
+    /// Its process id.
+    pub pid: u32,
+    /// Its URL.
+    pub url: String,
+}
+
+impl Drop for FrozenReplica {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-CONT")
+            .arg(self.pid.to_string())
+            .status();
+    }
+}
+
 /// A slot held `MIGRATING`/`IMPORTING` until a given time (or until dropped,
 /// whichever comes first); see [`ReplicatedCluster::hold_migrating`].
 pub struct HeldMigration {
@@ -173,6 +192,35 @@ impl ReplicatedCluster {
             .status();
         assert!(matches!(status, Ok(s) if s.success()), "kill -STOP {pid}");
         FrozenMaster { pid, url }
+    }
+
+    /// Suspends (SIGSTOP) the replica of the master serving `key` until the
+    /// guard drops: the master keeps serving, but its writes are
+    /// acknowledged by no replica (`WAIT` times out).
+    pub fn freeze_replica_of(&self, key: &str) -> FrozenReplica {
+        let any = self.any();
+        let master = migration::owner_and_other(&any, key).0;
+        let text: String = migration::query(&any, &["CLUSTER", "NODES"]);
+        let url = text
+            .lines()
+            .find_map(|line| {
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                let flags = fields.get(2)?;
+                let of = fields.get(3)?;
+                if !flags.contains("slave") || flags.contains("fail") || *of != master.id {
+                    return None;
+                }
+                let addr = fields.get(1)?.split('@').next()?;
+                Some(format!("redis://{addr}"))
+            })
+            .expect("the master has a live replica");
+        let pid = self.pid_of(&url);
+        let status = Command::new("kill")
+            .arg("-STOP")
+            .arg(pid.to_string())
+            .status();
+        assert!(matches!(status, Ok(s) if s.success()), "kill -STOP {pid}");
+        FrozenReplica { pid, url }
     }
 
     /// Waits until `key`'s slot is served by a master other than `old_master`

@@ -138,7 +138,8 @@
 //! - `dict/`, `set/`, `list/`, `deque/`, `counter/`, `queue/`: [`RedisDict`],
 //!   [`RedisSet`], [`RedisList`], [`RedisDeque`], [`RedisCounter`],
 //!   [`RedisSimpleQueue`], one folder each.
-//! - `redlock/`: [`Redlock`], its guard, watchdog, fencing tokens, `status`
+//! - `redlock/`: [`Redlock`], its guard, watchdog, fencing tokens, replica
+//!   acknowledgement (`replicas.rs`), `status`
 //!   and [`Synchronized`], its flows as plans (`flow.rs`) and pure decisions
 //!   (`logic.rs`); the `#[synchronize]` attribute macro lives in the
 //!   `pottery-macros` crate.

@@ -17,12 +17,12 @@ use pottery::{ErrorKind, Result, future, sync};
 use support::{Ctx, Target};
 
 /// The fence key of a structure at `key` with no `{` (`keys.md`).
-fn fence_of(key: &str) -> String {
+pub(crate) fn fence_of(key: &str) -> String {
     format!("{key}{{{key}}}:fence")
 }
 
 /// A raw `GET` through the case's client (server or cluster).
-fn get(ctx: &Ctx, key: &str) -> Option<String> {
+pub(crate) fn get(ctx: &Ctx, key: &str) -> Option<String> {
     ctx.client
         .with_connection(|con| redis::cmd("GET").arg(key).query(con))
         .unwrap()
@@ -37,12 +37,17 @@ fn slot(ctx: &Ctx, key: &str) -> i64 {
 /// Token 5 then 7 write; 6 is refused with `StaleFence` naming the key and
 /// changing nothing; 7 again (the same holder) writes. `write(token, step)`
 /// writes something that depends on `step`; `data` reads the structure.
-fn check(ctx: &Ctx, key: &str, write: impl Fn(u64, i64) -> Result<()>, data: impl Fn() -> String) {
+pub(crate) fn check(
+    ctx: &Ctx,
+    key: &str,
+    write: impl Fn(u64, i64) -> Result<()>,
+    data: impl Fn() -> String,
+) {
     check_above(ctx, key, 0, write, data);
 }
 
 /// [`check`] with every token `base` larger (the fence already holds `base`).
-fn check_above(
+pub(crate) fn check_above(
     ctx: &Ctx,
     key: &str,
     base: u64,
@@ -75,7 +80,7 @@ fn check_above(
 
 /// A fenced write on a key holding a string fails with `WrongType` and
 /// changes neither the string nor the fence (set to 3 beforehand).
-fn check_wrong_type(ctx: &Ctx, key: &str, write: impl Fn(u64) -> Result<()>) {
+pub(crate) fn check_wrong_type(ctx: &Ctx, key: &str, write: impl Fn(u64) -> Result<()>) {
     let fence = fence_of(key);
     ctx.client
         .with_connection(|con| {

@@ -32,6 +32,8 @@ mod examples;
 mod failover;
 mod faults;
 mod fence;
+mod fence_deque;
+mod fence_process;
 mod fencing;
 mod hyperloglog;
 mod interop;
@@ -44,6 +46,7 @@ mod queue;
 mod queue_wait;
 mod redlock;
 mod redlock_deadline;
+mod redlock_replicas;
 mod redlock_watchdog;
 mod set;
 mod synchronize;
@@ -68,6 +71,8 @@ fn main() {
         failover::suite(),
         faults::suite(),
         fence::suite(),
+        fence_deque::suite(),
+        fence_process::suite(),
         hyperloglog::suite(),
         interop::suite(),
         keys::suite(),
@@ -80,6 +85,7 @@ fn main() {
         fencing::suite(),
         redlock::suite(),
         redlock_deadline::suite(),
+        redlock_replicas::suite(),
         redlock_watchdog::suite(),
         set::suite(),
         synchronize::suite(),

@@ -10,9 +10,10 @@ use serde::de::DeserializeOwned;
 use super::RedisDeque;
 use crate::client::Client;
 use crate::codec::{Codec, EncodeAs};
-use crate::engine::{Mode, ModeExt};
+use crate::engine::{Mode, ModeExt, Op, run_some};
+use crate::error::Result;
 use crate::list::{create_op, num_arg};
-use crate::lua;
+use crate::lua::{self, Lua};
 
 impl<T, C, M> RedisDeque<T, C, M>
 where
@@ -98,26 +99,65 @@ where
         self.push_side(Side::Front, items)
     }
 
+    /// Writes through this deque's fence with `token` (see
+    /// [`Fenced`](crate::Fenced)): each is refused with
+    /// [`StaleFence`](crate::ErrorKind::StaleFence), changing nothing, if a
+    /// larger token already wrote through it. A bounded deque's fenced pushes
+    /// trim to its maxlen as its own pushes do.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let d: pottery::sync::RedisDeque<i64> = pottery::sync::RedisDeque::with_maxlen(&client, "d", 2);
+    /// d.fenced(2).extend([1, 2, 3])?;
+    /// assert!(d.fenced(1).push_back(0).is_err());
+    /// assert_eq!(d.to_vec()?, [2, 3]);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn fenced(&self, token: impl Into<crate::FenceToken>) -> crate::Fenced<'_, Self> {
+        crate::Fenced::new(self, token.into())
+    }
+
+    /// The list this deque is.
+    pub(crate) fn as_list(&self) -> &crate::RedisList<T, C, M> {
+        &self.list
+    }
+
     pub(super) fn push_side<I>(&self, side: Side, items: I) -> M::Output<'_, ()>
     where
         I: IntoIterator<Item: EncodeAs<T>>,
     {
+        run_some::<M, _>(
+            self.base().client(),
+            self.push_side_op(side, items, &lua::deque::PUSH_TRIM),
+        )
+    }
+
+    /// The push of `items` on `side`: the list's push when unbounded, else
+    /// `trim` (`deque/push_trim.lua` or its fenced twin) trimming the other
+    /// side to maxlen; `None` when there is nothing to push.
+    pub(crate) fn push_side_op<I>(
+        &self,
+        side: Side,
+        items: I,
+        trim: &'static Lua,
+    ) -> Result<Option<Op<()>>>
+    where
+        I: IntoIterator<Item: EncodeAs<T>>,
+    {
         let Some(maxlen) = self.maxlen else {
-            return self.list.push_all(side.command(), items);
+            return self.list.push_all_op(side.command(), items);
         };
-        let values = match self.base().encode_each(items) {
-            Ok(values) if values.is_empty() => return M::ready(Ok(())),
-            // Only the last `maxlen` pushed can remain, on either side.
-            Ok(values) => keep_last(values, Some(maxlen)),
-            Err(err) => return M::ready(Err(err)),
-        };
+        let values = self.base().encode_each(items)?;
+        if values.is_empty() {
+            return Ok(None);
+        }
+        // Only the last `maxlen` pushed can remain, on either side.
+        let values = keep_last(values, Some(maxlen));
         let mut args = vec![side.flag().to_vec(), num_arg(maxlen)];
         args.extend(values);
-        let request = self.base().script(&lua::deque::PUSH_TRIM, &args);
-        M::run(
-            self.base().client(),
-            Ok(self.base().op(request, |_, _| Ok(()))),
-        )
+        let request = self.base().script(trim, &args);
+        Ok(Some(self.base().op(request, |_, _| Ok(()))))
     }
 
     /// Keeps the first `len` elements and removes the rest (`LTRIM`):
@@ -230,8 +270,9 @@ where
 }
 
 /// The end a push goes to.
+/// Which end of a deque a push goes to.
 #[derive(Clone, Copy)]
-pub(super) enum Side {
+pub(crate) enum Side {
     Front,
     Back,
 }

@@ -12,7 +12,7 @@ mod bulk;
 mod impls;
 mod iter;
 
-use bulk::Side;
+pub(crate) use bulk::Side;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -134,7 +134,7 @@ impl<T, C: Codec, M: Mode> RedisDeque<T, C, M> {
         }
     }
 
-    pub(super) fn base(&self) -> &Base<C> {
+    pub(crate) fn base(&self) -> &Base<C> {
         self.list.base()
     }
 

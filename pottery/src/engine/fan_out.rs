@@ -14,12 +14,18 @@ pub(crate) type Enough<A> = Box<dyn Fn(&[Result<A>]) -> bool + Send + Sync>;
 
 /// The requests, each on its client's worker, allowed `timeout`: the results in
 /// order of arrival (see [`Plan::fan_out`](crate::engine::Plan::fan_out)).
+/// Each may block on its server for up to `blocks` (`WAIT`; zero: none), which
+/// its connection's read allows for (see `client::timed::blocking_for`).
 pub(crate) fn block<A: Send + 'static>(
     ops: Vec<(Client, Op<A>)>,
     timeout: Duration,
+    blocks: Duration,
     enough: Enough<A>,
 ) -> Vec<Result<A>> {
     let deadline = Deadline::after(timeout);
+    let run = move |op: Op<A>, client: &Client| {
+        crate::client::timed::blocking_for(blocks, || op.run_until(client, deadline))
+    };
     // One request to one server runs here, bounded by its deadline: handing it
     // to a worker thread would cost more than it waits.
     if let [(client, _)] = ops.as_slice()
@@ -27,7 +33,7 @@ pub(crate) fn block<A: Send + 'static>(
     {
         return ops
             .into_iter()
-            .map(|(client, op)| op.run_until(&client, deadline))
+            .map(|(client, op)| run(op, &client))
             .collect();
     }
     let started = Instant::now();
@@ -45,7 +51,7 @@ pub(crate) fn block<A: Send + 'static>(
         let carry = crate::trace::Carry::current();
         let job: crate::client::fanout::Job = Box::new(move |client| {
             // The receiver may be gone (deadline passed): nobody to tell.
-            let _ = done.send((index, carry.run(|| op.run_until(client, deadline))));
+            let _ = done.send((index, carry.run(|| run(op, client))));
         });
         if client.submit(job) {
             out.push(Some((key, may_write)));
@@ -125,6 +131,27 @@ pub(crate) async fn future<A: Send + 'static>(
         results.push(result);
     }
     results
+}
+
+/// [`block`] on Tokio's blocking pool, for requests that block on their
+/// servers (`WAIT`): a blocked command on the shared multiplexed connection
+/// would hold up every other request of the client.
+#[cfg(feature = "async")]
+pub(crate) async fn on_blocking_pool<A: Send + 'static>(
+    ops: Vec<(Client, Op<A>)>,
+    timeout: Duration,
+    blocks: Duration,
+    enough: Enough<A>,
+) -> Vec<Result<A>> {
+    let keys: Vec<Arc<str>> = ops.iter().map(|(_, op)| op.key_shared()).collect();
+    let carry = crate::trace::Carry::current();
+    let blocked =
+        tokio::task::spawn_blocking(move || carry.run(|| block(ops, timeout, blocks, enough)));
+    blocked.await.unwrap_or_else(|failed| {
+        let why = format!("a request task failed: {failed}");
+        let fail = |key: &Arc<str>| Err(Error::config(why.clone()).or_key(key));
+        keys.iter().map(fail).collect()
+    })
 }
 
 /// The requests on threads of their own (one runs here), all awaited: the

@@ -75,6 +75,16 @@ impl Request {
         match self {
             Request::Cmd(cmd) => cmd.query(con),
             Request::Script(call, _) => call.invoke(con),
+            // A blocking cluster connection refuses `Pipeline::query`, but
+            // sends a packed request whole to the node of its first
+            // command's key: our pipelines are on one key, so that is right.
+            Request::Pipeline(pipe) if !con.supports_pipelining() && !pipe.is_transaction() => {
+                let replies =
+                    con.req_packed_commands(&pipe.get_packed_pipeline(), 0, pipe.len())?;
+                let replies: redis::RedisResult<Vec<Value>> =
+                    replies.into_iter().map(Value::extract_error).collect();
+                Ok(Value::Array(replies?))
+            }
             Request::Pipeline(pipe) => pipe.query(con),
         }
     }

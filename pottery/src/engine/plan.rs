@@ -124,6 +124,28 @@ impl<T: Send + 'static> Plan<T> {
         Plan::Step(Box::new(FanOut {
             ops,
             per_request,
+            blocks: None,
+            enough: Box::new(enough),
+            next: Box::new(next),
+        }))
+    }
+
+    /// [`fan_out`](Self::fan_out) of requests that may block on their servers
+    /// for up to `blocks` (`WAIT`), so on pooled blocking connections of their
+    /// own in both modes, as [`dedicated`](Self::dedicated): the async runner
+    /// runs the fan-out on Tokio's blocking pool rather than hold up the
+    /// shared multiplexed connection behind a blocked command.
+    pub(crate) fn fan_out_blocking<A: Send + 'static>(
+        ops: Vec<(Client, Op<A>)>,
+        per_request: Duration,
+        blocks: Duration,
+        enough: impl Fn(&[Result<A>]) -> bool + Send + Sync + 'static,
+        next: impl FnOnce(Vec<Result<A>>) -> Plan<T> + Send + 'static,
+    ) -> Self {
+        Plan::Step(Box::new(FanOut {
+            ops,
+            per_request,
+            blocks: Some(blocks),
             enough: Box::new(enough),
             next: Box::new(next),
         }))
@@ -296,6 +318,9 @@ impl<A: Send + 'static, T: Send + 'static> Step<T> for Then<A, T> {
 struct FanOut<A, T> {
     ops: Vec<(Client, Op<A>)>,
     per_request: Duration,
+    /// `Some`: requests that block on the server this long, on blocking
+    /// connections in both modes (see [`Plan::fan_out_blocking`]).
+    blocks: Option<Duration>,
     enough: fan_out::Enough<A>,
     next: Cont<Vec<Result<A>>, T>,
 }
@@ -303,13 +328,22 @@ struct FanOut<A, T> {
 impl<A: Send + 'static, T: Send + 'static> Step<T> for FanOut<A, T> {
     fn block(self: Box<Self>, deadline: Deadline) -> Plan<T> {
         let timeout = deadline.cap(self.per_request);
-        (self.next)(fan_out::block(self.ops, timeout, self.enough))
+        let blocks = self.blocks.unwrap_or_default();
+        (self.next)(fan_out::block(self.ops, timeout, blocks, self.enough))
     }
 
     #[cfg(feature = "async")]
     fn future(self: Box<Self>, deadline: Deadline) -> StepFuture<T> {
         let timeout = deadline.cap(self.per_request);
-        Box::pin(async move { (self.next)(fan_out::future(self.ops, timeout, self.enough).await) })
+        Box::pin(async move {
+            let results = match self.blocks {
+                None => fan_out::future(self.ops, timeout, self.enough).await,
+                Some(blocks) => {
+                    fan_out::on_blocking_pool(self.ops, timeout, blocks, self.enough).await
+                }
+            };
+            (self.next)(results)
+        })
     }
 }
 

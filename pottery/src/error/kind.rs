@@ -72,4 +72,9 @@ pub enum ErrorKind {
     /// A write through a [`Fenced`](crate::Fenced) was refused, changing
     /// nothing: a larger fencing token had written through the fence.
     StaleFence,
+    /// A [`Redlock`](crate::Redlock) with
+    /// [`wait_for_replicas`](crate::RedlockBuilder::wait_for_replicas) was
+    /// granted by a quorum of masters, but too few of them had their replicas
+    /// acknowledge the hold in time; what was taken has been released.
+    NotReplicated,
 }

@@ -192,6 +192,22 @@ impl Error {
         Error::new(ErrorKind::StaleFence, Some(key), what)
     }
 
+    /// The lock at `key` was granted by a quorum, but only `acked` of the
+    /// granting masters had `replicas` replicas acknowledge within `timeout`.
+    pub(crate) fn not_replicated(
+        key: &str,
+        acked: usize,
+        granted: usize,
+        replicas: u32,
+        timeout: std::time::Duration,
+    ) -> Self {
+        let what = format!(
+            "{granted} masters granted the lock but only {acked} had {replicas} \
+             replica(s) acknowledge it within {timeout:?}; released"
+        );
+        Error::new(ErrorKind::NotReplicated, Some(key), what)
+    }
+
     /// Attaches the error that caused this one (its `source`).
     pub(crate) fn caused_by(self, cause: Error) -> Self {
         self.with_source(cause)
@@ -377,6 +393,7 @@ impl fmt::Display for Error {
             ErrorKind::TooManyExtensions => "too many extensions",
             ErrorKind::Conflict => "conflicting change",
             ErrorKind::StaleFence => "stale fencing token",
+            ErrorKind::NotReplicated => "not replicated",
         };
         f.write_str(kind)?;
         if let Some(key) = &self.inner.key {

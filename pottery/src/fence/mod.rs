@@ -2,7 +2,7 @@
 //! fencing token of the lock their writer holds (Kleppmann's fencing).
 //!
 //! `mod.rs` holds [`FenceToken`], [`Fenced`] and the reply check shared by
-//! every fenced write; `dict.rs`, `list.rs`, `set.rs` and `counter.rs` the
+//! every fenced write; `dict.rs`, `list.rs`, `deque.rs`, `set.rs` and `counter.rs` the
 //! fenced writes of each structure, built from the structure's own operations
 //! (same encoding, same decoding) by `Op::fenced`.
 //!
@@ -27,8 +27,23 @@
 //! ([`Container::clear`](crate::Container::clear)) leaves it; deleting the fence
 //! key lets any token write again, so delete it only when no holder of an
 //! older token can still write.
+//!
+//! # What is not fenced
+//!
+//! [`RedisSimpleQueue`](crate::RedisSimpleQueue): a put appends a message and
+//! overwrites nothing, and a get consumes (a fenced get would refuse to hand
+//! out a message that is already the paused consumer's to lose). A queue
+//! needs idempotent consumers, not fencing. [`RedisCache`](crate::RedisCache),
+//! `#[redis_cache]` and [`CachedOrderedDict`](crate::CachedOrderedDict) store
+//! the results of a function of their arguments: a late write by a paused
+//! writer stores the same value (or one a cache may drop at any time anyway).
+//! Protected state a lock guards belongs in a dict, list, deque, set or
+//! counter written through its fence. [`BloomFilter`](crate::BloomFilter) and
+//! [`HyperLogLog`](crate::HyperLogLog) only ever grow, and adding twice is
+//! adding once.
 
 mod counter;
+mod deque;
 mod dict;
 mod list;
 mod set;
@@ -92,8 +107,8 @@ impl<M: crate::Mode> From<&crate::redlock::RedlockGuard<M>> for FenceToken {
 
 /// Writes to a structure through its fence, with one fencing token: made by
 /// `fenced(token)` on a [`RedisDict`](crate::RedisDict),
-/// [`RedisList`](crate::RedisList), [`RedisSet`](crate::RedisSet) or
-/// [`RedisCounter`](crate::RedisCounter).
+/// [`RedisList`](crate::RedisList), [`RedisDeque`](crate::RedisDeque),
+/// [`RedisSet`](crate::RedisSet) or [`RedisCounter`](crate::RedisCounter).
 ///
 /// Each write is refused with [`StaleFence`](crate::ErrorKind::StaleFence),
 /// changing nothing, if a larger token already wrote through the fence (see

@@ -261,6 +261,8 @@ fence! {
     LIST_SET = "list/prelude.lua" + "list/set.lua";
     /// `counter/update.lua` behind the fence.
     COUNTER_UPDATE = "counter/update.lua";
+    /// `deque/push_trim.lua` behind the fence.
+    DEQUE_PUSH_TRIM = "deque/push_trim.lua";
 }
 
 /// Every script the crate runs.

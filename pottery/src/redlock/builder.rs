@@ -40,6 +40,7 @@ pub struct RedlockBuilder<M: Mode = crate::engine::Blocking> {
     run_timeout: Option<Duration>,
     /// `None`: off; `Some(None)`: on, every third of the auto-release time.
     watchdog: Option<Option<Duration>>,
+    replicas: Option<super::replicas::Replicas>,
     mode: PhantomData<fn() -> M>,
 }
 
@@ -58,6 +59,7 @@ impl<M: Mode> RedlockBuilder<M> {
             run_blocking: true,
             run_timeout: None,
             watchdog: None,
+            replicas: None,
             mode: PhantomData,
         }
     }
@@ -302,9 +304,76 @@ impl<M: Mode> RedlockBuilder<M> {
         self
     }
 
+    /// Makes every acquisition wait until `replicas` replicas of each
+    /// granting master have acknowledged it (Redis's `WAIT replicas timeout`,
+    /// each master waiting at most `timeout`; default: no waiting), so that a
+    /// master's failover to one of them cannot silently drop the hold. For
+    /// masters that have replicas: replicated single servers, or a Redis
+    /// Cluster [`Client`] as a master (`WAIT` then runs on the master of the
+    /// lock key's slot).
+    /// [`replicas_acknowledged`](crate::RedlockGuard::replicas_acknowledged)
+    /// on the guard tells how many did.
+    ///
+    /// The `WAIT` goes in the same pipeline as each master's acquire script
+    /// (one round trip, on a pooled blocking connection of its own in both
+    /// modes: a blocked `WAIT` on the async client's shared connection would
+    /// hold up its other requests). The masters still answer in parallel. A
+    /// master's request may take the [request timeout](Self::request_timeout)
+    /// plus `timeout` plus 200 ms (Redis ends a timed-out `WAIT` up to `1/hz`
+    /// late), which every acquire's worst case grows by; the time spent
+    /// waiting comes off the hold's validity as any other.
+    ///
+    /// **When fewer acknowledge:** a master whose replicas fell short does not
+    /// count towards the quorum. If the masters that do count are not a
+    /// quorum, everything taken is released (the short masters included) and
+    /// the attempt fails with [`ErrorKind::NotReplicated`](crate::ErrorKind::NotReplicated)
+    /// if it would have succeeded without the check (a quorum granted it):
+    /// not "held elsewhere", which would be false and would make `acquire`
+    /// wait forever on a lagging replica. With
+    /// [`raise_on_redis_errors(false)`](Self::raise_on_redis_errors) such an
+    /// attempt merely does not acquire, and a waiting acquire tries again.
+    /// An attempt stops waiting once a quorum counts, as without the option:
+    /// a master whose `WAIT` is still waiting then (its replicas lag) may keep
+    /// its copy of the hold past the release, until it expires, as a slow
+    /// master's copy in any Redlock. An attempt that finds the lock held costs
+    /// no extra wait while the replicas keep up (`WAIT` answers at once when
+    /// they already have the connection's writes); while they lag, it waits too.
+    ///
+    /// Only the acquisition waits: [`extend`](crate::RedlockGuard::extend),
+    /// watchdog renewals and releases do not (a failover right after an
+    /// extend may shorten the hold to the expiry it had before, never lose
+    /// it while that expiry lasts). Nor does the fencing round's catch-up of
+    /// a master restarted empty, which only matters after a restart anyway.
+    /// Replication is asynchronous in Redis even with `WAIT`: it makes the
+    /// loss of an acknowledged hold on failover unlikely (the promoted
+    /// replica is one that has it, if the failover picks the most up to date),
+    /// not impossible. Building fails on zero replicas or a zero timeout;
+    /// `Duration::MAX` waits without limit.
+    ///
+    /// ```
+    /// # let master = pottery_testkit::Server::start();
+    /// # let replica = pottery_testkit::Server::start_replica_of(&master);
+    /// use std::time::Duration;
+    /// let lock = pottery::sync::Redlock::builder("printer")
+    ///     .master(pottery::Client::open(&master.url())?)
+    ///     .wait_for_replicas(1, Duration::from_millis(200))
+    ///     .build()?;
+    /// let guard = lock.acquire()?;
+    /// assert_eq!(guard.replicas_acknowledged(), Some(1));
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn wait_for_replicas(mut self, replicas: u32, timeout: Duration) -> Self {
+        self.replicas = Some(super::replicas::Replicas {
+            count: replicas,
+            timeout,
+        });
+        self
+    }
+
     /// The lock; fails with a configuration error ([`ErrorKind::Config`](crate::ErrorKind::Config)) on
     /// no masters, a zero duration (auto-release time under 1 ms, request
-    /// timeout, retry delay, run timeout, watchdog interval), a watchdog
+    /// timeout, retry delay, run timeout, watchdog interval, replica wait),
+    /// zero replicas to wait for, a watchdog
     /// interval not below the auto-release time, or a `run` timeout without
     /// `run` waiting. `Duration::MAX` is allowed anywhere and means no limit
     /// (an auto-release time over 100 years is 100 years).
@@ -345,6 +414,14 @@ impl<M: Mode> RedlockBuilder<M> {
                 ));
             }
         };
+        if let Some(replicas) = self.replicas {
+            if replicas.count == 0 {
+                return Err(Error::config(
+                    "wait_for_replicas needs at least one replica (without, leave it off)",
+                ));
+            }
+            positive("the replica wait timeout", replicas.timeout)?;
+        }
         let key: Arc<str> = format!("{}{}", self.key_prefix, self.name).into();
         Ok(Redlock {
             shared: Arc::new(Shared {
@@ -361,6 +438,7 @@ impl<M: Mode> RedlockBuilder<M> {
                 run_blocking: self.run_blocking,
                 run_timeout: self.run_timeout,
                 watchdog,
+                replicas: self.replicas,
             }),
             mode: PhantomData,
         })

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::logic::{self, Decision, Renewal, Tally};
+use super::replicas::{self, Grant};
 use super::{Hold, Shared};
 use crate::client::Client;
 use crate::decode;
@@ -47,17 +48,21 @@ fn retry(shared: Arc<Shared>, until: Deadline) -> Plan<Option<Hold>> {
 }
 
 /// One acquire attempt with a fresh token: the hold if a quorum took it in
-/// time and a quorum of the granting masters stores its fencing token;
-/// otherwise whatever was taken is released first.
+/// time (with [replica acknowledgement](super::RedlockBuilder::wait_for_replicas),
+/// counting only masters whose replicas acknowledged) and a quorum of the
+/// counted masters stores its fencing token; otherwise whatever was taken is
+/// released first.
 fn attempt(shared: &Arc<Shared>) -> Plan<Option<Hold>> {
     let token: Arc<str> = uuid::Uuid::new_v4().to_string().into();
     let start = Instant::now();
     let n = shared.n();
     let ops = shared.indexed(|| acquire_op(shared, &token));
-    let enough = move |answers: &[Result<Grant>]| Tally::of(answers, granted).decided(n);
+    let enough = move |answers: &[Result<Grant>]| Tally::of(answers, Grant::counts).decided(n);
+    let (request_timeout, wait) = (shared.request_timeout, shared.replicas);
     let shared = Arc::clone(shared);
-    Plan::fan_out(ops, shared.request_timeout, enough, move |answers| {
-        let tally = Tally::of(&answers, granted);
+    let next = move |answers: Vec<Result<Grant>>| {
+        let tally = Tally::of(&answers, Grant::counts);
+        let short = answers.iter().flatten().filter(|g| g.short).count();
         let decision = logic::acquire_decision(
             &tally,
             n,
@@ -67,17 +72,46 @@ fn attempt(shared: &Arc<Shared>) -> Plan<Option<Hold>> {
         );
         let outcome = match decision {
             Decision::Acquired(_) => {
-                let grants: Vec<Grant> = answers.into_iter().filter_map(Result::ok).collect();
+                let grants: Vec<Grant> = answers
+                    .into_iter()
+                    .flatten()
+                    .filter(Grant::counts)
+                    .collect();
                 return store_fence(shared, token, start, &grants);
+            }
+            // Granted by a quorum, but not acknowledged by enough replicas.
+            _ if short > 0 && tally.yes + short >= logic::quorum(n) => {
+                let (acked, granted) = (tally.yes, tally.yes + short);
+                match shared.replicas {
+                    Some(r) if shared.raise_on_redis_errors => Err(Error::not_replicated(
+                        &shared.key,
+                        acked,
+                        granted,
+                        r.count,
+                        r.timeout,
+                    )),
+                    _ => Ok(None),
+                }
             }
             Decision::NotAcquired => Ok(None),
             Decision::Impossible => Err(shared.impossible(tally.failed, answers)),
         };
-        if !logic::must_release(&tally, n) {
+        // A master whose replicas fell short holds our token: release it too.
+        if !logic::must_release(&tally, n) && short == 0 {
             return Plan::Done(outcome);
         }
         give_up(&shared, &token, outcome)
-    })
+    };
+    match wait {
+        None => Plan::fan_out(ops, request_timeout, enough, next),
+        Some(r) => {
+            // Redis may end a timed-out WAIT up to 1/hz (100 ms) late.
+            let per_request = request_timeout
+                .saturating_add(r.timeout)
+                .saturating_add(replicas::LATE);
+            Plan::fan_out_blocking(ops, per_request, r.timeout, enough, next)
+        }
+    }
 }
 
 /// Errors of this clean-up change nothing: the attempt failed already.
@@ -99,12 +133,14 @@ fn store_fence(
     grants: &[Grant],
 ) -> Plan<Option<Hold>> {
     let n = shared.n();
-    let fence = logic::fence(grants);
-    let have = grants.iter().filter(|g| g.1 == fence).count();
+    let counters: Vec<(usize, u64)> = grants.iter().map(|g| (g.index, g.counter)).collect();
+    let fence = logic::fence(&counters);
+    let replicas = replicas::least_acked(grants);
+    let have = grants.iter().filter(|g| g.counter == fence).count();
     let behind: Vec<usize> = grants
         .iter()
-        .filter(|g| g.1 > 0 && g.1 < fence)
-        .map(|g| g.0)
+        .filter(|g| g.counter > 0 && g.counter < fence)
+        .map(|g| g.index)
         .collect();
     let finish = move |stored: usize, shared: Arc<Shared>, failed: Vec<Result<bool>>| {
         let valid = logic::validity(shared.auto_release, shared.auto_release, start.elapsed());
@@ -115,6 +151,7 @@ fn store_fence(
                     token,
                     valid_until,
                     fence,
+                    replicas,
                 }))
             }
             _ => {
@@ -149,11 +186,6 @@ fn store_fence(
             finish(stored, shared, answers)
         },
     )
-}
-
-/// Whether a master granted the hold (its fence counter is above zero).
-fn granted(grant: &Grant) -> bool {
-    grant.1 > 0
 }
 
 /// The release script on every master, each answer awaited (up to the request timeout).
@@ -258,10 +290,13 @@ impl Shared {
         self.masters.len()
     }
 
-    /// An attempt's worst case: its fan-out, the fence's round, then perhaps
-    /// a release.
+    /// An attempt's worst case: its fan-out (and `WAIT`), the fence's round,
+    /// then perhaps a release.
     pub(super) fn attempt_rounds(&self) -> Duration {
-        self.request_timeout.saturating_mul(3)
+        let wait = self
+            .replicas
+            .map_or(Duration::ZERO, |r| r.timeout.saturating_add(replicas::LATE));
+        self.request_timeout.saturating_mul(3).saturating_add(wait)
     }
 
     pub(super) fn not_achieved(&self) -> Error {
@@ -290,26 +325,21 @@ impl Shared {
     }
 }
 
-/// A master's answer to an acquire: its index, and the fence counter it
-/// incremented (0: it did not grant the hold).
-pub(super) type Grant = (usize, u64);
-
 /// `SET key token NX PX ms`, then `INCR` of the fence counter on success, in
-/// one script: the new counter, 0 when the key is held.
+/// one script (the new counter, 0 when the key is held), followed by `WAIT`
+/// when the lock asks for replica acknowledgement (`replicas.rs`).
 fn acquire_op(shared: &Shared, token: &str) -> impl Fn(usize) -> Op<Grant> {
     let key = Arc::clone(&shared.key);
     let fence_key = Arc::clone(&shared.fence_key);
+    let replicas = shared.replicas;
     let args = [
         token.as_bytes().to_vec(),
         shared.auto_release_ms.to_string().into_bytes(),
     ];
     move |index| {
         let keys: [&[u8]; 2] = [key.as_bytes(), fence_key.as_bytes()];
-        let request = Request::script(&lua::redlock::ACQUIRE, &keys, &args);
-        Op::new(Arc::clone(&key), "string", request, move |key, reply| {
-            let counter = decode::int(key, "EVALSHA", reply)?;
-            Ok((index, u64::try_from(counter).unwrap_or(0)))
-        })
+        let request = replicas::acquire_request(replicas, keys, &args);
+        replicas::acquire_op(&key, replicas, request, index)
     }
 }
 

@@ -86,6 +86,8 @@ pub struct RedlockGuard<M: Mode = Blocking> {
     token: Arc<str>,
     /// The fencing token of this acquisition.
     fence: u64,
+    /// The least count of acknowledging replicas (`None`: not asked).
+    replicas: Option<u32>,
     /// The validity and loss, shared with the watchdog if there is one.
     watch: Arc<Watch>,
     /// The async watchdog's task, aborted on release and drop.
@@ -107,6 +109,7 @@ impl<M: Mode> RedlockGuard<M> {
         RedlockGuard {
             shared: Arc::clone(shared),
             fence: hold.fence,
+            replicas: hold.replicas,
             token: hold.token,
             watch,
             task,
@@ -161,6 +164,22 @@ impl<M: Mode> RedlockGuard<M> {
     /// ```
     pub fn fencing_token(&self) -> u64 {
         self.fence
+    }
+
+    /// With [`wait_for_replicas`](crate::RedlockBuilder::wait_for_replicas):
+    /// how many replicas acknowledged the acquisition, the least over the
+    /// masters the hold counts on (each of which had at least the number
+    /// asked for; a master may have more). `None` without the option.
+    ///
+    /// ```
+    /// # let server = pottery_testkit::Server::start();
+    /// # let client = pottery::Client::open(&server.url())?;
+    /// let guard = pottery::sync::Redlock::new(&client, "printer").acquire()?;
+    /// assert_eq!(guard.replicas_acknowledged(), None);
+    /// # Ok::<(), pottery::Error>(())
+    /// ```
+    pub fn replicas_acknowledged(&self) -> Option<u32> {
+        self.replicas
     }
 
     /// Until when the hold is valid by our clock, as of its acquiring or last
@@ -407,6 +426,7 @@ impl<M: Mode> fmt::Debug for RedlockGuard<M> {
             .field("key", &self.shared.key)
             .field("token", &self.token)
             .field("fencing_token", &self.fence)
+            .field("replicas_acknowledged", &self.replicas)
             .field("extensions", &self.extensions)
             .field("watchdog", &self.shared.watchdog)
             .field("lost", &self.watch.is_lost())

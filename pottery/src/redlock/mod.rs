@@ -8,6 +8,9 @@
 //!   and the per-master operations; the scripts are `lua/redlock/*.lua`.
 //! - `fencing.md`: the Redlock docs' "Fencing" section: how tokens are made,
 //!   why they increase, and what must hold.
+//! - `replicas.rs`: replica acknowledgement
+//!   ([`RedlockBuilder::wait_for_replicas`]): the acquire script and `WAIT` in
+//!   one pipeline, and what a master's answer counts for.
 //! - `status.rs`: [`Redlock::status`] ([`RedlockStatus`]) and the fence
 //!   counter's key.
 //! - `logic.rs`: the arithmetic and decisions, free of I/O.
@@ -22,6 +25,7 @@ mod builder;
 mod flow;
 mod guard;
 mod impls;
+mod replicas;
 mod status;
 // `pub(crate)`: NextId spaces its retries with the same random delay.
 pub(crate) mod logic;
@@ -99,8 +103,8 @@ pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_millis(200);
 ///
 /// | call | worst case |
 /// |---|---|
-/// | `try_acquire` | 3 × `rt` (the attempt, the [fencing](#fencing) round, then the release of what a failed attempt got) |
-/// | `acquire_timeout(t)` | `t` + 3 × `rt` (the last attempt starts at `t`) |
+/// | `try_acquire` | 3 × `rt` (the attempt, the [fencing](#fencing) round, then the release of what a failed attempt got); with [`wait_for_replicas`](RedlockBuilder::wait_for_replicas)`(n, w)`, plus `w` + 200 ms (Redis ends a timed-out `WAIT` up to `1/hz` late) |
+/// | `acquire_timeout(t)` | `t` + `try_acquire`'s (the last attempt starts at `t`) |
 /// | `acquire` | no limit (each attempt 3 × `rt`) |
 /// | `run(f)` | its acquire's, then `f`, then `rt` for the release |
 /// | guard's `locked`, `extend`, `release`; `status` | `rt` |
@@ -141,7 +145,8 @@ pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_millis(200);
 ///
 /// With one master, Redlock is a plain single-server lock. Masters must be
 /// independent (not replicas of each other): failover of a replicated master can
-/// lose a hold. A master may itself be a Redis Cluster [`Client`]; the lock is
+/// lose a hold, unless acquisitions wait for its replicas to acknowledge them
+/// ([`RedlockBuilder::wait_for_replicas`]). A master may itself be a Redis Cluster [`Client`]; the lock is
 /// one key, so it lives on one node of it.
 ///
 /// # Example
@@ -181,17 +186,22 @@ pub(crate) struct Shared {
     run_timeout: Option<Duration>,
     /// The watchdog's renewal interval; `None`: no watchdog.
     watchdog: Option<Duration>,
+    /// The replicas that must acknowledge an acquisition; `None`: no `WAIT`.
+    replicas: Option<replicas::Replicas>,
     /// The fence counter, a companion key of `key` (in its cluster slot).
     fence_key: Arc<str>,
     /// The tokens of this lock's live guards (all clones'), for `status`.
     live: Mutex<Vec<Arc<str>>>,
 }
 
-/// A hold just acquired: its token, until when it is valid, and its fencing token.
+/// A hold just acquired: its token, until when it is valid, its fencing
+/// token, and the least count of replicas that acknowledged it on a master it
+/// counts on (`None`: not asked).
 pub(crate) struct Hold {
     token: Arc<str>,
     valid_until: Instant,
     fence: u64,
+    replicas: Option<u32>,
 }
 
 impl<M: Mode> Redlock<M> {
@@ -223,6 +233,7 @@ impl<M: Mode> Redlock<M> {
                 run_blocking: true,
                 run_timeout: None,
                 watchdog: None,
+                replicas: None,
             }),
             mode: PhantomData,
         }
