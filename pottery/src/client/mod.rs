@@ -20,6 +20,7 @@ mod builder;
 pub(crate) mod fanout;
 mod pool;
 mod redact;
+mod subscriber;
 pub(crate) mod timed;
 #[cfg(feature = "tls")]
 mod tls;
@@ -32,6 +33,7 @@ use async_conn::AsyncConns;
 pub(crate) use async_conn::{Lease, is_broken};
 pub use builder::ClientBuilder;
 use pool::Pool;
+pub(crate) use subscriber::Membership;
 pub use redact::redact_url;
 use timed::Timed;
 
@@ -97,6 +99,8 @@ pub(crate) struct Inner {
     #[cfg(feature = "async")]
     async_conns: AsyncConns,
     fanout: crate::client::fanout::Fanout,
+    /// The wake-ups of waiting calls (one pub/sub connection, lazily).
+    subscriber: subscriber::Hub,
 }
 
 enum Backend {
@@ -122,6 +126,10 @@ enum Backend {
         /// its full response timeout ahead by itself, with no timer of ours.
         #[cfg_attr(not(feature = "async"), allow(dead_code))]
         tuned: bool,
+        /// The first node URL's settings (credentials, TLS), which the
+        /// subscriber's node connections use with each node's address;
+        /// `None` for a redis-rs client made elsewhere (no wake-ups).
+        node_info: Option<redis::ConnectionInfo>,
     },
 }
 
@@ -144,11 +152,16 @@ impl Backend {
         }
     }
 
-    fn cluster(client: ClusterClient, tuned: bool) -> Backend {
+    fn cluster(
+        client: ClusterClient,
+        tuned: bool,
+        node_info: Option<redis::ConnectionInfo>,
+    ) -> Backend {
         Backend::Cluster {
             client,
             pool: Pool::new(),
             tuned,
+            node_info,
         }
     }
 }
@@ -414,8 +427,10 @@ impl Client {
         connect_timeout: Duration,
         response_timeout: Duration,
     ) -> Client {
+        let sharded = matches!(backend, Backend::Cluster { .. });
         Client {
             inner: Arc::new(Inner {
+                subscriber: subscriber::Hub::new(sharded),
                 backend,
                 shown,
                 connect_timeout,

@@ -21,6 +21,7 @@
 mod builder;
 mod flow;
 mod guard;
+mod handoff;
 mod impls;
 mod status;
 // `pub(crate)`: NextId spaces its retries with the same random delay.
