@@ -33,6 +33,7 @@ mod failover;
 mod faults;
 mod fence;
 mod fencing;
+mod handoff;
 mod hyperloglog;
 mod interop;
 mod interop_probabilistic;
@@ -78,6 +79,7 @@ fn main() {
         queue::suite(),
         queue_wait::suite(),
         fencing::suite(),
+        handoff::suite(),
         redlock::suite(),
         redlock_deadline::suite(),
         redlock_watchdog::suite(),

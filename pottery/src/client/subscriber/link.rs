@@ -4,7 +4,8 @@
 //!
 //! A link connects exactly as its client does: the same redis-rs settings
 //! (credentials, TLS, database; on a cluster the first node URL's, with the
-//! node's address), the client's connect timeout. It reads with a short
+//! node's address), the client's connect timeout, in RESP3 (Redis 6 or
+//! later; pub/sub needs nothing newer, sharded pub/sub Redis 7). It reads with a short
 //! timeout ([`POLL`]) so that it sends the registry's new (S)SUBSCRIBEs and
 //! UNSUBSCRIBEs soon after they are wanted: a redis-rs connection cannot be
 //! written from another thread while this one reads. A broken connection is
@@ -15,7 +16,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use redis::{ConnectionAddr, PushKind, RedisResult, Value};
+use redis::{ConnectionAddr, ProtocolVersion, PushKind, RedisResult, Value};
 
 use super::{CONNECTION_NAME, HubShared};
 use crate::client::{Backend, Client, builder::finite};
@@ -223,19 +224,23 @@ fn open(hub: &HubShared, node: &str) -> RedisResult<redis::Connection> {
         return Err(gone());
     };
     let connect = finite(client.inner.connect_timeout);
-    let mut con = match &client.inner.backend {
-        Backend::Single { blocking, .. } => connect_with(blocking, connect)?,
+    let info = match &client.inner.backend {
+        Backend::Single { blocking, .. } => blocking.get_connection_info().clone(),
         Backend::Cluster {
             node_info: Some(info),
             ..
         } => {
             let (host, port) = node.rsplit_once(':').ok_or_else(gone)?;
             let port: u16 = port.parse().map_err(|_| gone())?;
-            let client = redis::Client::open(at(info, host, port))?;
-            connect_with(&client, connect)?
+            at(info, host, port)
         }
         Backend::Cluster { .. } => return Err(gone()),
     };
+    // RESP3: messages are pushes, which redis-rs never takes for the late
+    // reply of a read that timed out (it skips one RESP2 value per timeout).
+    let settings = info.redis_settings().clone().set_protocol(ProtocolVersion::RESP3);
+    let info = info.set_redis_settings(settings);
+    let mut con = connect_with(&redis::Client::open(info)?, connect)?;
     con.set_write_timeout(Some(WRITE))?;
     con.set_read_timeout(Some(WRITE))?;
     redis::cmd("CLIENT")
