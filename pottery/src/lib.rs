@@ -260,6 +260,11 @@ pub mod __private {
         crate::nextid::logic::parse_id(raw)
     }
 
+    /// The channels `client`'s subscriber wants (hand-off tests).
+    pub fn subscribed_channels(client: &crate::Client) -> Vec<String> {
+        client.subscribed_channels()
+    }
+
     /// Every Lua script the crate runs: its file name and text.
     pub fn lua_scripts() -> impl Iterator<Item = (&'static str, &'static str)> {
         crate::lua::all().map(|lua| (lua.name(), lua.text()))

@@ -52,7 +52,8 @@ fn aio_lock(client: &Client, name: &str, retry: Duration) -> future::Redlock {
 /// (its SUBSCRIBE confirmed, in the background).
 fn settle(client: &Client, n: usize) {
     let start = Instant::now();
-    while client.subscribed_channels().len() < n && start.elapsed() < 10 * WOKEN {
+    while pottery::__private::subscribed_channels(client).len() < n && start.elapsed() < 10 * WOKEN
+    {
         thread::sleep(10 * MS);
     }
     thread::sleep(300 * MS);
@@ -192,7 +193,13 @@ fn mutual_exclusion_with_8_contenders(ctx: &Ctx) {
     let masters;
     if ctx.target == Target::Server {
         masters = Masters::start(3);
-        setups.push(masters.urls().iter().map(|u| Client::open(u).unwrap()).collect());
+        setups.push(
+            masters
+                .urls()
+                .iter()
+                .map(|u| Client::open(u).unwrap())
+                .collect(),
+        );
     }
     for clients in setups {
         let lock: Redlock = Redlock::builder(&ctx.key("counter"))
@@ -224,9 +231,14 @@ fn mutual_exclusion_with_8_contenders(ctx: &Ctx) {
 /// of that server has all ten).
 fn one_subscription_connection_per_client(ctx: &Ctx) {
     // On a cluster, one hash tag: all ten channels on one node.
-    let names: Vec<String> = (0..10).map(|i| ctx.key(&format!("{{one}}:lock{i}"))).collect();
+    let names: Vec<String> = (0..10)
+        .map(|i| ctx.key(&format!("{{one}}:lock{i}")))
+        .collect();
     let waiter_client = ctx.env.client(ctx.target);
-    let holders: Vec<Redlock> = names.iter().map(|n| lock(&ctx.client, n, SLOW_POLL)).collect();
+    let holders: Vec<Redlock> = names
+        .iter()
+        .map(|n| lock(&ctx.client, n, SLOW_POLL))
+        .collect();
     let guards: Vec<_> = holders.iter().map(|l| l.acquire().unwrap()).collect();
     let waiters: Vec<Redlock> = names
         .iter()

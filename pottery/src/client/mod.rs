@@ -33,8 +33,8 @@ use async_conn::AsyncConns;
 pub(crate) use async_conn::{Lease, is_broken};
 pub use builder::ClientBuilder;
 use pool::Pool;
-pub(crate) use subscriber::Membership;
 pub use redact::redact_url;
+pub(crate) use subscriber::Membership;
 use timed::Timed;
 
 use crate::engine::Deadline;

@@ -8,8 +8,8 @@
 //! set. A fire between the check and the wait is not lost either: the
 //! listener is registered before the flag is read.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use event_listener::{Event, Listener};

@@ -8,11 +8,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::handoff::{self, Waiting};
 use super::logic::{self, Decision, Renewal, Tally};
 use super::{Hold, Shared};
 use crate::client::Client;
 use crate::decode;
-use super::handoff::{self, Waiting};
 use crate::engine::{Deadline, Op, Plan, Request, Signal};
 use crate::error::{Error, Result};
 use crate::lua::{self, Lua};
@@ -186,7 +186,12 @@ fn release_all(shared: &Shared, token: &str) -> Plan<Vec<Result<bool>>> {
     let ops = shared
         .masters
         .iter()
-        .map(|m| (m.clone(), release_op(&shared.key, token, &channel, m.is_cluster())))
+        .map(|m| {
+            (
+                m.clone(),
+                release_op(&shared.key, token, &channel, m.is_cluster()),
+            )
+        })
         .collect();
     Plan::fan_out(ops, shared.request_timeout, |_| false, Plan::done)
 }

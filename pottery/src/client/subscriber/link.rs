@@ -12,9 +12,9 @@
 //! reopened with exponential backoff; its waiters poll meanwhile and are all
 //! woken once it is subscribed again.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use redis::{ConnectionAddr, ProtocolVersion, PushKind, RedisResult, Value};
 
@@ -29,13 +29,22 @@ const WRITE: Duration = Duration::from_secs(1);
 /// slot map).
 const MIN_BACKOFF: Duration = Duration::from_millis(50);
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
+/// How long a (S)SUBSCRIBE may go unconfirmed before it is sent again (on a
+/// cluster after placing the channel again): its error reply (`MOVED` after a
+/// stale slot map, an ACL's refusal) may never be seen, since redis-rs skips
+/// one reply per read that timed out.
+const CONFIRM_WAIT: Duration = Duration::from_secs(2);
+
+/// What a connection is subscribed to: each channel sent, with when, until
+/// its subscription is confirmed (`None`).
+type Held = HashMap<Arc<str>, Option<Instant>>;
 
 /// A link's thread: subscribes what the registry wants on `node`, fires
 /// waiters, until its node has no channel left (or the client is gone).
 pub(super) fn run(hub: Weak<HubShared>, node: String) {
     let mut conn: Option<redis::Connection> = None;
     // What this connection is subscribed to (sent, confirmed or not).
-    let mut held: HashSet<Arc<str>> = HashSet::new();
+    let mut held = Held::new();
     let mut backoff = MIN_BACKOFF;
     loop {
         let Some(shared) = hub.upgrade() else {
@@ -58,6 +67,7 @@ pub(super) fn run(hub: Weak<HubShared>, node: String) {
             }
             continue;
         };
+        retry_unconfirmed(&shared, &node, &mut held);
         if sync(con, shared.sharded, &wanted, &mut held).is_err() {
             conn = None;
             continue;
@@ -93,13 +103,27 @@ pub(super) fn run(hub: Weak<HubShared>, node: String) {
     }
 }
 
+/// Forgets the subscriptions unconfirmed for [`CONFIRM_WAIT`], so that they
+/// are sent again (on a cluster, once the channel is placed again).
+fn retry_unconfirmed(hub: &Arc<HubShared>, node: &str, held: &mut Held) {
+    let late: Vec<Arc<str>> = held
+        .iter()
+        .filter(|(_, sent)| sent.is_some_and(|at| at.elapsed() > CONFIRM_WAIT))
+        .map(|(channel, _)| Arc::clone(channel))
+        .collect();
+    for channel in late {
+        held.remove(&channel);
+        hub.unplace(node, Some(channel.as_bytes()));
+    }
+}
+
 /// Sends the (S)SUBSCRIBEs and (S)UNSUBSCRIBEs that make `held` what is
 /// `wanted`; their confirmations arrive as messages.
 fn sync(
     con: &mut redis::Connection,
     sharded: bool,
     wanted: &[Arc<str>],
-    held: &mut HashSet<Arc<str>>,
+    held: &mut Held,
 ) -> RedisResult<()> {
     let (sub, unsub) = if sharded {
         ("SSUBSCRIBE", "SUNSUBSCRIBE")
@@ -108,16 +132,16 @@ fn sync(
     };
     let wanted_set: HashSet<&Arc<str>> = wanted.iter().collect();
     let gone: Vec<Arc<str>> = held
-        .iter()
+        .keys()
         .filter(|c| !wanted_set.contains(c))
         .cloned()
         .collect();
     // One channel a command: on a cluster, channels of several slots may not
     // share a command.
-    let new: Vec<&Arc<str>> = wanted.iter().filter(|c| !held.contains(*c)).collect();
+    let new: Vec<&Arc<str>> = wanted.iter().filter(|c| !held.contains_key(*c)).collect();
     for channel in new {
         con.send_packed_command(&redis::cmd(sub).arg(&**channel).get_packed_command())?;
-        held.insert(Arc::clone(channel));
+        held.insert(Arc::clone(channel), Some(Instant::now()));
     }
     for channel in gone {
         con.send_packed_command(&redis::cmd(unsub).arg(&*channel).get_packed_command())?;
@@ -127,25 +151,23 @@ fn sync(
 }
 
 /// Acts on a pushed value; `true` when a subscription was confirmed.
-fn on_value(
-    hub: &Arc<HubShared>,
-    node: &str,
-    value: Value,
-    held: &mut HashSet<Arc<str>>,
-) -> bool {
+fn on_value(hub: &Arc<HubShared>, node: &str, value: Value, held: &mut Held) -> bool {
     let Some((kind, channel)) = push(value) else {
         return false;
     };
     match kind {
         PushKind::Message | PushKind::SMessage => hub.fire_oldest(&channel),
         PushKind::Subscribe | PushKind::SSubscribe => {
+            if let Some(sent) = held.iter_mut().find(|(c, _)| c.as_bytes() == channel) {
+                *sent.1 = None;
+            }
             hub.fire_all(&channel);
             return true;
         }
         PushKind::Unsubscribe | PushKind::SUnsubscribe => {
             // One we did not ask for: the server dropped it (its slot moved
             // to another node). Find the channel's node again.
-            let ours = held.iter().find(|c| c.as_bytes() == channel).cloned();
+            let ours = held.keys().find(|c| c.as_bytes() == channel).cloned();
             if let Some(ours) = ours {
                 held.remove(&ours);
                 if hub.sharded {
@@ -238,7 +260,10 @@ fn open(hub: &HubShared, node: &str) -> RedisResult<redis::Connection> {
     };
     // RESP3: messages are pushes, which redis-rs never takes for the late
     // reply of a read that timed out (it skips one RESP2 value per timeout).
-    let settings = info.redis_settings().clone().set_protocol(ProtocolVersion::RESP3);
+    let settings = info
+        .redis_settings()
+        .clone()
+        .set_protocol(ProtocolVersion::RESP3);
     let info = info.set_redis_settings(settings);
     let mut con = connect_with(&redis::Client::open(info)?, connect)?;
     con.set_write_timeout(Some(WRITE))?;
@@ -383,7 +408,13 @@ mod tests {
 
     #[test]
     fn slots_are_redis_slots() {
-        for key in ["a", "redlock:x{redlock:x}:released", "{user}:1", "a{}b", "x{y"] {
+        for key in [
+            "a",
+            "redlock:x{redlock:x}:released",
+            "{user}:1",
+            "a{}b",
+            "x{y",
+        ] {
             assert_eq!(Slot::new(slot_of(key)), Some(Slot::for_key(key)), "{key}");
         }
         assert_eq!(moved_slot("MOVED 3999 127.0.0.1:7002"), Some(3999));

@@ -101,7 +101,10 @@ impl Client {
     /// poll.
     pub(crate) fn wake_on(&self, channel: &Arc<str>, signal: &Arc<Signal>) -> Option<Membership> {
         let hub = &self.inner.subscriber.shared;
-        if let Backend::Cluster { node_info: None, .. } = self.inner.backend {
+        if let Backend::Cluster {
+            node_info: None, ..
+        } = self.inner.backend
+        {
             return None;
         }
         let _ = hub.client.set(Arc::downgrade(&self.inner));
@@ -113,9 +116,8 @@ impl Client {
         })
     }
 
-    /// The channels this client's subscriber wants, for tests.
-    #[doc(hidden)]
-    pub fn subscribed_channels(&self) -> Vec<String> {
+    /// The channels this client's subscriber wants (`__private`, for tests).
+    pub(crate) fn subscribed_channels(&self) -> Vec<String> {
         let state = self.inner.subscriber.shared.lock();
         state.channels.keys().map(|c| c.to_string()).collect()
     }
