@@ -295,6 +295,94 @@ fn one_subscription_connection_per_client(ctx: &Ctx) {
     drop(guards);
 }
 
+/// A fast hand-off between `holder` and `waiter` (clients of one server):
+/// the waiter's subscriber connected with the waiter's settings.
+fn fast_handoff(holder: &Client, waiter: &Client, name: &str) {
+    let holding = lock(holder, name, SLOW_POLL);
+    let waiting = lock(waiter, name, SLOW_POLL);
+    let guard = holding.acquire().unwrap();
+    thread::scope(|s| {
+        let acquiring = s.spawn(|| {
+            let guard = waiting.acquire_timeout(Duration::from_secs(60)).unwrap();
+            (Instant::now(), guard)
+        });
+        settle(waiter, 1);
+        let released = Instant::now();
+        guard.release().unwrap();
+        let (acquired, guard) = acquiring.join().unwrap();
+        drop(guard.expect("the waiter acquires"));
+        let handoff = acquired - released;
+        assert!(handoff < WOKEN, "hand-off took {handoff:?}");
+    });
+}
+
+/// The subscriber connects as its client does: over TLS with the client's
+/// CA, and as an ACL user with a password on a database other than 0.
+fn wakes_over_tls_and_as_an_acl_user(ctx: &Ctx) {
+    let certs = pottery_testkit::Certs::generate();
+    let tls = pottery_testkit::Server::start_tls_with(&certs, false);
+    let client = || {
+        Client::builder(&tls.url())
+            .tls_root_certificate(certs.ca.clone())
+            .build()
+            .unwrap()
+    };
+    fast_handoff(&client(), &client(), &ctx.key("tls"));
+
+    let url = ctx.url();
+    let user = format!("waiter{}", std::process::id());
+    support::raw(
+        &url,
+        &[
+            "ACL",
+            "SETUSER",
+            &user,
+            "on",
+            ">s3cret",
+            "~redlock:*",
+            "&redlock:*",
+            "+@all",
+        ],
+    );
+    let authed = url.replacen("redis://", &format!("redis://{user}:s3cret@"), 1);
+    let authed = authed.strip_suffix("/0").unwrap_or(&authed).to_owned() + "/3";
+    let on_db3 = || Client::open(&authed).unwrap();
+    fast_handoff(&on_db3(), &on_db3(), &ctx.key("acl"));
+}
+
+/// A user the ACL gives no channels: releases still release (the script
+/// ignores the refused PUBLISH) and waiters acquire by polling.
+fn without_channel_access_waiters_poll(ctx: &Ctx) {
+    let url = ctx.url();
+    let user = format!("nochan{}", std::process::id());
+    support::raw(
+        &url,
+        &[
+            "ACL",
+            "SETUSER",
+            &user,
+            "on",
+            ">pw",
+            "resetchannels",
+            "~*",
+            "+@all",
+        ],
+    );
+    let client =
+        Client::open(&url.replacen("redis://", &format!("redis://{user}:pw@"), 1)).unwrap();
+    let holder = lock(&client, &ctx.key("printer"), SLOW_POLL);
+    let waiter = lock(&client, &ctx.key("printer"), 300 * MS);
+    let guard = holder.acquire().unwrap();
+    thread::scope(|s| {
+        let waiting = s.spawn(|| waiter.acquire_timeout(Duration::from_secs(30)).unwrap());
+        thread::sleep(300 * MS);
+        guard
+            .release()
+            .expect("a refused publish does not fail the release");
+        assert!(waiting.join().unwrap().is_some(), "acquired by polling");
+    });
+}
+
 /// Deadlines hold while waiting: `acquire_timeout` returns `None` at its
 /// timeout (not before, not much after) with a retry delay of
 /// `Duration::MAX`, blocking and async.
@@ -337,6 +425,8 @@ pub(crate) fn suite() -> support::Suite {
                 crate::cases![
                     lost_wakeup_falls_back_to_polling,
                     python_blocks_us_and_we_block_python,
+                    wakes_over_tls_and_as_an_acl_user,
+                    without_channel_access_waiters_poll,
                 ],
             ),
         ],
