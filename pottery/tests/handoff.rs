@@ -383,6 +383,61 @@ fn without_channel_access_waiters_poll(ctx: &Ctx) {
     });
 }
 
+/// The lock's slot moves to another node while a waiter waits: the old
+/// owner drops the shard subscription (SUNSUBSCRIBE), the subscriber finds
+/// the new owner and subscribes there, and the release, published on the
+/// new owner, still hands the lock over (by the wake-up, or polling).
+fn a_slot_migration_moves_the_subscription(ctx: &Ctx) {
+    let name = ctx.key("moving");
+    let key = format!("redlock:{name}");
+    let channel = format!("{key}{{{key}}}:released");
+    let holder = lock(&ctx.client, &name, SLOW_POLL);
+    let waiter_client = ctx.env.client(ctx.target);
+    let waiter = lock(&waiter_client, &name, Duration::from_secs(1));
+    let guard = holder.acquire().unwrap();
+    thread::scope(|s| {
+        let waiting = s.spawn(|| waiter.acquire_timeout(Duration::from_secs(60)).unwrap());
+        settle(&waiter_client, 1);
+        let migration = ctx.env.cluster().migrate_slot_of(&key);
+        let slot = migration.slot.to_string();
+        let target = migration.target.clone();
+        let target_id: String =
+            redis::from_redis_value(support::raw(&target, &["CLUSTER", "MYID"])).unwrap();
+        let (host, port) = target
+            .trim_start_matches("redis://")
+            .rsplit_once(':')
+            .map(|(h, p)| (h.to_owned(), p.to_owned()))
+            .unwrap();
+        let fence = format!("{key}{{{key}}}:fence");
+        support::raw(
+            &migration.source,
+            &[
+                "MIGRATE", &host, &port, "", "0", "5000", "KEYS", &key, &fence,
+            ],
+        );
+        for url in ctx.env.cluster().urls() {
+            support::raw(&url, &["CLUSTER", "SETSLOT", &slot, "NODE", &target_id]);
+        }
+        // The subscription follows the slot to its new owner.
+        let start = Instant::now();
+        let on_target = || {
+            let counts = support::raw(&target, &["PUBSUB", "SHARDNUMSUB", &channel]);
+            let counts: Vec<redis::Value> = redis::from_redis_value(counts).unwrap();
+            counts[1] == redis::Value::Int(1)
+        };
+        while !on_target() && start.elapsed() < Duration::from_secs(20) {
+            thread::sleep(20 * MS);
+        }
+        assert!(on_target(), "subscribed again on the slot's new owner");
+        let released = Instant::now();
+        guard.release().unwrap();
+        assert!(waiting.join().unwrap().is_some());
+        let handoff = released.elapsed();
+        assert!(handoff < Duration::from_secs(10), "took {handoff:?}");
+        drop(migration);
+    });
+}
+
 /// Deadlines hold while waiting: `acquire_timeout` returns `None` at its
 /// timeout (not before, not much after) with a retry delay of
 /// `Duration::MAX`, blocking and async.
@@ -419,6 +474,10 @@ pub(crate) fn suite() -> support::Suite {
                     one_subscription_connection_per_client,
                     deadlines_hold_while_waiting,
                 ],
+            ),
+            (
+                &[Cluster],
+                crate::cases![a_slot_migration_moves_the_subscription],
             ),
             (
                 &[Server],
