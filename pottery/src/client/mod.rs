@@ -1,9 +1,10 @@
 //! The connection handle every structure takes, and its pieces: `builder` (its
 //! options), `pool` (the blocking path's connection reuse), `timed` (the
 //! blocking path's connections, which keep a call's deadline), `async_conn` (the
-//! async path's multiplexed connections, one per runtime) and `fanout` (one
+//! async path's multiplexed connections, one per runtime), `fanout` (one
 //! worker thread per client for the blocking path's requests to several servers
-//! at once).
+//! at once) and `subscriber` (one pub/sub connection per client, for the
+//! wake-ups of waiting calls).
 
 use std::fmt;
 use std::sync::Arc;
