@@ -65,14 +65,14 @@ pub(crate) struct Run {
 
 /// The run's settings, sent to a peer script as one JSON line.
 #[derive(Serialize)]
-struct Config<'a> {
-    urls: &'a [String],
+pub(crate) struct Config<'a> {
+    pub(crate) urls: &'a [String],
     /// The lock's name (each library adds its own prefix, if any).
-    name: String,
+    pub(crate) name: String,
     hold_ms: u64,
     /// Acquisitions to record before every contender stops.
-    acquisitions: usize,
-    contenders: usize,
+    pub(crate) acquisitions: usize,
+    pub(crate) contenders: usize,
 }
 
 /// A peer of the table: who it is and how to run it.
@@ -83,15 +83,17 @@ pub(crate) enum Peer {
     Pottery,
     RedisLock,
     NodeRedlock,
+    RawFloor,
 }
 
 impl Peer {
-    pub(crate) const ALL: [Peer; 5] = [
+    pub(crate) const ALL: [Peer; 6] = [
         Peer::OursBlocking,
         Peer::OursAsync,
         Peer::Pottery,
         Peer::RedisLock,
         Peer::NodeRedlock,
+        Peer::RawFloor,
     ];
 
     /// The name in the table.
@@ -102,6 +104,7 @@ impl Peer {
             Peer::Pottery => "pottery (py)",
             Peer::RedisLock => "python-redis-lock",
             Peer::NodeRedlock => "node-redlock",
+            Peer::RawFloor => "raw pub/sub floor",
         }
     }
 
@@ -122,6 +125,11 @@ impl Peer {
                 "npm redlock v5 defaults (retryDelay 200 ms, retryJitter 200 ms, retryCount 10; \
                  a give-up is counted and retried), 8 async contenders in one Node process, one \
                  ioredis client per master"
+            }
+            Peer::RawFloor => {
+                "the floor of a pub/sub hand-off, no library: redis-rs, 8 threads, each its own \
+                 connection and SUBSCRIBEd connection; SET NX PX, on failure get_message (all \
+                 woken), release = our release script (DEL + PUBLISH); one server only"
             }
         }
     }
@@ -145,6 +153,8 @@ pub(crate) fn measure(servers: &Servers<'_>, rt: &Runtime) -> Result<Vec<Handoff
             );
             let outcome = if matches!(peer, Peer::RedisLock) && urls.len() > 1 {
                 Err("single server only: python-redis-lock has no multi-master mode".to_owned())
+            } else if matches!(peer, Peer::RawFloor) && urls.len() > 1 {
+                Err("single server only: the floor is one SET NX per attempt".to_owned())
             } else {
                 run_peer(peer, &urls, rt)
             };
@@ -173,6 +183,7 @@ fn run_peer(peer: Peer, urls: &[String], rt: &Runtime) -> Result<(Stats, Run), S
         Peer::Pottery => script("python3", &[python_script(), "pottery"], &config),
         Peer::RedisLock => script("python3", &[python_script(), "redis_lock"], &config),
         Peer::NodeRedlock => script("node", &[node_script()], &config),
+        Peer::RawFloor => crate::handoff_floor::run(&config).map_err(|e| e.to_string()),
     }?;
     Ok((Stats::of(&run.events), run))
 }
@@ -232,7 +243,7 @@ fn ping_rtt(url: &str) -> Result<Duration> {
 }
 
 /// The contenders' shared record, for ours (threads or tasks of this process).
-struct Tally {
+pub(crate) struct Tally {
     origin: Instant,
     total: usize,
     state: Mutex<State>,
@@ -250,7 +261,7 @@ struct State {
 }
 
 impl Tally {
-    fn new(total: usize) -> Arc<Tally> {
+    pub(crate) fn new(total: usize) -> Arc<Tally> {
         Arc::new(Tally {
             origin: Instant::now(),
             total,
@@ -261,7 +272,7 @@ impl Tally {
     }
 
     /// Nanoseconds since the run began, on this process's monotonic clock.
-    fn now(&self) -> u64 {
+    pub(crate) fn now(&self) -> u64 {
         self.origin.elapsed().as_nanos() as u64
     }
 
@@ -270,7 +281,7 @@ impl Tally {
     }
 
     /// Records that `me` acquired; returns whether the run is over.
-    fn acquired(&self, me: usize) -> bool {
+    pub(crate) fn acquired(&self, me: usize) -> bool {
         let over = {
             let mut state = self.lock();
             state.count += 1;
@@ -282,7 +293,7 @@ impl Tally {
         over
     }
 
-    fn released(&self, event: Event) {
+    pub(crate) fn released(&self, event: Event) {
         self.lock().events.push(event);
     }
 
@@ -297,7 +308,7 @@ impl Tally {
         }
     }
 
-    fn wait_blocking(&self, me: usize) -> bool {
+    pub(crate) fn wait_blocking(&self, me: usize) -> bool {
         let mut state = self.lock();
         loop {
             if let Some(go) = self.may_contend(&state, me) {
@@ -321,7 +332,7 @@ impl Tally {
         }
     }
 
-    fn run(&self) -> Run {
+    pub(crate) fn run(&self) -> Run {
         let events = std::mem::take(&mut self.lock().events);
         Run {
             library: "pottery (rust)".to_owned(),

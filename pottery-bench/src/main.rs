@@ -35,6 +35,7 @@
 //! ```
 
 mod handoff;
+mod handoff_floor;
 mod handoff_report;
 mod measure;
 mod nextid;

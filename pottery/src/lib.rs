@@ -117,13 +117,16 @@
 //! only this crate can make.
 //!
 //! - `engine/`: `op.rs` (an operation and the one table of read-only
-//!   commands), `plan.rs` (a flow and its two runners), `mode.rs` ([`Mode`],
+//!   commands), `plan.rs` (a flow and its two runners), `signal.rs` (a
+//!   wake-up both runners wait for), `mode.rs` ([`Mode`],
 //!   [`Blocking`], [`Async`]), `deadline.rs`, `fan_out.rs` (requests to several
 //!   servers: worker threads or tasks), `pages.rs` (paged reads, [`Iter`]).
 //! - `client/`: [`Client`] and its builder; `pool` (blocking connection reuse),
 //!   `timed` (blocking connections that keep the call's deadline),
 //!   `async_conn` (multiplexed connections, one per runtime), `fanout` (one
-//!   worker thread per client for requests to several masters).
+//!   worker thread per client for requests to several masters), `subscriber`
+//!   (one pub/sub connection per client, started by the first waiting
+//!   Redlock, whose release messages wake waiters).
 //! - `lua/`: every Lua script, one `.lua` file each, a folder per structure.
 //! - [`codec`]: the [`Codec`] trait and the Python-compatible [`json`].
 //! - `container`: [`Container`] (expiry, existence, clearing), the `Base` every
@@ -259,6 +262,11 @@ pub mod __private {
     /// form pottery's Lua writes above ~1e14), read as the ID it denotes.
     pub fn nextid_parse(raw: &[u8]) -> Option<u64> {
         crate::nextid::logic::parse_id(raw)
+    }
+
+    /// The channels `client`'s subscriber wants (hand-off tests).
+    pub fn subscribed_channels(client: &crate::Client) -> Vec<String> {
+        client.subscribed_channels()
     }
 
     /// Every Lua script the crate runs: its file name and text.

@@ -35,6 +35,7 @@ mod fence;
 mod fence_deque;
 mod fence_process;
 mod fencing;
+mod handoff;
 mod hyperloglog;
 mod interop;
 mod interop_probabilistic;
@@ -83,6 +84,7 @@ fn main() {
         queue::suite(),
         queue_wait::suite(),
         fencing::suite(),
+        handoff::suite(),
         redlock::suite(),
         redlock_deadline::suite(),
         redlock_replicas::suite(),

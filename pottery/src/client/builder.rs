@@ -226,6 +226,16 @@ impl ClientBuilder {
                     return Err(not_a_url(&shown, &err));
                 }
                 let builder = ClusterClient::builder(nodes.iter().map(String::as_str));
+                // The settings the subscriber's node connections use (see
+                // `subscriber`): the first node's, as redis-rs's own.
+                #[cfg(feature = "tls")]
+                let node_info = nodes.first().map(|n| tls.open(n, &shown)).transpose()?;
+                #[cfg(not(feature = "tls"))]
+                let node_info = nodes
+                    .first()
+                    .map(|n| redis::Client::open(n.as_str()).map_err(|err| bad(&shown, &err)))
+                    .transpose()?;
+                let node_info = node_info.map(|c| c.get_connection_info().clone());
                 #[cfg(feature = "tls")]
                 let builder = tls.cluster(builder, &nodes, &shown)?;
                 let built = cluster_settings(builder, connect_timeout, response_timeout).build();
@@ -237,7 +247,7 @@ impl ClientBuilder {
                     Err(err) => return Err(bad(&shown, &err)),
                     Ok(client) => client,
                 };
-                Backend::cluster(client, true)
+                Backend::cluster(client, true, node_info)
             }
             Target::Urls { nodes, .. } => {
                 let url = nodes.first().map_or(DEFAULT_URL, String::as_str);
@@ -272,7 +282,7 @@ impl Existing {
     fn backend(self, connect_timeout: Duration, response_timeout: Duration) -> Backend {
         match self {
             Existing::Redis(client) => single(*client, connect_timeout, response_timeout),
-            Existing::RedisCluster(client) => Backend::cluster(*client, false),
+            Existing::RedisCluster(client) => Backend::cluster(*client, false, None),
         }
     }
 

@@ -1,9 +1,10 @@
 //! The connection handle every structure takes, and its pieces: `builder` (its
 //! options), `pool` (the blocking path's connection reuse), `timed` (the
 //! blocking path's connections, which keep a call's deadline), `async_conn` (the
-//! async path's multiplexed connections, one per runtime) and `fanout` (one
+//! async path's multiplexed connections, one per runtime), `fanout` (one
 //! worker thread per client for the blocking path's requests to several servers
-//! at once).
+//! at once) and `subscriber` (one pub/sub connection per client, for the
+//! wake-ups of waiting calls).
 
 use std::fmt;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ mod builder;
 pub(crate) mod fanout;
 mod pool;
 mod redact;
+mod subscriber;
 pub(crate) mod timed;
 #[cfg(feature = "tls")]
 mod tls;
@@ -33,6 +35,7 @@ pub(crate) use async_conn::{Lease, is_broken};
 pub use builder::ClientBuilder;
 use pool::Pool;
 pub use redact::redact_url;
+pub(crate) use subscriber::Membership;
 use timed::Timed;
 
 use crate::engine::Deadline;
@@ -97,6 +100,8 @@ pub(crate) struct Inner {
     #[cfg(feature = "async")]
     async_conns: AsyncConns,
     fanout: crate::client::fanout::Fanout,
+    /// The wake-ups of waiting calls (one pub/sub connection, lazily).
+    subscriber: subscriber::Hub,
 }
 
 enum Backend {
@@ -122,6 +127,10 @@ enum Backend {
         /// its full response timeout ahead by itself, with no timer of ours.
         #[cfg_attr(not(feature = "async"), allow(dead_code))]
         tuned: bool,
+        /// The first node URL's settings (credentials, TLS), which the
+        /// subscriber's node connections use with each node's address;
+        /// `None` for a redis-rs client made elsewhere (no wake-ups).
+        node_info: Option<redis::ConnectionInfo>,
     },
 }
 
@@ -144,11 +153,16 @@ impl Backend {
         }
     }
 
-    fn cluster(client: ClusterClient, tuned: bool) -> Backend {
+    fn cluster(
+        client: ClusterClient,
+        tuned: bool,
+        node_info: Option<redis::ConnectionInfo>,
+    ) -> Backend {
         Backend::Cluster {
             client,
             pool: Pool::new(),
             tuned,
+            node_info,
         }
     }
 }
@@ -414,8 +428,10 @@ impl Client {
         connect_timeout: Duration,
         response_timeout: Duration,
     ) -> Client {
+        let sharded = matches!(backend, Backend::Cluster { .. });
         Client {
             inner: Arc::new(Inner {
+                subscriber: subscriber::Hub::new(sharded),
                 backend,
                 shown,
                 connect_timeout,

@@ -8,6 +8,7 @@ mod mode;
 mod op;
 mod pages;
 mod plan;
+mod signal;
 
 pub(crate) use deadline::Deadline;
 pub(crate) use deadline::positive;
@@ -19,6 +20,7 @@ pub(crate) use op::{Op, Request, ScriptSource};
 pub use pages::Iter;
 pub(crate) use pages::{Page, Pages};
 pub(crate) use plan::{Next, Plan};
+pub(crate) use signal::Signal;
 
 /// Runs a bulk write in mode `M`: `Ok(None)` (no items, nothing to send) is
 /// `Ok(())` at once, without a round trip.

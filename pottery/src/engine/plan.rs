@@ -15,13 +15,14 @@
 //! a unit test can walk it, and the runners are the only code that blocks or
 //! awaits. Steps are boxed: one allocation per round trip, far below its cost.
 
+use std::sync::Arc;
 use std::time::Duration;
 #[cfg(feature = "async")]
 use std::{future::Future, pin::Pin};
 
 use crate::client::{Client, timed};
 use crate::engine::fan_out;
-use crate::engine::{Deadline, Op, Pages};
+use crate::engine::{Deadline, Op, Pages, Signal};
 use crate::error::{Error, Result};
 
 /// The future of a step: the plan that follows it.
@@ -39,6 +40,9 @@ pub enum Plan<T> {
     Step(Box<dyn Step<T>>),
     /// Wait this long (never past the call's deadline), then go on.
     Sleep(Duration, Box<dyn FnOnce() -> Plan<T> + Send>),
+    /// Wait until the signal fires, or this long at most (never past the
+    /// call's deadline), then go on: a sleep that a wake-up cuts short.
+    Wait(Arc<Signal>, Duration, Box<dyn FnOnce() -> Plan<T> + Send>),
 }
 
 /// A step, run by either runner within the call's deadline.
@@ -60,6 +64,10 @@ pub(crate) fn block<T>(mut plan: Plan<T>, deadline: Deadline) -> Result<T> {
                 std::thread::sleep(deadline.cap(pause));
                 next()
             }
+            Plan::Wait(signal, pause, next) => {
+                signal.block_wait(deadline.cap(pause));
+                next()
+            }
         };
     }
 }
@@ -73,6 +81,10 @@ pub(crate) async fn drive<T>(mut plan: Plan<T>, deadline: Deadline) -> Result<T>
             Plan::Step(step) => step.future(deadline).await,
             Plan::Sleep(pause, next) => {
                 tokio::time::sleep(deadline.cap(pause)).await;
+                next()
+            }
+            Plan::Wait(signal, pause, next) => {
+                signal.wait(deadline.cap(pause)).await;
                 next()
             }
         };
@@ -108,6 +120,16 @@ impl<T: Send + 'static> Plan<T> {
     /// Waits `pause` (cut short by the deadline), then goes on with `next`.
     pub(crate) fn sleep(pause: Duration, next: impl FnOnce() -> Plan<T> + Send + 'static) -> Self {
         Plan::Sleep(pause, Box::new(next))
+    }
+
+    /// Waits until `signal` fires or `pause` has passed (cut short by the
+    /// deadline), then goes on with `next`.
+    pub(crate) fn wait(
+        signal: Arc<Signal>,
+        pause: Duration,
+        next: impl FnOnce() -> Plan<T> + Send + 'static,
+    ) -> Self {
+        Plan::Wait(signal, pause, Box::new(next))
     }
 
     /// Operations on their own clients, concurrently, each allowed
@@ -190,6 +212,9 @@ impl<T: Send + 'static> Plan<T> {
             Plan::Done(result) => next(result),
             Plan::Step(first) => Plan::Step(Box::new(Then { first, next })),
             Plan::Sleep(pause, rest) => Plan::sleep(pause, move || rest().then_boxed(next)),
+            Plan::Wait(signal, pause, rest) => {
+                Plan::wait(signal, pause, move || rest().then_boxed(next))
+            }
         }
     }
 

@@ -8,12 +8,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::handoff::{self, Waiting};
 use super::logic::{self, Decision, Renewal, Tally};
 use super::replicas::{self, Grant};
 use super::{Hold, Shared};
 use crate::client::Client;
 use crate::decode;
-use crate::engine::{Deadline, Op, Plan, Request};
+use crate::engine::{Deadline, Op, Plan, Request, Signal};
 use crate::error::{Error, Result};
 use crate::lua::{self, Lua};
 
@@ -32,18 +33,40 @@ pub(super) fn acquire(
     (retry(Arc::clone(shared), Deadline::after(wait)), deadline)
 }
 
-/// Attempts until one acquires or `until` has passed, a random pause between two.
+/// Attempts until one acquires or `until` has passed. After the first failed
+/// attempt (never before: an uncontended acquire pays nothing for it) the
+/// acquire waits for its lock's release message, or a random pause in
+/// `[0, retry_delay)` at most (see `handoff.rs`), between two attempts.
 fn retry(shared: Arc<Shared>, until: Deadline) -> Plan<Option<Hold>> {
     attempt(&shared).and_then(move |hold| {
         if hold.is_some() {
             return Plan::done(hold);
         }
-        let random = uuid::Uuid::new_v4().as_u64_pair().0;
-        let delay = logic::retry_delay(shared.retry_delay, random);
-        match logic::pause(until.remaining(), delay) {
-            None => Plan::done(None),
-            Some(pause) => Plan::sleep(pause, move || retry(shared, until)),
-        }
+        let waiting = Waiting::join(&shared);
+        let signal = waiting.armed();
+        wait(shared, until, waiting, signal)
+    })
+}
+
+/// The pause after a failed attempt, then the next attempt (its signal armed
+/// before it, so that a release during it cuts the next pause short).
+fn wait(
+    shared: Arc<Shared>,
+    until: Deadline,
+    waiting: Waiting,
+    signal: Arc<Signal>,
+) -> Plan<Option<Hold>> {
+    let random = uuid::Uuid::new_v4().as_u64_pair().0;
+    let delay = logic::retry_delay(shared.retry_delay, random);
+    let Some(pause) = logic::pause(until.remaining(), delay) else {
+        return Plan::done(None);
+    };
+    Plan::wait(signal, pause, move || {
+        let signal = waiting.armed();
+        attempt(&shared).and_then(move |hold| match hold {
+            Some(hold) => Plan::done(Some(hold)),
+            None => wait(shared, until, waiting, signal),
+        })
     })
 }
 
@@ -188,9 +211,20 @@ fn store_fence(
     )
 }
 
-/// The release script on every master, each answer awaited (up to the request timeout).
+/// The release script on every master, each answer awaited (up to the
+/// request timeout); a deletion publishes the wake-up of the lock's waiters.
 fn release_all(shared: &Shared, token: &str) -> Plan<Vec<Result<bool>>> {
-    let ops = shared.each(|| release_op(&shared.key, token));
+    let channel = handoff::channel(&shared.key);
+    let ops = shared
+        .masters
+        .iter()
+        .map(|m| {
+            (
+                m.clone(),
+                release_op(&shared.key, token, &channel, m.is_cluster()),
+            )
+        })
+        .collect();
     Plan::fan_out(ops, shared.request_timeout, |_| false, Plan::done)
 }
 
@@ -370,8 +404,10 @@ fn script_op<T: 'static>(
     })
 }
 
-fn release_op(key: &Arc<str>, token: &str) -> Op<bool> {
-    script_op(&lua::redlock::RELEASE, key, &[token.as_bytes()], |n| n != 0)
+fn release_op(key: &Arc<str>, token: &str, channel: &str, sharded: bool) -> Op<bool> {
+    let sharded: &[u8] = if sharded { b"1" } else { b"0" };
+    let args: [&[u8]; 3] = [token.as_bytes(), channel.as_bytes(), sharded];
+    script_op(&lua::redlock::RELEASE, key, &args, |n| n != 0)
 }
 
 fn extend_op(key: &Arc<str>, token: &str, ms: u64) -> Op<bool> {

@@ -8,6 +8,9 @@
 //!   and the per-master operations; the scripts are `lua/redlock/*.lua`.
 //! - `fencing.md`: the Redlock docs' "Fencing" section: how tokens are made,
 //!   why they increase, and what must hold.
+//! - `handoff.rs` (+ `handoff.md`, the docs' "Hand-off" section): how a
+//!   waiting acquire registers for its lock's release message (the
+//!   subscriber itself is the client's, `client/subscriber`).
 //! - `replicas.rs`: replica acknowledgement
 //!   ([`RedlockBuilder::wait_for_replicas`]): the acquire script and `WAIT` in
 //!   one pipeline, and what a master's answer counts for.
@@ -24,6 +27,7 @@
 mod builder;
 mod flow;
 mod guard;
+mod handoff;
 mod impls;
 mod replicas;
 mod status;
@@ -86,8 +90,9 @@ pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_millis(200);
 ///
 /// - [`try_acquire`](Redlock::try_acquire): one attempt; `None` if the lock is
 ///   held elsewhere (contention is not an error).
-/// - [`acquire_timeout`](Redlock::acquire_timeout): attempts until the timeout,
-///   pausing a random `[0, 200 ms)` between attempts; `None` on timeout.
+/// - [`acquire_timeout`](Redlock::acquire_timeout): attempts until the timeout;
+///   between attempts it waits for the holder's release to wake it, or a random
+///   `[0, 200 ms)` at most (see [Hand-off](#hand-off)); `None` on timeout.
 /// - [`acquire`](Redlock::acquire): attempts as long as it takes.
 /// - [`run`](Redlock::run): runs a closure (async: a closure making a future)
 ///   under the lock.
@@ -167,6 +172,8 @@ pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_millis(200);
 /// ```
 ///
 #[doc = include_str!("fencing.md")]
+///
+#[doc = include_str!("handoff.md")]
 pub struct Redlock<M: Mode = Blocking> {
     shared: Arc<Shared>,
     mode: PhantomData<fn() -> M>,

@@ -269,6 +269,9 @@ fn on_thread(mut plan: Plan<()>, watch: &Watch) {
             Plan::Done(_) => return,
             Plan::Sleep(pause, rest) if !watch.sleep(pause) => rest(),
             Plan::Sleep(..) => return,
+            // Renewals never wait for a signal; a pause all the same.
+            Plan::Wait(_, pause, rest) if !watch.sleep(pause) => rest(),
+            Plan::Wait(..) => return,
             Plan::Step(work) => work.block(Deadline::NONE),
         };
     }
