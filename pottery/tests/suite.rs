@@ -34,6 +34,7 @@ mod faults;
 mod fence;
 mod fencing;
 mod handoff;
+mod handoff_faults;
 mod hyperloglog;
 mod interop;
 mod interop_probabilistic;
@@ -80,6 +81,7 @@ fn main() {
         queue_wait::suite(),
         fencing::suite(),
         handoff::suite(),
+        handoff_faults::suite(),
         redlock::suite(),
         redlock_deadline::suite(),
         redlock_watchdog::suite(),
