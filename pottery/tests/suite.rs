@@ -36,6 +36,7 @@ mod fence_deque;
 mod fence_process;
 mod fencing;
 mod handoff;
+mod handoff_faults;
 mod hyperloglog;
 mod interop;
 mod interop_probabilistic;
@@ -85,6 +86,7 @@ fn main() {
         queue_wait::suite(),
         fencing::suite(),
         handoff::suite(),
+        handoff_faults::suite(),
         redlock::suite(),
         redlock_deadline::suite(),
         redlock_replicas::suite(),

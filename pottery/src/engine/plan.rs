@@ -3,12 +3,14 @@
 //! Every multi-step flow of the crate — a read then a write, a quorum fan-out
 //! with per-request deadlines, a retry loop with sleeps, polling — is a
 //! [`Plan`]: either its result, or a step that talks to Redis and decides from
-//! the reply what comes next, or a pause before the rest. The decisions are
-//! plain closures over replies, so they are written once; the blocking runner
-//! ([`block`]) executes a step on the calling thread and sleeps with
-//! `thread::sleep`, the async runner ([`drive`]) awaits it and sleeps with
-//! Tokio's timer. Nothing else differs, so no flow has a blocking and an async
-//! copy.
+//! the reply what comes next, or a pause before the rest (a plain sleep, or a
+//! wait that a [`Signal`] cuts short: a Redlock waiter woken by a release).
+//! The decisions are plain closures over replies, so they are written once;
+//! the blocking runner ([`block`]) executes a step on the calling thread and
+//! sleeps with `thread::sleep` (waits with the signal's blocking wait), the
+//! async runner ([`drive`]) awaits it and sleeps with Tokio's timer (awaits
+//! the signal's listener). Nothing else differs, so no flow has a blocking and
+//! an async copy.
 //!
 //! We chose plain values over a trait with two implementations per flow (what
 //! moka does) or a hidden runtime (reqwest's blocking client): a plan is data,

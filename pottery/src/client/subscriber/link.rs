@@ -79,7 +79,13 @@ pub(super) fn run(hub: Weak<HubShared>, node: String) {
         };
         match reply {
             Err(err) if err.is_timeout() => {}
-            Err(err) if err.is_io_error() || err.is_connection_dropped() => conn = None,
+            Err(err) if err.is_io_error() || err.is_connection_dropped() => {
+                // Broken: reopened after the backoff (reset once subscribed).
+                conn = None;
+                drop(shared);
+                std::thread::sleep(backoff);
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
             Err(err) => {
                 if !on_error(&shared, &node, &err.to_string()) {
                     conn = None;
