@@ -33,6 +33,16 @@
 //! ```text
 //! cargo run --release -p pottery-bench -- --only handoff --out handoff.jsonl  # ~1 min
 //! ```
+//!
+//! The work-queue rows ([`workqueue`]) time `RedisWorkQueue`'s put + receive +
+//! ack with 1 and 8 consumers, and its put-to-receive latency with idle
+//! consumers, blocking and async, against the raw redis-rs stream commands
+//! doing the same job and against BullMQ (npm `bullmq`, its defaults), on the
+//! same server; the PING round trip of the same run gives the latency in RTTs.
+//!
+//! ```text
+//! cargo run --release -p pottery-bench -- --only workqueue --out wq.jsonl     # ~1 min
+//! ```
 
 mod handoff;
 mod handoff_report;
@@ -52,6 +62,8 @@ mod python;
 mod redlock;
 mod report;
 mod setup;
+mod workqueue;
+mod workqueue_report;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -275,10 +287,19 @@ fn run(args: &Args) -> Result<()> {
         Vec::new()
     };
 
+    let workqueue = if args.selected(Group::Workqueue) {
+        Some(workqueue::measure(&url, &rt)?)
+    } else {
+        None
+    };
+
     if !rows.is_empty() {
         print_table(&rows);
     }
     handoff_report::print_table(&handoffs);
+    if let Some(workqueue) = &workqueue {
+        workqueue_report::print_table(workqueue);
+    }
     if one_master_only {
         println!(
             "redlock: --url given, so only the 1-master rows were measured (the {}-master rows \
@@ -288,10 +309,15 @@ fn run(args: &Args) -> Result<()> {
         );
     }
     if let Some(path) = &args.out {
-        write_jsonl(path, &rows, &handoffs)?;
+        let more: Vec<serde_json::Value> = handoffs
+            .iter()
+            .filter_map(|row| serde_json::to_value(row).ok())
+            .chain(workqueue.iter().flat_map(workqueue_report::WorkQueueRows::json))
+            .collect();
+        write_jsonl(path, &rows, &more)?;
         println!(
             "wrote {} rows to {}",
-            rows.len() + handoffs.len(),
+            rows.len() + more.len(),
             path.display()
         );
     }

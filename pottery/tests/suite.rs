@@ -48,6 +48,7 @@ mod redlock_watchdog;
 mod set;
 mod synchronize;
 mod tls;
+mod workqueue_faults;
 #[cfg(feature = "tracing")]
 mod traces;
 
@@ -84,6 +85,7 @@ fn main() {
         set::suite(),
         synchronize::suite(),
         tls::suite(),
+        workqueue_faults::suite(),
         #[cfg(feature = "tracing")]
         traces::suite(),
     ];

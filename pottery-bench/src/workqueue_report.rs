@@ -1,0 +1,280 @@
+//! The work-queue rows' figures, table, targets and JSON lines
+//! ([`crate::workqueue`]).
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::measure::median;
+use crate::workqueue::{CONSUMERS, GAP, LATENCY_WARMUP, MANY, Peer, ROUNDS, SAMPLES, items};
+
+/// Target: ours's throughput over raw's, at every consumer count.
+const RAW_TARGET: f64 = 0.9;
+/// Target: ours's throughput over BullMQ's with [`MANY`] consumers.
+const BULLMQ_TARGET: f64 = 1.0;
+/// Target: ours's put-to-receive p50 in PING round trips.
+const RTT_TARGET: f64 = 2.0;
+
+/// Everything the work-queue group measured.
+pub(crate) struct WorkQueueRows {
+    pub(crate) throughput: Vec<ThroughputRow>,
+    pub(crate) latency: Vec<LatencyRow>,
+    /// The median PING round trip, measured in the same run.
+    pub(crate) rtt: Duration,
+    /// BullMQ's installed version, if any.
+    pub(crate) bullmq_version: Option<String>,
+}
+
+impl WorkQueueRows {
+    /// The rows as JSON values, for the JSON lines.
+    pub(crate) fn json(&self) -> Vec<serde_json::Value> {
+        let throughput = self.throughput.iter().map(serde_json::to_value);
+        let latency = self.latency.iter().map(serde_json::to_value);
+        throughput.chain(latency).filter_map(Result::ok).collect()
+    }
+}
+
+/// One throughput row (a peer at a consumer count), and one JSON line.
+#[derive(Debug, Serialize)]
+pub(crate) struct ThroughputRow {
+    structure: &'static str,
+    kind: &'static str,
+    #[serde(skip)]
+    peer_kind: Peer,
+    peer: &'static str,
+    consumers: usize,
+    /// Jobs per run.
+    items: usize,
+    /// The median over the rounds, jobs (put + receive + ack) per second.
+    items_per_s: Option<f64>,
+    /// Every round's figure.
+    rounds_items_per_s: Vec<f64>,
+    /// This peer's median over raw's and over BullMQ's, same consumer count.
+    over_raw: Option<f64>,
+    over_bullmq: Option<f64>,
+    skipped: Option<String>,
+    note: &'static str,
+}
+
+impl ThroughputRow {
+    /// The rows of every `(peer, consumers, rounds or why skipped)`.
+    pub(crate) fn all(runs: Vec<(Peer, usize, Result<Vec<f64>, String>)>) -> Vec<ThroughputRow> {
+        let mut rows: Vec<ThroughputRow> = runs
+            .into_iter()
+            .map(|(peer, consumers, outcome)| {
+                let (rounds, skipped) = match outcome {
+                    Ok(rounds) => (rounds, None),
+                    Err(why) => (Vec::new(), Some(why)),
+                };
+                ThroughputRow {
+                    structure: "workqueue",
+                    kind: "throughput",
+                    peer_kind: peer,
+                    peer: peer.name(),
+                    consumers,
+                    items: items(consumers),
+                    items_per_s: (skipped.is_none() && !rounds.is_empty())
+                        .then(|| median(&rounds)),
+                    rounds_items_per_s: rounds,
+                    over_raw: None,
+                    over_bullmq: None,
+                    skipped,
+                    note: peer.note(),
+                }
+            })
+            .collect();
+        let rate = |rows: &[ThroughputRow], peer: Peer, consumers: usize| {
+            rows.iter()
+                .find(|r| r.peer_kind == peer && r.consumers == consumers)
+                .and_then(|r| r.items_per_s)
+        };
+        let ratios: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                let over = |peer| Some(r.items_per_s? / rate(&rows, peer, r.consumers)?);
+                (over(Peer::Raw), over(Peer::BullMq))
+            })
+            .collect();
+        for (row, (raw, bullmq)) in rows.iter_mut().zip(ratios) {
+            row.over_raw = raw;
+            row.over_bullmq = bullmq;
+        }
+        rows
+    }
+}
+
+/// One latency row, and one JSON line.
+#[derive(Debug, Serialize)]
+pub(crate) struct LatencyRow {
+    structure: &'static str,
+    kind: &'static str,
+    #[serde(skip)]
+    peer_kind: Peer,
+    peer: &'static str,
+    /// Idle consumers.
+    consumers: usize,
+    samples: usize,
+    p50_us: Option<f64>,
+    p99_us: Option<f64>,
+    mean_us: Option<f64>,
+    max_us: Option<f64>,
+    /// p50 in PING round trips.
+    p50_rtts: Option<f64>,
+    ping_rtt_ms: f64,
+    skipped: Option<String>,
+    note: &'static str,
+}
+
+impl LatencyRow {
+    /// The row of `peer`'s put-to-receive samples (or why it was skipped).
+    pub(crate) fn new(
+        peer: Peer,
+        rtt: Duration,
+        outcome: Result<Vec<Duration>, String>,
+    ) -> LatencyRow {
+        let (mut us, skipped) = match outcome {
+            Ok(samples) => (
+                samples
+                    .iter()
+                    .map(|d| d.as_secs_f64() * 1e6)
+                    .collect::<Vec<_>>(),
+                None,
+            ),
+            Err(why) => (Vec::new(), Some(why)),
+        };
+        us.sort_by(f64::total_cmp);
+        // Nearest rank: the smallest value with at least p% of samples at or below it.
+        let rank = |p: f64| {
+            let i = ((p * us.len() as f64).ceil() as usize).max(1) - 1;
+            us.get(i).copied()
+        };
+        let p50 = rank(0.50);
+        let rtt_us = rtt.as_secs_f64() * 1e6;
+        LatencyRow {
+            structure: "workqueue",
+            kind: "latency",
+            peer_kind: peer,
+            peer: peer.name(),
+            consumers: MANY,
+            samples: us.len(),
+            p50_us: p50,
+            p99_us: rank(0.99),
+            mean_us: (!us.is_empty()).then(|| us.iter().sum::<f64>() / us.len() as f64),
+            max_us: us.last().copied(),
+            p50_rtts: p50.map(|p| p / rtt_us),
+            ping_rtt_ms: rtt_us / 1e3,
+            skipped,
+            note: peer.note(),
+        }
+    }
+}
+
+/// `x` with `digits` decimals, or `-`.
+fn num(x: Option<f64>, digits: usize) -> String {
+    x.map_or_else(|| "-".to_owned(), |x| format!("{x:.digits$}"))
+}
+
+/// Prints both tables, the targets' verdicts and the notes.
+pub(crate) fn print_table(rows: &WorkQueueRows) {
+    if rows.throughput.is_empty() && rows.latency.is_empty() {
+        return;
+    }
+    println!();
+    println!(
+        "work queue throughput: put + receive + ack, {} / {} jobs per run with {} / {} \
+         consumers (as many producers), median of {ROUNDS} rounds; ratios are peer/raw and \
+         peer/bullmq",
+        items(CONSUMERS[0]),
+        items(CONSUMERS[1]),
+        CONSUMERS[0],
+        CONSUMERS[1],
+    );
+    println!(
+        "{:<10} {:<16} {:>10} {:>9} {:>11}  note",
+        "consumers", "peer", "items/s", "/raw", "/bullmq"
+    );
+    for r in &rows.throughput {
+        println!(
+            "{:<10} {:<16} {:>10} {:>9} {:>11}  {}",
+            r.consumers,
+            r.peer,
+            num(r.items_per_s, 0),
+            num(r.over_raw, 2),
+            num(r.over_bullmq, 2),
+            r.skipped
+                .as_ref()
+                .map(|w| format!("skipped: {w}"))
+                .unwrap_or_default(),
+        );
+    }
+    println!();
+    println!(
+        "work queue put-to-receive: {MANY} idle consumers, {SAMPLES} jobs one at a time (after \
+         {LATENCY_WARMUP} warm-up), {} ms pause after each ack; PING RTT {:.3} ms",
+        GAP.as_millis(),
+        rows.rtt.as_secs_f64() * 1e3
+    );
+    println!(
+        "{:<16} {:>9} {:>9} {:>9} {:>9}  note",
+        "peer", "p50 us", "p99 us", "max us", "p50 RTTs"
+    );
+    for r in &rows.latency {
+        println!(
+            "{:<16} {:>9} {:>9} {:>9} {:>9}  {}",
+            r.peer,
+            num(r.p50_us, 0),
+            num(r.p99_us, 0),
+            num(r.max_us, 0),
+            num(r.p50_rtts, 1),
+            r.skipped
+                .as_ref()
+                .map(|w| format!("skipped: {w}"))
+                .unwrap_or_default(),
+        );
+    }
+    println!();
+    for r in &rows.throughput {
+        let ours = matches!(r.peer_kind, Peer::OursBlocking | Peer::OursAsync);
+        if let (true, Some(ratio)) = (ours, r.over_raw) {
+            verdict(
+                &format!(
+                    "{} / raw >= {RAW_TARGET} with {} consumer(s)",
+                    r.peer, r.consumers
+                ),
+                ratio >= RAW_TARGET,
+                ratio,
+            );
+        }
+    }
+    for r in rows.throughput.iter().filter(|r| r.consumers == MANY) {
+        let ours = matches!(r.peer_kind, Peer::OursBlocking | Peer::OursAsync);
+        if let (true, Some(ratio)) = (ours, r.over_bullmq) {
+            verdict(
+                &format!("{} / bullmq >= {BULLMQ_TARGET} with {MANY} consumers", r.peer),
+                ratio >= BULLMQ_TARGET,
+                ratio,
+            );
+        }
+    }
+    for r in &rows.latency {
+        let ours = matches!(r.peer_kind, Peer::OursBlocking | Peer::OursAsync);
+        if let (true, Some(rtts)) = (ours, r.p50_rtts) {
+            verdict(
+                &format!("{} put-to-receive p50 <= {RTT_TARGET} round trips", r.peer),
+                rtts <= RTT_TARGET,
+                rtts,
+            );
+        }
+    }
+    if let Some(version) = &rows.bullmq_version {
+        println!("bullmq version {version}");
+    }
+    for peer in Peer::ALL {
+        println!("workqueue {}: {}", peer.name(), peer.note());
+    }
+}
+
+fn verdict(target: &str, pass: bool, figure: f64) {
+    let shown = if pass { "PASS" } else { "MISS" };
+    println!("target {target}: {shown} ({figure:.2})");
+}
