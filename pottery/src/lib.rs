@@ -192,6 +192,7 @@ mod set;
 mod slot;
 mod timer;
 mod trace;
+mod workqueue;
 
 pub use bloom::{BloomFilter, BloomStats};
 pub use cache::{
@@ -240,6 +241,9 @@ pub use redlock::{
     DEFAULT_RETRY_DELAY, REDLOCK_KEY_PREFIX, Redlock, RedlockBuilder, RedlockGuard, RedlockStatus,
 };
 pub use set::{RedisSet, SetOperand};
+pub use workqueue::{
+    DeadLetter, Delivery, ItemId, PutOutcome, RedisWorkQueue, RedisWorkQueueBuilder, WorkQueueStats,
+};
 pub use timer::{ContextTimer, TimerError, TimerScope};
 
 /// Not public API: what the crate's macros, bench and CLI reach inside for.
@@ -291,6 +295,11 @@ pub mod sync {
     pub type RedisCounter<K, C = Json> = crate::RedisCounter<K, C, Blocking>;
     /// A blocking [`RedisSimpleQueue`](crate::RedisSimpleQueue).
     pub type RedisSimpleQueue<T, C = Json> = crate::RedisSimpleQueue<T, C, Blocking>;
+    /// A blocking [`RedisWorkQueue`](crate::RedisWorkQueue).
+    pub type RedisWorkQueue<T, C = Json> = crate::RedisWorkQueue<T, C, Blocking>;
+    /// An item received from a blocking [`RedisWorkQueue`]: a
+    /// [`Delivery`](crate::Delivery) whose `ack` returns `Result`.
+    pub type Delivery<T> = crate::Delivery<T, Blocking>;
     /// A blocking [`Redlock`](crate::Redlock): acquiring returns a
     /// [`RedlockGuard`] that releases on drop.
     pub type Redlock = crate::Redlock<Blocking>;
@@ -339,6 +348,11 @@ pub mod future {
     pub type RedisCounter<K, C = Json> = crate::RedisCounter<K, C, Async>;
     /// An async [`RedisSimpleQueue`](crate::RedisSimpleQueue).
     pub type RedisSimpleQueue<T, C = Json> = crate::RedisSimpleQueue<T, C, Async>;
+    /// An async [`RedisWorkQueue`](crate::RedisWorkQueue).
+    pub type RedisWorkQueue<T, C = Json> = crate::RedisWorkQueue<T, C, Async>;
+    /// An item received from an async [`RedisWorkQueue`]: a
+    /// [`Delivery`](crate::Delivery) whose `ack` returns a future.
+    pub type Delivery<T> = crate::Delivery<T, Async>;
     /// An async [`Redlock`](crate::Redlock): acquiring returns a
     /// [`RedlockGuard`].
     pub type Redlock = crate::Redlock<Async>;

@@ -72,4 +72,9 @@ pub enum ErrorKind {
     /// A write through a [`Fenced`](crate::Fenced) was refused, changing
     /// nothing: a larger fencing token had written through the fence.
     StaleFence,
+    /// A [`RedisWorkQueue`](crate::RedisWorkQueue) delivery was acknowledged
+    /// (or given back) after its lease was lost: it ran out and another
+    /// consumer took the item over, or it was dead-lettered. Nothing changed;
+    /// the item is someone else's now (the work may be done twice).
+    LeaseLost,
 }

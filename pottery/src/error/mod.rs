@@ -192,6 +192,12 @@ impl Error {
         Error::new(ErrorKind::StaleFence, Some(key), what)
     }
 
+    /// The lease on work queue item `id` at `key` was lost before `what`.
+    pub(crate) fn lease_lost(key: &str, id: &str, what: &str) -> Self {
+        let detail = format!("the lease on item {id} was lost before its {what}: another consumer may hold it");
+        Error::new(ErrorKind::LeaseLost, Some(key), detail)
+    }
+
     /// Attaches the error that caused this one (its `source`).
     pub(crate) fn caused_by(self, cause: Error) -> Self {
         self.with_source(cause)
@@ -377,6 +383,7 @@ impl fmt::Display for Error {
             ErrorKind::TooManyExtensions => "too many extensions",
             ErrorKind::Conflict => "conflicting change",
             ErrorKind::StaleFence => "stale fencing token",
+            ErrorKind::LeaseLost => "lease lost",
         };
         f.write_str(kind)?;
         if let Some(key) = &self.inner.key {

@@ -1,0 +1,73 @@
+-- Receives up to ARGV[5] items for consumer ARGV[2] of group ARGV[1] on stream
+-- KEYS[1], in one step: (a) moves the due items of the delayed zset KEYS[2]
+-- into the stream; (b) takes over the entries whose lease (idle time, ARGV[3]
+-- ms) ran out, or dead-letters them into KEYS[3] once they had ARGV[4]
+-- deliveries; (c) reads new entries (XREADGROUP, not blocking). Creates the
+-- group (at 0: every entry already there) if it is missing. Counts
+-- redeliveries in the hash KEYS[4]. Replies {entries, wake}: entries are
+-- {id, fields, delivery count}; wake (only when there are none) is the ms
+-- until the next delayed item is due or the next lease we saw runs out, -1 for
+-- neither.
+local K, DELAYED, DEAD, COUNTS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local group, me = ARGV[1], ARGV[2]
+local lease, maxd, want = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+
+local expired = redis.pcall('XPENDING', K, group, 'IDLE', lease, '-', '+', want)
+if expired.err then
+  if not string.find(expired.err, 'NOGROUP', 1, true) then return expired end
+  redis.call('XGROUP', 'CREATE', K, group, '0', 'MKSTREAM')
+  expired = {}
+end
+local now = now_ms()
+
+-- (a) Due delayed items, oldest due first, a bounded number per call.
+local due = redis.call('ZRANGE', DELAYED, '-inf', now, 'BYSCORE', 'LIMIT', 0, 256)
+for _, m in ipairs(due) do
+  local token, n, item = string.match(m, '^([^:]*):(%d+):(.*)$')
+  if token == nil then
+    redis.call('XADD', DEAD, '*', 'item', m, 'reason', 'malformed', 'deliveries', 0,
+      'first', '', 'consumer', '')
+  elseif tonumber(n) > 0 then
+    redis.call('XADD', K, '*', 'item', item, 'deliveries', n, 'first', token)
+  else
+    redis.call('XADD', K, '*', 'item', item, 'first', token)
+  end
+  redis.call('ZREM', DELAYED, m)
+end
+
+-- (b) Expired leases: take them over, or dead-letter them.
+local out = {}
+for _, p in ipairs(expired) do
+  local id, owner, count = p[1], p[2], tonumber(p[4])
+  local e = redis.call('XRANGE', K, id, id)
+  if #e == 0 then
+    redis.call('XACK', K, group, id)
+  elseif count + carried(e[1][2]) >= maxd then
+    bury(K, DEAD, group, id, e[1][2], count + carried(e[1][2]), 'max_deliveries', owner)
+  else
+    local c = redis.call('XCLAIM', K, group, me, lease, id)
+    if #c == 1 and c[1] then
+      out[#out + 1] = {id, c[1][2], count + 1}
+      redis.call('HINCRBY', COUNTS, 'redeliveries', 1)
+    end
+  end
+end
+
+-- (c) New entries.
+if #out < want then
+  local r = redis.call('XREADGROUP', 'GROUP', group, me, 'COUNT', want - #out, 'STREAMS', K, '>')
+  if r then
+    for _, e in ipairs(r[1][2]) do out[#out + 1] = {e[1], e[2], 1} end
+  end
+end
+
+local wake = -1
+if #out == 0 then
+  local first = redis.call('ZRANGE', DELAYED, 0, 0, 'WITHSCORES')
+  if #first > 0 then wake = math.max(0, tonumber(first[2]) - now) end
+  for _, p in ipairs(redis.call('XPENDING', K, group, '-', '+', 64)) do
+    local left = math.max(0, lease - tonumber(p[3])) + 1
+    if wake < 0 or left < wake then wake = left end
+  end
+end
+return {out, wake}

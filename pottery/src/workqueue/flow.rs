@@ -1,0 +1,244 @@
+//! Receiving, written once for both modes as a [`Plan`]: the receive script
+//! (due delayed items, expired leases, new entries); if it found nothing,
+//! `XREADGROUP ... BLOCK` for new entries (a slice of the wait), then the
+//! script again, until entries are ours or the wait is over.
+//!
+//! The block is [`Plan::dedicated`]: on a pooled blocking connection (Tokio's
+//! blocking pool in async mode), never the shared multiplexed one, which it
+//! would stall. It is never abandoned on our side (no `limit`): an
+//! `XREADGROUP` that returned entries has delivered them to us, and an
+//! abandoned reply would leave them in flight until their lease ran out. So
+//! the last slice may end up to `1/hz` (100 ms) after the caller's wait.
+//!
+//! A slice lasts at most [`MAX_BLOCK`], a third of the lease, and until what
+//! the script reported as next due (a delayed item, a lease running out): an
+//! idle consumer notices those in time, while an `XADD` still wakes it at once.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use redis::Value;
+
+use super::{Shared, arg};
+use crate::decode;
+use crate::engine::{Deadline, Op, Plan};
+use crate::error::{Error, Result};
+use crate::lua;
+
+/// The longest `XREADGROUP BLOCK` of a wait.
+pub(super) const MAX_BLOCK: Duration = Duration::from_secs(1);
+
+/// A stream entry delivered to us, undecoded.
+pub(super) struct Entry {
+    pub(super) id: String,
+    pub(super) fields: Vec<(Vec<u8>, Vec<u8>)>,
+    /// The entry's delivery count in the group.
+    pub(super) count: i64,
+    /// When the request that delivered it was sent: its lease began after.
+    pub(super) sent: Instant,
+}
+
+impl Entry {
+    /// The value of field `name`.
+    pub(super) fn field(&self, name: &[u8]) -> Option<&[u8]> {
+        self.fields
+            .iter()
+            .find(|(f, _)| f.as_slice() == name)
+            .map(|(_, v)| v.as_slice())
+    }
+
+    /// Deliveries of the item before this entry (kept across nacks).
+    pub(super) fn carried(&self) -> i64 {
+        self.field(b"deliveries")
+            .and_then(|v| std::str::from_utf8(v).ok()?.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// Deliveries of the item, this one included.
+    pub(super) fn deliveries(&self) -> u32 {
+        u32::try_from(self.count.saturating_add(self.carried()).max(1)).unwrap_or(u32::MAX)
+    }
+}
+
+/// What a receive wants: up to `want` entries, waiting until `until`.
+pub(super) struct Fetch {
+    pub(super) shared: Arc<Shared>,
+    pub(super) want: usize,
+    pub(super) until: Deadline,
+}
+
+/// Entries delivered to us: the script's, or those of a block, or none once
+/// the wait is over.
+pub(super) fn fetch(fetch: Arc<Fetch>) -> Plan<Vec<Entry>> {
+    let client = fetch.shared.client.clone();
+    let op = receive_op(&fetch.shared, fetch.want);
+    Plan::run(client, op, move |reply| {
+        let (entries, wake) = match reply {
+            Err(err) => return Plan::fail(err),
+            Ok(reply) => reply,
+        };
+        if !entries.is_empty() {
+            return Plan::done(entries);
+        }
+        let Some(block) = next_block(fetch.until, wake, fetch.shared.lease) else {
+            return Plan::done(Vec::new());
+        };
+        let client = fetch.shared.client.clone();
+        let op = block_op(&fetch.shared, fetch.want, block);
+        Plan::dedicated(client, op, block, None, move |ended| match ended {
+            Some(Ok(entries)) if !entries.is_empty() => Plan::done(entries),
+            // The group went away (the key was deleted): the script makes it again.
+            Some(Err(err)) if !err.to_string().contains("NOGROUP") => Plan::fail(err),
+            _ => self::fetch(fetch),
+        })
+    })
+}
+
+/// How long the next block may last; `None` once the wait is over.
+fn next_block(until: Deadline, wake: Option<Duration>, lease: Duration) -> Option<Duration> {
+    let mut cap = MAX_BLOCK.min(lease / 3);
+    if let Some(wake) = wake {
+        cap = cap.min(wake);
+    }
+    let block = match until.remaining() {
+        None => cap,
+        Some(left) if left.is_zero() => return None,
+        Some(left) => cap.min(left),
+    };
+    Some(block.max(Duration::from_millis(1)))
+}
+
+/// The receive script: entries, and (when none) the ms until something is due.
+fn receive_op(shared: &Shared, want: usize) -> Op<(Vec<Entry>, Option<Duration>)> {
+    let mut args = shared.who();
+    args.push(super::ms_arg(shared.lease));
+    args.push(arg(shared.max_deliveries));
+    args.push(arg(want));
+    let keys = [&*shared.key, &shared.delayed, &shared.dead, &shared.counts];
+    let request = shared.script(&lua::workqueue::RECEIVE, &keys, &args);
+    let sent = Instant::now();
+    shared
+        .op(request, move |key, reply| {
+            let mut parts = decode::array(key, reply)?.into_iter();
+            let (Some(out), Some(wake)) = (parts.next(), parts.next()) else {
+                return Err(Error::unexpected_reply(key, "receive", "not {entries, wake}"));
+            };
+            let entries = decode::array(key, out)?
+                .into_iter()
+                .map(|e| script_entry(key, e, sent))
+                .collect::<Result<Vec<_>>>()?;
+            let wake = decode::int(key, "receive", wake)?;
+            let wake = u64::try_from(wake).ok().map(Duration::from_millis);
+            Ok((entries, wake))
+        })
+        .touching(shared.delayed.clone())
+}
+
+/// `{id, fields, count}` from the receive script.
+fn script_entry(key: &str, entry: Value, sent: Instant) -> Result<Entry> {
+    let mut parts = decode::array(key, entry)?.into_iter();
+    let (Some(id), Some(fields), Some(count)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(Error::unexpected_reply(key, "receive", "not {id, fields, count}"));
+    };
+    Ok(Entry {
+        id: text(key, id)?,
+        fields: pairs(key, fields)?,
+        count: decode::int(key, "receive", count)?,
+        sent,
+    })
+}
+
+/// `XREADGROUP GROUP g c COUNT n BLOCK ms STREAMS key >`: new entries, as soon
+/// as there are any, or none after `block`.
+fn block_op(shared: &Shared, want: usize, block: Duration) -> Op<Vec<Entry>> {
+    // Round up so that the block never ends before the deadline; never 0 (forever).
+    let ms = u64::try_from(block.as_micros().div_ceil(1000).max(1)).unwrap_or(u64::MAX);
+    let mut cmd = redis::cmd("XREADGROUP");
+    cmd.arg("GROUP")
+        .arg(&shared.group)
+        .arg(&shared.consumer)
+        .arg("COUNT")
+        .arg(want)
+        .arg("BLOCK")
+        .arg(ms)
+        .arg("STREAMS")
+        .arg(&*shared.key)
+        .arg(">");
+    let sent = Instant::now();
+    shared.op(cmd, move |key, reply| {
+        let mut entries = Vec::new();
+        for (_, stream_entries) in streams(key, reply)? {
+            for entry in decode::array(key, stream_entries)? {
+                let mut parts = decode::array(key, entry)?.into_iter();
+                let (Some(id), Some(fields)) = (parts.next(), parts.next()) else {
+                    return Err(Error::unexpected_reply(key, "XREADGROUP", "not [id, fields]"));
+                };
+                entries.push(Entry {
+                    id: text(key, id)?,
+                    fields: pairs(key, fields)?,
+                    count: 1,
+                    sent,
+                });
+            }
+        }
+        Ok(entries)
+    })
+}
+
+/// The `[stream, entries]` pairs of an `XREAD`-family reply (an array in
+/// RESP2, a map in RESP3; nil for none).
+fn streams(key: &str, reply: Value) -> Result<Vec<(Value, Value)>> {
+    match reply {
+        Value::Nil => Ok(Vec::new()),
+        Value::Map(pairs) => Ok(pairs),
+        reply => decode::array(key, reply)?
+            .into_iter()
+            .map(|pair| {
+                let mut parts = decode::array(key, pair)?.into_iter();
+                match (parts.next(), parts.next()) {
+                    (Some(name), Some(entries)) => Ok((name, entries)),
+                    _ => Err(Error::unexpected_reply(key, "XREADGROUP", "not [stream, entries]")),
+                }
+            })
+            .collect(),
+    }
+}
+
+/// A text reply (an entry id).
+pub(super) fn text(key: &str, reply: Value) -> Result<String> {
+    let raw = decode::bytes(key, reply)?.unwrap_or_default();
+    String::from_utf8(raw).map_err(|e| Error::unexpected_reply(key, "stream id", e))
+}
+
+/// A flat `[field, value, ...]` reply as pairs.
+pub(super) fn pairs(key: &str, reply: Value) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    let mut flat = decode::raw_values(key, reply)?.into_iter();
+    let mut out = Vec::new();
+    while let (Some(f), Some(v)) = (flat.next(), flat.next()) {
+        out.push((f, v));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LEASE: Duration = Duration::from_secs(30);
+
+    #[test]
+    fn blocks_are_capped_by_the_wait_the_lease_and_what_is_due() {
+        assert_eq!(next_block(Deadline::NONE, None, LEASE), Some(MAX_BLOCK));
+        assert_eq!(next_block(Deadline::after(Duration::ZERO), None, LEASE), None);
+        let short = Duration::from_millis(300);
+        assert_eq!(next_block(Deadline::NONE, None, short), Some(Duration::from_millis(100)));
+        let due = Duration::from_millis(40);
+        assert_eq!(next_block(Deadline::NONE, Some(due), LEASE), Some(due));
+        let block = next_block(Deadline::after(Duration::from_millis(200)), None, LEASE);
+        assert!(block.is_some_and(|b| b <= Duration::from_millis(200) && b > Duration::from_millis(150)));
+        assert_eq!(
+            next_block(Deadline::NONE, Some(Duration::ZERO), LEASE),
+            Some(Duration::from_millis(1))
+        );
+    }
+}
