@@ -312,7 +312,11 @@ fn run(args: &Args) -> Result<()> {
         let more: Vec<serde_json::Value> = handoffs
             .iter()
             .filter_map(|row| serde_json::to_value(row).ok())
-            .chain(workqueue.iter().flat_map(workqueue_report::WorkQueueRows::json))
+            .chain(
+                workqueue
+                    .iter()
+                    .flat_map(workqueue_report::WorkQueueRows::json),
+            )
             .collect();
         write_jsonl(path, &rows, &more)?;
         println!(

@@ -82,7 +82,8 @@ pub(crate) enum Peer {
 }
 
 impl Peer {
-    pub(crate) const ALL: [Peer; 4] = [Peer::OursBlocking, Peer::OursAsync, Peer::Raw, Peer::BullMq];
+    pub(crate) const ALL: [Peer; 4] =
+        [Peer::OursBlocking, Peer::OursAsync, Peer::Raw, Peer::BullMq];
 
     pub(crate) fn name(self) -> &'static str {
         match self {
@@ -172,7 +173,9 @@ pub(crate) fn measure(url: &str, rt: &Runtime) -> Result<WorkQueueRows> {
                     blocking_throughput(&Ours::new(&client, &key), *consumers, n).map_err(text)
                 }
                 Peer::OursAsync => ours_async_throughput(&client, &key, *consumers, n, rt),
-                Peer::Raw => blocking_throughput(&Raw::new(&raw, &key)?, *consumers, n).map_err(text),
+                Peer::Raw => {
+                    blocking_throughput(&Raw::new(&raw, &key)?, *consumers, n).map_err(text)
+                }
                 Peer::BullMq => bullmq(url, "throughput", *consumers, n).and_then(|r| {
                     r.elapsed_ns
                         .map(Duration::from_nanos)
@@ -195,8 +198,12 @@ pub(crate) fn measure(url: &str, rt: &Runtime) -> Result<WorkQueueRows> {
             Peer::OursBlocking => blocking_latency(&Ours::new(&client, &key)).map_err(text),
             Peer::OursAsync => ours_async_latency(&client, &key, rt),
             Peer::Raw => blocking_latency(&Raw::new(&raw, &key)?).map_err(text),
-            Peer::BullMq => bullmq(url, "latency", MANY, 0)
-                .map(|r| r.latencies_ns.into_iter().map(Duration::from_nanos).collect()),
+            Peer::BullMq => bullmq(url, "latency", MANY, 0).map(|r| {
+                r.latencies_ns
+                    .into_iter()
+                    .map(Duration::from_nanos)
+                    .collect()
+            }),
         };
         clean(&raw, &key)?;
         latency.push(LatencyRow::new(peer, rtt, samples));
@@ -223,7 +230,12 @@ fn clean(raw: &redis::Client, key: &str) -> Result<()> {
     Ok(())
 }
 
-fn bullmq(url: &str, mode: &'static str, consumers: usize, items: usize) -> Result<NodeRun, String> {
+fn bullmq(
+    url: &str,
+    mode: &'static str,
+    consumers: usize,
+    items: usize,
+) -> Result<NodeRun, String> {
     let config = NodeConfig {
         url,
         name: fresh_key(),
@@ -239,7 +251,10 @@ fn bullmq(url: &str, mode: &'static str, consumers: usize, items: usize) -> Resu
 
 /// BullMQ's installed version, if it is installed.
 fn bullmq_version() -> Option<String> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/peers/node/node_modules/bullmq/package.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/peers/node/node_modules/bullmq/package.json"
+    );
     let meta: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
     meta.get("version")?.as_str().map(str::to_owned)
 }
@@ -293,7 +308,9 @@ impl Side for Ours<'_> {
     }
 
     fn take(&self, consumer: &mut Self::Consumer) -> Result<(Job, Instant)> {
-        let delivery = consumer.receive_timeout(WAIT)?.ok_or("no job within 10 s")?;
+        let delivery = consumer
+            .receive_timeout(WAIT)?
+            .ok_or("no job within 10 s")?;
         let at = Instant::now();
         let job = delivery.item().clone();
         delivery.ack()?;
@@ -406,7 +423,9 @@ fn blocking_throughput<S: Side>(side: &S, consumers: usize, items: usize) -> Res
                         }
                         if acked.fetch_add(1, Ordering::Relaxed) + 1 == items {
                             // The last ack returned now (take acks before returning).
-                            *last.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+                            *last
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner) =
                                 Some(Instant::now());
                         }
                     }
@@ -522,7 +541,9 @@ fn ours_async_throughput(
             queue.try_receive().await?;
             takers.push(queue);
         }
-        let producers: Vec<_> = (0..consumers).map(|_| AsyncQueue::new(client, key)).collect();
+        let producers: Vec<_> = (0..consumers)
+            .map(|_| AsyncQueue::new(client, key))
+            .collect();
         let acked = std::sync::Arc::new(AtomicUsize::new(0));
         let share = items.div_ceil(consumers);
         let start = Instant::now();

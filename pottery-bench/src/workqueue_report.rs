@@ -73,8 +73,7 @@ impl ThroughputRow {
                     peer: peer.name(),
                     consumers,
                     items: items(consumers),
-                    items_per_s: (skipped.is_none() && !rounds.is_empty())
-                        .then(|| median(&rounds)),
+                    items_per_s: (skipped.is_none() && !rounds.is_empty()).then(|| median(&rounds)),
                     rounds_items_per_s: rounds,
                     over_raw: None,
                     over_bullmq: None,
@@ -250,7 +249,10 @@ pub(crate) fn print_table(rows: &WorkQueueRows) {
         let ours = matches!(r.peer_kind, Peer::OursBlocking | Peer::OursAsync);
         if let (true, Some(ratio)) = (ours, r.over_bullmq) {
             verdict(
-                &format!("{} / bullmq >= {BULLMQ_TARGET} with {MANY} consumers", r.peer),
+                &format!(
+                    "{} / bullmq >= {BULLMQ_TARGET} with {MANY} consumers",
+                    r.peer
+                ),
                 ratio >= BULLMQ_TARGET,
                 ratio,
             );

@@ -48,9 +48,9 @@ mod redlock_watchdog;
 mod set;
 mod synchronize;
 mod tls;
-mod workqueue_faults;
 #[cfg(feature = "tracing")]
 mod traces;
+mod workqueue_faults;
 
 fn main() {
     let suites = vec![

@@ -38,34 +38,37 @@ use pottery::Client;
 use pottery::sync::RedisWorkQueue;
 
 use crate::support::{self, Ctx, Target};
+use crash::sigkill_consumers_mid_processing;
 use ledger::{Books, Dir, Event, Pen};
+use poison::poison_items_end_in_dead_letters;
+use restart::{aof_restart_keeps_acknowledged_puts, lost_replies_on_put_receive_ack};
 
 /// The environment variable that turns this test binary into a worker.
-pub const WORKER_ENV: &str = "POTTERY_WORKQUEUE_WORKER";
+pub(crate) const WORKER_ENV: &str = "POTTERY_WORKQUEUE_WORKER";
 
 /// How long a consumer waits before it looks at the stop file again.
 const IDLE: Duration = Duration::from_millis(200);
 
 /// What a worker process runs: its consumers and where they log.
 #[derive(Clone, Debug)]
-pub struct Spec {
-    pub target: Target,
-    pub urls: Vec<String>,
-    pub key: String,
-    pub lease: Duration,
-    pub max_deliveries: u32,
+pub(crate) struct Spec {
+    pub(crate) target: Target,
+    pub(crate) urls: Vec<String>,
+    pub(crate) key: String,
+    pub(crate) lease: Duration,
+    pub(crate) max_deliveries: u32,
     /// Blocking threads and async tasks.
-    pub blocking: usize,
-    pub tasks: usize,
+    pub(crate) blocking: usize,
+    pub(crate) tasks: usize,
     /// Each delivery is processed (slept on) for a random time up to this.
-    pub work: Duration,
-    pub log: std::path::PathBuf,
-    pub stop: std::path::PathBuf,
+    pub(crate) work: Duration,
+    pub(crate) log: std::path::PathBuf,
+    pub(crate) stop: std::path::PathBuf,
 }
 
 impl Spec {
     /// A spec for a worker of `ctx`'s target on `key`, logging into `dir`.
-    pub fn new(ctx: &Ctx, key: &str, dir: &Dir) -> Spec {
+    pub(crate) fn new(ctx: &Ctx, key: &str, dir: &Dir) -> Spec {
         let urls = match ctx.target {
             Target::Server => vec![ctx.url()],
             Target::Cluster => ctx.env.cluster().urls(),
@@ -125,7 +128,7 @@ impl Spec {
     }
 
     /// The `n`-th worker process of this spec (its own ledger file).
-    pub fn spawn(&self, dir: &Dir, n: usize) -> std::process::Child {
+    pub(crate) fn spawn(&self, dir: &Dir, n: usize) -> std::process::Child {
         let spec = Spec {
             log: dir.log(n),
             ..self.clone()
@@ -135,7 +138,7 @@ impl Spec {
             .unwrap()
     }
 
-    pub fn client(&self) -> Client {
+    pub(crate) fn client(&self) -> Client {
         match self.target {
             Target::Server => Client::open(&self.urls[0]).unwrap(),
             Target::Cluster => Client::cluster(&self.urls).unwrap(),
@@ -153,7 +156,7 @@ fn jitter(max: Duration) -> Duration {
 }
 
 /// A random number from the process's hasher (no dependency for tests).
-pub fn rand_u32() -> u32 {
+pub(crate) fn rand_u32() -> u32 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(Instant::now().elapsed().as_nanos());
@@ -182,9 +185,9 @@ fn worker(text: &str) {
                 let tasks: Vec<_> = (0..spec.tasks)
                     .map(|n| {
                         let (spec, client) = (Arc::clone(&spec), client.clone());
-                        tokio::spawn(
-                            async move { consume_async(&spec, &client, &format!("a{n}")).await },
-                        )
+                        tokio::spawn(async move {
+                            consume_async(&spec, &client, &format!("a{n}")).await
+                        })
                     })
                     .collect();
                 for task in tasks {
@@ -227,13 +230,12 @@ fn consume_blocking(spec: &Spec, client: &Client, name: &str) {
 
 async fn consume_async(spec: &Spec, client: &Client, name: &str) {
     let pen = Pen::open(&spec.log, name);
-    let queue: pottery::future::RedisWorkQueue<u32> = pottery::future::RedisWorkQueue::builder(
-        client, &spec.key,
-    )
-    .lease(spec.lease)
-    .max_deliveries(spec.max_deliveries)
-    .build()
-    .unwrap();
+    let queue: pottery::future::RedisWorkQueue<u32> =
+        pottery::future::RedisWorkQueue::builder(client, &spec.key)
+            .lease(spec.lease)
+            .max_deliveries(spec.max_deliveries)
+            .build()
+            .unwrap();
     loop {
         match queue.receive_timeout(IDLE).await {
             Ok(Some(delivery)) => {
@@ -261,7 +263,7 @@ fn one_line(e: &pottery::Error) -> String {
 }
 
 /// Puts `items` in batches of `batch` with `put_many` (one round trip each).
-pub fn put_all(queue: &RedisWorkQueue<u32>, items: std::ops::Range<u32>, batch: usize) {
+pub(crate) fn put_all(queue: &RedisWorkQueue<u32>, items: std::ops::Range<u32>, batch: usize) {
     let all: Vec<u32> = items.collect();
     for chunk in all.chunks(batch) {
         let ids = queue.put_many(chunk).unwrap();
@@ -270,7 +272,7 @@ pub fn put_all(queue: &RedisWorkQueue<u32>, items: std::ops::Range<u32>, batch: 
 }
 
 /// Waits until `done(&books)` or `limit` passes; returns the last books.
-pub fn wait_books(dir: &Dir, limit: Duration, done: impl Fn(&Books) -> bool) -> Books {
+pub(crate) fn wait_books(dir: &Dir, limit: Duration, done: impl Fn(&Books) -> bool) -> Books {
     let deadline = Instant::now() + limit;
     loop {
         let books = Books::of(dir.lines());
@@ -282,7 +284,7 @@ pub fn wait_books(dir: &Dir, limit: Duration, done: impl Fn(&Books) -> bool) -> 
 }
 
 /// Tells the workers to stop and waits for them.
-pub fn stop_workers(stop: &Path, workers: Vec<std::process::Child>) {
+pub(crate) fn stop_workers(stop: &Path, workers: Vec<std::process::Child>) {
     std::fs::write(stop, b"stop").unwrap();
     for out in support::wait_workers(workers) {
         assert_eq!(out.trim(), "done");
@@ -290,7 +292,7 @@ pub fn stop_workers(stop: &Path, workers: Vec<std::process::Child>) {
 }
 
 /// Asserts the queue holds nothing: nothing ready, in flight, delayed or dead.
-pub fn assert_empty(queue: &RedisWorkQueue<u32>, dead: u64) {
+pub(crate) fn assert_empty(queue: &RedisWorkQueue<u32>, dead: u64) {
     let stats = queue.stats().unwrap();
     assert_eq!(
         (stats.ready, stats.in_flight, stats.delayed, stats.dead),
@@ -422,7 +424,10 @@ fn delayed_never_early(ctx: &Ctx) {
         }
     }
     assert!(early.is_empty(), "delivered early (item, by): {early:?}");
-    assert_eq!(received.len(), ITEMS as usize + (ITEMS as usize).div_ceil(10));
+    assert_eq!(
+        received.len(),
+        ITEMS as usize + (ITEMS as usize).div_ceil(10)
+    );
     late.sort();
     let (p50, max) = (late[late.len() / 2], late[late.len() - 1]);
     println!(
@@ -446,15 +451,15 @@ pub(crate) fn suite() -> support::Suite {
                 cases![
                     ten_thousand_items_two_processes_both_modes,
                     delayed_never_early,
-                    crash::sigkill_consumers_mid_processing,
-                    poison::poison_items_end_in_dead_letters,
+                    sigkill_consumers_mid_processing,
+                    poison_items_end_in_dead_letters,
                 ],
             ),
             (
                 &[Target::Server],
                 cases![
-                    restart::lost_replies_on_put_receive_ack,
-                    restart::aof_restart_keeps_acknowledged_puts,
+                    lost_replies_on_put_receive_ack,
+                    aof_restart_keeps_acknowledged_puts,
                 ],
             ),
         ],

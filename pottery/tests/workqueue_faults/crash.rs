@@ -15,7 +15,7 @@ const ITEMS: u32 = 2_000;
 const KILLS: usize = 4;
 const WORKERS: usize = 2;
 
-pub fn sigkill_consumers_mid_processing(ctx: &Ctx) {
+pub(crate) fn sigkill_consumers_mid_processing(ctx: &Ctx) {
     let key = ctx.key("jobs");
     let dir = Dir::new("crash");
     let spec = Spec {
@@ -72,7 +72,8 @@ pub fn sigkill_consumers_mid_processing(ctx: &Ctx) {
     let mut duplicates = 0;
     let mut held_at_kill = 0;
     for (item, lines) in &books.by_item {
-        let at = |event: Event, n: u32| lines.iter().find(|l| l.event == event && l.deliveries == n);
+        let at =
+            |event: Event, n: u32| lines.iter().find(|l| l.event == event && l.deliveries == n);
         // A delivery that ended without an ack: its holder was killed, or its
         // ack said why (a lost lease).
         let explained = |n: u32| match at(Event::Recv, n) {
@@ -120,6 +121,16 @@ pub fn sigkill_consumers_mid_processing(ctx: &Ctx) {
         books.errors()
     );
     assert_empty(&queue, dead.len() as u64);
+    let ack_errors: BTreeSet<&str> = books
+        .lines
+        .iter()
+        .filter(|l| l.event == Event::AckErr)
+        .map(|l| l.detail.as_str())
+        .collect();
+    assert!(
+        ack_errors.iter().all(|kind| *kind == "LeaseLost"),
+        "an ack failed otherwise than by a lost lease: {ack_errors:?}"
+    );
     println!(
         "workqueue|crash|put={ITEMS} acked={} redelivered={redelivered} dead={} lost={}|target={:?} \
          kills={KILLS} held_at_kill={held_at_kill} duplicates={duplicates} lease_lost={} took={:.1}s",

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 /// What a consumer did with a delivery.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Event {
+pub(crate) enum Event {
     Recv,
     Done,
     Acked,
@@ -49,25 +49,25 @@ impl Event {
 
 /// One line: `event item deliveries pid consumer [detail]`.
 #[derive(Clone, Debug)]
-pub struct Line {
-    pub event: Event,
-    pub item: u32,
-    pub deliveries: u32,
-    pub pid: u32,
+pub(crate) struct Line {
+    pub(crate) event: Event,
+    pub(crate) item: u32,
+    pub(crate) deliveries: u32,
+    pub(crate) pid: u32,
     /// `b0`, `b1` (blocking threads), `a0`, `a1` (async tasks).
-    pub consumer: String,
-    pub detail: String,
+    pub(crate) consumer: String,
+    pub(crate) detail: String,
 }
 
 /// A consumer's pen: its process's file, opened for appending.
-pub struct Pen {
+pub(crate) struct Pen {
     file: File,
     pid: u32,
     consumer: String,
 }
 
 impl Pen {
-    pub fn open(path: &Path, consumer: &str) -> Pen {
+    pub(crate) fn open(path: &Path, consumer: &str) -> Pen {
         let file = OpenOptions::new()
             .create(true)
             .append(true)
@@ -81,7 +81,7 @@ impl Pen {
     }
 
     /// Appends one line, in one `write`.
-    pub fn log(&self, event: Event, item: u32, deliveries: u32, detail: &str) {
+    pub(crate) fn log(&self, event: Event, item: u32, deliveries: u32, detail: &str) {
         let line = format!(
             "{} {item} {deliveries} {} {} {detail}\n",
             event.word(),
@@ -93,12 +93,12 @@ impl Pen {
 }
 
 /// A run's directory of ledger files, removed on drop.
-pub struct Dir {
-    pub path: PathBuf,
+pub(crate) struct Dir {
+    pub(crate) path: PathBuf,
 }
 
 impl Dir {
-    pub fn new(name: &str) -> Dir {
+    pub(crate) fn new(name: &str) -> Dir {
         let path = std::env::temp_dir().join(format!(
             "pottery-wq-{name}-{}-{}",
             std::process::id(),
@@ -109,18 +109,18 @@ impl Dir {
     }
 
     /// The ledger file of the `n`-th worker process started.
-    pub fn log(&self, n: usize) -> PathBuf {
+    pub(crate) fn log(&self, n: usize) -> PathBuf {
         self.path.join(format!("worker-{n}.log"))
     }
 
     /// The file whose existence tells the workers to stop once idle.
-    pub fn stop(&self) -> PathBuf {
+    pub(crate) fn stop(&self) -> PathBuf {
         self.path.join("stop")
     }
 
     /// Every complete line of every ledger file (a torn last line, from a
     /// SIGKILL in the middle of a write, is skipped).
-    pub fn lines(&self) -> Vec<Line> {
+    pub(crate) fn lines(&self) -> Vec<Line> {
         let mut lines = Vec::new();
         for entry in std::fs::read_dir(&self.path).unwrap() {
             let path = entry.unwrap().path();
@@ -154,13 +154,13 @@ impl Drop for Dir {
 }
 
 /// The ledger's lines by item.
-pub struct Books {
-    pub lines: Vec<Line>,
-    pub by_item: BTreeMap<u32, Vec<Line>>,
+pub(crate) struct Books {
+    pub(crate) lines: Vec<Line>,
+    pub(crate) by_item: BTreeMap<u32, Vec<Line>>,
 }
 
 impl Books {
-    pub fn of(lines: Vec<Line>) -> Books {
+    pub(crate) fn of(lines: Vec<Line>) -> Books {
         let mut by_item: BTreeMap<u32, Vec<Line>> = BTreeMap::new();
         for line in lines.iter().filter(|l| l.event != Event::Err) {
             by_item.entry(line.item).or_default().push(line.clone());
@@ -172,12 +172,12 @@ impl Books {
     }
 
     /// Lines of `event`.
-    pub fn count(&self, event: Event) -> usize {
+    pub(crate) fn count(&self, event: Event) -> usize {
         self.lines.iter().filter(|l| l.event == event).count()
     }
 
     /// Items with at least one line of `event`.
-    pub fn items_with(&self, event: Event) -> BTreeSet<u32> {
+    pub(crate) fn items_with(&self, event: Event) -> BTreeSet<u32> {
         self.lines
             .iter()
             .filter(|l| l.event == event)
@@ -186,7 +186,10 @@ impl Books {
     }
 
     /// The `err` lines (receive errors), for failure messages.
-    pub fn errors(&self) -> Vec<&Line> {
-        self.lines.iter().filter(|l| l.event == Event::Err).collect()
+    pub(crate) fn errors(&self) -> Vec<&Line> {
+        self.lines
+            .iter()
+            .filter(|l| l.event == Event::Err)
+            .collect()
     }
 }

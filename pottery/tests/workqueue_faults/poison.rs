@@ -18,7 +18,7 @@ const MAX_DELIVERIES: u32 = 3;
 const POISON: u32 = 999_999;
 const GARBAGE: &[u8] = b"\xff{not json";
 
-pub fn poison_items_end_in_dead_letters(ctx: &Ctx) {
+pub(crate) fn poison_items_end_in_dead_letters(ctx: &Ctx) {
     let key = ctx.key("jobs");
     let queue = |client| -> RedisWorkQueue<u32> {
         RedisWorkQueue::builder(client, &key)
@@ -82,12 +82,17 @@ pub fn poison_items_end_in_dead_letters(ctx: &Ctx) {
         });
         // The queue keeps flowing after (and while) the poison was retried.
         put_all(&producer, 200..300, 50);
-        wait("every good item acked", &|| acked.lock().unwrap().len() >= 300);
+        wait("every good item acked", &|| {
+            acked.lock().unwrap().len() >= 300
+        });
         stop.store(true, Ordering::Relaxed);
     });
 
     let acked = acked.into_inner().unwrap();
-    assert_eq!(acked.keys().copied().collect::<Vec<_>>(), (0..300).collect::<Vec<_>>());
+    assert_eq!(
+        acked.keys().copied().collect::<Vec<_>>(),
+        (0..300).collect::<Vec<_>>()
+    );
     assert!(acked.values().all(|&n| n == 1), "a good item acked twice");
     assert_eq!(
         poison_deliveries.into_inner().unwrap(),
@@ -105,8 +110,12 @@ pub fn poison_items_end_in_dead_letters(ctx: &Ctx) {
         .iter()
         .find(|l| l.item.is_err())
         .expect("the undecodable entry is a dead letter");
-    assert_eq!(garbage.item.as_ref().unwrap_err().as_slice(), GARBAGE, "{garbage:?}");
-    assert_eq!(garbage.first_id.as_str(), garbage_id, "{garbage:?}");
+    assert_eq!(
+        garbage.item.as_ref().unwrap_err().as_slice(),
+        GARBAGE,
+        "{garbage:?}"
+    );
+    assert_eq!(garbage.original_id.as_str(), garbage_id, "{garbage:?}");
     assert_empty(&producer, 2);
     println!(
         "workqueue|poison|target={:?} good=300 acked=300 dead=2 poison_deliveries={MAX_DELIVERIES} \
