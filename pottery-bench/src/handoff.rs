@@ -214,10 +214,13 @@ pub(crate) fn script<T: serde::de::DeserializeOwned>(
             "not installed ({}); `bash scripts/dev bench` installs it",
             first.unwrap_or("").trim()
         )),
+        // Node prints the message first, then the stack; Python the traceback, then the message.
         _ => Err(format!(
             "{program} failed ({}): {}",
             out.status,
-            last.unwrap_or("").trim()
+            if program == "node" { first } else { last }
+                .unwrap_or("")
+                .trim()
         )),
     }
 }

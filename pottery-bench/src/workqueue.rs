@@ -2,11 +2,14 @@
 //! the raw redis-rs stream commands doing the same job and against BullMQ, on
 //! the same server, in one run.
 //!
-//! - **Throughput** of put + receive + ack with 1 and [`MANY`] consumers: as many
-//!   producers as consumers put [`items`] jobs between them while the consumers
-//!   receive and ack; a run is the time from the first put to the last ack
-//!   (items/s = jobs / that time). The peers take turns, round after round
-//!   ([`ROUNDS`]), and the figure is the median of a peer's rounds.
+//! - **Throughput** of put + receive + ack with 1 and [`MANY`] consumers, in
+//!   two timed phases: as many producers as consumers put [`items`] jobs
+//!   between them, then the consumers receive and ack them all (items/s = jobs
+//!   / the two phases' time). Phases, not producers and consumers at once: a
+//!   consumer faster than its producer would otherwise keep catching up and
+//!   blocking, paying a wake-up per job, so the faster side would look slower.
+//!   The peers take turns, round after round ([`ROUNDS`]), and the figure is
+//!   the median of a peer's rounds.
 //! - **Put-to-receive latency** with [`MANY`] idle consumers (blocked waiting):
 //!   one job at a time, the receive's return minus the instant just before the
 //!   put, on this process's monotonic clock (BullMQ's: its processor's start
@@ -132,9 +135,18 @@ struct NodeConfig<'a> {
 /// What BullMQ's script answers.
 #[derive(Deserialize)]
 struct NodeRun {
-    version: String,
-    elapsed_ns: Option<u64>,
+    put_ns: Option<u64>,
+    take_ns: Option<u64>,
     latencies_ns: Vec<u64>,
+}
+
+/// The two timed phases of a throughput run.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Phases {
+    /// Every job put.
+    pub(crate) put: Duration,
+    /// Then every job received and acked.
+    pub(crate) take: Duration,
 }
 
 fn node_script() -> &'static str {
@@ -152,7 +164,7 @@ pub(crate) fn measure(url: &str, rt: &Runtime) -> Result<WorkQueueRows> {
     let rtt = ping_rtt(url)?;
     let client = pottery::Client::open(url)?;
     let raw = redis::Client::open(url)?;
-    let mut runs: Vec<(Peer, usize, Result<Vec<f64>, String>)> = Vec::new();
+    let mut runs: Vec<(Peer, usize, Result<Vec<Phases>, String>)> = Vec::new();
     for peer in Peer::ALL {
         for consumers in CONSUMERS {
             runs.push((peer, consumers, Ok(Vec::new())));
@@ -177,14 +189,15 @@ pub(crate) fn measure(url: &str, rt: &Runtime) -> Result<WorkQueueRows> {
                     blocking_throughput(&Raw::new(&raw, &key)?, *consumers, n).map_err(text)
                 }
                 Peer::BullMq => bullmq(url, "throughput", *consumers, n).and_then(|r| {
-                    r.elapsed_ns
-                        .map(Duration::from_nanos)
-                        .ok_or_else(|| "no elapsed time".to_owned())
+                    Ok(Phases {
+                        put: Duration::from_nanos(r.put_ns.ok_or("no put time")?),
+                        take: Duration::from_nanos(r.take_ns.ok_or("no take time")?),
+                    })
                 }),
             };
             clean(&raw, &key)?;
             match elapsed {
-                Ok(elapsed) => rates.push(n as f64 / elapsed.as_secs_f64()),
+                Ok(phases) => rates.push(phases),
                 Err(why) => *outcome = Err(why),
             }
         }
@@ -208,6 +221,7 @@ pub(crate) fn measure(url: &str, rt: &Runtime) -> Result<WorkQueueRows> {
         clean(&raw, &key)?;
         latency.push(LatencyRow::new(peer, rtt, samples));
     }
+    LatencyRow::against_raw(&mut latency);
     Ok(WorkQueueRows {
         throughput,
         latency,
@@ -238,7 +252,8 @@ fn bullmq(
 ) -> Result<NodeRun, String> {
     let config = NodeConfig {
         url,
-        name: fresh_key(),
+        // BullMQ refuses ':' in a queue name (its keys are `bull:<name>:...`).
+        name: fresh_key().replace([':', '{', '}'], "-"),
         mode,
         consumers,
         items,
@@ -396,9 +411,9 @@ impl Side for Raw<'_> {
     }
 }
 
-/// `consumers` producers put `items` jobs between them while `consumers`
-/// consumers take them; the time from the first put to the last ack.
-fn blocking_throughput<S: Side>(side: &S, consumers: usize, items: usize) -> Result<Duration> {
+/// `consumers` producers put `items` jobs between them, then `consumers`
+/// consumers take them all; the time of the two phases.
+fn blocking_throughput<S: Side>(side: &S, consumers: usize, items: usize) -> Result<Phases> {
     let mut producers = (0..consumers)
         .map(|_| side.producer())
         .collect::<Result<Vec<_>>>()?;
@@ -406,12 +421,35 @@ fn blocking_throughput<S: Side>(side: &S, consumers: usize, items: usize) -> Res
         .map(|n| side.consumer(n))
         .collect::<Result<Vec<_>>>()?;
     let mut stopper = side.producer()?;
+    let share = items.div_ceil(consumers);
+    let putting = Instant::now();
+    std::thread::scope(|scope| -> Result<()> {
+        let handles: Vec<_> = producers
+            .iter_mut()
+            .enumerate()
+            .map(|(p, producer)| {
+                scope.spawn(move || -> Result<()> {
+                    for i in (p * share)..items.min((p + 1) * share) {
+                        side.put(producer, &job(i as u64))?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .try_for_each(|h| h.join().map_err(|_| "a producer panicked")?)
+    })?;
+    let put = putting.elapsed();
+    // Untimed: one stop job per consumer, after the jobs.
+    for _ in 0..consumers {
+        side.put(&mut stopper, &job(STOP))?;
+    }
     let acked = AtomicUsize::new(0);
     let last = Mutex::new(None);
-    let share = items.div_ceil(consumers);
-    let start = Instant::now();
+    let taking = Instant::now();
     std::thread::scope(|scope| -> Result<()> {
-        let taking: Vec<_> = takers
+        let handles: Vec<_> = takers
             .into_iter()
             .map(|mut consumer| {
                 let (acked, last) = (&acked, &last);
@@ -432,34 +470,18 @@ fn blocking_throughput<S: Side>(side: &S, consumers: usize, items: usize) -> Res
                 })
             })
             .collect();
-        let putting: Vec<_> = producers
-            .iter_mut()
-            .enumerate()
-            .map(|(p, producer)| {
-                scope.spawn(move || -> Result<()> {
-                    for i in (p * share)..items.min((p + 1) * share) {
-                        side.put(producer, &job(i as u64))?;
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        for handle in putting {
-            handle.join().map_err(|_| "a producer panicked")??;
-        }
-        for _ in 0..consumers {
-            side.put(&mut stopper, &job(STOP))?;
-        }
-        for handle in taking {
-            handle.join().map_err(|_| "a consumer panicked")??;
-        }
-        Ok(())
+        handles
+            .into_iter()
+            .try_for_each(|h| h.join().map_err(|_| "a consumer panicked")?)
     })?;
     let last = last
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .ok_or("not every job was acked")?;
-    Ok(last - start)
+    Ok(Phases {
+        put,
+        take: last - taking,
+    })
 }
 
 /// [`MANY`] idle consumers; one job at a time; put-to-receive of each.
@@ -533,7 +555,7 @@ fn ours_async_throughput(
     consumers: usize,
     items: usize,
     rt: &Runtime,
-) -> Result<Duration, String> {
+) -> Result<Phases, String> {
     let run = async {
         let mut takers = Vec::with_capacity(consumers);
         for _ in 0..consumers {
@@ -544,10 +566,31 @@ fn ours_async_throughput(
         let producers: Vec<_> = (0..consumers)
             .map(|_| AsyncQueue::new(client, key))
             .collect();
-        let acked = std::sync::Arc::new(AtomicUsize::new(0));
         let share = items.div_ceil(consumers);
-        let start = Instant::now();
-        let taking: Vec<_> = takers
+        let putting = Instant::now();
+        let handles: Vec<_> = producers
+            .into_iter()
+            .enumerate()
+            .map(|(p, queue)| {
+                tokio::spawn(async move {
+                    for i in (p * share)..items.min((p + 1) * share) {
+                        queue.put(&job(i as u64)).await?;
+                    }
+                    Ok::<_, crate::measure::Error>(())
+                })
+            })
+            .collect();
+        for handle in handles {
+            handle.await??;
+        }
+        let put = putting.elapsed();
+        let stopper = AsyncQueue::new(client, key);
+        for _ in 0..consumers {
+            stopper.put(&job(STOP)).await?;
+        }
+        let acked = std::sync::Arc::new(AtomicUsize::new(0));
+        let taking = Instant::now();
+        let handles: Vec<_> = takers
             .into_iter()
             .map(|queue| {
                 let acked = std::sync::Arc::clone(&acked);
@@ -565,31 +608,15 @@ fn ours_async_throughput(
                 })
             })
             .collect();
-        let putting: Vec<_> = producers
-            .into_iter()
-            .enumerate()
-            .map(|(p, queue)| {
-                tokio::spawn(async move {
-                    for i in (p * share)..items.min((p + 1) * share) {
-                        queue.put(&job(i as u64)).await?;
-                    }
-                    Ok::<_, crate::measure::Error>(())
-                })
-            })
-            .collect();
-        for handle in putting {
-            handle.await??;
-        }
-        let stopper = AsyncQueue::new(client, key);
-        for _ in 0..consumers {
-            stopper.put(&job(STOP)).await?;
-        }
         let mut last = None;
-        for handle in taking {
+        for handle in handles {
             last = last.or(handle.await??);
         }
         let last: Instant = last.ok_or("not every job was acked")?;
-        Ok::<_, crate::measure::Error>(last - start)
+        Ok::<_, crate::measure::Error>(Phases {
+            put,
+            take: last - taking,
+        })
     };
     rt.block_on(run).map_err(text)
 }

@@ -6,7 +6,9 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::measure::median;
-use crate::workqueue::{CONSUMERS, GAP, LATENCY_WARMUP, MANY, Peer, ROUNDS, SAMPLES, items};
+use crate::workqueue::{
+    CONSUMERS, GAP, LATENCY_WARMUP, MANY, Peer, Phases, ROUNDS, SAMPLES, items,
+};
 
 /// Target: ours's throughput over raw's, at every consumer count.
 const RAW_TARGET: f64 = 0.9;
@@ -49,6 +51,10 @@ pub(crate) struct ThroughputRow {
     items_per_s: Option<f64>,
     /// Every round's figure.
     rounds_items_per_s: Vec<f64>,
+    /// The medians of the two phases: puts per second, then receives + acks
+    /// per second.
+    put_per_s: Option<f64>,
+    take_per_s: Option<f64>,
     /// This peer's median over raw's and over BullMQ's, same consumer count.
     over_raw: Option<f64>,
     over_bullmq: Option<f64>,
@@ -58,14 +64,23 @@ pub(crate) struct ThroughputRow {
 
 impl ThroughputRow {
     /// The rows of every `(peer, consumers, rounds or why skipped)`.
-    pub(crate) fn all(runs: Vec<(Peer, usize, Result<Vec<f64>, String>)>) -> Vec<ThroughputRow> {
+    pub(crate) fn all(runs: Vec<(Peer, usize, Result<Vec<Phases>, String>)>) -> Vec<ThroughputRow> {
         let mut rows: Vec<ThroughputRow> = runs
             .into_iter()
             .map(|(peer, consumers, outcome)| {
-                let (rounds, skipped) = match outcome {
-                    Ok(rounds) => (rounds, None),
+                let (phases, skipped) = match outcome {
+                    Ok(phases) => (phases, None),
                     Err(why) => (Vec::new(), Some(why)),
                 };
+                let n = items(consumers) as f64;
+                let per_s = |f: fn(&Phases) -> Duration| {
+                    let rates: Vec<f64> = phases.iter().map(|p| n / f(p).as_secs_f64()).collect();
+                    (!rates.is_empty()).then(|| median(&rates))
+                };
+                let rounds: Vec<f64> = phases
+                    .iter()
+                    .map(|p| n / (p.put + p.take).as_secs_f64())
+                    .collect();
                 ThroughputRow {
                     structure: "workqueue",
                     kind: "throughput",
@@ -75,6 +90,8 @@ impl ThroughputRow {
                     items: items(consumers),
                     items_per_s: (skipped.is_none() && !rounds.is_empty()).then(|| median(&rounds)),
                     rounds_items_per_s: rounds,
+                    put_per_s: per_s(|p| p.put),
+                    take_per_s: per_s(|p| p.take),
                     over_raw: None,
                     over_bullmq: None,
                     skipped,
@@ -119,12 +136,25 @@ pub(crate) struct LatencyRow {
     max_us: Option<f64>,
     /// p50 in PING round trips.
     p50_rtts: Option<f64>,
+    /// This peer's p50 over raw's.
+    p50_over_raw: Option<f64>,
     ping_rtt_ms: f64,
     skipped: Option<String>,
     note: &'static str,
 }
 
 impl LatencyRow {
+    /// Sets every row's p50 over raw's.
+    pub(crate) fn against_raw(rows: &mut [LatencyRow]) {
+        let raw = rows
+            .iter()
+            .find(|r| r.peer_kind == Peer::Raw)
+            .and_then(|r| r.p50_us);
+        for row in rows {
+            row.p50_over_raw = row.p50_us.zip(raw).map(|(p50, raw)| p50 / raw);
+        }
+    }
+
     /// The row of `peer`'s put-to-receive samples (or why it was skipped).
     pub(crate) fn new(
         peer: Peer,
@@ -161,6 +191,7 @@ impl LatencyRow {
             mean_us: (!us.is_empty()).then(|| us.iter().sum::<f64>() / us.len() as f64),
             max_us: us.last().copied(),
             p50_rtts: p50.map(|p| p / rtt_us),
+            p50_over_raw: None,
             ping_rtt_ms: rtt_us / 1e3,
             skipped,
             note: peer.note(),
@@ -181,25 +212,27 @@ pub(crate) fn print_table(rows: &WorkQueueRows) {
     println!();
     println!(
         "work queue throughput: put + receive + ack, {} / {} jobs per run with {} / {} \
-         consumers (as many producers), median of {ROUNDS} rounds; ratios are peer/raw and \
-         peer/bullmq",
+         consumers (as many producers; puts, then receives + acks), median of {ROUNDS} rounds; \
+         ratios are peer/raw and peer/bullmq",
         items(CONSUMERS[0]),
         items(CONSUMERS[1]),
         CONSUMERS[0],
         CONSUMERS[1],
     );
     println!(
-        "{:<10} {:<16} {:>10} {:>9} {:>11}  note",
-        "consumers", "peer", "items/s", "/raw", "/bullmq"
+        "{:<10} {:<16} {:>10} {:>9} {:>11} {:>9} {:>10}  note",
+        "consumers", "peer", "items/s", "/raw", "/bullmq", "puts/s", "r+acks/s"
     );
     for r in &rows.throughput {
         println!(
-            "{:<10} {:<16} {:>10} {:>9} {:>11}  {}",
+            "{:<10} {:<16} {:>10} {:>9} {:>11} {:>9} {:>10}  {}",
             r.consumers,
             r.peer,
             num(r.items_per_s, 0),
             num(r.over_raw, 2),
             num(r.over_bullmq, 2),
+            num(r.put_per_s, 0),
+            num(r.take_per_s, 0),
             r.skipped
                 .as_ref()
                 .map(|w| format!("skipped: {w}"))
@@ -214,17 +247,18 @@ pub(crate) fn print_table(rows: &WorkQueueRows) {
         rows.rtt.as_secs_f64() * 1e3
     );
     println!(
-        "{:<16} {:>9} {:>9} {:>9} {:>9}  note",
-        "peer", "p50 us", "p99 us", "max us", "p50 RTTs"
+        "{:<16} {:>9} {:>9} {:>9} {:>9} {:>9}  note",
+        "peer", "p50 us", "p99 us", "max us", "p50 RTTs", "p50/raw"
     );
     for r in &rows.latency {
         println!(
-            "{:<16} {:>9} {:>9} {:>9} {:>9}  {}",
+            "{:<16} {:>9} {:>9} {:>9} {:>9} {:>9}  {}",
             r.peer,
             num(r.p50_us, 0),
             num(r.p99_us, 0),
             num(r.max_us, 0),
             num(r.p50_rtts, 1),
+            num(r.p50_over_raw, 2),
             r.skipped
                 .as_ref()
                 .map(|w| format!("skipped: {w}"))

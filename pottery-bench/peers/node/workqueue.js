@@ -5,18 +5,21 @@
 //
 //   node workqueue.js   < one JSON line: the run's config
 //
-// mode "throughput": `consumers` async producers each await Queue.add for their
-// share of `items` jobs while a Worker with concurrency `consumers` processes
-// them (the processor returns at once); the run is the time from the first add
-// to the `items`-th "completed" event (a completed job is received, processed and
-// moved to completed: BullMQ's ack).
+// mode "throughput": two timed phases, as in ../../src/workqueue.rs:
+// `consumers` async producers each await Queue.add for their share of `items`
+// jobs; then a Worker with concurrency `consumers` processes them all (the
+// processor returns at once), until the `items`-th "completed" event (a
+// completed job was received, processed and moved to completed: BullMQ's ack).
+// The Worker is made and connected before the first phase, with autorun off
+// so that it starts taking jobs only in the second (its one non-default
+// option, which changes when it starts, not how it works).
 // mode "latency": a Worker with concurrency `consumers` sits idle (blocked
 // waiting); one job is added at a time, and the sample is the processor's start
 // minus the instant just before Queue.add; after its "completed" event, the
 // producer sleeps `gap_ms` (so the workers are blocked again) and adds the next.
 // Both clocks are this process's CLOCK_MONOTONIC (process.hrtime.bigint).
 //
-// Prints one JSON line: {"library", "version", "elapsed_ns", "latencies_ns"};
+// Prints one JSON line: {"library", "version", "put_ns", "take_ns", "latencies_ns"};
 // a missing module exits 3. The queue's keys are removed (obliterate) after the
 // run, untimed.
 'use strict';
@@ -49,9 +52,9 @@ async function main(cfg) {
   const connection = { host: u.hostname, port: Number(u.port) };
   const queue = new bullmq.Queue(cfg.name, { connection });
   await queue.waitUntilReady();
-  const out = { library: 'bullmq', version, elapsed_ns: null, latencies_ns: [] };
+  const out = { library: 'bullmq', version, put_ns: null, take_ns: null, latencies_ns: [] };
   if (cfg.mode === 'throughput') {
-    out.elapsed_ns = await throughput(cfg, queue, connection);
+    [out.put_ns, out.take_ns] = await throughput(cfg, queue, connection);
   } else {
     out.latencies_ns = await latency(cfg, queue, connection);
   }
@@ -71,6 +74,7 @@ async function throughput(cfg, queue, connection) {
   const worker = new bullmq.Worker(cfg.name, async () => {}, {
     connection,
     concurrency: cfg.consumers,
+    autorun: false,
   });
   worker.on('completed', () => {
     completed += 1;
@@ -78,7 +82,7 @@ async function throughput(cfg, queue, connection) {
   });
   worker.on('failed', (job, err) => finished.reject(err));
   await worker.waitUntilReady();
-  const start = now();
+  const putting = now();
   const share = Math.ceil(cfg.items / cfg.consumers);
   const producer = async (p) => {
     for (let i = p * share; i < Math.min(cfg.items, (p + 1) * share); i += 1) {
@@ -86,9 +90,13 @@ async function throughput(cfg, queue, connection) {
     }
   };
   await Promise.all(Array.from({ length: cfg.consumers }, (_, p) => producer(p)));
+  const put = now() - putting;
+  const taking = now();
+  const running = worker.run();
   const end = await done;
   await worker.close();
-  return end - start;
+  await running;
+  return [put, end - taking];
 }
 
 async function latency(cfg, queue, connection) {
