@@ -48,6 +48,7 @@ mod redlock_watchdog;
 mod set;
 mod synchronize;
 mod tls;
+mod workqueue;
 #[cfg(feature = "tracing")]
 mod traces;
 
@@ -77,6 +78,7 @@ fn main() {
         nextid::suite(),
         queue::suite(),
         queue_wait::suite(),
+        workqueue::suite(),
         fencing::suite(),
         redlock::suite(),
         redlock_deadline::suite(),
