@@ -48,9 +48,9 @@ mod redlock_watchdog;
 mod set;
 mod synchronize;
 mod tls;
-mod workqueue;
 #[cfg(feature = "tracing")]
 mod traces;
+mod workqueue;
 
 fn main() {
     let suites = vec![

@@ -194,7 +194,9 @@ impl Error {
 
     /// The lease on work queue item `id` at `key` was lost before `what`.
     pub(crate) fn lease_lost(key: &str, id: &str, what: &str) -> Self {
-        let detail = format!("the lease on item {id} was lost before its {what}: another consumer may hold it");
+        let detail = format!(
+            "the lease on item {id} was lost before its {what}: another consumer may hold it"
+        );
         Error::new(ErrorKind::LeaseLost, Some(key), detail)
     }
 

@@ -121,7 +121,11 @@ fn receive_op(shared: &Shared, want: usize) -> Op<(Vec<Entry>, Option<Duration>)
         .op(request, move |key, reply| {
             let mut parts = decode::array(key, reply)?.into_iter();
             let (Some(out), Some(wake)) = (parts.next(), parts.next()) else {
-                return Err(Error::unexpected_reply(key, "receive", "not {entries, wake}"));
+                return Err(Error::unexpected_reply(
+                    key,
+                    "receive",
+                    "not {entries, wake}",
+                ));
             };
             let entries = decode::array(key, out)?
                 .into_iter()
@@ -138,7 +142,11 @@ fn receive_op(shared: &Shared, want: usize) -> Op<(Vec<Entry>, Option<Duration>)
 fn script_entry(key: &str, entry: Value, sent: Instant) -> Result<Entry> {
     let mut parts = decode::array(key, entry)?.into_iter();
     let (Some(id), Some(fields), Some(count)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(Error::unexpected_reply(key, "receive", "not {id, fields, count}"));
+        return Err(Error::unexpected_reply(
+            key,
+            "receive",
+            "not {id, fields, count}",
+        ));
     };
     Ok(Entry {
         id: text(key, id)?,
@@ -171,7 +179,11 @@ fn block_op(shared: &Shared, want: usize, block: Duration) -> Op<Vec<Entry>> {
             for entry in decode::array(key, stream_entries)? {
                 let mut parts = decode::array(key, entry)?.into_iter();
                 let (Some(id), Some(fields)) = (parts.next(), parts.next()) else {
-                    return Err(Error::unexpected_reply(key, "XREADGROUP", "not [id, fields]"));
+                    return Err(Error::unexpected_reply(
+                        key,
+                        "XREADGROUP",
+                        "not [id, fields]",
+                    ));
                 };
                 entries.push(Entry {
                     id: text(key, id)?,
@@ -197,7 +209,11 @@ fn streams(key: &str, reply: Value) -> Result<Vec<(Value, Value)>> {
                 let mut parts = decode::array(key, pair)?.into_iter();
                 match (parts.next(), parts.next()) {
                     (Some(name), Some(entries)) => Ok((name, entries)),
-                    _ => Err(Error::unexpected_reply(key, "XREADGROUP", "not [stream, entries]")),
+                    _ => Err(Error::unexpected_reply(
+                        key,
+                        "XREADGROUP",
+                        "not [stream, entries]",
+                    )),
                 }
             })
             .collect(),
@@ -229,13 +245,22 @@ mod tests {
     #[test]
     fn blocks_are_capped_by_the_wait_the_lease_and_what_is_due() {
         assert_eq!(next_block(Deadline::NONE, None, LEASE), Some(MAX_BLOCK));
-        assert_eq!(next_block(Deadline::after(Duration::ZERO), None, LEASE), None);
+        assert_eq!(
+            next_block(Deadline::after(Duration::ZERO), None, LEASE),
+            None
+        );
         let short = Duration::from_millis(300);
-        assert_eq!(next_block(Deadline::NONE, None, short), Some(Duration::from_millis(100)));
+        assert_eq!(
+            next_block(Deadline::NONE, None, short),
+            Some(Duration::from_millis(100))
+        );
         let due = Duration::from_millis(40);
         assert_eq!(next_block(Deadline::NONE, Some(due), LEASE), Some(due));
         let block = next_block(Deadline::after(Duration::from_millis(200)), None, LEASE);
-        assert!(block.is_some_and(|b| b <= Duration::from_millis(200) && b > Duration::from_millis(150)));
+        assert!(
+            block
+                .is_some_and(|b| b <= Duration::from_millis(200) && b > Duration::from_millis(150))
+        );
         assert_eq!(
             next_block(Deadline::NONE, Some(Duration::ZERO), LEASE),
             Some(Duration::from_millis(1))

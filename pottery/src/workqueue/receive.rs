@@ -39,10 +39,14 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn receive(&self) -> M::Output<'_, Delivery<T, M>> {
-        let plan = self.deliveries(1, Deadline::NONE).and_then(|mut got| match got.pop() {
-            Some(delivery) => Plan::done(delivery),
-            None => Plan::fail(Error::config("a receive without a deadline ended without an item")),
-        });
+        let plan = self
+            .deliveries(1, Deadline::NONE)
+            .and_then(|mut got| match got.pop() {
+                Some(delivery) => Plan::done(delivery),
+                None => Plan::fail(Error::config(
+                    "a receive without a deadline ended without an item",
+                )),
+            });
         M::plan(plan, Deadline::NONE)
     }
 
@@ -61,7 +65,9 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn receive_timeout(&self, timeout: Duration) -> M::Output<'_, Option<Delivery<T, M>>> {
-        let plan = self.deliveries(1, Deadline::after(timeout)).map(|mut got| Ok(got.pop()));
+        let plan = self
+            .deliveries(1, Deadline::after(timeout))
+            .map(|mut got| Ok(got.pop()));
         M::plan(plan, self.wait_deadline(timeout))
     }
 
@@ -79,7 +85,9 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn try_receive(&self) -> M::Output<'_, Option<Delivery<T, M>>> {
-        let plan = self.deliveries(1, Deadline::after(Duration::ZERO)).map(|mut got| Ok(got.pop()));
+        let plan = self
+            .deliveries(1, Deadline::after(Duration::ZERO))
+            .map(|mut got| Ok(got.pop()));
         M::run_plan(self.base.client(), plan)
     }
 
@@ -102,7 +110,10 @@ where
         if n == 0 {
             return M::ready(Ok(Vec::new()));
         }
-        M::run_plan(self.base.client(), self.deliveries(n, Deadline::after(Duration::ZERO)))
+        M::run_plan(
+            self.base.client(),
+            self.deliveries(n, Deadline::after(Duration::ZERO)),
+        )
     }
 
     /// Receives up to `n` items, waiting up to `timeout` for the first: the
@@ -128,7 +139,10 @@ where
         if n == 0 {
             return M::ready(Ok(Vec::new()));
         }
-        M::plan(self.deliveries(n, Deadline::after(timeout)), self.wait_deadline(timeout))
+        M::plan(
+            self.deliveries(n, Deadline::after(timeout)),
+            self.wait_deadline(timeout),
+        )
     }
 
     /// A wait's whole deadline: the wait, then one response timeout for the
