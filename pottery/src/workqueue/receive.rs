@@ -14,6 +14,9 @@ use crate::engine::{Deadline, Mode, ModeExt, Op, Plan};
 use crate::error::Error;
 use crate::lua;
 
+/// The most deliveries one receive asks for (`receive_many` caps `n` here).
+const MAX_BATCH: usize = 10_000;
+
 /// The reason of a dead letter whose item did not decode.
 pub(crate) const REASON_DECODE: &str = "decode";
 
@@ -91,8 +94,8 @@ where
         M::run_plan(self.base.client(), plan)
     }
 
-    /// Receives up to `n` items ready now, without waiting: one round trip
-    /// (one script), oldest first; empty if none is ready. Each delivery has
+    /// Receives up to `n` items ready now (at most 10,000), without waiting:
+    /// one round trip (one script), oldest first; empty if none is ready. Each delivery has
     /// its own lease (renewed together).
     ///
     /// Returns `Result<Vec<Delivery<T>>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
@@ -155,7 +158,7 @@ where
     fn deliveries(&self, want: usize, until: Deadline) -> Plan<Vec<Delivery<T, M>>> {
         let fetch = Arc::new(Fetch {
             shared: Arc::clone(self.shared()),
-            want,
+            want: want.min(MAX_BATCH),
             until,
         });
         deliver(fetch, self.base.codec().clone())
