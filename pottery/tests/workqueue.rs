@@ -111,6 +111,26 @@ fn test_blocked_receive_wakes_on_put(ctx: &Ctx) {
     assert_eq!(*q.receive().unwrap().item(), 6);
 }
 
+/// The group is made by the first receive, at 0 (items put before any
+/// consumer came are delivered), and again if the key was deleted since.
+fn test_group_is_made_when_missing(ctx: &Ctx) {
+    let q = queue(ctx);
+    q.put(1).unwrap();
+    q.receive().unwrap().ack().unwrap();
+    let _: i64 = raw(ctx, &["DEL", q.key()]);
+    q.put(2).unwrap();
+    let d = q.try_receive().unwrap().expect("delivered");
+    assert_eq!(*d.item(), 2);
+    d.ack().unwrap();
+    let _: i64 = raw(ctx, &["DEL", q.key()]);
+    let waiting = q.clone();
+    let got = std::thread::spawn(move || waiting.receive_timeout(Duration::from_secs(5)).unwrap());
+    std::thread::sleep(Duration::from_millis(200));
+    let _: i64 = raw(ctx, &["DEL", q.key()]); // under a blocked XREADGROUP
+    q.put(3).unwrap();
+    assert_eq!(got.join().unwrap().map(|d| *d.item()), Some(3));
+}
+
 fn test_receive_many_and_put_many(ctx: &Ctx) {
     let q = queue(ctx);
     assert!(q.put_many(Vec::<i64>::new()).unwrap().is_empty());
@@ -240,7 +260,10 @@ fn test_lost_lease_signal(ctx: &Ctx) {
     let _: redis::Value = raw(ctx, &["XCLAIM", a.key(), a.group(), "intruder", "0", &id]);
     while !d.lease_lost() {
         let waited = received.elapsed();
-        assert!(waited < Duration::from_millis(2000), "unnoticed for {waited:?}");
+        assert!(
+            waited < Duration::from_millis(2000),
+            "unnoticed for {waited:?}"
+        );
         std::thread::sleep(10 * MS);
     }
     assert_eq!(d.ack().unwrap_err().kind(), ErrorKind::LeaseLost);
@@ -450,6 +473,7 @@ pub(crate) fn suite() -> support::Suite {
             test_put_receive_ack,
             test_receive_timeout_returns_none_in_time,
             test_blocked_receive_wakes_on_put,
+            test_group_is_made_when_missing,
             test_receive_many_and_put_many,
             test_put_many_is_one_round_trip,
             test_nack_redelivers_after_retry_after_not_before,

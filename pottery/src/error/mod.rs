@@ -200,6 +200,16 @@ impl Error {
         Error::new(ErrorKind::LeaseLost, Some(key), detail)
     }
 
+    /// Whether Redis answered with the error `code` (`NOGROUP`, ...): read
+    /// off the redis-rs error this one wraps, never off a message.
+    pub(crate) fn has_server_code(&self, code: &str) -> bool {
+        self.inner
+            .source
+            .as_deref()
+            .and_then(|source| source.downcast_ref::<redis::RedisError>())
+            .is_some_and(|err| has_code(err, code))
+    }
+
     /// Attaches the error that caused this one (its `source`).
     pub(crate) fn caused_by(self, cause: Error) -> Self {
         self.with_source(cause)

@@ -176,7 +176,7 @@ impl<T, C: Codec, M: Mode> RedisWorkQueueBuilder<T, C, M> {
         }
         if self.lease < Duration::from_millis(3) || self.lease > MAX_LEASE {
             return Err(
-                Error::config("a work queue's lease must be from 3 ms to 7 days").or_key(&self.key)
+                Error::config("a work queue's lease must be from 3 ms to 7 days").or_key(&self.key),
             );
         }
         if self.max_deliveries == 0 {

@@ -87,11 +87,17 @@ pub(super) fn fetch(fetch: Arc<Fetch>) -> Plan<Vec<Entry>> {
         let op = block_op(&fetch.shared, fetch.want, block);
         Plan::dedicated(client, op, block, None, move |ended| match ended {
             Some(Ok(entries)) if !entries.is_empty() => Plan::done(entries),
-            // The group went away (the key was deleted): the script makes it again.
-            Some(Err(err)) if !err.to_string().contains("NOGROUP") => Plan::fail(err),
+            // The key or its group went away (deleted, before or while
+            // blocked: NOGROUP, UNBLOCKED): the script makes the group again.
+            Some(Err(err)) if !gone(&err) => Plan::fail(err),
             _ => self::fetch(fetch),
         })
     })
+}
+
+/// Whether a block failed because the stream or its group was deleted.
+fn gone(err: &Error) -> bool {
+    err.has_server_code("NOGROUP") || err.has_server_code("UNBLOCKED")
 }
 
 /// How long the next block may last; `None` once the wait is over.

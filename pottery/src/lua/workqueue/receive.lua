@@ -20,6 +20,8 @@ local now = now_ms()
 local period = math.max(1, math.min(math.floor(lease / 4), 1000))
 local scan_at = tonumber(redis.call('HGET', COUNTS, 'scan_at') or '0') or 0
 local expired = {}
+-- A clock set back must not postpone it.
+if scan_at > now + period then scan_at = now end
 if now >= scan_at then
   expired = redis.pcall('XPENDING', K, group, 'IDLE', lease, '-', '+', want)
   if expired.err then
@@ -69,7 +71,14 @@ end
 
 -- (c) New entries.
 if #out < want then
-  local r = redis.call('XREADGROUP', 'GROUP', group, me, 'COUNT', want - #out, 'STREAMS', K, '>')
+  local n = want - #out
+  local r = redis.pcall('XREADGROUP', 'GROUP', group, me, 'COUNT', n, 'STREAMS', K, '>')
+  if type(r) == 'table' and r.err then
+    -- No group (a first receive, or the key was deleted since): make it.
+    if not string.find(r.err, 'NOGROUP', 1, true) then return r end
+    redis.call('XGROUP', 'CREATE', K, group, '0', 'MKSTREAM')
+    r = redis.call('XREADGROUP', 'GROUP', group, me, 'COUNT', n, 'STREAMS', K, '>')
+  end
   if r then
     for _, e in ipairs(r[1][2]) do out[#out + 1] = {e[1], e[2], 1} end
   end
