@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::{
     DEFAULT_DEDUP_WINDOW, DEFAULT_GROUP, DEFAULT_LEASE, DEFAULT_MAX_DELIVERIES, RedisWorkQueue,
-    Shared, lease,
+    Shared, flow, lease,
 };
 use crate::client::Client;
 use crate::codec::{Codec, Json};
@@ -212,6 +212,7 @@ impl<T, C: Codec, M: Mode> RedisWorkQueueBuilder<T, C, M> {
             max_deliveries: self.max_deliveries,
             dedup_window: self.dedup_window,
             renewer: lease::Renewer::default(),
+            quiet: flow::Quiet::default(),
         };
         RedisWorkQueue {
             base,

@@ -138,6 +138,8 @@ pub(crate) struct Shared {
     pub(crate) max_deliveries: u32,
     pub(crate) dedup_window: Duration,
     pub(crate) renewer: lease::Renewer,
+    /// When its waits may block without the receive script.
+    pub(crate) quiet: flow::Quiet,
 }
 
 impl Shared {
