@@ -17,7 +17,8 @@
 //!
 //! The structures: [`RedisDict`], [`RedisSet`], [`RedisList`], [`RedisDeque`],
 //! [`RedisCounter`] and [`RedisSimpleQueue`], each in [`sync`] and [`future`].
-//! The probabilistic ones: [`BloomFilter`] and [`HyperLogLog`].
+//! The probabilistic ones: [`BloomFilter`] and [`HyperLogLog`]. A reliable
+//! work queue: [`RedisWorkQueue`] (below, "Queues").
 //!
 //! The distributed lock: [`Redlock`] (the Redlock algorithm over any number of
 //! independent masters, wire-compatible with pottery's `Redlock`/`AIORedlock`),
@@ -48,6 +49,28 @@
 //! offers the whole blocking API: [`sync`], [`Blocking`], the locks, caches and
 //! queues, and `#[redis_cache]` / `#[synchronize]` on plain `fn`s. Async TLS is
 //! the feature `tls-async` (also a default).
+//!
+//! # Queues
+//!
+//! Two queues, for two needs:
+//!
+//! - [`RedisSimpleQueue`] is Python pottery's queue, byte-compatible with it:
+//!   a stream from which `get` takes and deletes the oldest entry in one step.
+//!   Delivery is **at most once**: a consumer that dies after `get`, or a
+//!   `get` whose reply is lost, loses the item. Use it to share a queue with
+//!   Python pottery, or where a lost item now and then does no harm.
+//! - [`RedisWorkQueue`] is a reliable work queue on a stream and its consumer
+//!   group: **at least once**. A consumer receives a [`Delivery`] holding a
+//!   lease (renewed in the background while it lives), then acks it, or nacks
+//!   it for a later retry; an item whose consumer died or hung goes to
+//!   another once its lease runs out; after `max_deliveries` it is a dead
+//!   letter (listed, re-queued or dropped). Delayed puts, idempotent puts
+//!   within a window, one-trip batches, and counts in one round trip. Every
+//!   item put is acked or dead-lettered; duplicates come only from a lost
+//!   lease or a lost ack, and are counted. Its producers write what Python's
+//!   `RedisSimpleQueue.put` writes, so a Python producer can feed it; its
+//!   [storage layout](RedisWorkQueue#storage-layout) is documented for
+//!   producers in other languages.
 //!
 //! # Deadlines
 //!
@@ -138,6 +161,10 @@
 //! - `dict/`, `set/`, `list/`, `deque/`, `counter/`, `queue/`: [`RedisDict`],
 //!   [`RedisSet`], [`RedisList`], [`RedisDeque`], [`RedisCounter`],
 //!   [`RedisSimpleQueue`], one folder each.
+//! - `workqueue/`: [`RedisWorkQueue`]: `put.rs`, `receive.rs` and `flow.rs`
+//!   (the wait, a plan), `delivery.rs` ([`Delivery`]: ack, nack), `lease.rs`
+//!   (the background renewal of leases), `dead.rs`, `stats.rs`, and
+//!   `layout.md`, its storage layout.
 //! - `redlock/`: [`Redlock`], its guard, watchdog, fencing tokens, `status`
 //!   and [`Synchronized`], its flows as plans (`flow.rs`) and pure decisions
 //!   (`logic.rs`); the `#[synchronize]` attribute macro lives in the
@@ -241,10 +268,10 @@ pub use redlock::{
     DEFAULT_RETRY_DELAY, REDLOCK_KEY_PREFIX, Redlock, RedlockBuilder, RedlockGuard, RedlockStatus,
 };
 pub use set::{RedisSet, SetOperand};
+pub use timer::{ContextTimer, TimerError, TimerScope};
 pub use workqueue::{
     DeadLetter, Delivery, ItemId, PutOutcome, RedisWorkQueue, RedisWorkQueueBuilder, WorkQueueStats,
 };
-pub use timer::{ContextTimer, TimerError, TimerScope};
 
 /// Not public API: what the crate's macros, bench and CLI reach inside for.
 /// Anything here may change in any release.

@@ -50,6 +50,7 @@ mod synchronize;
 mod tls;
 #[cfg(feature = "tracing")]
 mod traces;
+mod workqueue;
 mod workqueue_faults;
 
 fn main() {
@@ -78,6 +79,8 @@ fn main() {
         nextid::suite(),
         queue::suite(),
         queue_wait::suite(),
+        workqueue::suite(),
+        workqueue_faults::suite(),
         fencing::suite(),
         redlock::suite(),
         redlock_deadline::suite(),
@@ -85,7 +88,6 @@ fn main() {
         set::suite(),
         synchronize::suite(),
         tls::suite(),
-        workqueue_faults::suite(),
         #[cfg(feature = "tracing")]
         traces::suite(),
     ];

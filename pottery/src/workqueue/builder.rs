@@ -6,13 +6,16 @@ use std::time::Duration;
 
 use super::{
     DEFAULT_DEDUP_WINDOW, DEFAULT_GROUP, DEFAULT_LEASE, DEFAULT_MAX_DELIVERIES, RedisWorkQueue,
-    Shared, lease,
+    Shared, flow, lease,
 };
 use crate::client::Client;
 use crate::codec::{Codec, Json};
 use crate::container::Base;
 use crate::engine::{Blocking, Mode};
 use crate::error::{Error, Result};
+
+/// The longest lease: a delivery renews long before it ends anyway.
+const MAX_LEASE: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// Options of a [`RedisWorkQueue`]: made by [`RedisWorkQueue::builder`],
 /// finished by [`build`](Self::build).
@@ -89,7 +92,7 @@ impl<T, C: Codec, M: Mode> RedisWorkQueueBuilder<T, C, M> {
     }
 
     /// How long a delivery's lease lasts without renewal (default 30 s; at
-    /// least 3 ms). A live delivery renews it every third of it; an item whose
+    /// least 3 ms, at most 7 days). A live delivery renews it every third of it; an item whose
     /// lease ran out goes to the next consumer that receives.
     ///
     /// ```
@@ -154,7 +157,7 @@ impl<T, C: Codec, M: Mode> RedisWorkQueueBuilder<T, C, M> {
     }
 
     /// The queue; a [`Config`](crate::ErrorKind::Config) error for an empty
-    /// group or consumer name, a lease under 3 ms, `max_deliveries` of 0 or
+    /// group or consumer name, a lease under 3 ms or over 7 days, `max_deliveries` of 0 or
     /// a zero dedup window. Nothing is read or written yet.
     ///
     /// ```
@@ -166,16 +169,26 @@ impl<T, C: Codec, M: Mode> RedisWorkQueueBuilder<T, C, M> {
     /// ```
     pub fn build(self) -> Result<RedisWorkQueue<T, C, M>> {
         if self.group.is_empty() || self.consumer.as_deref() == Some("") {
-            return Err(Error::config("a work queue's group and consumer names must not be empty").or_key(&self.key));
+            return Err(
+                Error::config("a work queue's group and consumer names must not be empty")
+                    .or_key(&self.key),
+            );
         }
-        if self.lease < Duration::from_millis(3) {
-            return Err(Error::config("a work queue's lease must be at least 3 ms").or_key(&self.key));
+        if self.lease < Duration::from_millis(3) || self.lease > MAX_LEASE {
+            return Err(
+                Error::config("a work queue's lease must be from 3 ms to 7 days").or_key(&self.key),
+            );
         }
         if self.max_deliveries == 0 {
-            return Err(Error::config("a work queue's max_deliveries must be at least 1").or_key(&self.key));
+            return Err(
+                Error::config("a work queue's max_deliveries must be at least 1").or_key(&self.key),
+            );
         }
         if self.dedup_window.is_zero() {
-            return Err(Error::config("a work queue's dedup window must be longer than zero").or_key(&self.key));
+            return Err(
+                Error::config("a work queue's dedup window must be longer than zero")
+                    .or_key(&self.key),
+            );
         }
         Ok(self.assemble())
     }
@@ -199,6 +212,7 @@ impl<T, C: Codec, M: Mode> RedisWorkQueueBuilder<T, C, M> {
             max_deliveries: self.max_deliveries,
             dedup_window: self.dedup_window,
             renewer: lease::Renewer::default(),
+            quiet: flow::Quiet::default(),
         };
         RedisWorkQueue {
             base,

@@ -90,8 +90,9 @@ where
         M::run(self.base.client(), Ok(op))
     }
 
-    /// Moves dead letters back into the queue, each as a new item with a
-    /// fresh delivery count; ids no longer there are skipped. One script, one
+    /// Moves dead letters back into the queue (`ids`: their
+    /// [`DeadLetter::id`]s, `&[ItemId]` or any strings), each as a new item
+    /// with a fresh delivery count; ids no longer there are skipped. One script, one
     /// round trip; returns how many moved.
     ///
     /// Returns `Result<usize>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
@@ -108,14 +109,26 @@ where
     /// assert_eq!((*again.item(), again.deliveries()), (9, 1));
     /// # Ok::<(), pottery::Error>(())
     /// ```
-    pub fn requeue_dead(&self, ids: &[ItemId]) -> M::Output<'_, usize> {
-        if ids.is_empty() {
+    pub fn requeue_dead<I>(&self, ids: I) -> M::Output<'_, usize>
+    where
+        I: IntoIterator<Item: AsRef<str>>,
+    {
+        let args: Vec<Vec<u8>> = ids
+            .into_iter()
+            .map(|id| id.as_ref().as_bytes().to_vec())
+            .collect();
+        if args.is_empty() {
             return M::ready(Ok(0));
         }
         let shared = self.shared();
-        let args: Vec<Vec<u8>> = ids.iter().map(|id| id.as_str().as_bytes().to_vec()).collect();
-        let request = shared.script(&lua::workqueue::REQUEUE, &[&shared.key, &shared.dead], &args);
-        let op = shared.op(request, decode::count).touching(shared.dead.clone());
+        let request = shared.script(
+            &lua::workqueue::REQUEUE,
+            &[&shared.key, &shared.dead],
+            &args,
+        );
+        let op = shared
+            .op(request, decode::count)
+            .touching(shared.dead.clone());
         M::run(self.base.client(), Ok(op))
     }
 
@@ -129,15 +142,20 @@ where
     /// assert_eq!(q.drop_dead(&[pottery::ItemId::from("1-0")])?, 0);
     /// # Ok::<(), pottery::Error>(())
     /// ```
-    pub fn drop_dead(&self, ids: &[ItemId]) -> M::Output<'_, usize> {
-        if ids.is_empty() {
-            return M::ready(Ok(0));
-        }
+    pub fn drop_dead<I>(&self, ids: I) -> M::Output<'_, usize>
+    where
+        I: IntoIterator<Item: AsRef<str>>,
+    {
         let dead = &self.shared().dead;
         let mut cmd = redis::cmd("XDEL");
         cmd.arg(dead);
+        let mut any = false;
         for id in ids {
-            cmd.arg(id.as_str());
+            cmd.arg(id.as_ref());
+            any = true;
+        }
+        if !any {
+            return M::ready(Ok(0));
         }
         let op = Op::new(dead.as_str(), "stream", cmd, decode::count).of("RedisWorkQueue");
         M::run(self.base.client(), Ok(op))
@@ -152,11 +170,16 @@ fn dead_letter<T: DeserializeOwned, C: Codec>(
 ) -> crate::Result<DeadLetter<T>> {
     let mut parts = decode::array(key, entry)?.into_iter();
     let (Some(id), Some(fields)) = (parts.next(), parts.next()) else {
-        return Err(crate::Error::unexpected_reply(key, "XRANGE", "not [id, fields]"));
+        return Err(crate::Error::unexpected_reply(
+            key,
+            "XRANGE",
+            "not [id, fields]",
+        ));
     };
     let id = ItemId::from(text(key, id)?);
     let mut raw = None;
-    let (mut deliveries, mut reason, mut first, mut consumer) = (0, String::new(), String::new(), String::new());
+    let (mut deliveries, mut reason, mut first, mut consumer) =
+        (0, String::new(), String::new(), String::new());
     for (field, value) in pairs(key, fields)? {
         let value_text = || String::from_utf8_lossy(&value).into_owned();
         if field == b"item" {
@@ -173,7 +196,11 @@ fn dead_letter<T: DeserializeOwned, C: Codec>(
     }
     let raw = raw.unwrap_or_default();
     let item = codec.decode(&raw).map_err(|_| raw);
-    let original_id = if first.is_empty() { id.clone() } else { ItemId::from(first) };
+    let original_id = if first.is_empty() {
+        id.clone()
+    } else {
+        ItemId::from(first)
+    };
     Ok(DeadLetter {
         put_at: at(&original_id),
         dead_at: at(&id),

@@ -201,7 +201,10 @@ impl<T, M: Mode> Delivery<T, M> {
 
     /// The decoder of an ack or a nack, whose script replies whether the
     /// entry was ours: `LeaseLost` if it was not.
-    fn ends(&self, what: &'static str) -> impl FnOnce(&str, redis::Value) -> Result<()> + Send + 'static {
+    fn ends(
+        &self,
+        what: &'static str,
+    ) -> impl FnOnce(&str, redis::Value) -> Result<()> + Send + 'static {
         let id = self.id.clone();
         move |key, reply| {
             if decode::flag(key, reply)? {

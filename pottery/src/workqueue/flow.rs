@@ -13,8 +13,11 @@
 //! A slice lasts at most [`MAX_BLOCK`], a third of the lease, and until what
 //! the script reported as next due (a delayed item, a lease running out): an
 //! idle consumer notices those in time, while an `XADD` still wakes it at once.
+//! Within that window a new wait of the same handle blocks at once, without
+//! the script ([`Quiet`]).
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use redis::Value;
@@ -68,9 +71,23 @@ pub(super) struct Fetch {
 }
 
 /// Entries delivered to us: the script's, or those of a block, or none once
-/// the wait is over.
+/// the wait is over. A wait within the quiet window of the handle's last
+/// script (see [`Quiet`]) blocks at once: one round trip per item for
+/// consumers waiting on a producer.
 pub(super) fn fetch(fetch: Arc<Fetch>) -> Plan<Vec<Entry>> {
+    if let Some(quiet) = fetch.shared.quiet.left()
+        && let Some(block) = next_block(fetch.until, Some(quiet), fetch.shared.lease)
+        && !fetch.until.expired()
+    {
+        return wait(fetch, block);
+    }
+    scan(fetch)
+}
+
+/// The receive script, then (if it found nothing) a block.
+fn scan(fetch: Arc<Fetch>) -> Plan<Vec<Entry>> {
     let client = fetch.shared.client.clone();
+    let sent = Instant::now();
     let op = receive_op(&fetch.shared, fetch.want);
     Plan::run(client, op, move |reply| {
         let (entries, wake) = match reply {
@@ -80,18 +97,78 @@ pub(super) fn fetch(fetch: Arc<Fetch>) -> Plan<Vec<Entry>> {
         if !entries.is_empty() {
             return Plan::done(entries);
         }
-        let Some(block) = next_block(fetch.until, wake, fetch.shared.lease) else {
-            return Plan::done(Vec::new());
-        };
-        let client = fetch.shared.client.clone();
-        let op = block_op(&fetch.shared, fetch.want, block);
-        Plan::dedicated(client, op, block, None, move |ended| match ended {
-            Some(Ok(entries)) if !entries.is_empty() => Plan::done(entries),
-            // The group went away (the key was deleted): the script makes it again.
-            Some(Err(err)) if !err.to_string().contains("NOGROUP") => Plan::fail(err),
-            _ => self::fetch(fetch),
-        })
+        // Nothing else (due delayed items, expired leases) to look for until then.
+        if let Some(quiet) = next_block(Deadline::NONE, wake, fetch.shared.lease) {
+            fetch.shared.quiet.set(sent + quiet);
+        }
+        match next_block(fetch.until, wake, fetch.shared.lease) {
+            Some(block) => wait(fetch, block),
+            None => Plan::done(Vec::new()),
+        }
     })
+}
+
+/// `XREADGROUP ... BLOCK` for up to `block`, then the rest of the wait.
+fn wait(fetch: Arc<Fetch>, block: Duration) -> Plan<Vec<Entry>> {
+    let client = fetch.shared.client.clone();
+    let op = block_op(&fetch.shared, fetch.want, block);
+    Plan::dedicated(client, op, block, None, move |ended| match ended {
+        Some(Ok(entries)) if !entries.is_empty() => Plan::done(entries),
+        // The key or its group went away (deleted, before or while
+        // blocked: NOGROUP, UNBLOCKED): the script makes the group again.
+        Some(Err(err)) if gone(&err) => {
+            fetch.shared.quiet.clear();
+            scan(fetch)
+        }
+        Some(Err(err)) => Plan::fail(err),
+        _ => self::fetch(fetch),
+    })
+}
+
+/// Until when the receive script of a handle has nothing to do but read new
+/// entries: no delayed item due, no lease running out, no scan for expired
+/// leases due, as of its last run, and for at most a block slice (so that
+/// what others add meanwhile, a delayed item due sooner, is seen as late as
+/// with a block, never later). Within it, a wait blocks without the script.
+#[derive(Default)]
+pub(crate) struct Quiet {
+    /// The end, in ns after `base`; 0 for none.
+    until_ns: AtomicU64,
+    base: OnceLock<Instant>,
+}
+
+impl Quiet {
+    fn base(&self) -> Instant {
+        *self.base.get_or_init(Instant::now)
+    }
+
+    fn set(&self, until: Instant) {
+        let ns = until.saturating_duration_since(self.base()).as_nanos();
+        self.until_ns.store(
+            u64::try_from(ns).unwrap_or(u64::MAX).max(1),
+            Ordering::Release,
+        );
+    }
+
+    fn clear(&self) {
+        self.until_ns.store(0, Ordering::Release);
+    }
+
+    /// What is left of the window, if any.
+    fn left(&self) -> Option<Duration> {
+        let ns = self.until_ns.load(Ordering::Acquire);
+        if ns == 0 {
+            return None;
+        }
+        let until = self.base().checked_add(Duration::from_nanos(ns))?;
+        let left = until.saturating_duration_since(Instant::now());
+        (!left.is_zero()).then_some(left)
+    }
+}
+
+/// Whether a block failed because the stream or its group was deleted.
+fn gone(err: &Error) -> bool {
+    err.has_server_code("NOGROUP") || err.has_server_code("UNBLOCKED")
 }
 
 /// How long the next block may last; `None` once the wait is over.
@@ -121,7 +198,11 @@ fn receive_op(shared: &Shared, want: usize) -> Op<(Vec<Entry>, Option<Duration>)
         .op(request, move |key, reply| {
             let mut parts = decode::array(key, reply)?.into_iter();
             let (Some(out), Some(wake)) = (parts.next(), parts.next()) else {
-                return Err(Error::unexpected_reply(key, "receive", "not {entries, wake}"));
+                return Err(Error::unexpected_reply(
+                    key,
+                    "receive",
+                    "not {entries, wake}",
+                ));
             };
             let entries = decode::array(key, out)?
                 .into_iter()
@@ -138,7 +219,11 @@ fn receive_op(shared: &Shared, want: usize) -> Op<(Vec<Entry>, Option<Duration>)
 fn script_entry(key: &str, entry: Value, sent: Instant) -> Result<Entry> {
     let mut parts = decode::array(key, entry)?.into_iter();
     let (Some(id), Some(fields), Some(count)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(Error::unexpected_reply(key, "receive", "not {id, fields, count}"));
+        return Err(Error::unexpected_reply(
+            key,
+            "receive",
+            "not {id, fields, count}",
+        ));
     };
     Ok(Entry {
         id: text(key, id)?,
@@ -171,7 +256,11 @@ fn block_op(shared: &Shared, want: usize, block: Duration) -> Op<Vec<Entry>> {
             for entry in decode::array(key, stream_entries)? {
                 let mut parts = decode::array(key, entry)?.into_iter();
                 let (Some(id), Some(fields)) = (parts.next(), parts.next()) else {
-                    return Err(Error::unexpected_reply(key, "XREADGROUP", "not [id, fields]"));
+                    return Err(Error::unexpected_reply(
+                        key,
+                        "XREADGROUP",
+                        "not [id, fields]",
+                    ));
                 };
                 entries.push(Entry {
                     id: text(key, id)?,
@@ -197,7 +286,11 @@ fn streams(key: &str, reply: Value) -> Result<Vec<(Value, Value)>> {
                 let mut parts = decode::array(key, pair)?.into_iter();
                 match (parts.next(), parts.next()) {
                     (Some(name), Some(entries)) => Ok((name, entries)),
-                    _ => Err(Error::unexpected_reply(key, "XREADGROUP", "not [stream, entries]")),
+                    _ => Err(Error::unexpected_reply(
+                        key,
+                        "XREADGROUP",
+                        "not [stream, entries]",
+                    )),
                 }
             })
             .collect(),
@@ -229,13 +322,22 @@ mod tests {
     #[test]
     fn blocks_are_capped_by_the_wait_the_lease_and_what_is_due() {
         assert_eq!(next_block(Deadline::NONE, None, LEASE), Some(MAX_BLOCK));
-        assert_eq!(next_block(Deadline::after(Duration::ZERO), None, LEASE), None);
+        assert_eq!(
+            next_block(Deadline::after(Duration::ZERO), None, LEASE),
+            None
+        );
         let short = Duration::from_millis(300);
-        assert_eq!(next_block(Deadline::NONE, None, short), Some(Duration::from_millis(100)));
+        assert_eq!(
+            next_block(Deadline::NONE, None, short),
+            Some(Duration::from_millis(100))
+        );
         let due = Duration::from_millis(40);
         assert_eq!(next_block(Deadline::NONE, Some(due), LEASE), Some(due));
         let block = next_block(Deadline::after(Duration::from_millis(200)), None, LEASE);
-        assert!(block.is_some_and(|b| b <= Duration::from_millis(200) && b > Duration::from_millis(150)));
+        assert!(
+            block
+                .is_some_and(|b| b <= Duration::from_millis(200) && b > Duration::from_millis(150))
+        );
         assert_eq!(
             next_block(Deadline::NONE, Some(Duration::ZERO), LEASE),
             Some(Duration::from_millis(1))

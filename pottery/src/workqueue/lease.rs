@@ -71,7 +71,9 @@ impl Held {
             return true;
         }
         let valid = Duration::from_nanos(self.valid_ns.load(Ordering::Acquire));
-        self.base.checked_add(valid).is_none_or(|until| Instant::now() >= until)
+        self.base
+            .checked_add(valid)
+            .is_none_or(|until| Instant::now() >= until)
     }
 }
 
@@ -109,7 +111,11 @@ impl Renewer {
     }
 
     /// Waits up to `pause` (or a wake-up), the renewer's next look at `wakes_at`.
-    fn wait<'a>(&'a self, mut state: MutexGuard<'a, State>, pause: Duration) -> MutexGuard<'a, State> {
+    fn wait<'a>(
+        &'a self,
+        mut state: MutexGuard<'a, State>,
+        pause: Duration,
+    ) -> MutexGuard<'a, State> {
         state.wakes_at = Instant::now().checked_add(pause);
         let mut state = match self.wake.wait_timeout(state, pause) {
             Ok((guard, _)) => guard,

@@ -138,6 +138,8 @@ pub(crate) struct Shared {
     pub(crate) max_deliveries: u32,
     pub(crate) dedup_window: Duration,
     pub(crate) renewer: lease::Renewer,
+    /// When its waits may block without the receive script.
+    pub(crate) quiet: flow::Quiet,
 }
 
 impl Shared {
@@ -175,9 +177,14 @@ pub(crate) fn arg(n: impl fmt::Display) -> Vec<u8> {
     n.to_string().into_bytes()
 }
 
-/// A duration in whole milliseconds as a script argument (0 stays 0).
+/// The longest duration a script is given, in ms (about 35,000 years): exact
+/// in Lua's doubles, and a valid `PX` for Redis, so `Duration::MAX` is safe.
+const MAX_MS: u64 = 1 << 50;
+
+/// A duration in whole milliseconds as a script argument (0 stays 0; capped
+/// at [`MAX_MS`]).
 pub(crate) fn ms_arg(d: Duration) -> Vec<u8> {
-    arg(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    arg(u64::try_from(d.as_millis()).unwrap_or(u64::MAX).min(MAX_MS))
 }
 
 impl<T, C: Codec + Default, M: Mode> RedisWorkQueue<T, C, M> {

@@ -14,6 +14,9 @@ use crate::engine::{Deadline, Mode, ModeExt, Op, Plan};
 use crate::error::Error;
 use crate::lua;
 
+/// The most deliveries one receive asks for (`receive_many` caps `n` here).
+const MAX_BATCH: usize = 10_000;
+
 /// The reason of a dead letter whose item did not decode.
 pub(crate) const REASON_DECODE: &str = "decode";
 
@@ -39,10 +42,14 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn receive(&self) -> M::Output<'_, Delivery<T, M>> {
-        let plan = self.deliveries(1, Deadline::NONE).and_then(|mut got| match got.pop() {
-            Some(delivery) => Plan::done(delivery),
-            None => Plan::fail(Error::config("a receive without a deadline ended without an item")),
-        });
+        let plan = self
+            .deliveries(1, Deadline::NONE)
+            .and_then(|mut got| match got.pop() {
+                Some(delivery) => Plan::done(delivery),
+                None => Plan::fail(Error::config(
+                    "a receive without a deadline ended without an item",
+                )),
+            });
         M::plan(plan, Deadline::NONE)
     }
 
@@ -61,7 +68,9 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn receive_timeout(&self, timeout: Duration) -> M::Output<'_, Option<Delivery<T, M>>> {
-        let plan = self.deliveries(1, Deadline::after(timeout)).map(|mut got| Ok(got.pop()));
+        let plan = self
+            .deliveries(1, Deadline::after(timeout))
+            .map(|mut got| Ok(got.pop()));
         M::plan(plan, self.wait_deadline(timeout))
     }
 
@@ -79,12 +88,14 @@ where
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn try_receive(&self) -> M::Output<'_, Option<Delivery<T, M>>> {
-        let plan = self.deliveries(1, Deadline::after(Duration::ZERO)).map(|mut got| Ok(got.pop()));
+        let plan = self
+            .deliveries(1, Deadline::after(Duration::ZERO))
+            .map(|mut got| Ok(got.pop()));
         M::run_plan(self.base.client(), plan)
     }
 
-    /// Receives up to `n` items ready now, without waiting: one round trip
-    /// (one script), oldest first; empty if none is ready. Each delivery has
+    /// Receives up to `n` items ready now (at most 10,000), without waiting:
+    /// one round trip (one script), oldest first; empty if none is ready. Each delivery has
     /// its own lease (renewed together).
     ///
     /// Returns `Result<Vec<Delivery<T>>>` in [`sync`](crate::sync), a future of it in [`future`](crate::future).
@@ -102,7 +113,10 @@ where
         if n == 0 {
             return M::ready(Ok(Vec::new()));
         }
-        M::run_plan(self.base.client(), self.deliveries(n, Deadline::after(Duration::ZERO)))
+        M::run_plan(
+            self.base.client(),
+            self.deliveries(n, Deadline::after(Duration::ZERO)),
+        )
     }
 
     /// Receives up to `n` items, waiting up to `timeout` for the first: the
@@ -128,7 +142,10 @@ where
         if n == 0 {
             return M::ready(Ok(Vec::new()));
         }
-        M::plan(self.deliveries(n, Deadline::after(timeout)), self.wait_deadline(timeout))
+        M::plan(
+            self.deliveries(n, Deadline::after(timeout)),
+            self.wait_deadline(timeout),
+        )
     }
 
     /// A wait's whole deadline: the wait, then one response timeout for the
@@ -141,7 +158,7 @@ where
     fn deliveries(&self, want: usize, until: Deadline) -> Plan<Vec<Delivery<T, M>>> {
         let fetch = Arc::new(Fetch {
             shared: Arc::clone(self.shared()),
-            want,
+            want: want.min(MAX_BATCH),
             until,
         });
         deliver(fetch, self.base.codec().clone())

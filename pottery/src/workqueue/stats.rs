@@ -59,14 +59,27 @@ impl<T, C: Codec, M: Mode> RedisWorkQueue<T, C, M> {
     pub fn stats(&self) -> M::Output<'_, WorkQueueStats> {
         let shared = self.shared();
         let keys = [&*shared.key, &shared.delayed, &shared.dead, &shared.counts];
-        let request = shared.script(&lua::workqueue::STATS, &keys, &[shared.group.as_bytes().to_vec()]);
+        let request = shared.script(
+            &lua::workqueue::STATS,
+            &keys,
+            &[shared.group.as_bytes().to_vec()],
+        );
         let op = shared
             .op(request, |key, reply| {
                 let n = decode::array(key, reply)?
                     .into_iter()
                     .map(|v| decode::int(key, "stats", v))
                     .collect::<Result<Vec<i64>>>()?;
-                let [ready, in_flight, delayed, dead, oldest, redeliveries, late_acks] = n[..] else {
+                let [
+                    ready,
+                    in_flight,
+                    delayed,
+                    dead,
+                    oldest,
+                    redeliveries,
+                    late_acks,
+                ] = n[..]
+                else {
                     return Err(Error::unexpected_reply(key, "stats", n));
                 };
                 let count = |v: i64| u64::try_from(v).unwrap_or(0);

@@ -4,7 +4,8 @@
 -- ms) ran out, or dead-letters them into KEYS[3] once they had ARGV[4]
 -- deliveries; (c) reads new entries (XREADGROUP, not blocking). Creates the
 -- group (at 0: every entry already there) if it is missing. Counts
--- redeliveries in the hash KEYS[4]. Replies {entries, wake}: entries are
+-- redeliveries in the hash KEYS[4], which also holds when the next scan for
+-- expired leases is due (`scan_at`, ms). Replies {entries, wake}: entries are
 -- {id, fields, delivery count}; wake (only when there are none) is the ms
 -- until the next delayed item is due or the next lease we saw runs out, -1 for
 -- neither.
@@ -12,13 +13,28 @@ local K, DELAYED, DEAD, COUNTS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local group, me = ARGV[1], ARGV[2]
 local lease, maxd, want = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 
-local expired = redis.pcall('XPENDING', K, group, 'IDLE', lease, '-', '+', want)
-if expired.err then
-  if not string.find(expired.err, 'NOGROUP', 1, true) then return expired end
-  redis.call('XGROUP', 'CREATE', K, group, '0', 'MKSTREAM')
-  expired = {}
-end
 local now = now_ms()
+-- Looking for expired leases scans the pending entries (XPENDING IDLE reads
+-- them all when none is idle enough): at most once per `period` per queue,
+-- so an expired lease is noticed within a quarter lease (1 s at most).
+local period = math.max(1, math.min(math.floor(lease / 4), 1000))
+local scan_at = tonumber(redis.call('HGET', COUNTS, 'scan_at') or '0') or 0
+local expired = {}
+-- A clock set back must not postpone it.
+if scan_at > now + period then scan_at = now end
+if now >= scan_at then
+  expired = redis.pcall('XPENDING', K, group, 'IDLE', lease, '-', '+', want)
+  if expired.err then
+    if not string.find(expired.err, 'NOGROUP', 1, true) then return expired end
+    redis.call('XGROUP', 'CREATE', K, group, '0', 'MKSTREAM')
+    expired = {}
+  end
+  -- Only when none was left behind (`want` taken over): else at once again.
+  if #expired < want then
+    scan_at = now + period
+    redis.call('HSET', COUNTS, 'scan_at', scan_at)
+  end
+end
 
 -- (a) Due delayed items, oldest due first, a bounded number per call.
 local due = redis.call('ZRANGE', DELAYED, '-inf', now, 'BYSCORE', 'LIMIT', 0, 256)
@@ -55,7 +71,14 @@ end
 
 -- (c) New entries.
 if #out < want then
-  local r = redis.call('XREADGROUP', 'GROUP', group, me, 'COUNT', want - #out, 'STREAMS', K, '>')
+  local n = want - #out
+  local r = redis.pcall('XREADGROUP', 'GROUP', group, me, 'COUNT', n, 'STREAMS', K, '>')
+  if type(r) == 'table' and r.err then
+    -- No group (a first receive, or the key was deleted since): make it.
+    if not string.find(r.err, 'NOGROUP', 1, true) then return r end
+    redis.call('XGROUP', 'CREATE', K, group, '0', 'MKSTREAM')
+    r = redis.call('XREADGROUP', 'GROUP', group, me, 'COUNT', n, 'STREAMS', K, '>')
+  end
   if r then
     for _, e in ipairs(r[1][2]) do out[#out + 1] = {e[1], e[2], 1} end
   end
@@ -66,7 +89,7 @@ if #out == 0 then
   local first = redis.call('ZRANGE', DELAYED, 0, 0, 'WITHSCORES')
   if #first > 0 then wake = math.max(0, tonumber(first[2]) - now) end
   for _, p in ipairs(redis.call('XPENDING', K, group, '-', '+', 64)) do
-    local left = math.max(0, lease - tonumber(p[3])) + 1
+    local left = math.max(lease - tonumber(p[3]) + 1, scan_at - now)
     if wake < 0 or left < wake then wake = left end
   end
 end
