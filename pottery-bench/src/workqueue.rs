@@ -41,7 +41,7 @@ pub(crate) const MANY: usize = 8;
 /// The consumer counts of the throughput rows.
 pub(crate) const CONSUMERS: [usize; 2] = [1, MANY];
 /// Throughput rounds per peer and consumer count.
-pub(crate) const ROUNDS: usize = 5;
+pub(crate) const ROUNDS: usize = 9;
 /// Latency samples per peer (after [`LATENCY_WARMUP`] dropped).
 pub(crate) const SAMPLES: usize = 200;
 /// Latency samples dropped first (connections opening, threads starting).
@@ -55,7 +55,7 @@ const WAIT: Duration = Duration::from_secs(10);
 
 /// Jobs per throughput run with `consumers` consumers.
 pub(crate) fn items(consumers: usize) -> usize {
-    if consumers == 1 { 1_000 } else { 4_000 }
+    if consumers == 1 { 500 } else { 2_000 }
 }
 
 /// A job: the same JSON object for every peer.
