@@ -574,7 +574,7 @@ fn ours_async_throughput(
             .map(|(p, queue)| {
                 tokio::spawn(async move {
                     for i in (p * share)..items.min((p + 1) * share) {
-                        queue.put(&job(i as u64)).await?;
+                        queue.put(job(i as u64)).await?;
                     }
                     Ok::<_, crate::measure::Error>(())
                 })
@@ -586,7 +586,7 @@ fn ours_async_throughput(
         let put = putting.elapsed();
         let stopper = AsyncQueue::new(client, key);
         for _ in 0..consumers {
-            stopper.put(&job(STOP)).await?;
+            stopper.put(job(STOP)).await?;
         }
         let acked = std::sync::Arc::new(AtomicUsize::new(0));
         let taking = Instant::now();
@@ -656,7 +656,7 @@ fn ours_async_latency(
             for i in 0..(LATENCY_WARMUP + SAMPLES) as u64 {
                 tokio::time::sleep(GAP).await;
                 let put = Instant::now();
-                producer.put(&job(i)).await?;
+                producer.put(job(i)).await?;
                 let (got, at) = tokio::time::timeout(WAIT, rx.recv())
                     .await?
                     .ok_or("the consumers stopped")?;
@@ -671,7 +671,7 @@ fn ours_async_latency(
         }
         .await;
         for _ in 0..MANY {
-            producer.put(&job(STOP)).await?;
+            producer.put(job(STOP)).await?;
         }
         for handle in taking {
             handle.await??;

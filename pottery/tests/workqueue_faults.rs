@@ -397,11 +397,11 @@ fn delayed_never_early(ctx: &Ctx) {
         for i in 0..ITEMS {
             let delay = Duration::from_millis(50 + u64::from(rand_u32() % 700));
             let put = Instant::now();
-            queue.put_delayed(&i, delay).unwrap();
+            queue.put_delayed(i, delay).unwrap();
             due.lock().unwrap().insert(i, put + delay);
             if i % 10 == 0 {
                 // A few items nacked once, then redelivered after NACK_AFTER.
-                queue.put(&(1000 + i)).unwrap();
+                queue.put(1000 + i).unwrap();
             }
             std::thread::sleep(Duration::from_millis(5));
         }

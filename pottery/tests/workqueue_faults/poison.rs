@@ -40,7 +40,7 @@ pub(crate) fn poison_items_end_in_dead_letters(ctx: &Ctx) {
         })
         .unwrap();
     put_all(&producer, 0..100, 50);
-    producer.put(&POISON).unwrap();
+    producer.put(POISON).unwrap();
     put_all(&producer, 100..200, 50);
 
     let acked = Mutex::new(BTreeMap::<u32, u32>::new());

@@ -58,7 +58,7 @@ pub(crate) fn lost_replies_on_put_receive_ack(ctx: &Ctx) {
     let (faulty, direct) = (queue(&through, &key), queue(&ctx.client, &key));
     // Every script loaded first: a first EVALSHA meets NOSCRIPT and changes
     // nothing, so its lost reply would prove nothing about a lost reply.
-    assert!(faulty.put_unique(&0, "warm-up").unwrap().is_added());
+    assert!(faulty.put_unique(0, "warm-up").unwrap().is_added());
     faulty
         .receive_timeout(Duration::from_secs(2))
         .unwrap()
@@ -68,7 +68,7 @@ pub(crate) fn lost_replies_on_put_receive_ack(ctx: &Ctx) {
 
     // Ack: the server acks, the reply is lost: OutcomeUnknown, and the item is
     // never delivered again (it was acked).
-    direct.put(&10).unwrap();
+    direct.put(10).unwrap();
     let d = faulty
         .receive_timeout(Duration::from_secs(2))
         .unwrap()
@@ -82,7 +82,7 @@ pub(crate) fn lost_replies_on_put_receive_ack(ctx: &Ctx) {
 
     // Put: the item lands, the reply is lost: OutcomeUnknown.
     proxy.set(Fault::Drop);
-    let err = faulty.put(&1).unwrap_err();
+    let err = faulty.put(1).unwrap_err();
     proxy.clear();
     assert_eq!(err.kind(), ErrorKind::OutcomeUnknown, "{err}");
     settle(&faulty);
@@ -90,24 +90,24 @@ pub(crate) fn lost_replies_on_put_receive_ack(ctx: &Ctx) {
     // put_unique, reply lost: OutcomeUnknown; retried with the same id, it is
     // a duplicate: the item is there once.
     proxy.set(Fault::Drop);
-    let err = faulty.put_unique(&2, "order-2").unwrap_err();
+    let err = faulty.put_unique(2, "order-2").unwrap_err();
     proxy.clear();
     assert_eq!(err.kind(), ErrorKind::OutcomeUnknown, "{err}");
     settle(&faulty);
     assert_eq!(
-        faulty.put_unique(&2, "order-2").unwrap(),
+        faulty.put_unique(2, "order-2").unwrap(),
         PutOutcome::Duplicate
     );
 
     // put_unique, request lost (black hole): the same error, and the retry adds it.
     proxy.set(Fault::BlackHole);
-    let err = faulty.put_unique(&3, "order-3").unwrap_err();
+    let err = faulty.put_unique(3, "order-3").unwrap_err();
     proxy.clear();
     assert_eq!(err.kind(), ErrorKind::OutcomeUnknown, "{err}");
     settle(&faulty);
-    assert!(faulty.put_unique(&3, "order-3").unwrap().is_added());
+    assert!(faulty.put_unique(3, "order-3").unwrap().is_added());
     assert_eq!(
-        faulty.put_unique(&3, "order-3").unwrap(),
+        faulty.put_unique(3, "order-3").unwrap(),
         PutOutcome::Duplicate
     );
 
@@ -130,17 +130,17 @@ pub(crate) fn lost_replies_on_put_receive_ack(ctx: &Ctx) {
         };
         settle().await;
         proxy.set(Fault::Drop);
-        let err = afaulty.put(&5).await.unwrap_err();
+        let err = afaulty.put(5).await.unwrap_err();
         proxy.clear();
         assert_eq!(err.kind(), ErrorKind::OutcomeUnknown, "{err}");
         settle().await;
         proxy.set(Fault::Drop);
-        let err = afaulty.put_unique(&6, "order-6").await.unwrap_err();
+        let err = afaulty.put_unique(6, "order-6").await.unwrap_err();
         proxy.clear();
         assert_eq!(err.kind(), ErrorKind::OutcomeUnknown, "{err}");
         settle().await;
         assert_eq!(
-            afaulty.put_unique(&6, "order-6").await.unwrap(),
+            afaulty.put_unique(6, "order-6").await.unwrap(),
             PutOutcome::Duplicate
         );
     });
@@ -157,7 +157,7 @@ pub(crate) fn lost_replies_on_put_receive_ack(ctx: &Ctx) {
             tx.send(got.map(|d| d.map(|d| *d.item()))).unwrap();
         });
         std::thread::sleep(Duration::from_millis(100));
-        direct.put(&4).unwrap();
+        direct.put(4).unwrap();
     });
     let got = rx.recv().unwrap();
     assert!(got.is_err(), "a lost receive reply reported as {got:?}");
@@ -202,9 +202,9 @@ pub(crate) fn aof_restart_keeps_acknowledged_puts(ctx: &Ctx) {
             while !stop.load(Ordering::Relaxed) {
                 // Every 10th a delayed one, due after the restart.
                 let put = if i % 10 == 9 {
-                    producer.put_delayed(&i, Duration::from_millis(600))
+                    producer.put_delayed(i, Duration::from_millis(600))
                 } else {
-                    producer.put(&i)
+                    producer.put(i)
                 };
                 match put {
                     Ok(_) => ok.lock().unwrap().push(i),
