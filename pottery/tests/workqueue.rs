@@ -465,28 +465,59 @@ fn test_async_put_receive_ack_nack(ctx: &Ctx) {
     });
 }
 
+/// Python pottery's `RedisSimpleQueue.put` feeds a work queue at the same key.
+fn test_python_producer_feeds_the_work_queue(ctx: &Ctx) {
+    let q: sync::RedisWorkQueue<pottery::json::Value> =
+        sync::RedisWorkQueue::new(&ctx.client, &ctx.key("wq"));
+    let script = "import os, sys\nfrom redis import Redis\nfrom pottery import RedisSimpleQueue\n\
+        q = RedisSimpleQueue(redis=Redis.from_url(os.environ['REDIS_URL']), key=sys.stdin.read().strip())\n\
+        for item in [1, 'two', {'k': [3]}]: q.put(item)\n";
+    pottery_testkit::python(script, &ctx.url(), q.key());
+    let got: Vec<String> = (0..3)
+        .map(|_| {
+            let d = q
+                .receive_timeout(Duration::from_secs(5))
+                .unwrap()
+                .expect("put by Python");
+            let text = pottery::json::to_string(d.item()).unwrap();
+            d.ack().unwrap();
+            text
+        })
+        .collect();
+    assert_eq!(got, ["1", "\"two\"", r#"{"k": [3]}"#]);
+}
+
 pub(crate) fn suite() -> support::Suite {
-    support::Suite::one(
+    support::Suite::new(
         "workqueue",
-        &[Target::Server, Target::Cluster],
-        cases![
-            test_put_receive_ack,
-            test_receive_timeout_returns_none_in_time,
-            test_blocked_receive_wakes_on_put,
-            test_group_is_made_when_missing,
-            test_receive_many_and_put_many,
-            test_put_many_is_one_round_trip,
-            test_nack_redelivers_after_retry_after_not_before,
-            test_lease_expiry_redelivers_to_another_consumer,
-            test_renewal_keeps_a_slow_consumers_lease,
-            test_lost_lease_signal,
-            test_max_deliveries_dead_letters,
-            test_put_delayed_is_never_early,
-            test_put_unique_duplicate_then_after_the_window,
-            test_stats_are_exact,
-            test_undecodable_items_are_dead_lettered,
-            test_wrong_type_key_is_a_typed_error,
-            test_async_put_receive_ack_nack,
+        vec![
+            (
+                &[Target::Server],
+                cases![test_python_producer_feeds_the_work_queue],
+            ),
+            (&[Target::Server, Target::Cluster], everywhere()),
         ],
     )
+}
+
+fn everywhere() -> Vec<support::Case> {
+    cases![
+        test_put_receive_ack,
+        test_receive_timeout_returns_none_in_time,
+        test_blocked_receive_wakes_on_put,
+        test_group_is_made_when_missing,
+        test_receive_many_and_put_many,
+        test_put_many_is_one_round_trip,
+        test_nack_redelivers_after_retry_after_not_before,
+        test_lease_expiry_redelivers_to_another_consumer,
+        test_renewal_keeps_a_slow_consumers_lease,
+        test_lost_lease_signal,
+        test_max_deliveries_dead_letters,
+        test_put_delayed_is_never_early,
+        test_put_unique_duplicate_then_after_the_window,
+        test_stats_are_exact,
+        test_undecodable_items_are_dead_lettered,
+        test_wrong_type_key_is_a_typed_error,
+        test_async_put_receive_ack_nack,
+    ]
 }
