@@ -13,25 +13,31 @@
     missing_docs
 )]
 
+mod leases;
+
 use crate::support;
 
 use std::time::{Duration, Instant};
 
+use leases::{
+    test_lease_expiry_redelivers_to_another_consumer, test_lost_lease_signal,
+    test_max_deliveries_dead_letters, test_renewal_keeps_a_slow_consumers_lease,
+};
 use pottery::{ErrorKind, ItemId, PutOutcome, RedisWorkQueue, future, sync};
 use support::{Ctx, Target};
 
 type Queue = sync::RedisWorkQueue<i64>;
 
-const MS: Duration = Duration::from_millis(1);
+pub(crate) const MS: Duration = Duration::from_millis(1);
 /// Generous bounds: the CI machine is small and busy.
-const SLACK: Duration = Duration::from_millis(1500);
+pub(crate) const SLACK: Duration = Duration::from_millis(1500);
 
 fn queue(ctx: &Ctx) -> Queue {
     Queue::new(&ctx.client, &ctx.key("wq"))
 }
 
 /// A handle on the case's queue with its own consumer name and a short lease.
-fn leased(ctx: &Ctx, lease_ms: u32, max_deliveries: u32) -> Queue {
+pub(crate) fn leased(ctx: &Ctx, lease_ms: u32, max_deliveries: u32) -> Queue {
     RedisWorkQueue::builder(&ctx.client, &ctx.key("wq"))
         .lease(lease_ms * MS)
         .max_deliveries(max_deliveries)
@@ -40,7 +46,7 @@ fn leased(ctx: &Ctx, lease_ms: u32, max_deliveries: u32) -> Queue {
 }
 
 /// A raw command on the queue's key's node.
-fn raw<T: redis::FromRedisValue>(ctx: &Ctx, args: &[&str]) -> T {
+pub(crate) fn raw<T: redis::FromRedisValue>(ctx: &Ctx, args: &[&str]) -> T {
     let mut cmd = redis::cmd(args[0]);
     for arg in &args[1..] {
         cmd.arg(*arg);
@@ -210,113 +216,6 @@ fn test_nack_redelivers_after_retry_after_not_before(ctx: &Ctx) {
     third.ack().unwrap();
 }
 
-fn test_lease_expiry_redelivers_to_another_consumer(ctx: &Ctx) {
-    let (a, b) = (leased(ctx, 300, 5), leased(ctx, 300, 5));
-    a.put(1).unwrap();
-    let d = a.receive().unwrap();
-    assert!(b.try_receive().unwrap().is_none(), "held under its lease");
-    drop(d); // as if `a` died: no renewal any more
-    let started = Instant::now();
-    let again = b
-        .receive_timeout(Duration::from_secs(5))
-        .unwrap()
-        .expect("taken over");
-    assert!(started.elapsed() < Duration::from_millis(300) + SLACK);
-    assert_eq!((*again.item(), again.deliveries()), (1, 2));
-    again.ack().unwrap();
-    assert_eq!(b.stats().unwrap().redeliveries, 1);
-}
-
-/// A slow consumer keeps its item: the lease is renewed while the delivery lives.
-fn test_renewal_keeps_a_slow_consumers_lease(ctx: &Ctx) {
-    let (a, b) = (leased(ctx, 300, 5), leased(ctx, 300, 5));
-    a.put(1).unwrap();
-    let d = a.receive().unwrap();
-    // Four leases long, another consumer waits in vain.
-    assert!(
-        b.receive_timeout(Duration::from_millis(1200))
-            .unwrap()
-            .is_none()
-    );
-    assert!(!d.lease_lost());
-    d.ack().unwrap();
-    let stats = a.stats().unwrap();
-    assert_eq!(
-        (stats.redeliveries, stats.late_acks, stats.in_flight),
-        (0, 0, 0)
-    );
-}
-
-/// Someone takes the entry over (an XCLAIM by another consumer): the renewal
-/// notices, the ack fails with LeaseLost, changes nothing, and is counted.
-/// The renewal (every 800 ms) notices, well before the 2.4 s lease would run
-/// out on the clock.
-fn test_lost_lease_signal(ctx: &Ctx) {
-    let a = leased(ctx, 2400, 5);
-    a.put(1).unwrap();
-    let d = a.receive().unwrap();
-    let received = Instant::now();
-    let id = d.id().to_string();
-    let _: redis::Value = raw(ctx, &["XCLAIM", a.key(), a.group(), "intruder", "0", &id]);
-    while !d.lease_lost() {
-        let waited = received.elapsed();
-        assert!(
-            waited < Duration::from_millis(2000),
-            "unnoticed for {waited:?}"
-        );
-        std::thread::sleep(10 * MS);
-    }
-    assert_eq!(d.ack().unwrap_err().kind(), ErrorKind::LeaseLost);
-    let stats = a.stats().unwrap();
-    assert_eq!(
-        (stats.in_flight, stats.late_acks),
-        (1, 1),
-        "still the intruder's"
-    );
-}
-
-/// After max_deliveries (lease expiries and nacks alike) the item is a dead
-/// letter with its history; requeued, it starts afresh; dropped, it is gone.
-fn test_max_deliveries_dead_letters(ctx: &Ctx) {
-    let q = leased(ctx, 200, 2);
-    let put_id = q.put(1).unwrap();
-    q.put(2).unwrap();
-    drop(q.receive().unwrap()); // 1: its lease runs out
-    std::thread::sleep(250 * MS);
-    let d = q.receive().unwrap(); // taken over: its 2nd delivery
-    assert_eq!((*d.item(), d.deliveries()), (1, 2));
-    drop(d);
-    let d = q.receive().unwrap(); // 2, first delivery
-    assert_eq!(*d.item(), 2);
-    d.nack(Duration::ZERO).unwrap();
-    q.receive().unwrap().nack(Duration::ZERO).unwrap(); // 2's second: dead
-    std::thread::sleep(250 * MS);
-    assert!(
-        q.try_receive().unwrap().is_none(),
-        "1 is dead-lettered, not delivered"
-    );
-    let dead = q.dead_letters(10).unwrap();
-    assert_eq!(dead.len(), 2);
-    let by_item = |n: i64| dead.iter().find(|l| l.item == Ok(n)).expect("dead");
-    let one = by_item(1);
-    assert_eq!((one.deliveries, one.reason.as_str()), (2, "max_deliveries"));
-    assert_eq!(
-        (&one.original_id, one.consumer.as_str()),
-        (&put_id, q.consumer())
-    );
-    assert!(one.put_at.is_some() && one.dead_at >= one.put_at);
-    assert_eq!(by_item(2).deliveries, 2);
-    let stats = q.stats().unwrap();
-    assert_eq!((stats.ready, stats.in_flight, stats.dead), (0, 0, 2));
-    assert_eq!(q.requeue_dead([&one.id]).unwrap(), 1);
-    assert_eq!(q.requeue_dead([&one.id]).unwrap(), 0);
-    let back = q.receive().unwrap();
-    assert_eq!((*back.item(), back.deliveries()), (1, 1));
-    back.ack().unwrap();
-    assert_eq!(q.drop_dead([&by_item(2).id]).unwrap(), 1);
-    assert_eq!(q.stats().unwrap().dead, 0);
-}
-
 fn test_put_delayed_is_never_early(ctx: &Ctx) {
     let q = queue(ctx);
     let put = Instant::now();
@@ -465,28 +364,59 @@ fn test_async_put_receive_ack_nack(ctx: &Ctx) {
     });
 }
 
+/// Python pottery's `RedisSimpleQueue.put` feeds a work queue at the same key.
+fn test_python_producer_feeds_the_work_queue(ctx: &Ctx) {
+    let q: sync::RedisWorkQueue<pottery::json::Value> =
+        sync::RedisWorkQueue::new(&ctx.client, &ctx.key("wq"));
+    let script = "import os, sys\nfrom redis import Redis\nfrom pottery import RedisSimpleQueue\n\
+        q = RedisSimpleQueue(redis=Redis.from_url(os.environ['REDIS_URL']), key=sys.stdin.read().strip())\n\
+        for item in [1, 'two', {'k': [3]}]: q.put(item)\n";
+    pottery_testkit::python(script, &ctx.url(), q.key());
+    let got: Vec<String> = (0..3)
+        .map(|_| {
+            let d = q
+                .receive_timeout(Duration::from_secs(5))
+                .unwrap()
+                .expect("put by Python");
+            let text = pottery::json::to_string(d.item()).unwrap();
+            d.ack().unwrap();
+            text
+        })
+        .collect();
+    assert_eq!(got, ["1", "\"two\"", r#"{"k": [3]}"#]);
+}
+
 pub(crate) fn suite() -> support::Suite {
-    support::Suite::one(
+    support::Suite::new(
         "workqueue",
-        &[Target::Server, Target::Cluster],
-        cases![
-            test_put_receive_ack,
-            test_receive_timeout_returns_none_in_time,
-            test_blocked_receive_wakes_on_put,
-            test_group_is_made_when_missing,
-            test_receive_many_and_put_many,
-            test_put_many_is_one_round_trip,
-            test_nack_redelivers_after_retry_after_not_before,
-            test_lease_expiry_redelivers_to_another_consumer,
-            test_renewal_keeps_a_slow_consumers_lease,
-            test_lost_lease_signal,
-            test_max_deliveries_dead_letters,
-            test_put_delayed_is_never_early,
-            test_put_unique_duplicate_then_after_the_window,
-            test_stats_are_exact,
-            test_undecodable_items_are_dead_lettered,
-            test_wrong_type_key_is_a_typed_error,
-            test_async_put_receive_ack_nack,
+        vec![
+            (
+                &[Target::Server],
+                cases![test_python_producer_feeds_the_work_queue],
+            ),
+            (&[Target::Server, Target::Cluster], everywhere()),
         ],
     )
+}
+
+fn everywhere() -> Vec<support::Case> {
+    cases![
+        test_put_receive_ack,
+        test_receive_timeout_returns_none_in_time,
+        test_blocked_receive_wakes_on_put,
+        test_group_is_made_when_missing,
+        test_receive_many_and_put_many,
+        test_put_many_is_one_round_trip,
+        test_nack_redelivers_after_retry_after_not_before,
+        test_lease_expiry_redelivers_to_another_consumer,
+        test_renewal_keeps_a_slow_consumers_lease,
+        test_lost_lease_signal,
+        test_max_deliveries_dead_letters,
+        test_put_delayed_is_never_early,
+        test_put_unique_duplicate_then_after_the_window,
+        test_stats_are_exact,
+        test_undecodable_items_are_dead_lettered,
+        test_wrong_type_key_is_a_typed_error,
+        test_async_put_receive_ack_nack,
+    ]
 }

@@ -78,7 +78,8 @@ where
         }
         let dead = &self.shared().dead;
         let mut cmd = redis::cmd("XRANGE");
-        cmd.arg(dead).arg("-").arg("+").arg("COUNT").arg(n);
+        let count = i64::try_from(n).unwrap_or(i64::MAX);
+        cmd.arg(dead).arg("-").arg("+").arg("COUNT").arg(count);
         let codec = self.base.codec().clone();
         let op = Op::new(dead.as_str(), "stream", cmd, move |key, reply| {
             decode::array(key, reply)?

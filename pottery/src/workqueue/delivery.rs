@@ -157,6 +157,7 @@ impl<T, M: Mode> Delivery<T, M> {
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn ack(self) -> M::Output<'static, ()> {
+        self.lease.release();
         let shared = self.lease.shared();
         let mut args = shared.who();
         args.push(self.id.as_str().as_bytes().to_vec());
@@ -185,6 +186,7 @@ impl<T, M: Mode> Delivery<T, M> {
     /// # Ok::<(), pottery::Error>(())
     /// ```
     pub fn nack(self, retry_after: Duration) -> M::Output<'static, ()> {
+        self.lease.release();
         let shared = self.lease.shared();
         let mut args = shared.who();
         args.push(self.id.as_str().as_bytes().to_vec());

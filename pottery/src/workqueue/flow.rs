@@ -29,7 +29,7 @@ use crate::error::{Error, Result};
 use crate::lua;
 
 /// The longest `XREADGROUP BLOCK` of a wait.
-pub(super) const MAX_BLOCK: Duration = Duration::from_secs(1);
+pub(super) const MAX_BLOCK: Duration = Duration::from_millis(500);
 
 /// A stream entry delivered to us, undecoded.
 pub(super) struct Entry {

@@ -143,9 +143,17 @@ impl LeaseGuard {
     }
 }
 
+impl LeaseGuard {
+    /// Stops renewing (the lease is being ended by an ack or a nack: a
+    /// renewal after it would only find the entry gone).
+    pub(crate) fn release(&self) {
+        self.shared.renewer.state().live.remove(&self.slot);
+    }
+}
+
 impl Drop for LeaseGuard {
     fn drop(&mut self) {
-        self.shared.renewer.state().live.remove(&self.slot);
+        self.release();
     }
 }
 

@@ -86,12 +86,18 @@ type Types<T, M> = PhantomData<fn() -> (T, M)>;
 /// `receive` does not poll: after one script (delayed items due, expired
 /// leases, new entries) it blocks in `XREADGROUP ... BLOCK`, which an `XADD`
 /// wakes, so an item put for an idle consumer reaches it in about one round
-/// trip. A block lasts at most a second (and a third of the lease), so that
-/// due delayed items and expired leases are noticed by idle consumers too. It
-/// runs on a pooled blocking connection (Tokio's blocking pool in async mode),
-/// like `RedisSimpleQueue`'s wait. `receive_timeout(t)` returns within `t`
-/// plus the client's response timeout (and the server's up to 100 ms of
-/// lateness on the last block); `Duration::MAX` waits as long as `receive`.
+/// trip; while that script has nothing else to do (nothing due), a handle's
+/// next waits block at once, without it. A block lasts at most half a second
+/// (and a third of the lease), and ends when the next delayed item is due or
+/// a lease runs out, as far as the script knew: so a delayed item is
+/// delivered on time to idle consumers if it was put before they blocked, and
+/// at most half a second late if put while they block; an expired lease is
+/// taken over within a quarter lease (half a second at most) after it ran
+/// out. The block runs on a pooled blocking connection (Tokio's blocking pool
+/// in async mode), like `RedisSimpleQueue`'s wait. `receive_timeout(t)`
+/// returns within `t` plus the client's response timeout (and the server's up
+/// to 100 ms of lateness on the last block); `Duration::MAX` waits as long as
+/// `receive`.
 /// Dropping an async `receive` while it blocks may leave an item delivered to
 /// nobody: it comes back after its lease.
 ///
