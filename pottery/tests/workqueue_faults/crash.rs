@@ -15,6 +15,12 @@ const ITEMS: u32 = 2_000;
 const KILLS: usize = 4;
 const WORKERS: usize = 2;
 
+/// Takeovers a killed worker may have received and never logged: one per
+/// consumer per kill.
+fn unlogged_takeovers_bound(per_process: usize) -> usize {
+    KILLS * per_process
+}
+
 pub(crate) fn sigkill_consumers_mid_processing(ctx: &Ctx) {
     let key = ctx.key("jobs");
     let dir = Dir::new("crash");
@@ -108,7 +114,7 @@ pub(crate) fn sigkill_consumers_mid_processing(ctx: &Ctx) {
         }
     }
     assert!(
-        unlogged <= KILLS * per_process,
+        unlogged <= unlogged_takeovers_bound(per_process),
         "{unlogged} redeliveries without a logged earlier delivery"
     );
     assert!(
@@ -131,14 +137,27 @@ pub(crate) fn sigkill_consumers_mid_processing(ctx: &Ctx) {
         ack_errors.iter().all(|kind| *kind == "LeaseLost"),
         "an ack failed otherwise than by a lost lease: {ack_errors:?}"
     );
+    // The queue's own counts agree with the ledger: every takeover is a
+    // redelivery (one a killed consumer got and did not log is not in the
+    // ledger), every late ack one the ledger saw fail.
+    let stats = queue.stats().unwrap();
+    assert!(
+        (redelivered..=redelivered + unlogged_takeovers_bound(per_process))
+            .contains(&(stats.redeliveries as usize)),
+        "stats.redeliveries {} against {redelivered} redeliveries logged",
+        stats.redeliveries
+    );
+    assert_eq!(stats.late_acks as usize, books.count(Event::AckErr));
     println!(
         "workqueue|crash|put={ITEMS} acked={} redelivered={redelivered} dead={} lost={}|target={:?} \
-         kills={KILLS} held_at_kill={held_at_kill} duplicates={duplicates} lease_lost={} took={:.1}s",
+         kills={KILLS} held_at_kill={held_at_kill} duplicates={duplicates} lease_lost={} \
+         stats_redeliveries={} took={:.1}s",
         done.len() - done.intersection(&dead).count(),
         dead.len(),
         lost.len(),
         ctx.target,
         books.count(Event::AckErr),
+        stats.redeliveries,
         took.as_secs_f64()
     );
 }
