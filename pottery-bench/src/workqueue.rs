@@ -165,13 +165,22 @@ pub(crate) fn measure(url: &str, rt: &Runtime) -> Result<WorkQueueRows> {
     let client = pottery::Client::open(url)?;
     let raw = redis::Client::open(url)?;
     let mut runs: Vec<(Peer, usize, Result<Vec<Phases>, String>)> = Vec::new();
-    for peer in Peer::ALL {
-        for consumers in CONSUMERS {
+    // Each consumer count's runs back to back, raw between ours blocking and
+    // ours async, the order reversed every other round: a disturbance of the
+    // shared machine (it comes and goes over seconds) then hits ours and raw of
+    // the same round alike, and the ratios are taken round by round.
+    for consumers in CONSUMERS {
+        for peer in [Peer::OursBlocking, Peer::Raw, Peer::OursAsync, Peer::BullMq] {
             runs.push((peer, consumers, Ok(Vec::new())));
         }
     }
     for round in 0..ROUNDS {
-        for (peer, consumers, outcome) in &mut runs {
+        let mut order: Vec<usize> = (0..runs.len()).collect();
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        for &run in &order {
+            let (peer, consumers, outcome) = &mut runs[run];
             let Ok(rates) = outcome else { continue };
             eprintln!(
                 "measuring workqueue throughput {}, {consumers} consumer(s), round {} ...",

@@ -55,7 +55,11 @@ pub(crate) struct ThroughputRow {
     /// per second.
     put_per_s: Option<f64>,
     take_per_s: Option<f64>,
-    /// This peer's median over raw's and over BullMQ's, same consumer count.
+    /// Every round's two phases, per second.
+    rounds_put_per_s: Vec<f64>,
+    rounds_take_per_s: Vec<f64>,
+    /// The median over the rounds of this peer's figure over raw's and over
+    /// BullMQ's in the same round, same consumer count.
     over_raw: Option<f64>,
     over_bullmq: Option<f64>,
     skipped: Option<String>,
@@ -73,10 +77,11 @@ impl ThroughputRow {
                     Err(why) => (Vec::new(), Some(why)),
                 };
                 let n = items(consumers) as f64;
-                let per_s = |f: fn(&Phases) -> Duration| {
-                    let rates: Vec<f64> = phases.iter().map(|p| n / f(p).as_secs_f64()).collect();
-                    (!rates.is_empty()).then(|| median(&rates))
+                let rates = |f: fn(&Phases) -> Duration| -> Vec<f64> {
+                    phases.iter().map(|p| n / f(p).as_secs_f64()).collect()
                 };
+                let (puts, takes) = (rates(|p| p.put), rates(|p| p.take));
+                let mid = |rates: &[f64]| (!rates.is_empty()).then(|| median(rates));
                 let rounds: Vec<f64> = phases
                     .iter()
                     .map(|p| n / (p.put + p.take).as_secs_f64())
@@ -90,8 +95,10 @@ impl ThroughputRow {
                     items: items(consumers),
                     items_per_s: (skipped.is_none() && !rounds.is_empty()).then(|| median(&rounds)),
                     rounds_items_per_s: rounds,
-                    put_per_s: per_s(|p| p.put),
-                    take_per_s: per_s(|p| p.take),
+                    put_per_s: mid(&puts),
+                    take_per_s: mid(&takes),
+                    rounds_put_per_s: puts,
+                    rounds_take_per_s: takes,
                     over_raw: None,
                     over_bullmq: None,
                     skipped,
@@ -99,15 +106,26 @@ impl ThroughputRow {
                 }
             })
             .collect();
-        let rate = |rows: &[ThroughputRow], peer: Peer, consumers: usize| {
+        // Round by round (the same round ran the two back to back or close),
+        // then the median of the ratios.
+        let rounds = |rows: &[ThroughputRow], peer: Peer, consumers: usize| {
             rows.iter()
-                .find(|r| r.peer_kind == peer && r.consumers == consumers)
-                .and_then(|r| r.items_per_s)
+                .find(|r| r.peer_kind == peer && r.consumers == consumers && r.skipped.is_none())
+                .map(|r| r.rounds_items_per_s.clone())
         };
         let ratios: Vec<_> = rows
             .iter()
             .map(|r| {
-                let over = |peer| Some(r.items_per_s? / rate(&rows, peer, r.consumers)?);
+                let over = |peer| {
+                    let theirs = rounds(&rows, peer, r.consumers)?;
+                    let ratios: Vec<f64> = r
+                        .rounds_items_per_s
+                        .iter()
+                        .zip(&theirs)
+                        .map(|(ours, theirs)| ours / theirs)
+                        .collect();
+                    (!ratios.is_empty()).then(|| median(&ratios))
+                };
                 (over(Peer::Raw), over(Peer::BullMq))
             })
             .collect();
@@ -213,7 +231,7 @@ pub(crate) fn print_table(rows: &WorkQueueRows) {
     println!(
         "work queue throughput: put + receive + ack, {} / {} jobs per run with {} / {} \
          consumers (as many producers; puts, then receives + acks), median of {ROUNDS} rounds; \
-         ratios are peer/raw and peer/bullmq",
+         ratios (peer/raw, peer/bullmq) are medians of the rounds' ratios",
         items(CONSUMERS[0]),
         items(CONSUMERS[1]),
         CONSUMERS[0],
