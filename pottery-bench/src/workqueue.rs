@@ -180,7 +180,9 @@ pub(crate) fn measure(url: &str, rt: &Runtime) -> Result<WorkQueueRows> {
             order.reverse();
         }
         for &run in &order {
-            let (peer, consumers, outcome) = &mut runs[run];
+            let Some((peer, consumers, outcome)) = runs.get_mut(run) else {
+                continue;
+            };
             let Ok(rates) = outcome else { continue };
             eprintln!(
                 "measuring workqueue throughput {}, {consumers} consumer(s), round {} ...",
