@@ -220,7 +220,10 @@ fn renew_loop(shared: &Arc<Shared>) {
                 }
             }
             failed => {
-                crate::trace::warn_event!(key = &*shared.key, outcome = ?failed.err(), "pottery: a work queue lease renewal failed");
+                // (Only traced: the lease's validity says the rest.)
+                let error = failed.err();
+                crate::trace::warn_event!(key = &*shared.key, error = ?error, "pottery: a work queue lease renewal failed");
+                let _ = error;
                 let retry = Instant::now() + interval.min(RETRY);
                 for (slot, _, _) in &batch {
                     if let Some(live) = state.live.get_mut(slot) {
