@@ -68,6 +68,9 @@ pub(super) struct Fetch {
     pub(super) shared: Arc<Shared>,
     pub(super) want: usize,
     pub(super) until: Deadline,
+    /// Whether a wait in the quiet window reads once before it blocks (async
+    /// mode: see [`read`]).
+    pub(super) read_first: bool,
 }
 
 /// Entries delivered to us: the script's, or those of a block, or none once
@@ -75,13 +78,41 @@ pub(super) struct Fetch {
 /// script (see [`Quiet`]) blocks at once: one round trip per item for
 /// consumers waiting on a producer.
 pub(super) fn fetch(fetch: Arc<Fetch>) -> Plan<Vec<Entry>> {
-    if let Some(quiet) = fetch.shared.quiet.left()
-        && let Some(block) = next_block(fetch.until, Some(quiet), fetch.shared.lease)
-        && !fetch.until.expired()
-    {
-        return wait(fetch, block);
+    match quiet_block(&fetch) {
+        Some(_) if fetch.read_first => read(fetch),
+        Some(block) => wait(fetch, block),
+        None => scan(fetch),
     }
-    scan(fetch)
+}
+
+/// The block a wait may start with, without the script: within the quiet
+/// window, before the deadline.
+fn quiet_block(fetch: &Fetch) -> Option<Duration> {
+    let quiet = fetch.shared.quiet.left()?;
+    if fetch.until.expired() {
+        return None;
+    }
+    next_block(fetch.until, Some(quiet), fetch.shared.lease)
+}
+
+/// `XREADGROUP` without blocking, on the shared connection: entries ready
+/// now; if none, a block. For the async mode, whose block is a hop to Tokio's
+/// blocking pool (and back), which an item already there does not need.
+fn read(fetch: Arc<Fetch>) -> Plan<Vec<Entry>> {
+    let client = fetch.shared.client.clone();
+    let op = block_op(&fetch.shared, fetch.want, None);
+    Plan::run(client, op, move |read| match read {
+        Ok(entries) if !entries.is_empty() => Plan::done(entries),
+        Ok(_) => match quiet_block(&fetch) {
+            Some(block) => wait(fetch, block),
+            None => scan(fetch),
+        },
+        Err(err) if gone(&err) => {
+            fetch.shared.quiet.clear();
+            scan(fetch)
+        }
+        Err(err) => Plan::fail(err),
+    })
 }
 
 /// The receive script, then (if it found nothing) a block.
@@ -111,7 +142,7 @@ fn scan(fetch: Arc<Fetch>) -> Plan<Vec<Entry>> {
 /// `XREADGROUP ... BLOCK` for up to `block`, then the rest of the wait.
 fn wait(fetch: Arc<Fetch>, block: Duration) -> Plan<Vec<Entry>> {
     let client = fetch.shared.client.clone();
-    let op = block_op(&fetch.shared, fetch.want, block);
+    let op = block_op(&fetch.shared, fetch.want, Some(block));
     Plan::dedicated(client, op, block, None, move |ended| match ended {
         Some(Ok(entries)) if !entries.is_empty() => Plan::done(entries),
         // The key or its group went away (deleted, before or while
@@ -233,22 +264,21 @@ fn script_entry(key: &str, entry: Value, sent: Instant) -> Result<Entry> {
     })
 }
 
-/// `XREADGROUP GROUP g c COUNT n BLOCK ms STREAMS key >`: new entries, as soon
-/// as there are any, or none after `block`.
-fn block_op(shared: &Shared, want: usize, block: Duration) -> Op<Vec<Entry>> {
-    // Round up so that the block never ends before the deadline; never 0 (forever).
-    let ms = u64::try_from(block.as_micros().div_ceil(1000).max(1)).unwrap_or(u64::MAX);
+/// `XREADGROUP GROUP g c COUNT n [BLOCK ms] STREAMS key >`: new entries, as
+/// soon as there are any, or none after `block` (at once without it).
+fn block_op(shared: &Shared, want: usize, block: Option<Duration>) -> Op<Vec<Entry>> {
     let mut cmd = redis::cmd("XREADGROUP");
     cmd.arg("GROUP")
         .arg(&shared.group)
         .arg(&shared.consumer)
         .arg("COUNT")
-        .arg(want)
-        .arg("BLOCK")
-        .arg(ms)
-        .arg("STREAMS")
-        .arg(&*shared.key)
-        .arg(">");
+        .arg(want);
+    if let Some(block) = block {
+        // Round up so that the block never ends before the deadline; never 0 (forever).
+        let ms = u64::try_from(block.as_micros().div_ceil(1000).max(1)).unwrap_or(u64::MAX);
+        cmd.arg("BLOCK").arg(ms);
+    }
+    cmd.arg("STREAMS").arg(&*shared.key).arg(">");
     let sent = Instant::now();
     shared.op(cmd, move |key, reply| {
         let mut entries = Vec::new();

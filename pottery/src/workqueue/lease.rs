@@ -64,6 +64,17 @@ impl Held {
         self.lost.store(true, Ordering::Release);
     }
 
+    /// Whether the lease is known to hold for `margin` more.
+    pub(crate) fn holds_for(&self, margin: Duration) -> bool {
+        if self.lost.load(Ordering::Acquire) {
+            return false;
+        }
+        let valid = Duration::from_nanos(self.valid_ns.load(Ordering::Acquire));
+        self.base
+            .checked_add(valid)
+            .is_some_and(|until| until.saturating_duration_since(Instant::now()) >= margin)
+    }
+
     /// Whether the lease is lost: a renewal found the entry taken over, or
     /// the lease ran out since the last renewal known to have held.
     pub(crate) fn is_lost(&self) -> bool {
