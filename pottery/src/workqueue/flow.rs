@@ -125,12 +125,18 @@ fn scan(fetch: Arc<Fetch>) -> Plan<Vec<Entry>> {
             Err(err) => return Plan::fail(err),
             Ok(reply) => reply,
         };
+        // Nothing else (due delayed items, expired leases) to look for until
+        // then: so even a receive that got entries opens a quiet window, and
+        // on a busy queue the script runs about once per window.
+        match wake.filter(|wake| !wake.is_zero()) {
+            Some(wake) => fetch
+                .shared
+                .quiet
+                .set(sent + wake.min(cap(fetch.shared.lease))),
+            None => fetch.shared.quiet.clear(),
+        }
         if !entries.is_empty() {
             return Plan::done(entries);
-        }
-        // Nothing else (due delayed items, expired leases) to look for until then.
-        if let Some(quiet) = next_block(Deadline::NONE, wake, fetch.shared.lease) {
-            fetch.shared.quiet.set(sent + quiet);
         }
         match next_block(fetch.until, wake, fetch.shared.lease) {
             Some(block) => wait(fetch, block),
@@ -202,21 +208,26 @@ fn gone(err: &Error) -> bool {
     err.has_server_code("NOGROUP") || err.has_server_code("UNBLOCKED")
 }
 
+/// The longest block, and quiet window, for `lease`.
+fn cap(lease: Duration) -> Duration {
+    MAX_BLOCK.min(lease / 3)
+}
+
 /// How long the next block may last; `None` once the wait is over.
 fn next_block(until: Deadline, wake: Option<Duration>, lease: Duration) -> Option<Duration> {
-    let mut cap = MAX_BLOCK.min(lease / 3);
+    let mut longest = cap(lease);
     if let Some(wake) = wake {
-        cap = cap.min(wake);
+        longest = longest.min(wake);
     }
     let block = match until.remaining() {
-        None => cap,
+        None => longest,
         Some(left) if left.is_zero() => return None,
-        Some(left) => cap.min(left),
+        Some(left) => longest.min(left),
     };
     Some(block.max(Duration::from_millis(1)))
 }
 
-/// The receive script: entries, and (when none) the ms until something is due.
+/// The receive script: entries, and how long until something else is due.
 fn receive_op(shared: &Shared, want: usize) -> Op<(Vec<Entry>, Option<Duration>)> {
     let mut args = shared.who();
     args.push(super::ms_arg(shared.lease));
