@@ -3,6 +3,15 @@
 //! `XREADGROUP ... BLOCK` for new entries (a slice of the wait), then the
 //! script again, until entries are ours or the wait is over.
 //!
+//! The script also says when it will next have something to do besides
+//! reading new entries (the next scan for expired leases, the next delayed
+//! item due): until then, at most a block slice, the handle is *quiet*
+//! ([`Quiet`]) and its waits skip the script: they block at once (blocking
+//! mode) or read once then block (async mode, whose block is a hop to the
+//! blocking pool). So on a busy queue the script runs about twice a second
+//! per handle and a receive is one plain `XREADGROUP`, and an item put for an
+//! idle consumer wakes its block in one round trip.
+//!
 //! The block is [`Plan::dedicated`]: on a pooled blocking connection (Tokio's
 //! blocking pool in async mode), never the shared multiplexed one, which it
 //! would stall. It is never abandoned on our side (no `limit`): an
@@ -11,10 +20,8 @@
 //! the last slice may end up to `1/hz` (100 ms) after the caller's wait.
 //!
 //! A slice lasts at most [`MAX_BLOCK`], a third of the lease, and until what
-//! the script reported as next due (a delayed item, a lease running out): an
-//! idle consumer notices those in time, while an `XADD` still wakes it at once.
-//! Within that window a new wait of the same handle blocks at once, without
-//! the script ([`Quiet`]).
+//! the script reported as next due: an idle consumer notices those in time,
+//! while an `XADD` still wakes it at once.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -163,10 +170,10 @@ fn wait(fetch: Arc<Fetch>, block: Duration) -> Plan<Vec<Entry>> {
 }
 
 /// Until when the receive script of a handle has nothing to do but read new
-/// entries: no delayed item due, no lease running out, no scan for expired
-/// leases due, as of its last run, and for at most a block slice (so that
-/// what others add meanwhile, a delayed item due sooner, is seen as late as
-/// with a block, never later). Within it, a wait blocks without the script.
+/// entries: no delayed item due, no scan for expired leases due, as of its
+/// last run, and for at most a block slice (so that what others add
+/// meanwhile, a delayed item due sooner, is seen as late as with a block,
+/// never later). Within it, a wait does not run the script.
 #[derive(Default)]
 pub(crate) struct Quiet {
     /// The end, in ns after `base`; 0 for none.
