@@ -9,7 +9,7 @@
 //! delivery has lived for a renewal interval. So a consumer that acks within
 //! a third of its lease never causes a renewal, and a thousand live
 //! deliveries cost one round trip per interval. The thread runs the renewal
-//! [`Op`](crate::engine::Op) with the blocking runner in both modes (as a
+//! `Op` with the blocking runner in both modes (as a
 //! Redlock watchdog outside a runtime does): the async API does not need a
 //! Tokio task that a runtime shutting down would drop.
 //!
