@@ -195,7 +195,7 @@ fn test_put_many_is_one_round_trip(ctx: &Ctx) {
     d.ack().unwrap();
     assert_eq!(calls(&client).0, before.0);
     // On a busy queue most receives are plain XREADGROUPs: the script runs
-    // about twice a second (100 receives would take 50 s at that rate).
+    // about ten times a second (100 receives would take 10 s at that rate).
     let before = calls(&client);
     for _ in 0..100 {
         q.receive().unwrap().ack().unwrap();

@@ -8,8 +8,8 @@
 //! item due): until then, at most a block slice, the handle is *quiet*
 //! ([`Quiet`]) and its waits skip the script: they block at once (blocking
 //! mode) or read once then block (async mode, whose block is a hop to the
-//! blocking pool). So on a busy queue the script runs about twice a second
-//! per handle and a receive is one plain `XREADGROUP`, and an item put for an
+//! blocking pool). So on a busy queue the script runs about ten times a
+//! second per handle and a receive is one plain `XREADGROUP`, and an item put for an
 //! idle consumer wakes its block in one round trip.
 //!
 //! The block is [`Plan::dedicated`]: on a pooled blocking connection (Tokio's
@@ -36,7 +36,11 @@ use crate::error::{Error, Result};
 use crate::lua;
 
 /// The longest `XREADGROUP BLOCK` of a wait.
-pub(super) const MAX_BLOCK: Duration = Duration::from_millis(500);
+pub(super) const MAX_BLOCK: Duration = Duration::from_millis(250);
+
+/// The longest quiet window: how late a busy consumer may see a delayed item
+/// another handle added.
+const MAX_QUIET: Duration = Duration::from_millis(100);
 
 /// A stream entry delivered to us, undecoded.
 pub(super) struct Entry {
@@ -136,10 +140,10 @@ fn scan(fetch: Arc<Fetch>) -> Plan<Vec<Entry>> {
         // then: so even a receive that got entries opens a quiet window, and
         // on a busy queue the script runs about once per window.
         match wake.filter(|wake| !wake.is_zero()) {
-            Some(wake) => fetch
-                .shared
-                .quiet
-                .set(sent + wake.min(cap(fetch.shared.lease))),
+            Some(wake) => {
+                let quiet = wake.min(cap(fetch.shared.lease)).min(MAX_QUIET);
+                fetch.shared.quiet.set(sent + quiet);
+            }
             None => fetch.shared.quiet.clear(),
         }
         if !entries.is_empty() {

@@ -88,11 +88,11 @@ type Types<T, M> = PhantomData<fn() -> (T, M)>;
 /// wakes, so an item put for an idle consumer reaches it in about one round
 /// trip. The script says when it next has more to do than read new entries
 /// (a delayed item due, the next look for expired leases); until then, and
-/// for half a second at most, a handle's receives are plain `XREADGROUP`s.
-/// A block lasts at most half a second (and a third of the lease), and ends
+/// for 100 ms at most, a handle's receives are plain `XREADGROUP`s. A
+/// block lasts at most a quarter second (and a third of the lease), and ends
 /// when the next delayed item is due, as far as the script knew. So a
 /// delayed item (or a nacked one) is delivered on time if it was waiting
-/// when a consumer's last script ran, and at most about half a second late
+/// when a consumer's last script ran, and at most about a quarter second late
 /// otherwise; an expired lease is taken over by a receiving consumer within
 /// a quarter lease (half a second at most) after it ran out. The block runs
 /// on a pooled blocking connection (Tokio's blocking pool in async mode), like

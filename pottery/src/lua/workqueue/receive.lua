@@ -15,8 +15,8 @@ local lease, maxd, want = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]
 local now = now_ms()
 -- Looking for expired leases scans the pending entries (XPENDING IDLE reads
 -- them all when none is idle enough): at most once per `period` per queue,
--- so an expired lease is noticed within a quarter lease (500 ms at most, as
--- the blocks of idle clients end every 500 ms at most).
+-- so an expired lease is noticed within a quarter lease (500 ms at most; the
+-- blocks of idle clients end every 250 ms at most).
 local period = math.max(1, math.min(math.floor(lease / 4), 500))
 local scan_at = tonumber(redis.call('HGET', COUNTS, 'scan_at') or '0') or 0
 local expired = {}
