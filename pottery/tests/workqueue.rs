@@ -106,7 +106,7 @@ fn test_blocked_receive_wakes_on_put(ctx: &Ctx) {
     let d = q.receive_timeout(Duration::MAX).unwrap().expect("an item");
     let woke = Instant::now().saturating_duration_since(put_at.join().unwrap());
     assert!(
-        woke < Duration::from_millis(400),
+        woke < Duration::from_millis(200),
         "woke {woke:?} after the put"
     );
     d.ack().unwrap();
