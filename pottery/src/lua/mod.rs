@@ -175,6 +175,8 @@ group! { workqueue:
     RENEW = "prelude.lua" + "renew.lua";
     /// XACK + XDEL if the entry is still ours.
     ACK = "prelude.lua" + "ack.lua";
+    /// XDEL + XACK of a lease known to hold (on a cluster).
+    ACK_FAST = "ack_fast.lua";
     /// Gives an entry back for a later delivery (or dead-letters it).
     NACK = "prelude.lua" + "nack.lua";
     /// Dead-letters entries that do not decode.

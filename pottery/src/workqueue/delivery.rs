@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::lease::LeaseGuard;
 use super::{ItemId, arg, ms_arg};
 use crate::decode;
-use crate::engine::{Blocking, Mode, ModeExt};
+use crate::engine::{Blocking, Deadline, Mode, ModeExt, Op, Plan};
 use crate::error::{Error, Result};
 use crate::lua;
 
@@ -136,13 +136,21 @@ impl<T, M: Mode> Delivery<T, M> {
         self.lease.held().is_lost()
     }
 
-    /// Acknowledges the item: it is done, and deleted (`XACK` + `XDEL` in one
-    /// script, only if the entry is still ours). One round trip. If the lease
-    /// was lost (another consumer took the item over, or it was
-    /// dead-lettered), nothing changes, the late ack is counted
-    /// ([`WorkQueueStats::late_acks`](super::WorkQueueStats::late_acks)) and
-    /// the error is [`LeaseLost`](crate::ErrorKind::LeaseLost): the work was
-    /// done twice, or will be. A lost reply is
+    /// Acknowledges the item: it is done, and deleted. One round trip.
+    ///
+    /// While the lease is known to hold for half a lease more (a renewal or
+    /// the receive confirmed it that recently), no one else can have taken
+    /// the item over (that takes a whole lease without renewal), so the ack is
+    /// `XDEL` + `XACK`, pipelined: what a hand-written consumer sends, with no
+    /// script (on a cluster, a two-line script: its blocking connections have
+    /// no pipelines). Otherwise it is one script that checks the entry is still ours
+    /// first. Either way, if the lease was lost (another consumer took the
+    /// item over, acked or dead-lettered it), the error is
+    /// [`LeaseLost`](crate::ErrorKind::LeaseLost) and the late ack is counted
+    /// ([`WorkQueueStats::late_acks`](super::WorkQueueStats::late_acks)): the
+    /// work was done twice, or will be. (An ack delayed on its way for half a
+    /// lease may still complete an item another consumer took over; that
+    /// one's ack then counts the duplicate.) A lost reply is
     /// [`OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown): if the ack did
     /// not apply, the item comes back after its lease.
     ///
@@ -159,12 +167,49 @@ impl<T, M: Mode> Delivery<T, M> {
     pub fn ack(self) -> M::Output<'static, ()> {
         self.lease.release();
         let shared = self.lease.shared();
-        let mut args = shared.who();
-        args.push(self.id.as_str().as_bytes().to_vec());
-        args.push(arg(self.count));
-        let request = shared.script(&lua::workqueue::ACK, &[&shared.key, &shared.counts], &args);
-        let op = shared.op(request, self.ends("ack"));
-        M::run_owned(shared.client.clone(), Ok(op))
+        if !self.lease.held().holds_for(shared.lease / 2) {
+            let mut args = shared.who();
+            args.push(self.id.as_str().as_bytes().to_vec());
+            args.push(arg(self.count));
+            let keys = [&*shared.key, &shared.counts];
+            let request = shared.script(&lua::workqueue::ACK, &keys, &args);
+            let op = shared.op(request, self.ends("ack"));
+            return M::run_owned(shared.client.clone(), Ok(op));
+        }
+        // XDEL first: if only it applied, the pending entry left behind is
+        // dropped by the next scan for expired leases (its entry is gone).
+        let (key, id) = (&*shared.key, self.id.as_str());
+        let acked = if shared.client.is_cluster() {
+            let args = [shared.group.as_bytes().to_vec(), id.as_bytes().to_vec()];
+            let request = shared.script(&lua::workqueue::ACK_FAST, &[key], &args);
+            shared.op(request, decode::flag)
+        } else {
+            let mut pipe = redis::pipe();
+            pipe.cmd("XDEL").arg(key).arg(id);
+            pipe.cmd("XACK").arg(key).arg(&shared.group).arg(id);
+            shared.op(pipe, |key, reply| {
+                let replies = decode::array(key, reply)?;
+                let xack = replies.into_iter().nth(1).unwrap_or(redis::Value::Nil);
+                decode::flag(key, xack)
+            })
+        };
+        let client = shared.client.clone();
+        let deadline = Deadline::after(client.response_timeout());
+        let (counts, id) = (shared.counts.clone(), self.id.clone());
+        let plan = Plan::run(client.clone(), acked, move |acked| match acked {
+            Ok(true) => Plan::done(()),
+            Err(err) => Plan::fail(err),
+            // Not pending any more: someone else acked or moved it.
+            Ok(false) => {
+                let mut count = redis::cmd("HINCRBY");
+                count.arg(&counts).arg("late_acks").arg(1);
+                let op = Op::new(counts.as_str(), "hash", count, move |key, _| {
+                    Err(Error::lease_lost(key, id.as_str(), "ack"))
+                });
+                Plan::op(client, op.of("RedisWorkQueue"))
+            }
+        });
+        M::plan(plan, deadline)
     }
 
     /// Gives the item back, to be delivered again no earlier than

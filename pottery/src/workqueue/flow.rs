@@ -3,6 +3,15 @@
 //! `XREADGROUP ... BLOCK` for new entries (a slice of the wait), then the
 //! script again, until entries are ours or the wait is over.
 //!
+//! The script also says when it will next have something to do besides
+//! reading new entries (the next scan for expired leases, the next delayed
+//! item due): until then, at most a block slice, the handle is *quiet*
+//! ([`Quiet`]) and its waits skip the script: they block at once (blocking
+//! mode) or read once then block (async mode, whose block is a hop to the
+//! blocking pool). So on a busy queue the script runs about ten times a
+//! second per handle and a receive is one plain `XREADGROUP`, and an item put for an
+//! idle consumer wakes its block in one round trip.
+//!
 //! The block is [`Plan::dedicated`]: on a pooled blocking connection (Tokio's
 //! blocking pool in async mode), never the shared multiplexed one, which it
 //! would stall. It is never abandoned on our side (no `limit`): an
@@ -11,10 +20,8 @@
 //! the last slice may end up to `1/hz` (100 ms) after the caller's wait.
 //!
 //! A slice lasts at most [`MAX_BLOCK`], a third of the lease, and until what
-//! the script reported as next due (a delayed item, a lease running out): an
-//! idle consumer notices those in time, while an `XADD` still wakes it at once.
-//! Within that window a new wait of the same handle blocks at once, without
-//! the script ([`Quiet`]).
+//! the script reported as next due: an idle consumer notices those in time,
+//! while an `XADD` still wakes it at once.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -29,7 +36,11 @@ use crate::error::{Error, Result};
 use crate::lua;
 
 /// The longest `XREADGROUP BLOCK` of a wait.
-pub(super) const MAX_BLOCK: Duration = Duration::from_millis(500);
+pub(super) const MAX_BLOCK: Duration = Duration::from_millis(250);
+
+/// The longest quiet window: how late a busy consumer may see a delayed item
+/// another handle added.
+const MAX_QUIET: Duration = Duration::from_millis(100);
 
 /// A stream entry delivered to us, undecoded.
 pub(super) struct Entry {
@@ -68,6 +79,9 @@ pub(super) struct Fetch {
     pub(super) shared: Arc<Shared>,
     pub(super) want: usize,
     pub(super) until: Deadline,
+    /// Whether a wait in the quiet window reads once before it blocks (async
+    /// mode: see [`read`]).
+    pub(super) read_first: bool,
 }
 
 /// Entries delivered to us: the script's, or those of a block, or none once
@@ -75,13 +89,41 @@ pub(super) struct Fetch {
 /// script (see [`Quiet`]) blocks at once: one round trip per item for
 /// consumers waiting on a producer.
 pub(super) fn fetch(fetch: Arc<Fetch>) -> Plan<Vec<Entry>> {
-    if let Some(quiet) = fetch.shared.quiet.left()
-        && let Some(block) = next_block(fetch.until, Some(quiet), fetch.shared.lease)
-        && !fetch.until.expired()
-    {
-        return wait(fetch, block);
+    match quiet_block(&fetch) {
+        Some(_) if fetch.read_first => read(fetch),
+        Some(block) => wait(fetch, block),
+        None => scan(fetch),
     }
-    scan(fetch)
+}
+
+/// The block a wait may start with, without the script: within the quiet
+/// window, before the deadline.
+fn quiet_block(fetch: &Fetch) -> Option<Duration> {
+    let quiet = fetch.shared.quiet.left()?;
+    if fetch.until.expired() {
+        return None;
+    }
+    next_block(fetch.until, Some(quiet), fetch.shared.lease)
+}
+
+/// `XREADGROUP` without blocking, on the shared connection: entries ready
+/// now; if none, a block. For the async mode, whose block is a hop to Tokio's
+/// blocking pool (and back), which an item already there does not need.
+fn read(fetch: Arc<Fetch>) -> Plan<Vec<Entry>> {
+    let client = fetch.shared.client.clone();
+    let op = block_op(&fetch.shared, fetch.want, None);
+    Plan::run(client, op, move |read| match read {
+        Ok(entries) if !entries.is_empty() => Plan::done(entries),
+        Ok(_) => match quiet_block(&fetch) {
+            Some(block) => wait(fetch, block),
+            None => scan(fetch),
+        },
+        Err(err) if gone(&err) => {
+            fetch.shared.quiet.clear();
+            scan(fetch)
+        }
+        Err(err) => Plan::fail(err),
+    })
 }
 
 /// The receive script, then (if it found nothing) a block.
@@ -94,12 +136,18 @@ fn scan(fetch: Arc<Fetch>) -> Plan<Vec<Entry>> {
             Err(err) => return Plan::fail(err),
             Ok(reply) => reply,
         };
+        // Nothing else (due delayed items, expired leases) to look for until
+        // then: so even a receive that got entries opens a quiet window, and
+        // on a busy queue the script runs about once per window.
+        match wake.filter(|wake| !wake.is_zero()) {
+            Some(wake) => {
+                let quiet = wake.min(cap(fetch.shared.lease)).min(MAX_QUIET);
+                fetch.shared.quiet.set(sent + quiet);
+            }
+            None => fetch.shared.quiet.clear(),
+        }
         if !entries.is_empty() {
             return Plan::done(entries);
-        }
-        // Nothing else (due delayed items, expired leases) to look for until then.
-        if let Some(quiet) = next_block(Deadline::NONE, wake, fetch.shared.lease) {
-            fetch.shared.quiet.set(sent + quiet);
         }
         match next_block(fetch.until, wake, fetch.shared.lease) {
             Some(block) => wait(fetch, block),
@@ -111,7 +159,7 @@ fn scan(fetch: Arc<Fetch>) -> Plan<Vec<Entry>> {
 /// `XREADGROUP ... BLOCK` for up to `block`, then the rest of the wait.
 fn wait(fetch: Arc<Fetch>, block: Duration) -> Plan<Vec<Entry>> {
     let client = fetch.shared.client.clone();
-    let op = block_op(&fetch.shared, fetch.want, block);
+    let op = block_op(&fetch.shared, fetch.want, Some(block));
     Plan::dedicated(client, op, block, None, move |ended| match ended {
         Some(Ok(entries)) if !entries.is_empty() => Plan::done(entries),
         // The key or its group went away (deleted, before or while
@@ -126,10 +174,10 @@ fn wait(fetch: Arc<Fetch>, block: Duration) -> Plan<Vec<Entry>> {
 }
 
 /// Until when the receive script of a handle has nothing to do but read new
-/// entries: no delayed item due, no lease running out, no scan for expired
-/// leases due, as of its last run, and for at most a block slice (so that
-/// what others add meanwhile, a delayed item due sooner, is seen as late as
-/// with a block, never later). Within it, a wait blocks without the script.
+/// entries: no delayed item due, no scan for expired leases due, as of its
+/// last run, and for at most a block slice (so that what others add
+/// meanwhile, a delayed item due sooner, is seen as late as with a block,
+/// never later). Within it, a wait does not run the script.
 #[derive(Default)]
 pub(crate) struct Quiet {
     /// The end, in ns after `base`; 0 for none.
@@ -171,21 +219,26 @@ fn gone(err: &Error) -> bool {
     err.has_server_code("NOGROUP") || err.has_server_code("UNBLOCKED")
 }
 
+/// The longest block, and quiet window, for `lease`.
+fn cap(lease: Duration) -> Duration {
+    MAX_BLOCK.min(lease / 3)
+}
+
 /// How long the next block may last; `None` once the wait is over.
 fn next_block(until: Deadline, wake: Option<Duration>, lease: Duration) -> Option<Duration> {
-    let mut cap = MAX_BLOCK.min(lease / 3);
+    let mut longest = cap(lease);
     if let Some(wake) = wake {
-        cap = cap.min(wake);
+        longest = longest.min(wake);
     }
     let block = match until.remaining() {
-        None => cap,
+        None => longest,
         Some(left) if left.is_zero() => return None,
-        Some(left) => cap.min(left),
+        Some(left) => longest.min(left),
     };
     Some(block.max(Duration::from_millis(1)))
 }
 
-/// The receive script: entries, and (when none) the ms until something is due.
+/// The receive script: entries, and how long until something else is due.
 fn receive_op(shared: &Shared, want: usize) -> Op<(Vec<Entry>, Option<Duration>)> {
     let mut args = shared.who();
     args.push(super::ms_arg(shared.lease));
@@ -233,22 +286,21 @@ fn script_entry(key: &str, entry: Value, sent: Instant) -> Result<Entry> {
     })
 }
 
-/// `XREADGROUP GROUP g c COUNT n BLOCK ms STREAMS key >`: new entries, as soon
-/// as there are any, or none after `block`.
-fn block_op(shared: &Shared, want: usize, block: Duration) -> Op<Vec<Entry>> {
-    // Round up so that the block never ends before the deadline; never 0 (forever).
-    let ms = u64::try_from(block.as_micros().div_ceil(1000).max(1)).unwrap_or(u64::MAX);
+/// `XREADGROUP GROUP g c COUNT n [BLOCK ms] STREAMS key >`: new entries, as
+/// soon as there are any, or none after `block` (at once without it).
+fn block_op(shared: &Shared, want: usize, block: Option<Duration>) -> Op<Vec<Entry>> {
     let mut cmd = redis::cmd("XREADGROUP");
     cmd.arg("GROUP")
         .arg(&shared.group)
         .arg(&shared.consumer)
         .arg("COUNT")
-        .arg(want)
-        .arg("BLOCK")
-        .arg(ms)
-        .arg("STREAMS")
-        .arg(&*shared.key)
-        .arg(">");
+        .arg(want);
+    if let Some(block) = block {
+        // Round up so that the block never ends before the deadline; never 0 (forever).
+        let ms = u64::try_from(block.as_micros().div_ceil(1000).max(1)).unwrap_or(u64::MAX);
+        cmd.arg("BLOCK").arg(ms);
+    }
+    cmd.arg("STREAMS").arg(&*shared.key).arg(">");
     let sent = Instant::now();
     shared.op(cmd, move |key, reply| {
         let mut entries = Vec::new();

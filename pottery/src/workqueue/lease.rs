@@ -9,7 +9,7 @@
 //! delivery has lived for a renewal interval. So a consumer that acks within
 //! a third of its lease never causes a renewal, and a thousand live
 //! deliveries cost one round trip per interval. The thread runs the renewal
-//! [`Op`](crate::engine::Op) with the blocking runner in both modes (as a
+//! `Op` with the blocking runner in both modes (as a
 //! Redlock watchdog outside a runtime does): the async API does not need a
 //! Tokio task that a runtime shutting down would drop.
 //!
@@ -62,6 +62,17 @@ impl Held {
 
     fn mark_lost(&self) {
         self.lost.store(true, Ordering::Release);
+    }
+
+    /// Whether the lease is known to hold for `margin` more.
+    pub(crate) fn holds_for(&self, margin: Duration) -> bool {
+        if self.lost.load(Ordering::Acquire) {
+            return false;
+        }
+        let valid = Duration::from_nanos(self.valid_ns.load(Ordering::Acquire));
+        self.base
+            .checked_add(valid)
+            .is_some_and(|until| until.saturating_duration_since(Instant::now()) >= margin)
     }
 
     /// Whether the lease is lost: a renewal found the entry taken over, or
@@ -220,7 +231,10 @@ fn renew_loop(shared: &Arc<Shared>) {
                 }
             }
             failed => {
-                crate::trace::warn_event!(key = &*shared.key, outcome = ?failed.err(), "pottery: a work queue lease renewal failed");
+                // (Only traced: the lease's validity says the rest.)
+                let error = failed.err();
+                crate::trace::warn_event!(key = &*shared.key, error = ?error, "pottery: a work queue lease renewal failed");
+                let _ = error;
                 let retry = Instant::now() + interval.min(RETRY);
                 for (slot, _, _) in &batch {
                     if let Some(live) = state.live.get_mut(slot) {

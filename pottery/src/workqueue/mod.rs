@@ -86,20 +86,21 @@ type Types<T, M> = PhantomData<fn() -> (T, M)>;
 /// `receive` does not poll: after one script (delayed items due, expired
 /// leases, new entries) it blocks in `XREADGROUP ... BLOCK`, which an `XADD`
 /// wakes, so an item put for an idle consumer reaches it in about one round
-/// trip; while that script has nothing else to do (nothing due), a handle's
-/// next waits block at once, without it. A block lasts at most half a second
-/// (and a third of the lease), and ends when the next delayed item is due or
-/// a lease runs out, as far as the script knew: so a delayed item is
-/// delivered on time to idle consumers if it was put before they blocked, and
-/// at most half a second late if put while they block; an expired lease is
-/// taken over within a quarter lease (half a second at most) after it ran
-/// out. The block runs on a pooled blocking connection (Tokio's blocking pool
-/// in async mode), like `RedisSimpleQueue`'s wait. `receive_timeout(t)`
-/// returns within `t` plus the client's response timeout (and the server's up
-/// to 100 ms of lateness on the last block); `Duration::MAX` waits as long as
-/// `receive`.
-/// Dropping an async `receive` while it blocks may leave an item delivered to
-/// nobody: it comes back after its lease.
+/// trip. The script says when it next has more to do than read new entries
+/// (a delayed item due, the next look for expired leases); until then, and
+/// for 100 ms at most, a handle's receives are plain `XREADGROUP`s. A
+/// block lasts at most a quarter second (and a third of the lease), and ends
+/// when the next delayed item is due, as far as the script knew. So a
+/// delayed item (or a nacked one) is delivered on time if it was waiting
+/// when a consumer's last script ran, and at most about a quarter second late
+/// otherwise; an expired lease is taken over by a receiving consumer within
+/// a quarter lease (half a second at most) after it ran out. The block runs
+/// on a pooled blocking connection (Tokio's blocking pool in async mode), like
+/// `RedisSimpleQueue`'s wait. `receive_timeout(t)` returns within `t` plus
+/// the client's response timeout (and the server's up to 100 ms of lateness
+/// on the last block); `Duration::MAX` waits as long as `receive`. Dropping
+/// an async `receive` before it returns may leave an item delivered to
+/// nobody: it comes back after its lease, like one whose reply was lost.
 ///
 /// # Storage layout
 ///

@@ -167,7 +167,7 @@ where
     /// Adds `item` to be delivered no earlier than `delay` after the put, on
     /// the server's clock (Redis `TIME`): it waits in the delayed zset, and a
     /// `receive` moves it into the stream once due; an idle consumer notices
-    /// within half a second. One round trip. The id returned is the item's
+    /// within a quarter second. One round trip. The id returned is the item's
     /// token (a UUID), not a stream id: the delivery has a stream id of its
     /// own. A zero delay appends it at once.
     ///

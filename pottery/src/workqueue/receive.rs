@@ -160,9 +160,16 @@ where
             shared: Arc::clone(self.shared()),
             want: want.min(MAX_BATCH),
             until,
+            read_first: !is_blocking::<M>(),
         });
         deliver(fetch, self.base.codec().clone())
     }
+}
+
+/// Whether `M` is the blocking mode, whose block runs on the calling thread
+/// (the async mode's is a hop to Tokio's blocking pool).
+fn is_blocking<M: Mode>() -> bool {
+    std::any::TypeId::of::<M>() == std::any::TypeId::of::<crate::engine::Blocking>()
 }
 
 /// Fetches entries and decodes them; those that do not decode are

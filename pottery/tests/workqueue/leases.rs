@@ -73,6 +73,18 @@ pub(super) fn test_lost_lease_signal(ctx: &Ctx) {
     );
 }
 
+/// An ack within the lease (the pipelined one) of an entry no longer pending
+/// (acked behind our back) is LeaseLost too, and counted.
+pub(super) fn test_ack_of_an_entry_gone_is_lease_lost(ctx: &Ctx) {
+    let q = leased(ctx, 30_000, 5);
+    q.put(1).unwrap();
+    let d = q.receive().unwrap();
+    let _: i64 = raw(ctx, &["XACK", q.key(), q.group(), d.id().as_str()]);
+    assert!(!d.lease_lost());
+    assert_eq!(d.ack().unwrap_err().kind(), ErrorKind::LeaseLost);
+    assert_eq!(q.stats().unwrap().late_acks, 1);
+}
+
 /// After max_deliveries (lease expiries and nacks alike) the item is a dead
 /// letter with its history; requeued, it starts afresh; dropped, it is gone.
 pub(super) fn test_max_deliveries_dead_letters(ctx: &Ctx) {

@@ -6,9 +6,8 @@
 -- group (at 0: every entry already there) if it is missing. Counts
 -- redeliveries in the hash KEYS[4], which also holds when the next scan for
 -- expired leases is due (`scan_at`, ms). Replies {entries, wake}: entries are
--- {id, fields, delivery count}; wake (only when there are none) is the ms
--- until the next delayed item is due or the next lease we saw runs out, -1 for
--- neither.
+-- {id, fields, delivery count}; wake is the ms until the next scan or the next
+-- delayed item is due, whichever comes first.
 local K, DELAYED, DEAD, COUNTS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local group, me = ARGV[1], ARGV[2]
 local lease, maxd, want = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -16,8 +15,8 @@ local lease, maxd, want = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]
 local now = now_ms()
 -- Looking for expired leases scans the pending entries (XPENDING IDLE reads
 -- them all when none is idle enough): at most once per `period` per queue,
--- so an expired lease is noticed within a quarter lease (500 ms at most, as
--- the blocks of idle clients end every 500 ms at most).
+-- so an expired lease is noticed within a quarter lease (500 ms at most; the
+-- blocks of idle clients end every 250 ms at most).
 local period = math.max(1, math.min(math.floor(lease / 4), 500))
 local scan_at = tonumber(redis.call('HGET', COUNTS, 'scan_at') or '0') or 0
 local expired = {}
@@ -85,13 +84,9 @@ if #out < want then
   end
 end
 
-local wake = -1
-if #out == 0 then
-  local first = redis.call('ZRANGE', DELAYED, 0, 0, 'WITHSCORES')
-  if #first > 0 then wake = math.max(0, tonumber(first[2]) - now) end
-  for _, p in ipairs(redis.call('XPENDING', K, group, '-', '+', 64)) do
-    local left = math.max(lease - tonumber(p[3]) + 1, scan_at - now)
-    if wake < 0 or left < wake then wake = left end
-  end
-end
+-- What is due next besides new entries: the next scan, or a delayed item.
+-- Until then the client may read new entries without this script.
+local wake = math.max(0, scan_at - now)
+local first = redis.call('ZRANGE', DELAYED, 0, 0, 'WITHSCORES')
+if #first > 0 then wake = math.min(wake, math.max(0, tonumber(first[2]) - now)) end
 return {out, wake}
