@@ -20,9 +20,9 @@ use crate::support;
 use std::time::{Duration, Instant};
 
 use leases::{
-    test_ack_of_an_entry_gone_is_lease_lost, test_lease_expiry_redelivers_to_another_consumer,
-    test_lost_lease_signal, test_max_deliveries_dead_letters,
-    test_renewal_keeps_a_slow_consumers_lease,
+    test_ack_of_an_entry_gone_is_lease_lost, test_gone_consumers_are_forgotten,
+    test_lease_expiry_redelivers_to_another_consumer, test_lost_lease_signal,
+    test_max_deliveries_dead_letters, test_renewal_keeps_a_slow_consumers_lease,
 };
 use pottery::{ErrorKind, ItemId, PutOutcome, RedisWorkQueue, future, sync};
 use support::{Ctx, Target};
@@ -427,6 +427,7 @@ fn everywhere() -> Vec<support::Case> {
         test_renewal_keeps_a_slow_consumers_lease,
         test_lost_lease_signal,
         test_ack_of_an_entry_gone_is_lease_lost,
+        test_gone_consumers_are_forgotten,
         test_max_deliveries_dead_letters,
         test_put_delayed_is_never_early,
         test_put_unique_duplicate_then_after_the_window,

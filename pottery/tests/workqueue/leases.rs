@@ -85,6 +85,42 @@ pub(super) fn test_ack_of_an_entry_gone_is_lease_lost(ctx: &Ctx) {
     assert_eq!(q.stats().unwrap().late_acks, 1);
 }
 
+/// A consumer with nothing pending and no delivery for ten leases (gone) is
+/// forgotten by the group (names are random per handle); a live one stays.
+pub(super) fn test_gone_consumers_are_forgotten(ctx: &Ctx) {
+    let (gone, live) = (leased(ctx, 200, 5), leased(ctx, 200, 5));
+    gone.put_many([1, 2]).unwrap();
+    gone.receive().unwrap().ack().unwrap();
+    live.receive().unwrap().ack().unwrap();
+    let names = || -> Vec<String> {
+        let all: Vec<Vec<redis::Value>> =
+            raw(ctx, &["XINFO", "CONSUMERS", live.key(), live.group()]);
+        all.iter()
+            .filter_map(|c| match c.get(1) {
+                Some(redis::Value::BulkString(name)) => {
+                    Some(String::from_utf8_lossy(name).into_owned())
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(names().len(), 2);
+    drop(gone);
+    let started = Instant::now();
+    while names().len() > 1 {
+        assert!(started.elapsed() < Duration::from_secs(10), "{:?}", names());
+        // The live one keeps working.
+        live.put(3).unwrap();
+        live.receive().unwrap().ack().unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(names(), [live.consumer()]);
+    assert!(
+        started.elapsed() >= Duration::from_millis(1500),
+        "not before ten leases"
+    );
+}
+
 /// After max_deliveries (lease expiries and nacks alike) the item is a dead
 /// letter with its history; requeued, it starts afresh; dropped, it is gone.
 pub(super) fn test_max_deliveries_dead_letters(ctx: &Ctx) {

@@ -33,6 +33,18 @@ if now >= scan_at then
   if #expired < want then
     scan_at = now + period
     redis.call('HSET', COUNTS, 'scan_at', scan_at)
+    -- Consumer names are random per handle, so they would pile up in the
+    -- group: forget those with nothing pending and no delivery for ten
+    -- leases (`idle`: Redis 7.0 counts deliveries, not empty reads). Nothing
+    -- refers to a consumer without pending entries, and a delivery makes it
+    -- again.
+    for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', K, group)) do
+      local f = {}
+      for i = 1, #c - 1, 2 do f[c[i]] = c[i + 1] end
+      if tonumber(f['pending']) == 0 and tonumber(f['idle']) > 10 * lease then
+        redis.call('XGROUP', 'DELCONSUMER', K, group, f['name'])
+      end
+    end
   end
 end
 
