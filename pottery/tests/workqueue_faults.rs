@@ -347,6 +347,8 @@ fn ten_thousand_items_two_processes_both_modes(ctx: &Ctx) {
     assert_empty(&queue, 0);
     let stats = queue.stats().unwrap();
     assert_eq!((stats.redeliveries, stats.late_acks), (0, 0), "{stats:?}");
+    let checked = books.assert_one_live_holder(&std::collections::BTreeSet::new());
+    assert_eq!(checked, TEN_THOUSAND as usize);
     println!(
         "workqueue|10k|target={:?} put={TEN_THOUSAND} acked={} redelivered=0 consumers=8 \
          processes=2 took={:.1}s",

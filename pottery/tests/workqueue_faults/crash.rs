@@ -127,6 +127,7 @@ pub(crate) fn sigkill_consumers_mid_processing(ctx: &Ctx) {
         books.errors()
     );
     assert_empty(&queue, dead.len() as u64);
+    assert!(books.assert_one_live_holder(&killed) > 0);
     let ack_errors: BTreeSet<&str> = books
         .lines
         .iter()

@@ -47,7 +47,8 @@ impl Event {
     }
 }
 
-/// One line: `event item deliveries pid consumer [detail]`.
+/// One line: `event item deliveries pid consumer micros [detail]`, `micros` the
+/// wall clock (one machine: every process reads the same clock).
 #[derive(Clone, Debug)]
 pub(crate) struct Line {
     pub(crate) event: Event,
@@ -56,6 +57,8 @@ pub(crate) struct Line {
     pub(crate) pid: u32,
     /// `b0`, `b1` (blocking threads), `a0`, `a1` (async tasks).
     pub(crate) consumer: String,
+    /// When it was logged, µs since the Unix epoch.
+    pub(crate) micros: u128,
     pub(crate) detail: String,
 }
 
@@ -82,8 +85,12 @@ impl Pen {
 
     /// Appends one line, in one `write`.
     pub(crate) fn log(&self, event: Event, item: u32, deliveries: u32, detail: &str) {
+        let micros = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_micros();
         let line = format!(
-            "{} {item} {deliveries} {} {} {detail}\n",
+            "{} {item} {deliveries} {} {} {micros} {detail}\n",
             event.word(),
             self.pid,
             self.consumer
@@ -129,16 +136,17 @@ impl Dir {
             }
             let text = std::fs::read_to_string(&path).unwrap();
             for raw in text.split_inclusive('\n').filter(|l| l.ends_with('\n')) {
-                let mut words = raw.trim_end().splitn(6, ' ');
+                let mut words = raw.trim_end().splitn(7, ' ');
                 let mut next = || words.next().unwrap_or_default().to_owned();
-                let (event, item, deliveries, pid, consumer, detail) =
-                    (next(), next(), next(), next(), next(), next());
+                let (event, item, deliveries, pid, consumer, micros, detail) =
+                    (next(), next(), next(), next(), next(), next(), next());
                 lines.push(Line {
                     event: Event::parse(&event).unwrap_or_else(|| panic!("bad line {raw:?}")),
                     item: item.parse().unwrap(),
                     deliveries: deliveries.parse().unwrap(),
                     pid: pid.parse().unwrap(),
                     consumer,
+                    micros: micros.parse().unwrap(),
                     detail,
                 });
             }
@@ -191,5 +199,54 @@ impl Books {
             .iter()
             .filter(|l| l.event == Event::Err)
             .collect()
+    }
+}
+
+impl Books {
+    /// Checks that no item was held by two live consumers at once: for each
+    /// item, the deliveries of processes not in `killed`, from their `recv` to
+    /// their `acked`, never overlap, except after one whose ack reported a lost
+    /// lease (it was taken over: a zombie, not a holder). Returns how many
+    /// deliveries were checked.
+    pub(crate) fn assert_one_live_holder(&self, killed: &BTreeSet<u32>) -> usize {
+        let mut checked = 0;
+        for (item, lines) in &self.by_item {
+            let end = |recv: &Line, event: Event| {
+                lines
+                    .iter()
+                    .find(|l| {
+                        l.event == event && l.deliveries == recv.deliveries && l.pid == recv.pid
+                    })
+                    .map(|l| l.micros)
+            };
+            let mut held: Vec<(u128, Option<u128>, bool)> = lines
+                .iter()
+                .filter(|l| l.event == Event::Recv && !killed.contains(&l.pid))
+                .map(|recv| {
+                    let lost = end(recv, Event::AckErr);
+                    (
+                        recv.micros,
+                        end(recv, Event::Acked).or(lost),
+                        lost.is_some(),
+                    )
+                })
+                .collect();
+            held.sort_by_key(|&(from, _, _)| from);
+            for pair in held.windows(2) {
+                if let [(_, until, lost), (next, _, _)] = pair
+                    && !lost
+                {
+                    let until = until.unwrap_or_else(|| {
+                        panic!("item {item}: a live delivery never ended: {lines:?}")
+                    });
+                    assert!(
+                        until <= *next,
+                        "item {item} held by two live consumers at once: {lines:?}"
+                    );
+                }
+            }
+            checked += held.len();
+        }
+        checked
     }
 }
