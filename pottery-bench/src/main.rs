@@ -3,7 +3,7 @@
 //! in one run, on one Redis server (and five more for the Redlock rows).
 //!
 //! ```text
-//! cargo run --release -p pottery-bench -- --out bench.jsonl                 # ~2.5 min
+//! cargo run --release -p pottery-bench -- --out bench.jsonl                 # ~3 min
 //! cargo run --release -p pottery-bench -- --quick --out bench.jsonl         # ~35 s
 //! cargo run --release -p pottery-bench -- --quick --only set,queue          # some structures
 //! cargo run --release -p pottery-bench -- --only redlock                    # ~20 s
@@ -41,7 +41,7 @@
 //! same server; the PING round trip of the same run gives the latency in RTTs.
 //!
 //! ```text
-//! cargo run --release -p pottery-bench -- --only workqueue --out wq.jsonl     # ~1 min
+//! cargo run --release -p pottery-bench -- --only workqueue --out wq.jsonl     # ~40 s
 //! ```
 
 mod handoff;
@@ -101,7 +101,8 @@ struct Args {
     #[arg(long)]
     quick: bool,
     /// Rounds per operation [default: 10 of 0.15 s for dict and 7 of 0.12 s for the
-    /// other structures, or 4 of 0.05 s with --quick].
+    /// other structures, or 4 of 0.05 s with --quick; for the work queue's
+    /// throughput, 9 runs per peer, or 3 with --quick].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
     rounds: Option<u32>,
     /// Only these structures, comma-separated [default: all].
@@ -288,7 +289,12 @@ fn run(args: &Args) -> Result<()> {
     };
 
     let workqueue = if args.selected(Group::Workqueue) {
-        Some(workqueue::measure(&url, &rt)?)
+        let rounds = match (args.rounds, args.quick) {
+            (Some(rounds), _) => rounds as usize,
+            (None, true) => workqueue::QUICK_ROUNDS,
+            (None, false) => workqueue::ROUNDS,
+        };
+        Some(workqueue::measure(&url, &rt, rounds)?)
     } else {
         None
     };

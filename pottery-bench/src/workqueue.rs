@@ -8,7 +8,8 @@
 //!   / the two phases' time). Phases, not producers and consumers at once: a
 //!   consumer faster than its producer would otherwise keep catching up and
 //!   blocking, paying a wake-up per job, so the faster side would look slower.
-//!   The peers take turns, round after round ([`ROUNDS`]), and the figure is
+//!   The peers take turns, round after round ([`ROUNDS`] unless `--rounds`
+//!   or `--quick` says otherwise), and the figure is
 //!   the median of a peer's rounds.
 //! - **Put-to-receive latency** with [`MANY`] idle consumers (blocked waiting):
 //!   one job at a time, the receive's return minus the instant just before the
@@ -42,6 +43,8 @@ pub(crate) const MANY: usize = 8;
 pub(crate) const CONSUMERS: [usize; 2] = [1, MANY];
 /// Throughput rounds per peer and consumer count.
 pub(crate) const ROUNDS: usize = 9;
+/// Rounds with `--quick`.
+pub(crate) const QUICK_ROUNDS: usize = 3;
 /// Latency samples per peer (after [`LATENCY_WARMUP`] dropped).
 pub(crate) const SAMPLES: usize = 200;
 /// Latency samples dropped first (connections opening, threads starting).
@@ -160,7 +163,7 @@ fn fresh_key() -> String {
 }
 
 /// Measures every peer: throughput rounds, then latency.
-pub(crate) fn measure(url: &str, rt: &Runtime) -> Result<WorkQueueRows> {
+pub(crate) fn measure(url: &str, rt: &Runtime, rounds: usize) -> Result<WorkQueueRows> {
     let rtt = ping_rtt(url)?;
     let client = pottery::Client::open(url)?;
     let raw = redis::Client::open(url)?;
@@ -174,7 +177,7 @@ pub(crate) fn measure(url: &str, rt: &Runtime) -> Result<WorkQueueRows> {
             runs.push((peer, consumers, Ok(Vec::new())));
         }
     }
-    for round in 0..ROUNDS {
+    for round in 0..rounds {
         let mut order: Vec<usize> = (0..runs.len()).collect();
         if round % 2 == 1 {
             order.reverse();
@@ -234,6 +237,7 @@ pub(crate) fn measure(url: &str, rt: &Runtime) -> Result<WorkQueueRows> {
     }
     LatencyRow::against_raw(&mut latency);
     Ok(WorkQueueRows {
+        rounds,
         throughput,
         latency,
         rtt,

@@ -6,9 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::measure::median;
-use crate::workqueue::{
-    CONSUMERS, GAP, LATENCY_WARMUP, MANY, Peer, Phases, ROUNDS, SAMPLES, items,
-};
+use crate::workqueue::{CONSUMERS, GAP, LATENCY_WARMUP, MANY, Peer, Phases, SAMPLES, items};
 
 /// Target: ours's throughput over raw's, at every consumer count.
 const RAW_TARGET: f64 = 0.9;
@@ -19,6 +17,8 @@ const RTT_TARGET: f64 = 2.0;
 
 /// Everything the work-queue group measured.
 pub(crate) struct WorkQueueRows {
+    /// Throughput rounds per peer and consumer count.
+    pub(crate) rounds: usize,
     pub(crate) throughput: Vec<ThroughputRow>,
     pub(crate) latency: Vec<LatencyRow>,
     /// The median PING round trip, measured in the same run.
@@ -230,12 +230,13 @@ pub(crate) fn print_table(rows: &WorkQueueRows) {
     println!();
     println!(
         "work queue throughput: put + receive + ack, {} / {} jobs per run with {} / {} \
-         consumers (as many producers; puts, then receives + acks), median of {ROUNDS} rounds; \
+         consumers (as many producers; puts, then receives + acks), median of {} rounds; \
          ratios (peer/raw, peer/bullmq) are medians of the rounds' ratios",
         items(CONSUMERS[0]),
         items(CONSUMERS[1]),
         CONSUMERS[0],
         CONSUMERS[1],
+        rows.rounds,
     );
     println!(
         "{:<10} {:<16} {:>10} {:>9} {:>11} {:>9} {:>10}  note",
