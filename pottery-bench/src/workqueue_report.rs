@@ -333,3 +333,57 @@ fn verdict(target: &str, pass: bool, figure: f64) {
     let shown = if pass { "PASS" } else { "MISS" };
     println!("target {target}: {shown} ({figure:.2})");
 }
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{LatencyRow, ThroughputRow};
+    use crate::workqueue::{Peer, Phases};
+
+    fn run(total_ms: &[u64]) -> Result<Vec<Phases>, String> {
+        Ok(total_ms
+            .iter()
+            .map(|&ms| Phases {
+                put: Duration::from_millis(ms / 2),
+                take: Duration::from_millis(ms - ms / 2),
+            })
+            .collect())
+    }
+
+    #[test]
+    fn ratios_are_medians_of_the_rounds_ratios() {
+        // Round by round ours/raw is 0.5, 2, 0.5: the median is 0.5, where the
+        // ratio of the medians (2500/s over 1250/s) would say 2.
+        let rows = ThroughputRow::all(vec![
+            (Peer::OursBlocking, 1, run(&[100, 200, 1000])),
+            (Peer::Raw, 1, run(&[50, 400, 500])),
+            (Peer::BullMq, 1, Err("not installed".to_owned())),
+        ]);
+        let ours = &rows[0];
+        assert_eq!(ours.items_per_s, Some(2500.0));
+        assert_eq!(ours.over_raw, Some(0.5));
+        assert_eq!(ours.over_bullmq, None);
+        assert_eq!(rows[1].over_raw, Some(1.0));
+        assert_eq!(rows[2].items_per_s, None);
+    }
+
+    #[test]
+    fn latency_percentiles_are_nearest_rank_and_p50_over_raw() {
+        let us = |v: &[u64]| Ok(v.iter().map(|&u| Duration::from_micros(u)).collect());
+        let mut rows = vec![
+            LatencyRow::new(
+                Peer::OursBlocking,
+                Duration::from_micros(10),
+                us(&[40, 10, 30, 20]),
+            ),
+            LatencyRow::new(Peer::Raw, Duration::from_micros(10), us(&[10, 10, 10])),
+        ];
+        LatencyRow::against_raw(&mut rows);
+        assert_eq!(rows[0].p50_us, Some(20.0));
+        assert_eq!(rows[0].p99_us, Some(40.0));
+        assert_eq!(rows[0].p50_rtts, Some(2.0));
+        assert_eq!(rows[0].p50_over_raw, Some(2.0));
+    }
+}
