@@ -294,3 +294,22 @@ fn renew_op(shared: &Shared, batch: &[(u64, String, i64)]) -> Op<Vec<bool>> {
             .collect()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lease_holds_until_its_validity_or_a_loss() {
+        let held = Held::new(Instant::now() + Duration::from_secs(10));
+        assert!(!held.is_lost());
+        assert!(held.holds_for(Duration::from_secs(5)));
+        assert!(!held.holds_for(Duration::from_secs(20)));
+        held.extend(Instant::now()); // never back
+        assert!(held.holds_for(Duration::from_secs(5)));
+        held.mark_lost();
+        assert!(held.is_lost() && !held.holds_for(Duration::ZERO));
+        let expired = Held::new(Instant::now());
+        assert!(expired.is_lost() && !expired.holds_for(Duration::ZERO));
+    }
+}
