@@ -64,7 +64,8 @@ impl Held {
         self.lost.store(true, Ordering::Release);
     }
 
-    /// Whether the lease is known to hold for `margin` more.
+    /// Whether the lease is known to hold for more than `margin` (a lease
+    /// already over does not hold for even zero).
     pub(crate) fn holds_for(&self, margin: Duration) -> bool {
         if self.lost.load(Ordering::Acquire) {
             return false;
@@ -72,7 +73,7 @@ impl Held {
         let valid = Duration::from_nanos(self.valid_ns.load(Ordering::Acquire));
         self.base
             .checked_add(valid)
-            .is_some_and(|until| until.saturating_duration_since(Instant::now()) >= margin)
+            .is_some_and(|until| until.saturating_duration_since(Instant::now()) > margin)
     }
 
     /// Whether the lease is lost: a renewal found the entry taken over, or
