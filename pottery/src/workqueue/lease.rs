@@ -64,7 +64,8 @@ impl Held {
         self.lost.store(true, Ordering::Release);
     }
 
-    /// Whether the lease is known to hold for `margin` more.
+    /// Whether the lease is known to hold for more than `margin` (a lease
+    /// already over does not hold for even zero).
     pub(crate) fn holds_for(&self, margin: Duration) -> bool {
         if self.lost.load(Ordering::Acquire) {
             return false;
@@ -72,7 +73,7 @@ impl Held {
         let valid = Duration::from_nanos(self.valid_ns.load(Ordering::Acquire));
         self.base
             .checked_add(valid)
-            .is_some_and(|until| until.saturating_duration_since(Instant::now()) >= margin)
+            .is_some_and(|until| until.saturating_duration_since(Instant::now()) > margin)
     }
 
     /// Whether the lease is lost: a renewal found the entry taken over, or
@@ -293,4 +294,23 @@ fn renew_op(shared: &Shared, batch: &[(u64, String, i64)]) -> Op<Vec<bool>> {
             .map(|flag| decode::flag(key, flag))
             .collect()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lease_holds_until_its_validity_or_a_loss() {
+        let held = Held::new(Instant::now() + Duration::from_secs(10));
+        assert!(!held.is_lost());
+        assert!(held.holds_for(Duration::from_secs(5)));
+        assert!(!held.holds_for(Duration::from_secs(20)));
+        held.extend(Instant::now()); // never back
+        assert!(held.holds_for(Duration::from_secs(5)));
+        held.mark_lost();
+        assert!(held.is_lost() && !held.holds_for(Duration::ZERO));
+        let expired = Held::new(Instant::now());
+        assert!(expired.is_lost() && !expired.holds_for(Duration::ZERO));
+    }
 }

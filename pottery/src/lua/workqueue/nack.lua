@@ -26,6 +26,6 @@ redis.call('XDEL', K, id)
 if retry <= 0 then
   redis.call('XADD', K, '*', 'item', item, 'deliveries', total, 'first', first)
 else
-  redis.call('ZADD', DELAYED, now_ms() + retry, first .. ':' .. total .. ':' .. item)
+  redis.call('ZADD', DELAYED, now_ms_up() + retry, first .. ':' .. total .. ':' .. item)
 end
 return 1

@@ -14,10 +14,18 @@ local function carried(fields)
   return tonumber(field(fields, 'deliveries') or '0') or 0
 end
 
--- The server's clock in milliseconds (scripts are replicated as effects).
+-- The server's clock in milliseconds, rounded down (scripts are replicated
+-- as effects): what a receive compares due times with.
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- The same rounded up: what due times start from, so that an item is never
+-- due before its delay has passed, to the microsecond.
+local function now_ms_up()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.ceil(tonumber(t[2]) / 1000)
 end
 
 -- The pending entry `id` of `group` if `me` holds it with delivery count

@@ -6,6 +6,6 @@ local delay = tonumber(ARGV[1])
 if delay <= 0 then
   redis.call('XADD', KEYS[1], '*', 'item', ARGV[3], 'first', ARGV[2])
 else
-  redis.call('ZADD', KEYS[2], now_ms() + delay, ARGV[2] .. ':0:' .. ARGV[3])
+  redis.call('ZADD', KEYS[2], now_ms_up() + delay, ARGV[2] .. ':0:' .. ARGV[3])
 end
 return 1
