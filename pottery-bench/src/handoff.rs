@@ -197,7 +197,11 @@ fn node_script() -> &'static str {
 }
 
 /// Runs a peer script with `config` on its stdin; its one stdout line is the run.
-fn script(program: &str, args: &[&str], config: &Config<'_>) -> Result<Run, String> {
+pub(crate) fn script<T: serde::de::DeserializeOwned>(
+    program: &str,
+    args: &[&str],
+    config: &impl Serialize,
+) -> Result<T, String> {
     let mut child = Command::new(program)
         .args(args)
         .stdin(Stdio::piped())
@@ -221,16 +225,19 @@ fn script(program: &str, args: &[&str], config: &Config<'_>) -> Result<Run, Stri
             "not installed ({}); `bash scripts/dev bench` installs it",
             first.unwrap_or("").trim()
         )),
+        // Node prints the message first, then the stack; Python the traceback, then the message.
         _ => Err(format!(
             "{program} failed ({}): {}",
             out.status,
-            last.unwrap_or("").trim()
+            if program == "node" { first } else { last }
+                .unwrap_or("")
+                .trim()
         )),
     }
 }
 
 /// The median round trip of a PING to `url`, for the "round trips" column.
-fn ping_rtt(url: &str) -> Result<Duration> {
+pub(crate) fn ping_rtt(url: &str) -> Result<Duration> {
     let mut con = redis::Client::open(url)?.get_connection()?;
     let mut samples = Vec::with_capacity(200);
     for _ in 0..200 {

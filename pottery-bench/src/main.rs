@@ -3,7 +3,7 @@
 //! in one run, on one Redis server (and five more for the Redlock rows).
 //!
 //! ```text
-//! cargo run --release -p pottery-bench -- --out bench.jsonl                 # ~2.5 min
+//! cargo run --release -p pottery-bench -- --out bench.jsonl                 # ~3 min
 //! cargo run --release -p pottery-bench -- --quick --out bench.jsonl         # ~35 s
 //! cargo run --release -p pottery-bench -- --quick --only set,queue          # some structures
 //! cargo run --release -p pottery-bench -- --only redlock                    # ~20 s
@@ -33,6 +33,16 @@
 //! ```text
 //! cargo run --release -p pottery-bench -- --only handoff --out handoff.jsonl  # ~1 min
 //! ```
+//!
+//! The work-queue rows ([`workqueue`]) time `RedisWorkQueue`'s put + receive +
+//! ack with 1 and 8 consumers, and its put-to-receive latency with idle
+//! consumers, blocking and async, against the raw redis-rs stream commands
+//! doing the same job and against BullMQ (npm `bullmq`, its defaults), on the
+//! same server; the PING round trip of the same run gives the latency in RTTs.
+//!
+//! ```text
+//! cargo run --release -p pottery-bench -- --only workqueue --out wq.jsonl     # ~40 s
+//! ```
 
 mod handoff;
 mod handoff_floor;
@@ -53,6 +63,8 @@ mod python;
 mod redlock;
 mod report;
 mod setup;
+mod workqueue;
+mod workqueue_report;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -90,7 +102,8 @@ struct Args {
     #[arg(long)]
     quick: bool,
     /// Rounds per operation [default: 10 of 0.15 s for dict and 7 of 0.12 s for the
-    /// other structures, or 4 of 0.05 s with --quick].
+    /// other structures, or 4 of 0.05 s with --quick; for the work queue's
+    /// throughput, 9 runs per peer, or 3 with --quick].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
     rounds: Option<u32>,
     /// Only these structures, comma-separated [default: all].
@@ -276,10 +289,24 @@ fn run(args: &Args) -> Result<()> {
         Vec::new()
     };
 
+    let workqueue = if args.selected(Group::Workqueue) {
+        let rounds = match (args.rounds, args.quick) {
+            (Some(rounds), _) => rounds as usize,
+            (None, true) => workqueue::QUICK_ROUNDS,
+            (None, false) => workqueue::ROUNDS,
+        };
+        Some(workqueue::measure(&url, &rt, rounds)?)
+    } else {
+        None
+    };
+
     if !rows.is_empty() {
         print_table(&rows);
     }
     handoff_report::print_table(&handoffs);
+    if let Some(workqueue) = &workqueue {
+        workqueue_report::print_table(workqueue);
+    }
     if one_master_only {
         println!(
             "redlock: --url given, so only the 1-master rows were measured (the {}-master rows \
@@ -289,10 +316,19 @@ fn run(args: &Args) -> Result<()> {
         );
     }
     if let Some(path) = &args.out {
-        write_jsonl(path, &rows, &handoffs)?;
+        let more: Vec<serde_json::Value> = handoffs
+            .iter()
+            .filter_map(|row| serde_json::to_value(row).ok())
+            .chain(
+                workqueue
+                    .iter()
+                    .flat_map(workqueue_report::WorkQueueRows::json),
+            )
+            .collect();
+        write_jsonl(path, &rows, &more)?;
         println!(
             "wrote {} rows to {}",
-            rows.len() + handoffs.len(),
+            rows.len() + more.len(),
             path.display()
         );
     }

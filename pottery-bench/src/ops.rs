@@ -72,6 +72,9 @@ pub(crate) enum Group {
     /// Lock hand-off latency under 8 contenders, ours against three peers
     /// ([`crate::handoff`]).
     Handoff,
+    /// `RedisWorkQueue`: throughput and put-to-receive latency against raw
+    /// redis-rs and BullMQ ([`crate::workqueue`]).
+    Workqueue,
 }
 
 impl Group {
@@ -90,6 +93,7 @@ impl Group {
             Group::Redlock => "redlock",
             Group::Nextid => "nextid",
             Group::Handoff => "handoff",
+            Group::Workqueue => "workqueue",
         }
     }
 }

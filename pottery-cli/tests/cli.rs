@@ -838,10 +838,53 @@ fn tour_without_a_url_starts_its_own_server() {
     assert_eq!(after(&stdout, "timer.elapsed_ms()? >= 50"), "true");
     assert_eq!(after(&stdout, "timer.stop().err()"), "Some(AlreadyStopped)");
     assert_eq!(after(&stdout, "{ let mut lap"), "true");
+    // The Redlock's fencing counter, and the work queue's stream, dead letters,
+    // counters and dedup key (a work queue is not a temporary container).
     assert!(
-        stdout.contains("; 4 were left to delete at the end."),
+        stdout.contains("; 8 were left to delete at the end."),
         "{stdout}"
     );
+    // RedisWorkQueue: a unique put and its duplicate, receive + ack, a nack and
+    // its redelivery, a dead letter after max_deliveries (2), a delayed item
+    // that receive waited for, an async receive woken by a put.
+    let unique = "jobs.put_unique(\"bill order 42\", \"order-42\")?";
+    assert!(
+        after(&stdout, unique).starts_with("Added(ItemId(\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(">>> {unique}\nDuplicate\n")),
+        "{stdout}"
+    );
+    assert_eq!(
+        after(&stdout, "{ let job = jobs.receive()?; let item"),
+        "\"resize photo.jpg\""
+    );
+    assert_eq!(
+        after(&stdout, "{ let job = jobs.receive()?; let seen"),
+        r#"("bill order 42", 1)"#
+    );
+    assert!(stdout.contains("\n(\"bill order 42\", 2)\n"), "{stdout}");
+    assert_eq!(after(&stdout, "jobs.try_receive()?.is_none()"), "true");
+    assert_eq!(
+        after(&stdout, "{ let dead = jobs.dead_letters(10)?;"),
+        r#"[(Ok("bill order 42"), 2, "max_deliveries")]"#
+    );
+    assert_eq!(
+        after(
+            &stdout,
+            "{ let start = Instant::now(); let job = jobs.receive()?;"
+        ),
+        r#"("send reminder", true)"#
+    );
+    assert_eq!(
+        after(
+            &stdout,
+            "{ tokio::spawn(async move { sleep(Duration::from_millis(100)).await; producer.put(\"ding\").await }); let job"
+        ),
+        "\"ding\""
+    );
+    assert_eq!(after(&stdout, "{ let ids: Vec<_>"), "1");
     // BloomFilter and HyperLogLog: pottery's README examples.
     assert_eq!(
         after(&stdout, "(dilberts.size(), dilberts.num_hashes())"),
@@ -891,9 +934,11 @@ fn tour_with_a_url_leaves_no_keys_behind() {
     );
     // The new counters made by `c + d` and `c - d` were tracked too. Left at
     // the end: the two Redlocks' fencing counters, which outlive every hold,
-    // and the fencing step's dict and its fence.
+    // the fencing step's dict and its fence, and the work queue's stream,
+    // dead letters, counters and dedup key (a work queue is not a temporary
+    // container).
     assert!(
-        stdout.contains("; 4 were left to delete at the end."),
+        stdout.contains("; 8 were left to delete at the end."),
         "{stdout}"
     );
     assert_eq!(dbsize(&server), 0);

@@ -73,6 +73,12 @@ pub struct Server {
     tls: bool,
     /// For a server of [`Server::start_tls_with`]: what our own PING presents.
     certs: Option<redis::TlsCertificates>,
+    /// For a server of [`Server::start_with`]: its extra arguments, given again
+    /// on every restart.
+    args: Vec<String>,
+    /// For a server of [`Server::start_with`]: its working directory (`--dir`,
+    /// where an AOF or RDB file lives), kept across restarts, removed on drop.
+    dir: Option<tempfile::TempDir>,
 }
 
 impl Server {
@@ -91,11 +97,13 @@ impl Server {
         for _ in 0..5 {
             let port = redis_test::utils::get_random_available_port();
             let mut server = Server {
-                process: Some(spawn(port, None)),
+                process: Some(spawn(port, None, &[])),
                 port,
                 unix_socket: None,
                 tls: false,
                 certs: None,
+                args: Vec::new(),
+                dir: None,
             };
             if server.wait_ready() {
                 return Ok(server);
@@ -103,6 +111,46 @@ impl Server {
             server.stop();
         }
         Err("could not start redis-server on a free port after 5 tries".to_owned())
+    }
+
+    /// Starts a server like [`Server::start`] with extra `redis-server`
+    /// arguments (they override the defaults: `--appendonly yes` turns the AOF
+    /// on) and a private working directory that [`Server::restart`] keeps, so a
+    /// restarted server reloads what it persisted. Panics when it cannot start.
+    ///
+    /// ```no_run
+    /// use pottery_testkit::Server;
+    ///
+    /// let mut server = Server::start_with(&["--appendonly", "yes", "--appendfsync", "always"]);
+    /// // ... writes ...
+    /// server.restart(); // SIGKILL, then the same port, directory and arguments
+    /// ```
+    pub fn start_with(args: &[&str]) -> Server {
+        require_redis_server();
+        let dir = tempfile::Builder::new()
+            .prefix("pottery-redis")
+            .tempdir()
+            .unwrap_or_else(|e| panic!("cannot create a directory for redis-server: {e}"));
+        let mut all = vec!["--dir".to_owned(), dir.path().display().to_string()];
+        all.extend(args.iter().map(|&a| a.to_owned()));
+        for _ in 0..5 {
+            let port = redis_test::utils::get_random_available_port();
+            let mut server = Server {
+                process: Some(spawn(port, None, &all)),
+                port,
+                unix_socket: None,
+                tls: false,
+                certs: None,
+                args: all.clone(),
+                dir: None,
+            };
+            if server.wait_ready() {
+                server.dir = Some(dir);
+                return server;
+            }
+            server.stop();
+        }
+        panic!("could not start redis-server {args:?} on a free port after 5 tries");
     }
 
     /// Starts a server that listens on a Unix socket only.
@@ -114,11 +162,13 @@ impl Server {
             redis_test::utils::get_random_available_port()
         ));
         let mut server = Server {
-            process: Some(spawn(0, Some(&path))),
+            process: Some(spawn(0, Some(&path), &[])),
             port: 0,
             unix_socket: Some(path),
             tls: false,
             certs: None,
+            args: Vec::new(),
+            dir: None,
         };
         assert!(
             server.wait_ready(),
@@ -175,6 +225,8 @@ impl Server {
             unix_socket: None,
             tls: true,
             certs,
+            args: Vec::new(),
+            dir: None,
         };
         assert!(
             server.wait_ready(),
@@ -214,12 +266,13 @@ impl Server {
         }
     }
 
-    /// Kills the server with SIGKILL (if it runs) and starts a fresh, empty one
-    /// on the same port.
+    /// Kills the server with SIGKILL (if it runs) and starts it again on the
+    /// same port: a fresh, empty one, except for a [`Server::start_with`] server,
+    /// which restarts with its arguments and directory (and so reloads its AOF).
     pub fn restart(&mut self) {
         assert!(!self.tls, "restarting a TLS server is not supported");
         self.stop();
-        self.process = Some(spawn(self.port, self.unix_socket.as_deref()));
+        self.process = Some(spawn(self.port, self.unix_socket.as_deref(), &self.args));
         assert!(
             self.wait_ready(),
             "redis-server did not restart on port {}",
@@ -292,13 +345,15 @@ impl Drop for Server {
     }
 }
 
-fn spawn(port: u16, unix_socket: Option<&std::path::Path>) -> RedisServer {
+fn spawn(port: u16, unix_socket: Option<&std::path::Path>, args: &[String]) -> RedisServer {
     let addr = match unix_socket {
         Some(path) => redis::ConnectionAddr::Unix(path.to_owned()),
         None => redis::ConnectionAddr::Tcp("127.0.0.1".to_owned(), port),
     };
     RedisServer::new_with_addr_tls_modules_and_spawner(addr, None, None, false, None, &[], |cmd| {
         cmd.arg("--appendonly").arg("no");
+        // Later arguments override earlier ones.
+        cmd.args(args);
         match cmd.spawn() {
             Ok(child) => child,
             Err(err) => panic!("cannot run redis-server: {err}"),

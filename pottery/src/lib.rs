@@ -17,7 +17,8 @@
 //!
 //! The structures: [`RedisDict`], [`RedisSet`], [`RedisList`], [`RedisDeque`],
 //! [`RedisCounter`] and [`RedisSimpleQueue`], each in [`sync`] and [`future`].
-//! The probabilistic ones: [`BloomFilter`] and [`HyperLogLog`].
+//! The probabilistic ones: [`BloomFilter`] and [`HyperLogLog`]. A reliable
+//! work queue: [`RedisWorkQueue`] (below, "Queues").
 //!
 //! The distributed lock: [`Redlock`] (the Redlock algorithm over any number of
 //! independent masters, wire-compatible with pottery's `Redlock`/`AIORedlock`),
@@ -48,6 +49,28 @@
 //! offers the whole blocking API: [`sync`], [`Blocking`], the locks, caches and
 //! queues, and `#[redis_cache]` / `#[synchronize]` on plain `fn`s. Async TLS is
 //! the feature `tls-async` (also a default).
+//!
+//! # Queues
+//!
+//! Two queues, for two needs:
+//!
+//! - [`RedisSimpleQueue`] is Python pottery's queue, byte-compatible with it:
+//!   a stream from which `get` takes and deletes the oldest entry in one step.
+//!   Delivery is **at most once**: a consumer that dies after `get`, or a
+//!   `get` whose reply is lost, loses the item. Use it to share a queue with
+//!   Python pottery, or where a lost item now and then does no harm.
+//! - [`RedisWorkQueue`] is a reliable work queue on a stream and its consumer
+//!   group: **at least once**. A consumer receives a [`Delivery`] holding a
+//!   lease (renewed in the background while it lives), then acks it, or nacks
+//!   it for a later retry; an item whose consumer died or hung goes to
+//!   another once its lease runs out; after `max_deliveries` it is a dead
+//!   letter (listed, re-queued or dropped). Delayed puts, idempotent puts
+//!   within a window, one-trip batches, and counts in one round trip. Every
+//!   item put is acked or dead-lettered; duplicates come only from a lost
+//!   lease or a lost ack, and are counted. Its producers write what Python's
+//!   `RedisSimpleQueue.put` writes, so a Python producer can feed it; its
+//!   [storage layout](RedisWorkQueue#storage-layout) is documented for
+//!   producers in other languages.
 //!
 //! # Deadlines
 //!
@@ -141,6 +164,10 @@
 //! - `dict/`, `set/`, `list/`, `deque/`, `counter/`, `queue/`: [`RedisDict`],
 //!   [`RedisSet`], [`RedisList`], [`RedisDeque`], [`RedisCounter`],
 //!   [`RedisSimpleQueue`], one folder each.
+//! - `workqueue/`: [`RedisWorkQueue`]: `put.rs`, `receive.rs` and `flow.rs`
+//!   (the wait, a plan), `delivery.rs` ([`Delivery`]: ack, nack), `lease.rs`
+//!   (the background renewal of leases), `dead.rs`, `stats.rs`, and
+//!   `layout.md`, its storage layout.
 //! - `redlock/`: [`Redlock`], its guard, watchdog, fencing tokens, replica
 //!   acknowledgement (`replicas.rs`), `status`
 //!   and [`Synchronized`], its flows as plans (`flow.rs`) and pure decisions
@@ -196,6 +223,7 @@ mod set;
 mod slot;
 mod timer;
 mod trace;
+mod workqueue;
 
 pub use bloom::{BloomFilter, BloomStats};
 pub use cache::{
@@ -245,6 +273,9 @@ pub use redlock::{
 };
 pub use set::{RedisSet, SetOperand};
 pub use timer::{ContextTimer, TimerError, TimerScope};
+pub use workqueue::{
+    DeadLetter, Delivery, ItemId, PutOutcome, RedisWorkQueue, RedisWorkQueueBuilder, WorkQueueStats,
+};
 
 /// Not public API: what the crate's macros, bench and CLI reach inside for.
 /// Anything here may change in any release.
@@ -300,6 +331,11 @@ pub mod sync {
     pub type RedisCounter<K, C = Json> = crate::RedisCounter<K, C, Blocking>;
     /// A blocking [`RedisSimpleQueue`](crate::RedisSimpleQueue).
     pub type RedisSimpleQueue<T, C = Json> = crate::RedisSimpleQueue<T, C, Blocking>;
+    /// A blocking [`RedisWorkQueue`](crate::RedisWorkQueue).
+    pub type RedisWorkQueue<T, C = Json> = crate::RedisWorkQueue<T, C, Blocking>;
+    /// An item received from a blocking [`RedisWorkQueue`]: a
+    /// [`Delivery`](crate::Delivery) whose `ack` returns `Result`.
+    pub type Delivery<T> = crate::Delivery<T, Blocking>;
     /// A blocking [`Redlock`](crate::Redlock): acquiring returns a
     /// [`RedlockGuard`] that releases on drop.
     pub type Redlock = crate::Redlock<Blocking>;
@@ -348,6 +384,11 @@ pub mod future {
     pub type RedisCounter<K, C = Json> = crate::RedisCounter<K, C, Async>;
     /// An async [`RedisSimpleQueue`](crate::RedisSimpleQueue).
     pub type RedisSimpleQueue<T, C = Json> = crate::RedisSimpleQueue<T, C, Async>;
+    /// An async [`RedisWorkQueue`](crate::RedisWorkQueue).
+    pub type RedisWorkQueue<T, C = Json> = crate::RedisWorkQueue<T, C, Async>;
+    /// An item received from an async [`RedisWorkQueue`]: a
+    /// [`Delivery`](crate::Delivery) whose `ack` returns a future.
+    pub type Delivery<T> = crate::Delivery<T, Async>;
     /// An async [`Redlock`](crate::Redlock): acquiring returns a
     /// [`RedlockGuard`].
     pub type Redlock = crate::Redlock<Async>;

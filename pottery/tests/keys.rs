@@ -94,6 +94,8 @@ fn test_acl_user_can_use_every_companion_key_once_configured(_: &Ctx) {
         .unwrap();
     lock.acquire().unwrap().release().unwrap();
 
+    work_queue_companions(&app, "app:wq");
+
     // Async, the same keys.
     let ahll: pottery::future::HyperLogLog<String> =
         pottery::future::HyperLogLog::new(&app, "app:hll");
@@ -154,7 +156,38 @@ fn test_companion_keys_start_with_the_key(ctx: &Ctx) {
             vec![true, false],
             "{key}"
         );
+        work_queue_companions(&ctx.client, &format!("{key}-wq"));
     }
+}
+
+/// A work queue at `key` uses each of its companion keys (delayed, dedup,
+/// dead, counts): they are in `key`'s slot and start with it.
+fn work_queue_companions(client: &Client, key: &str) {
+    let q: sync::RedisWorkQueue<i64> = pottery::RedisWorkQueue::builder(client, key)
+        .max_deliveries(1)
+        .build()
+        .unwrap();
+    q.put_delayed(1, Duration::from_millis(1)).unwrap();
+    assert!(q.put_unique(2, "two").unwrap().is_added());
+    std::thread::sleep(Duration::from_millis(5));
+    let got = q.receive_many(2).unwrap();
+    assert_eq!(got.len(), 2, "{key}");
+    for d in got {
+        d.nack(Duration::ZERO).unwrap(); // its one delivery: dead
+    }
+    let stats = q.stats().unwrap();
+    assert_eq!(
+        (stats.dead, stats.ready, stats.in_flight),
+        (2, 0, 0),
+        "{key}"
+    );
+    let ids: Vec<_> = q
+        .dead_letters(2)
+        .unwrap()
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    assert_eq!(q.drop_dead(&ids).unwrap(), 2, "{key}");
 }
 
 /// A worker: `mode url prefix`; makes a temporary structure of several

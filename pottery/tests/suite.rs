@@ -55,6 +55,8 @@ mod synchronize;
 mod tls;
 #[cfg(feature = "tracing")]
 mod traces;
+mod workqueue;
+mod workqueue_faults;
 
 fn main() {
     let suites = vec![
@@ -84,6 +86,8 @@ fn main() {
         nextid::suite(),
         queue::suite(),
         queue_wait::suite(),
+        workqueue::suite(),
+        workqueue_faults::suite(),
         fencing::suite(),
         handoff::suite(),
         handoff_faults::suite(),

@@ -13,7 +13,9 @@
 //! - `ttl_ms` is the time to live in milliseconds, `null` without an expiry;
 //! - `contents` holds the decoded data; see each type's module for its shape. A
 //!   Redlock's key (`redlock:*`) shows `{"holder": "<token>", "ttl_ms": N, "last_token": T}`; a
-//!   NextId's (`nextid:*`) `{"id": N, "next": N + 1}`.
+//!   NextId's (`nextid:*`) `{"id": N, "next": N + 1}`; a work queue's stream (one
+//!   with a consumer group) `{"workqueue": [{"group": G, "ready": N, "in_flight": N,
+//!   "delayed": N, "dead": N, "oldest_age_ms": N, ...}], "items": [...]}`.
 //!
 //! With `--masters`, the key is read on each of several independent masters
 //! (see [`masters`]); for a NextId the document adds the quorum's view.
@@ -44,6 +46,7 @@ mod redlock;
 mod set;
 mod stream;
 mod string;
+mod workqueue;
 mod zset;
 
 use std::fmt;

@@ -27,6 +27,7 @@ mod redlock;
 mod set;
 mod slot;
 mod timer;
+mod workqueue;
 
 use std::cell::RefCell;
 use std::fmt::Debug;
@@ -52,6 +53,7 @@ const SECTIONS: &[Section] = &[
     set::steps,
     counter::steps,
     queue::steps,
+    workqueue::steps,
     bloom::steps,
     hyperloglog::steps,
     redlock::steps,

@@ -77,4 +77,9 @@ pub enum ErrorKind {
     /// granted by a quorum of masters, but too few of them had their replicas
     /// acknowledge the hold in time; what was taken has been released.
     NotReplicated,
+    /// A [`RedisWorkQueue`](crate::RedisWorkQueue) delivery was acknowledged
+    /// (or given back) after its lease was lost: it ran out and another
+    /// consumer took the item over, or it was dead-lettered. Nothing changed;
+    /// the item is someone else's now (the work may be done twice).
+    LeaseLost,
 }

@@ -208,6 +208,24 @@ impl Error {
         Error::new(ErrorKind::NotReplicated, Some(key), what)
     }
 
+    /// The lease on work queue item `id` at `key` was lost before `what`.
+    pub(crate) fn lease_lost(key: &str, id: &str, what: &str) -> Self {
+        let detail = format!(
+            "the lease on item {id} was lost before its {what}: another consumer may hold it"
+        );
+        Error::new(ErrorKind::LeaseLost, Some(key), detail)
+    }
+
+    /// Whether Redis answered with the error `code` (`NOGROUP`, ...): read
+    /// off the redis-rs error this one wraps, never off a message.
+    pub(crate) fn has_server_code(&self, code: &str) -> bool {
+        self.inner
+            .source
+            .as_deref()
+            .and_then(|source| source.downcast_ref::<redis::RedisError>())
+            .is_some_and(|err| has_code(err, code))
+    }
+
     /// Attaches the error that caused this one (its `source`).
     pub(crate) fn caused_by(self, cause: Error) -> Self {
         self.with_source(cause)
@@ -394,6 +412,7 @@ impl fmt::Display for Error {
             ErrorKind::Conflict => "conflicting change",
             ErrorKind::StaleFence => "stale fencing token",
             ErrorKind::NotReplicated => "not replicated",
+            ErrorKind::LeaseLost => "lease lost",
         };
         f.write_str(kind)?;
         if let Some(key) = &self.inner.key {

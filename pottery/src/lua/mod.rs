@@ -167,6 +167,29 @@ group! {
     /// Appends many entries in one step.
     PUT_MANY = "put_many.lua";
 }
+group! { workqueue:
+    /// Moves due delayed items, takes over expired leases (or dead-letters),
+    /// reads new entries: one receive.
+    RECEIVE = "prelude.lua" + "receive.lua";
+    /// Renews the leases still ours.
+    RENEW = "prelude.lua" + "renew.lua";
+    /// XACK + XDEL if the entry is still ours.
+    ACK = "prelude.lua" + "ack.lua";
+    /// XDEL + XACK of a lease known to hold (on a cluster).
+    ACK_FAST = "ack_fast.lua";
+    /// Gives an entry back for a later delivery (or dead-letters it).
+    NACK = "prelude.lua" + "nack.lua";
+    /// Dead-letters entries that do not decode.
+    BURY = "prelude.lua" + "bury.lua";
+    /// Adds an item due later (server clock).
+    PUT_DELAYED = "prelude.lua" + "put_delayed.lua";
+    /// Adds an item unless its dedup key exists.
+    PUT_UNIQUE = "put_unique.lua";
+    /// Ready, in flight, delayed, dead, oldest age, counters.
+    STATS = "prelude.lua" + "stats.lua";
+    /// Moves dead letters back into the stream.
+    REQUEUE = "prelude.lua" + "requeue.lua";
+}
 group! { cached_dict:
     /// The values of the fields asked for, then the TTL refresh.
     HYDRATE = "hydrate.lua";
@@ -274,6 +297,7 @@ pub(crate) fn all() -> impl Iterator<Item = &'static Lua> {
         deque::ALL,
         counter::ALL,
         queue::ALL,
+        workqueue::ALL,
         cached_dict::ALL,
         bloom::ALL,
         hyperloglog::ALL,

@@ -53,9 +53,10 @@ type Types<T, M> = PhantomData<fn() -> (T, M)>;
 ///   fields and values are in the error.
 ///
 /// Use it where losing an item now and then is acceptable (or where the
-/// producer re-sends what was not done). Work that must not be lost needs
-/// acknowledged delivery, with leases and retries: a reliable work queue
-/// (`RedisWorkQueue`) is planned (issue 13).
+/// producer re-sends what was not done), or to share a queue with Python
+/// pottery. Work that must not be lost needs acknowledged delivery, with
+/// leases and retries: [`RedisWorkQueue`](crate::RedisWorkQueue) (at least
+/// once), whose producers write the same entries as `put`.
 ///
 /// The three ways to get, like Python's `queue.Queue`:
 /// - [`get_nowait`](Self::get_nowait): `None` at once if the queue is empty;
