@@ -60,6 +60,8 @@ impl Server {
                 unix_socket: None,
                 tls: false,
                 certs: None,
+                args: Vec::new(),
+                dir: None,
             };
             if server.wait_ready() && online(&master.url(), port) && acknowledges(&master.url()) {
                 return server;
