@@ -20,9 +20,13 @@
 //!   have a slot held migrating for a while, and whose replicas can be frozen.
 //! - [`Proxy`]: a TCP proxy in front of a server that delays, drops or
 //!   truncates replies, resets or black-holes connections ([`Fault`]).
+//! - [`ProxiedCluster`]: 3 masters whose clients reach each node through a
+//!   [`Proxy`] (each node announces its proxy's port), run with extra
+//!   arguments (the AOF on) and restartable with what they persisted.
 //! - [`python`]: runs a Python snippet with pottery 3.0.1 importable.
 
 mod migration;
+mod proxied;
 mod proxy;
 mod python;
 mod replica;
@@ -37,6 +41,7 @@ use redis_test::cluster::{RedisCluster, RedisClusterConfiguration};
 use redis_test::server::RedisServer;
 
 pub use migration::{FrozenMaster, Migration};
+pub use proxied::ProxiedCluster;
 pub use proxy::{Fault, Proxy};
 pub use python::{python, require_python_pottery};
 pub use replicas::{Failover, FrozenReplica, HeldMigration, NODE_TIMEOUT, ReplicatedCluster};
@@ -278,6 +283,12 @@ impl Server {
             "redis-server did not restart on port {}",
             self.port
         );
+    }
+
+    /// Adds arguments that every later [`Server::restart`] gives too (after
+    /// those it started with): settings made at run time with `CONFIG SET`.
+    pub(crate) fn keep_args(&mut self, args: &[String]) {
+        self.args.extend_from_slice(args);
     }
 
     /// Suspends the process (SIGSTOP): it keeps its socket but never answers.

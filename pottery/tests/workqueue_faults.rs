@@ -1,8 +1,8 @@
 //! The work queue's guarantee, proven (issue 13 point 2): at-least-once
 //! processing across processes, under SIGKILLed consumers, lost replies, a
 //! server restart with the AOF on, for delayed and poison items; on a single
-//! server and on the cluster (the proxy and restart cases on a server only:
-//! the proxy fronts one server, and the testkit restarts a server).
+//! server and on the cluster (the proxy and restart cases on a cluster of
+//! their own, whose nodes clients reach through fault proxies).
 //!
 //! The consumers of the multi-process cases run in worker processes (this
 //! binary re-run with [`WORKER_ENV`] set), each with blocking threads and async
@@ -449,24 +449,17 @@ fn delayed_never_early(ctx: &Ctx) {
 pub(crate) fn suite() -> support::Suite {
     support::Suite::new(
         "workqueue_faults",
-        vec![
-            (
-                &[Target::Server, Target::Cluster],
-                cases![
-                    ten_thousand_items_two_processes_both_modes,
-                    delayed_never_early,
-                    sigkill_consumers_mid_processing,
-                    poison_items_end_in_dead_letters,
-                ],
-            ),
-            (
-                &[Target::Server],
-                cases![
-                    lost_replies_on_put_receive_ack,
-                    aof_restart_keeps_acknowledged_puts,
-                ],
-            ),
-        ],
+        vec![(
+            &[Target::Server, Target::Cluster],
+            cases![
+                ten_thousand_items_two_processes_both_modes,
+                delayed_never_early,
+                sigkill_consumers_mid_processing,
+                poison_items_end_in_dead_letters,
+                lost_replies_on_put_receive_ack,
+                aof_restart_keeps_acknowledged_puts,
+            ],
+        )],
     )
     .worker(WORKER_ENV, worker)
 }

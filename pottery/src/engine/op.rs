@@ -262,11 +262,14 @@ impl<T> Op<T> {
         };
         // A read whose reused connection the server had dropped (a restart)
         // is retried once on a new one; a write never is (it may have applied).
-        let reply = if self.may_write() {
-            client.blocking_until(deadline, query)
-        } else {
-            client.blocking_read_until(deadline, query)
-        };
+        let writes = self.may_write();
+        let (reply, went_out) = crate::client::timed::sending(writes, || {
+            if writes {
+                client.blocking_until(deadline, query)
+            } else {
+                client.blocking_read_until(deadline, query)
+            }
+        });
         let reply = match reply {
             Err(err) if is_wrong_type(&err) => {
                 let actual =
@@ -274,8 +277,10 @@ impl<T> Op<T> {
                 return Err(self.wrong_type(actual.ok()));
             }
             // Nor can one the connection did not send (the deadline had passed).
+            // (A cluster's last attempt may be unsent while an earlier one
+            // went out: `went_out` says so.)
             Err(err) => {
-                let sent = sent && !crate::client::timed::is_not_sent(&err);
+                let sent = went_out || (sent && !crate::client::timed::is_not_sent(&err));
                 return Err(self.failed(err, sent));
             }
             Ok(reply) => reply,

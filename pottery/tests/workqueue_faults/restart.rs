@@ -1,6 +1,8 @@
 //! Lost replies (the fault proxy drops them) on put, receive and ack; and a
-//! server restart with the AOF on. On a single server: the proxy fronts one
-//! server, and the testkit restarts one.
+//! master restarted with the AOF on. On a single server (a proxy in front of
+//! it; the server restarted) and on a cluster of its own whose nodes are all
+//! reached through proxies ([`ProxiedCluster`]: the proxy of the key's master
+//! drops the replies; that master restarts).
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -9,14 +11,16 @@ use std::time::{Duration, Instant};
 
 use pottery::sync::RedisWorkQueue;
 use pottery::{Client, ErrorKind, PutOutcome};
-use pottery_testkit::{Fault, Proxy, Server};
+use pottery_testkit::{Fault, ProxiedCluster, Proxy, Server};
 
 use super::assert_empty;
-use crate::support::Ctx;
+use crate::support::{Ctx, Target};
 
 /// The response timeout of the clients whose replies are lost.
 const TIMEOUT: Duration = Duration::from_millis(300);
 const LEASE: Duration = Duration::from_millis(300);
+/// The AOF on, and every write on disk before its reply.
+const AOF: [&str; 4] = ["--appendonly", "yes", "--appendfsync", "always"];
 
 /// Makes sure `queue`'s client has a healthy pooled connection again after a
 /// fault (the one the fault broke is dropped; one opened during a fault never
@@ -48,14 +52,40 @@ fn drain(queue: &RedisWorkQueue<u32>) -> BTreeMap<u32, Vec<u32>> {
     seen
 }
 
+/// A client with [`TIMEOUT`] for `urls` of `target`.
+fn client(target: Target, urls: Vec<String>) -> Client {
+    match target {
+        Target::Server => Client::builder(&urls[0]).response_timeout(TIMEOUT).build(),
+        Target::Cluster => Client::cluster_builder(urls)
+            .response_timeout(TIMEOUT)
+            .build(),
+    }
+    .unwrap()
+}
+
 pub(crate) fn lost_replies_on_put_receive_ack(ctx: &Ctx) {
-    let proxy = Proxy::start(ctx.env.server());
-    let through = Client::builder(&proxy.url())
-        .response_timeout(TIMEOUT)
-        .build()
-        .unwrap();
     let key = ctx.key("jobs");
-    let (faulty, direct) = (queue(&through, &key), queue(&ctx.client, &key));
+    match ctx.target {
+        Target::Server => {
+            let proxy = Proxy::start(ctx.env.server());
+            let through = client(ctx.target, vec![proxy.url()]);
+            lost_replies(ctx, &key, &proxy, &through, &ctx.client);
+        }
+        Target::Cluster => {
+            let cluster = ProxiedCluster::start_with(&[]);
+            let through = client(ctx.target, cluster.urls());
+            // Through the proxies too (the cluster sends every client there),
+            // so used only while no fault is on.
+            let direct = Client::cluster(cluster.urls()).unwrap();
+            lost_replies(ctx, &key, cluster.proxy_of(&key), &through, &direct);
+        }
+    }
+}
+
+/// The lost-reply cases: `through` reaches the key's master through `proxy`;
+/// `direct` is used only while the proxy forwards.
+fn lost_replies(ctx: &Ctx, key: &str, proxy: &Proxy, through: &Client, direct: &Client) {
+    let (faulty, direct) = (queue(through, key), queue(direct, key));
     // Every script loaded first: a first EVALSHA meets NOSCRIPT and changes
     // nothing, so its lost reply would prove nothing about a lost reply.
     assert!(faulty.put_unique(0, "warm-up").unwrap().is_added());
@@ -113,7 +143,7 @@ pub(crate) fn lost_replies_on_put_receive_ack(ctx: &Ctx) {
 
     // Async put and put_unique, replies lost.
     let afaulty: pottery::future::RedisWorkQueue<u32> =
-        pottery::future::RedisWorkQueue::builder(&through, &key)
+        pottery::future::RedisWorkQueue::builder(through, key)
             .lease(LEASE)
             .build()
             .unwrap();
@@ -145,22 +175,18 @@ pub(crate) fn lost_replies_on_put_receive_ack(ctx: &Ctx) {
         );
     });
 
-    // Receive: the server delivers the item to `faulty`, the reply is lost: an
-    // error (never "nothing there"); the item comes back after its lease.
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::scope(|scope| {
-        scope.spawn(|| {
-            settle(&faulty);
-            proxy.set(Fault::Drop);
-            let got = faulty.receive_timeout(Duration::from_secs(1));
-            proxy.clear();
-            tx.send(got.map(|d| d.map(|d| *d.item()))).unwrap();
-        });
-        std::thread::sleep(Duration::from_millis(100));
-        direct.put(4).unwrap();
-    });
-    let got = rx.recv().unwrap();
+    // Receive: the server delivers the oldest item to `faulty`, the reply is
+    // lost: an error (never "nothing there"); the item comes back after its
+    // lease. (Item 4 is put first: on a cluster `direct` goes through the
+    // proxy too.)
+    direct.put(4).unwrap();
+    settle(&faulty);
+    proxy.set(Fault::Drop);
+    let got = faulty.receive_timeout(Duration::from_secs(1));
+    proxy.clear();
+    let got = got.map(|d| d.map(|d| *d.item()));
     assert!(got.is_err(), "a lost receive reply reported as {got:?}");
+    settle(&direct);
 
     let seen = drain(&direct);
     for item in 1..=6 {
@@ -178,20 +204,33 @@ pub(crate) fn lost_replies_on_put_receive_ack(ctx: &Ctx) {
     assert!(seen.values().all(|n| *n == [1] || *n == [2]), "{seen:?}");
     assert_empty(&direct, 0);
     println!(
-        "workqueue|proxy|put_reply_lost=2 (OutcomeUnknown, landed once) put_unique_lost=3 (retried: once) \
-         receive_lost=1 (redelivered, deliveries=2) ack_lost=1 (not redelivered) lost=0"
+        "workqueue|proxy|target={:?} put_reply_lost=2 (OutcomeUnknown, landed once) put_unique_lost=3 (retried: once) \
+         receive_lost=1 (redelivered, deliveries=2) ack_lost=1 (not redelivered) lost=0",
+        ctx.target
     );
 }
 
 pub(crate) fn aof_restart_keeps_acknowledged_puts(ctx: &Ctx) {
-    let mut server = Server::start_with(&["--appendonly", "yes", "--appendfsync", "always"]);
-    let client = Client::builder(&server.url())
-        .response_timeout(TIMEOUT)
-        .build()
-        .unwrap();
     let key = ctx.key("jobs");
-    let producer = queue(&client, &key);
-    let holder = queue(&client, &key);
+    match ctx.target {
+        Target::Server => {
+            let mut server = Server::start_with(&AOF);
+            let client = client(ctx.target, vec![server.url()]);
+            aof_restart(ctx, &client, &key, || server.restart());
+        }
+        Target::Cluster => {
+            let mut cluster = ProxiedCluster::start_with(&AOF);
+            let client = client(ctx.target, cluster.urls());
+            aof_restart(ctx, &client, &key, || cluster.restart_master_of(&key));
+        }
+    }
+}
+
+/// Puts go on while `restart` kills the key's master (SIGKILL) and starts it
+/// again with its AOF; every put that was acknowledged is there after.
+fn aof_restart(ctx: &Ctx, client: &Client, key: &str, restart: impl FnOnce()) {
+    let producer = queue(client, key);
+    let holder = queue(client, key);
     let ok = Mutex::new(Vec::new());
     let failed = Mutex::new(0u32);
     let stop = AtomicBool::new(false);
@@ -228,13 +267,13 @@ pub(crate) fn aof_restart_keeps_acknowledged_puts(ctx: &Ctx) {
             );
         }
         std::thread::sleep(Duration::from_millis(200));
-        server.restart(); // SIGKILL; the same port, directory and AOF
+        restart(); // SIGKILL; the same port, directory and AOF
         std::thread::sleep(Duration::from_millis(300));
         stop.store(true, Ordering::Relaxed);
     });
     let held: Vec<u32> = held.into_iter().map(|d| *d.item()).collect();
     let started = Instant::now();
-    let seen = drain(&queue(&client, &key));
+    let seen = drain(&queue(client, key));
     let ok = ok.into_inner().unwrap();
     let lost: Vec<u32> = ok
         .iter()
@@ -255,10 +294,11 @@ pub(crate) fn aof_restart_keeps_acknowledged_puts(ctx: &Ctx) {
         assert_eq!(deliveries[0], expected, "item {item}");
     }
     assert!(held.iter().all(|i| seen.contains_key(i)));
-    assert_empty(&queue(&client, &key), 0);
+    assert_empty(&queue(client, key), 0);
     println!(
-        "workqueue|aof|put_ok={} put_failed={} held_across_restart={} received_after={} lost=0 \
+        "workqueue|aof|target={:?} put_ok={} put_failed={} held_across_restart={} received_after={} lost=0 \
          drain={:.1}s",
+        ctx.target,
         ok.len(),
         failed.into_inner().unwrap(),
         held.len(),
