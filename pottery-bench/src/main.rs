@@ -64,6 +64,7 @@ mod redlock;
 mod report;
 mod setup;
 mod workqueue;
+mod workqueue_async;
 mod workqueue_report;
 
 use std::path::PathBuf;

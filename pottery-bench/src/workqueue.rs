@@ -35,6 +35,7 @@ use tokio::runtime::Runtime;
 
 use crate::handoff::{ping_rtt, script};
 use crate::measure::Result;
+use crate::workqueue_async;
 use crate::workqueue_report::{LatencyRow, ThroughputRow, WorkQueueRows};
 
 /// The many-consumer setting (and the idle consumers of the latency rows).
@@ -52,9 +53,9 @@ pub(crate) const LATENCY_WARMUP: usize = 10;
 /// The producer's pause after each acked job in the latency rows.
 pub(crate) const GAP: Duration = Duration::from_millis(2);
 /// The consumer group of the raw rows.
-const GROUP: &str = "bench";
+pub(crate) const GROUP: &str = "bench";
 /// How long a consumer waits for a job before the run fails.
-const WAIT: Duration = Duration::from_secs(10);
+pub(crate) const WAIT: Duration = Duration::from_secs(10);
 
 /// Jobs per throughput run with `consumers` consumers.
 pub(crate) fn items(consumers: usize) -> usize {
@@ -64,14 +65,14 @@ pub(crate) fn items(consumers: usize) -> usize {
 /// A job: the same JSON object for every peer.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub(crate) struct Job {
-    i: u64,
+    pub(crate) i: u64,
     name: String,
 }
 
 /// The job that tells a consumer to stop (one per consumer, after the jobs).
-const STOP: u64 = u64::MAX;
+pub(crate) const STOP: u64 = u64::MAX;
 
-fn job(i: u64) -> Job {
+pub(crate) fn job(i: u64) -> Job {
     Job {
         i,
         name: format!("user:{:04}", i % 1000),
@@ -84,18 +85,33 @@ pub(crate) enum Peer {
     OursBlocking,
     OursAsync,
     Raw,
+    RawAsync,
     BullMq,
 }
 
 impl Peer {
-    pub(crate) const ALL: [Peer; 4] =
-        [Peer::OursBlocking, Peer::OursAsync, Peer::Raw, Peer::BullMq];
+    pub(crate) const ALL: [Peer; 5] = [
+        Peer::OursBlocking,
+        Peer::OursAsync,
+        Peer::Raw,
+        Peer::RawAsync,
+        Peer::BullMq,
+    ];
+
+    /// The raw peer doing the same job in the same mode: what `/raw` divides by.
+    pub(crate) fn baseline(self) -> Peer {
+        match self {
+            Peer::OursAsync | Peer::RawAsync => Peer::RawAsync,
+            _ => Peer::Raw,
+        }
+    }
 
     pub(crate) fn name(self) -> &'static str {
         match self {
             Peer::OursBlocking => "ours blocking",
             Peer::OursAsync => "ours async",
             Peer::Raw => "raw redis-rs",
+            Peer::RawAsync => "raw async",
             Peer::BullMq => "bullmq (node)",
         }
     }
@@ -113,6 +129,10 @@ impl Peer {
             Peer::Raw => {
                 "redis-rs: XADD; XREADGROUP COUNT 1 BLOCK; XACK+XDEL pipelined (1 round trip); \
                  one connection per thread"
+            }
+            Peer::RawAsync => {
+                "redis-rs async: XADD on one shared multiplexed connection; XREADGROUP COUNT 1 \
+                 BLOCK and XACK+XDEL pipelined on a multiplexed connection per consumer task"
             }
             Peer::BullMq => {
                 "npm bullmq v5 defaults: Queue.add, one Worker with concurrency = consumers in \
@@ -173,7 +193,13 @@ pub(crate) fn measure(url: &str, rt: &Runtime, rounds: usize) -> Result<WorkQueu
     // shared machine (it comes and goes over seconds) then hits ours and raw of
     // the same round alike, and the ratios are taken round by round.
     for consumers in CONSUMERS {
-        for peer in [Peer::OursBlocking, Peer::Raw, Peer::OursAsync, Peer::BullMq] {
+        for peer in [
+            Peer::OursBlocking,
+            Peer::Raw,
+            Peer::OursAsync,
+            Peer::RawAsync,
+            Peer::BullMq,
+        ] {
             runs.push((peer, consumers, Ok(Vec::new())));
         }
     }
@@ -198,7 +224,12 @@ pub(crate) fn measure(url: &str, rt: &Runtime, rounds: usize) -> Result<WorkQueu
                 Peer::OursBlocking => {
                     blocking_throughput(&Ours::new(&client, &key), *consumers, n).map_err(text)
                 }
-                Peer::OursAsync => ours_async_throughput(&client, &key, *consumers, n, rt),
+                Peer::OursAsync => {
+                    workqueue_async::ours_throughput(&client, &key, *consumers, n, rt)
+                }
+                Peer::RawAsync => Raw::new(&raw, &key).map_err(text).and_then(|_| {
+                    workqueue_async::raw_throughput(&raw, &key, *consumers, n, rt)
+                }),
                 Peer::Raw => {
                     blocking_throughput(&Raw::new(&raw, &key)?, *consumers, n).map_err(text)
                 }
@@ -223,7 +254,10 @@ pub(crate) fn measure(url: &str, rt: &Runtime, rounds: usize) -> Result<WorkQueu
         let key = fresh_key();
         let samples = match peer {
             Peer::OursBlocking => blocking_latency(&Ours::new(&client, &key)).map_err(text),
-            Peer::OursAsync => ours_async_latency(&client, &key, rt),
+            Peer::OursAsync => workqueue_async::ours_latency(&client, &key, rt),
+            Peer::RawAsync => Raw::new(&raw, &key)
+                .map_err(text)
+                .and_then(|_| workqueue_async::raw_latency(&raw, &key, rt)),
             Peer::Raw => blocking_latency(&Raw::new(&raw, &key)?).map_err(text),
             Peer::BullMq => bullmq(url, "latency", MANY, 0).map(|r| {
                 r.latencies_ns
@@ -547,152 +581,4 @@ fn blocking_latency<S: Side>(side: &S) -> Result<Vec<Duration>> {
         measured?;
         Ok(samples)
     })
-}
-
-type AsyncQueue = pottery::future::RedisWorkQueue<Job>;
-
-/// Receives one job on `queue` and acks it; the job and when the receive returned.
-async fn take_async(queue: &AsyncQueue) -> Result<(Job, Instant)> {
-    let delivery = queue
-        .receive_timeout(WAIT)
-        .await?
-        .ok_or("no job within 10 s")?;
-    let at = Instant::now();
-    let job = delivery.item().clone();
-    delivery.ack().await?;
-    Ok((job, at))
-}
-
-/// [`blocking_throughput`] with Tokio tasks and ours async.
-fn ours_async_throughput(
-    client: &pottery::Client,
-    key: &str,
-    consumers: usize,
-    items: usize,
-    rt: &Runtime,
-) -> Result<Phases, String> {
-    let run = async {
-        let mut takers = Vec::with_capacity(consumers);
-        for _ in 0..consumers {
-            let queue = AsyncQueue::new(client, key);
-            queue.try_receive().await?;
-            takers.push(queue);
-        }
-        let producers: Vec<_> = (0..consumers)
-            .map(|_| AsyncQueue::new(client, key))
-            .collect();
-        let share = items.div_ceil(consumers);
-        let putting = Instant::now();
-        let handles: Vec<_> = producers
-            .into_iter()
-            .enumerate()
-            .map(|(p, queue)| {
-                tokio::spawn(async move {
-                    for i in (p * share)..items.min((p + 1) * share) {
-                        queue.put(job(i as u64)).await?;
-                    }
-                    Ok::<_, crate::measure::Error>(())
-                })
-            })
-            .collect();
-        for handle in handles {
-            handle.await??;
-        }
-        let put = putting.elapsed();
-        let stopper = AsyncQueue::new(client, key);
-        for _ in 0..consumers {
-            stopper.put(job(STOP)).await?;
-        }
-        let acked = std::sync::Arc::new(AtomicUsize::new(0));
-        let taking = Instant::now();
-        let handles: Vec<_> = takers
-            .into_iter()
-            .map(|queue| {
-                let acked = std::sync::Arc::clone(&acked);
-                tokio::spawn(async move {
-                    let mut last = None;
-                    loop {
-                        let (job, _) = take_async(&queue).await?;
-                        if job.i == STOP {
-                            return Ok::<_, crate::measure::Error>(last);
-                        }
-                        if acked.fetch_add(1, Ordering::Relaxed) + 1 == items {
-                            last = Some(Instant::now());
-                        }
-                    }
-                })
-            })
-            .collect();
-        let mut last = None;
-        for handle in handles {
-            last = last.or(handle.await??);
-        }
-        let last: Instant = last.ok_or("not every job was acked")?;
-        Ok::<_, crate::measure::Error>(Phases {
-            put,
-            take: last - taking,
-        })
-    };
-    rt.block_on(run).map_err(text)
-}
-
-/// [`blocking_latency`] with Tokio tasks and ours async.
-fn ours_async_latency(
-    client: &pottery::Client,
-    key: &str,
-    rt: &Runtime,
-) -> Result<Vec<Duration>, String> {
-    let run = async {
-        let mut takers = Vec::with_capacity(MANY);
-        for _ in 0..MANY {
-            let queue = AsyncQueue::new(client, key);
-            queue.try_receive().await?;
-            takers.push(queue);
-        }
-        let producer = AsyncQueue::new(client, key);
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u64, Instant)>();
-        let taking: Vec<_> = takers
-            .into_iter()
-            .map(|queue| {
-                let tx = tx.clone();
-                tokio::spawn(async move {
-                    loop {
-                        let (job, at) = take_async(&queue).await?;
-                        if job.i == STOP {
-                            return Ok::<_, crate::measure::Error>(());
-                        }
-                        tx.send((job.i, at))?;
-                    }
-                })
-            })
-            .collect();
-        let mut samples = Vec::with_capacity(SAMPLES);
-        let measured = async {
-            for i in 0..(LATENCY_WARMUP + SAMPLES) as u64 {
-                tokio::time::sleep(GAP).await;
-                let put = Instant::now();
-                producer.put(job(i)).await?;
-                let (got, at) = tokio::time::timeout(WAIT, rx.recv())
-                    .await?
-                    .ok_or("the consumers stopped")?;
-                if got != i {
-                    return Err(format!("received job {got}, expected {i}").into());
-                }
-                if i as usize >= LATENCY_WARMUP {
-                    samples.push(at - put);
-                }
-            }
-            Ok::<_, crate::measure::Error>(())
-        }
-        .await;
-        for _ in 0..MANY {
-            producer.put(job(STOP)).await?;
-        }
-        for handle in taking {
-            handle.await??;
-        }
-        measured?;
-        Ok::<_, crate::measure::Error>(samples)
-    };
-    rt.block_on(run).map_err(text)
 }

@@ -58,9 +58,11 @@ pub(crate) struct ThroughputRow {
     /// Every round's two phases, per second.
     rounds_put_per_s: Vec<f64>,
     rounds_take_per_s: Vec<f64>,
-    /// The median over the rounds of this peer's figure over raw's and over
-    /// BullMQ's in the same round, same consumer count.
+    /// The median over the rounds of this peer's figure over raw's in the
+    /// same mode (raw async for ours async: [`Peer::baseline`]), over raw
+    /// blocking's, and over BullMQ's, in the same round, same consumer count.
     over_raw: Option<f64>,
+    over_raw_blocking: Option<f64>,
     over_bullmq: Option<f64>,
     skipped: Option<String>,
     note: &'static str,
@@ -100,6 +102,7 @@ impl ThroughputRow {
                     rounds_put_per_s: puts,
                     rounds_take_per_s: takes,
                     over_raw: None,
+                    over_raw_blocking: None,
                     over_bullmq: None,
                     skipped,
                     note: peer.note(),
@@ -126,11 +129,16 @@ impl ThroughputRow {
                         .collect();
                     (!ratios.is_empty()).then(|| median(&ratios))
                 };
-                (over(Peer::Raw), over(Peer::BullMq))
+                (
+                    over(r.peer_kind.baseline()),
+                    over(Peer::Raw),
+                    over(Peer::BullMq),
+                )
             })
             .collect();
-        for (row, (raw, bullmq)) in rows.iter_mut().zip(ratios) {
+        for (row, (raw, blocking, bullmq)) in rows.iter_mut().zip(ratios) {
             row.over_raw = raw;
+            row.over_raw_blocking = blocking;
             row.over_bullmq = bullmq;
         }
         rows
@@ -154,7 +162,7 @@ pub(crate) struct LatencyRow {
     max_us: Option<f64>,
     /// p50 in PING round trips.
     p50_rtts: Option<f64>,
-    /// This peer's p50 over raw's.
+    /// This peer's p50 over raw's in the same mode ([`Peer::baseline`]).
     p50_over_raw: Option<f64>,
     ping_rtt_ms: f64,
     skipped: Option<String>,
@@ -162,13 +170,18 @@ pub(crate) struct LatencyRow {
 }
 
 impl LatencyRow {
-    /// Sets every row's p50 over raw's.
+    /// Sets every row's p50 over raw's in the same mode.
     pub(crate) fn against_raw(rows: &mut [LatencyRow]) {
-        let raw = rows
+        let p50 = |rows: &[LatencyRow], peer: Peer| {
+            rows.iter()
+                .find(|r| r.peer_kind == peer)
+                .and_then(|r| r.p50_us)
+        };
+        let raws: Vec<_> = rows
             .iter()
-            .find(|r| r.peer_kind == Peer::Raw)
-            .and_then(|r| r.p50_us);
-        for row in rows {
+            .map(|r| p50(rows, r.peer_kind.baseline()))
+            .collect();
+        for (row, raw) in rows.iter_mut().zip(raws) {
             row.p50_over_raw = row.p50_us.zip(raw).map(|(p50, raw)| p50 / raw);
         }
     }
@@ -231,7 +244,8 @@ pub(crate) fn print_table(rows: &WorkQueueRows) {
     println!(
         "work queue throughput: put + receive + ack, {} / {} jobs per run with {} / {} \
          consumers (as many producers; puts, then receives + acks), median of {} rounds; \
-         ratios (peer/raw, peer/bullmq) are medians of the rounds' ratios",
+         ratios (peer/raw, peer/bullmq) are medians of the rounds' ratios; /raw is over raw \
+         redis-rs in the same mode (async rows over raw async), /raw-b over raw blocking",
         items(CONSUMERS[0]),
         items(CONSUMERS[1]),
         CONSUMERS[0],
@@ -239,16 +253,17 @@ pub(crate) fn print_table(rows: &WorkQueueRows) {
         rows.rounds,
     );
     println!(
-        "{:<10} {:<16} {:>10} {:>9} {:>11} {:>9} {:>10}  note",
-        "consumers", "peer", "items/s", "/raw", "/bullmq", "puts/s", "r+acks/s"
+        "{:<10} {:<16} {:>10} {:>9} {:>9} {:>11} {:>9} {:>10}  note",
+        "consumers", "peer", "items/s", "/raw", "/raw-b", "/bullmq", "puts/s", "r+acks/s"
     );
     for r in &rows.throughput {
         println!(
-            "{:<10} {:<16} {:>10} {:>9} {:>11} {:>9} {:>10}  {}",
+            "{:<10} {:<16} {:>10} {:>9} {:>9} {:>11} {:>9} {:>10}  {}",
             r.consumers,
             r.peer,
             num(r.items_per_s, 0),
             num(r.over_raw, 2),
+            num(r.over_raw_blocking, 2),
             num(r.over_bullmq, 2),
             num(r.put_per_s, 0),
             num(r.take_per_s, 0),
@@ -290,8 +305,10 @@ pub(crate) fn print_table(rows: &WorkQueueRows) {
         if let (true, Some(ratio)) = (ours, r.over_raw) {
             verdict(
                 &format!(
-                    "{} / raw >= {RAW_TARGET} with {} consumer(s)",
-                    r.peer, r.consumers
+                    "{} / {} >= {RAW_TARGET} with {} consumer(s)",
+                    r.peer,
+                    r.peer_kind.baseline().name(),
+                    r.consumers
                 ),
                 ratio >= RAW_TARGET,
                 ratio,
@@ -367,6 +384,24 @@ mod tests {
         assert_eq!(ours.over_bullmq, None);
         assert_eq!(rows[1].over_raw, Some(1.0));
         assert_eq!(rows[2].items_per_s, None);
+    }
+
+    #[test]
+    fn async_rows_are_over_raw_async_and_raw_blocking() {
+        let rows = ThroughputRow::all(vec![
+            (Peer::Raw, 1, run(&[100, 100])),
+            (Peer::OursAsync, 1, run(&[200, 200])),
+            (Peer::RawAsync, 1, run(&[100, 100])),
+        ]);
+        assert_eq!(rows[1].over_raw, Some(0.5));
+        assert_eq!(rows[1].over_raw_blocking, Some(0.5));
+        let rows = ThroughputRow::all(vec![
+            (Peer::Raw, 1, run(&[50, 50])),
+            (Peer::OursAsync, 1, run(&[100, 100])),
+            (Peer::RawAsync, 1, run(&[100, 100])),
+        ]);
+        assert_eq!(rows[1].over_raw, Some(1.0));
+        assert_eq!(rows[1].over_raw_blocking, Some(0.5));
     }
 
     #[test]
