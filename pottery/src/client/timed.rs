@@ -245,6 +245,10 @@ pub(crate) struct Timed {
     /// its deadline, or lengthened for a blocking command); restored lazily,
     /// by the next request that needs the configured one.
     shortened: Option<Duration>,
+    /// Whether the socket's write timeout is not the configured one (set for
+    /// a call): a lengthened read leaves it alone, so a blocking command
+    /// costs one `setsockopt` less before and after.
+    write_set: bool,
     /// Replies are still due but were given up at a deadline: the connection
     /// is out of step and must not be used again.
     broken: bool,
@@ -278,6 +282,7 @@ impl Timed {
             read: Cell::new(None),
             write: Cell::new(None),
             shortened: None,
+            write_set: false,
             broken: false,
             fresh: false,
         }
@@ -294,6 +299,7 @@ impl Timed {
         self.con.set_read_timeout(Some(on_socket(limit)))?;
         self.con.set_write_timeout(Some(on_socket(limit)))?;
         self.shortened = Some(limit);
+        self.write_set = true;
         // redis-rs's PING on connecting, or else the call's own request.
         let own = cmd != PING;
         if own {
@@ -334,6 +340,7 @@ impl Timed {
         self.con.set_read_timeout(Some(on_socket(left)))?;
         self.con.set_write_timeout(Some(on_socket(left)))?;
         self.shortened = Some(left);
+        self.write_set = true;
         Ok(())
     }
 
@@ -350,7 +357,10 @@ impl Timed {
             (left, write) => left.or(write),
         };
         self.con.set_read_timeout(read.map(on_socket))?;
-        self.con.set_write_timeout(write.map(on_socket))?;
+        if self.write_set || write != self.write.get() {
+            self.con.set_write_timeout(write.map(on_socket))?;
+            self.write_set = write != self.write.get();
+        }
         // `None` only when the configured timeouts are `None` too.
         self.shortened = read;
         Ok(())
@@ -379,8 +389,11 @@ impl Timed {
     fn restore(&mut self) -> RedisResult<()> {
         if self.shortened.take().is_some() {
             self.con.set_read_timeout(self.read.get().map(on_socket))?;
+        }
+        if self.write_set {
             self.con
                 .set_write_timeout(self.write.get().map(on_socket))?;
+            self.write_set = false;
         }
         Ok(())
     }
