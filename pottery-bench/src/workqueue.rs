@@ -227,9 +227,9 @@ pub(crate) fn measure(url: &str, rt: &Runtime, rounds: usize) -> Result<WorkQueu
                 Peer::OursAsync => {
                     workqueue_async::ours_throughput(&client, &key, *consumers, n, rt)
                 }
-                Peer::RawAsync => Raw::new(&raw, &key).map_err(text).and_then(|_| {
-                    workqueue_async::raw_throughput(&raw, &key, *consumers, n, rt)
-                }),
+                Peer::RawAsync => Raw::new(&raw, &key)
+                    .map_err(text)
+                    .and_then(|_| workqueue_async::raw_throughput(&raw, &key, *consumers, n, rt)),
                 Peer::Raw => {
                     blocking_throughput(&Raw::new(&raw, &key)?, *consumers, n).map_err(text)
                 }
