@@ -7,8 +7,10 @@
 //! reading new entries (the next scan for expired leases, the next delayed
 //! item due): until then, at most a block slice, the handle is *quiet*
 //! ([`Quiet`]) and its waits skip the script: they block at once (blocking
-//! mode) or read once then block (async mode, whose block is a hop to the
-//! blocking pool). So on a busy queue the script runs about ten times a
+//! mode, when its last receive found nothing) or read once then block (async
+//! mode, whose block is a hop to the blocking pool; and blocking mode on a
+//! busy queue, where a block's read timeout set and reset is two system calls
+//! for nothing). So on a busy queue the script runs about ten times a
 //! second per handle and a receive is one plain `XREADGROUP`, and an item put for an
 //! idle consumer wakes its block in one round trip.
 //!
@@ -23,7 +25,7 @@
 //! the script reported as next due: an idle consumer notices those in time,
 //! while an `XADD` still wakes it at once.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -90,7 +92,7 @@ pub(super) struct Fetch {
 /// consumers waiting on a producer.
 pub(super) fn fetch(fetch: Arc<Fetch>) -> Plan<Vec<Entry>> {
     match quiet_block(&fetch) {
-        Some(_) if fetch.read_first => read(fetch),
+        Some(_) if fetch.read_first || fetch.shared.quiet.busy() => read(fetch),
         Some(block) => wait(fetch, block),
         None => scan(fetch),
     }
@@ -108,16 +110,22 @@ fn quiet_block(fetch: &Fetch) -> Option<Duration> {
 
 /// `XREADGROUP` without blocking, on the shared connection: entries ready
 /// now; if none, a block. For the async mode, whose block is a hop to Tokio's
-/// blocking pool (and back), which an item already there does not need.
+/// blocking pool (and back), which an item already there does not need; and
+/// in both modes while the last read found entries (a busy queue): a block
+/// lengthens its connection's read timeout and restores it after, two
+/// system calls that an item already there does not need either.
 fn read(fetch: Arc<Fetch>) -> Plan<Vec<Entry>> {
     let client = fetch.shared.client.clone();
     let op = block_op(&fetch.shared, fetch.want, None);
     Plan::run(client, op, move |read| match read {
         Ok(entries) if !entries.is_empty() => Plan::done(entries),
-        Ok(_) => match quiet_block(&fetch) {
-            Some(block) => wait(fetch, block),
-            None => scan(fetch),
-        },
+        Ok(_) => {
+            fetch.shared.quiet.set_busy(false);
+            match quiet_block(&fetch) {
+                Some(block) => wait(fetch, block),
+                None => scan(fetch),
+            }
+        }
         Err(err) if gone(&err) => {
             fetch.shared.quiet.clear();
             scan(fetch)
@@ -147,6 +155,7 @@ fn scan(fetch: Arc<Fetch>) -> Plan<Vec<Entry>> {
             None => fetch.shared.quiet.clear(),
         }
         if !entries.is_empty() {
+            fetch.shared.quiet.set_busy(true);
             return Plan::done(entries);
         }
         match next_block(fetch.until, wake, fetch.shared.lease) {
@@ -161,7 +170,10 @@ fn wait(fetch: Arc<Fetch>, block: Duration) -> Plan<Vec<Entry>> {
     let client = fetch.shared.client.clone();
     let op = block_op(&fetch.shared, fetch.want, Some(block));
     Plan::dedicated(client, op, block, None, move |ended| match ended {
-        Some(Ok(entries)) if !entries.is_empty() => Plan::done(entries),
+        Some(Ok(entries)) if !entries.is_empty() => {
+            fetch.shared.quiet.set_busy(true);
+            Plan::done(entries)
+        }
         // The key or its group went away (deleted, before or while
         // blocked: NOGROUP, UNBLOCKED): the script makes the group again.
         Some(Err(err)) if gone(&err) => {
@@ -183,6 +195,8 @@ pub(crate) struct Quiet {
     /// The end, in ns after `base`; 0 for none.
     until_ns: AtomicU64,
     base: OnceLock<Instant>,
+    /// Whether the handle's last receive found entries (see [`read`]).
+    busy: AtomicBool,
 }
 
 impl Quiet {
@@ -200,6 +214,14 @@ impl Quiet {
 
     fn clear(&self) {
         self.until_ns.store(0, Ordering::Release);
+    }
+
+    fn busy(&self) -> bool {
+        self.busy.load(Ordering::Relaxed)
+    }
+
+    fn set_busy(&self, busy: bool) {
+        self.busy.store(busy, Ordering::Relaxed);
     }
 
     /// What is left of the window, if any.
