@@ -20,7 +20,10 @@
 //!
 //! Raw is the fair baseline of what our queue does per item: `XADD`; `XREADGROUP
 //! ... COUNT 1 BLOCK` (one connection per consumer); `XACK` + `XDEL` pipelined in
-//! one round trip; the job JSON-encoded and decoded like ours. BullMQ runs with
+//! one round trip; the job JSON-encoded and decoded like ours; pottery's default
+//! timeouts on its connections (as in the main bench). Raw async
+//! ([`crate::workqueue_async`]) does the same on multiplexed connections, and
+//! ours async is compared with it. BullMQ runs with
 //! its defaults (`Queue.add`; a `Worker` with `concurrency` = consumers; completed
 //! jobs kept) from `pottery-bench/peers/node/workqueue.js`; when it is not
 //! installed its rows say so and the bench goes on.
@@ -407,11 +410,12 @@ impl Side for Raw<'_> {
     type Consumer = (redis::Connection, String);
 
     fn producer(&self) -> Result<Self::Producer> {
-        Ok(self.client.get_connection()?)
+        timed_connection(self.client, Duration::ZERO)
     }
 
     fn consumer(&self, n: usize) -> Result<Self::Consumer> {
-        Ok((self.client.get_connection()?, format!("c{n}")))
+        // Its XREADGROUP blocks up to WAIT on the server.
+        Ok((timed_connection(self.client, WAIT)?, format!("c{n}")))
     }
 
     fn put(&self, con: &mut Self::Producer, job: &Job) -> Result<()> {
@@ -458,6 +462,17 @@ impl Side for Raw<'_> {
             .query::<()>(con)?;
         Ok((job, at))
     }
+}
+
+/// A raw connection with pottery's default timeouts, its reads allowed
+/// `blocks` more (what a request may block on the server): both sides then do
+/// the same job, a client that cannot hang, as in the main bench (a socket
+/// timeout costs a kernel timer per blocking read).
+fn timed_connection(client: &redis::Client, blocks: Duration) -> Result<redis::Connection> {
+    let con = client.get_connection_with_timeout(pottery::DEFAULT_CONNECT_TIMEOUT)?;
+    con.set_read_timeout(Some(pottery::DEFAULT_RESPONSE_TIMEOUT + blocks))?;
+    con.set_write_timeout(Some(pottery::DEFAULT_RESPONSE_TIMEOUT))?;
+    Ok(con)
 }
 
 /// `consumers` producers put `items` jobs between them, then `consumers`

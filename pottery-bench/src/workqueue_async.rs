@@ -6,7 +6,8 @@
 //! Raw async: the producers share one multiplexed connection (as ours share
 //! one `Client`'s); each consumer has a multiplexed connection of its own, since
 //! its `XREADGROUP ... BLOCK` would hold up every other request of a shared one;
-//! it acks with `XACK` + `XDEL` pipelined on it.
+//! it acks with `XACK` + `XDEL` pipelined on it. Pottery's default timeouts on
+//! all of them.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -94,7 +95,9 @@ impl Raw {
         Ok(Raw {
             client: client.clone(),
             key: key.to_owned(),
-            shared: client.get_multiplexed_async_connection().await?,
+            shared: client
+                .get_multiplexed_async_connection_with_config(&timeouts(Duration::ZERO))
+                .await?,
         })
     }
 }
@@ -109,11 +112,10 @@ impl AsyncSide for Raw {
 
     fn consumer(&self, n: usize) -> Fut<'_, Self::Consumer> {
         Box::pin(async move {
-            // No response timeout: it blocks up to WAIT on the server.
-            let config = redis::AsyncConnectionConfig::new().set_response_timeout(None);
+            // Its XREADGROUP blocks up to WAIT on the server.
             let con = self
                 .client
-                .get_multiplexed_async_connection_with_config(&config)
+                .get_multiplexed_async_connection_with_config(&timeouts(WAIT))
                 .await?;
             Ok((con, format!("c{n}")))
         })
@@ -170,6 +172,14 @@ impl AsyncSide for Raw {
             Ok((job, at))
         })
     }
+}
+
+/// Pottery's default timeouts, the response's `blocks` longer (what a request
+/// may block on the server), as in the main bench.
+fn timeouts(blocks: Duration) -> redis::AsyncConnectionConfig {
+    redis::AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(pottery::DEFAULT_CONNECT_TIMEOUT))
+        .set_response_timeout(Some(pottery::DEFAULT_RESPONSE_TIMEOUT + blocks))
 }
 
 /// Ours async's throughput run (see [`crate::workqueue`]).
