@@ -270,6 +270,14 @@ impl Client {
         if let Some(lease) = self.inner.async_conns.cached() {
             return Ok(lease);
         }
+        // Boxed: connecting is a large future (redis-rs's handshake, 4 KiB),
+        // and inline it would make every call's future that large (and moved
+        // whole at each step), though only a first call connects.
+        Box::pin(self.async_connect(deadline)).await
+    }
+
+    /// [`async_lease`](Client::async_lease) when no connection is made yet.
+    async fn async_connect(&self, deadline: Deadline) -> RedisResult<Lease> {
         let connecting = async {
             match &self.inner.backend {
                 Backend::Single {
