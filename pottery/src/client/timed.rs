@@ -30,7 +30,10 @@ use redis::{ConnectionLike, IntoConnectionInfo, RedisError, RedisResult, Value};
 
 use crate::engine::Deadline;
 
+mod in_doubt;
 mod not_sent;
+pub(crate) use in_doubt::sending;
+use in_doubt::{may_send, sent};
 pub(crate) use not_sent::{is_not_sent, not_sent};
 
 thread_local! {
@@ -47,88 +50,7 @@ thread_local! {
     /// cluster call running on this thread (see [`keeping_busy`]).
     static BUSY: std::cell::RefCell<Option<redis::ServerError>> =
         const { std::cell::RefCell::new(None) };
-    /// Whether a request of the call running on this thread went out on a
-    /// socket, whether that call writes, and the first error after which a
-    /// request of it was in doubt (see [`sending`]).
-    static SENT: Cell<bool> = const { Cell::new(false) };
-    static WRITES: Cell<bool> = const { Cell::new(false) };
-    static DOUBT: std::cell::RefCell<Option<RedisError>> =
-        const { std::cell::RefCell::new(None) };
 }
-
-/// Runs `f`, a call on a pooled connection, and says whether any request it
-/// made went out on a socket.
-///
-/// For a call that may write (`writes`), a request that went out and got no
-/// reply (a timeout, a connection broken after the send) is never sent
-/// again: redis-rs's cluster connection retries after those errors (on a new
-/// connection if need be), and a write sent twice may apply twice. The call
-/// ends with the first such error, and the caller reports an unknown outcome.
-/// (A reply that is an error, a `MOVED` or a `TRYAGAIN`, says the write did
-/// not apply: those retries go on.)
-pub(crate) fn sending<T>(
-    writes: bool,
-    f: impl FnOnce() -> RedisResult<T>,
-) -> (RedisResult<T>, bool) {
-    let sent = SENT.replace(false);
-    let was_writing = WRITES.replace(writes);
-    let doubt = DOUBT.take();
-    let out = f();
-    let went_out = SENT.replace(sent);
-    WRITES.set(was_writing);
-    let first = DOUBT.replace(doubt);
-    let out = match (out, first) {
-        (Err(err), Some(first)) if is_held_back(&err) => Err(first),
-        (out, _) => out,
-    };
-    (out, went_out)
-}
-
-/// Before a request goes out: refused (not retried by redis-rs) when the
-/// call writes and an earlier request of it is in doubt; else noted as sent.
-fn may_send() -> RedisResult<()> {
-    if WRITES.get() && DOUBT.with_borrow(Option::is_some) {
-        return Err(std::io::Error::new(std::io::ErrorKind::Unsupported, HeldBack).into());
-    }
-    SENT.set(true);
-    Ok(())
-}
-
-/// After a request went out: an error that is not a reply leaves it in doubt.
-fn sent<T>(reply: RedisResult<T>) -> RedisResult<T> {
-    if let Err(err) = &reply
-        && (err.is_io_error() || err.is_timeout())
-        && DOUBT.with_borrow(Option::is_none)
-    {
-        DOUBT.set(Some(err.clone()));
-    }
-    reply
-}
-
-fn is_held_back(err: &RedisError) -> bool {
-    type Shared = std::sync::Arc<dyn std::error::Error + Send + Sync>;
-    let Some(source) = std::error::Error::source(err) else {
-        return false;
-    };
-    let io = match source.downcast_ref::<Shared>() {
-        Some(shared) => shared.downcast_ref::<std::io::Error>(),
-        None => source.downcast_ref::<std::io::Error>(),
-    };
-    io.and_then(std::io::Error::get_ref)
-        .is_some_and(|inner| inner.is::<HeldBack>())
-}
-
-/// A write not sent again after an earlier send of it got no reply.
-#[derive(Debug)]
-struct HeldBack;
-
-impl std::fmt::Display for HeldBack {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a write whose reply was lost is not sent again")
-    }
-}
-
-impl std::error::Error for HeldBack {}
 
 /// Runs `f`, a call on a cluster connection; if its deadline ended it while
 /// redis-rs was retrying after "busy" replies (a slot migrating: `TRYAGAIN`),

@@ -10,6 +10,11 @@ pub(crate) fn not_sent() -> RedisError {
 
 /// Whether `err` is [`not_sent`]'s.
 pub(crate) fn is_not_sent(err: &RedisError) -> bool {
+    marked::<NotSent>(err)
+}
+
+/// Whether `err` is an I/O error made of a `Marker` (ours, as [`not_sent`] makes).
+pub(super) fn marked<Marker: std::error::Error + 'static>(err: &RedisError) -> bool {
     type Shared = std::sync::Arc<dyn std::error::Error + Send + Sync>;
     // redis-rs keeps an I/O error in an `Arc` and gives that as the source (a
     // unit test below checks this stays so).
@@ -21,7 +26,7 @@ pub(crate) fn is_not_sent(err: &RedisError) -> bool {
         None => source.downcast_ref::<std::io::Error>(),
     };
     io.and_then(std::io::Error::get_ref)
-        .is_some_and(|inner| inner.is::<NotSent>())
+        .is_some_and(|inner| inner.is::<Marker>())
 }
 
 #[derive(Debug)]
