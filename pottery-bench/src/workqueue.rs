@@ -56,7 +56,7 @@ pub(crate) const LATENCY_WARMUP: usize = 10;
 /// The producer's pause after each acked job in the latency rows.
 pub(crate) const GAP: Duration = Duration::from_millis(2);
 /// The consumer group of the raw rows.
-pub(crate) const GROUP: &str = "bench";
+const GROUP: &str = "bench";
 /// How long a consumer waits for a job before the run fails.
 pub(crate) const WAIT: Duration = Duration::from_secs(10);
 
@@ -429,39 +429,56 @@ impl Side for Raw<'_> {
     }
 
     fn take(&self, (con, name): &mut Self::Consumer) -> Result<(Job, Instant)> {
-        type Reply = Vec<(String, Vec<(String, Vec<(String, Vec<u8>)>)>)>;
-        let reply: Option<Reply> = redis::cmd("XREADGROUP")
-            .arg("GROUP")
-            .arg(GROUP)
-            .arg(&*name)
-            .arg("COUNT")
-            .arg(1)
-            .arg("BLOCK")
-            .arg(WAIT.as_millis() as u64)
-            .arg("STREAMS")
-            .arg(self.key)
-            .arg(">")
-            .query(con)?;
+        let reply = raw_read(self.key, name).query(con)?;
         let at = Instant::now();
-        let (id, fields) = reply
-            .and_then(|streams| streams.into_iter().next())
-            .and_then(|(_, entries)| entries.into_iter().next())
-            .ok_or("no job within 10 s")?;
-        let (_, bytes) = fields.into_iter().next().ok_or("an entry without fields")?;
-        let job: Job = serde_json::from_slice(&bytes)?;
-        redis::pipe()
-            .cmd("XACK")
-            .arg(self.key)
-            .arg(GROUP)
-            .arg(&id)
-            .ignore()
-            .cmd("XDEL")
-            .arg(self.key)
-            .arg(&id)
-            .ignore()
-            .query::<()>(con)?;
+        let (id, job) = raw_job(reply)?;
+        raw_ack(self.key, &id).query::<()>(con)?;
         Ok((job, at))
     }
+}
+
+/// The reply of [`raw_read`].
+pub(crate) type RawReply = Option<Vec<(String, Vec<(String, Vec<(String, Vec<u8>)>)>)>>;
+
+/// Raw's receive: `XREADGROUP GROUP g name COUNT 1 BLOCK WAIT STREAMS key >`.
+pub(crate) fn raw_read(key: &str, name: &str) -> redis::Cmd {
+    let mut cmd = redis::cmd("XREADGROUP");
+    cmd.arg("GROUP")
+        .arg(GROUP)
+        .arg(name)
+        .arg("COUNT")
+        .arg(1)
+        .arg("BLOCK")
+        .arg(WAIT.as_millis() as u64)
+        .arg("STREAMS")
+        .arg(key)
+        .arg(">");
+    cmd
+}
+
+/// The entry id and the decoded job of a [`raw_read`] reply.
+pub(crate) fn raw_job(reply: RawReply) -> Result<(String, Job)> {
+    let (id, fields) = reply
+        .and_then(|streams| streams.into_iter().next())
+        .and_then(|(_, entries)| entries.into_iter().next())
+        .ok_or("no job within 10 s")?;
+    let (_, bytes) = fields.into_iter().next().ok_or("an entry without fields")?;
+    Ok((id, serde_json::from_slice(&bytes)?))
+}
+
+/// Raw's ack: `XACK` + `XDEL`, pipelined.
+pub(crate) fn raw_ack(key: &str, id: &str) -> redis::Pipeline {
+    let mut pipe = redis::pipe();
+    pipe.cmd("XACK")
+        .arg(key)
+        .arg(GROUP)
+        .arg(id)
+        .ignore()
+        .cmd("XDEL")
+        .arg(key)
+        .arg(id)
+        .ignore();
+    pipe
 }
 
 /// A raw connection with pottery's default timeouts, its reads allowed

@@ -19,7 +19,10 @@ use redis::aio::MultiplexedConnection;
 use tokio::runtime::Runtime;
 
 use crate::measure::Result;
-use crate::workqueue::{GAP, GROUP, Job, LATENCY_WARMUP, MANY, Phases, SAMPLES, STOP, WAIT, job};
+use crate::workqueue::{
+    GAP, Job, LATENCY_WARMUP, MANY, Phases, RawReply, SAMPLES, STOP, WAIT, job, raw_ack, raw_job,
+    raw_read,
+};
 
 /// A boxed future of a side's step.
 type Fut<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
@@ -136,39 +139,10 @@ impl AsyncSide for Raw {
 
     fn take<'a>(&'a self, (con, name): &'a mut Self::Consumer) -> Fut<'a, (Job, Instant)> {
         Box::pin(async move {
-            type Reply = Vec<(String, Vec<(String, Vec<(String, Vec<u8>)>)>)>;
-            let reply: Option<Reply> = redis::cmd("XREADGROUP")
-                .arg("GROUP")
-                .arg(GROUP)
-                .arg(&*name)
-                .arg("COUNT")
-                .arg(1)
-                .arg("BLOCK")
-                .arg(WAIT.as_millis() as u64)
-                .arg("STREAMS")
-                .arg(&self.key)
-                .arg(">")
-                .query_async(con)
-                .await?;
+            let reply: RawReply = raw_read(&self.key, name).query_async(con).await?;
             let at = Instant::now();
-            let (id, fields) = reply
-                .and_then(|streams| streams.into_iter().next())
-                .and_then(|(_, entries)| entries.into_iter().next())
-                .ok_or("no job within 10 s")?;
-            let (_, bytes) = fields.into_iter().next().ok_or("an entry without fields")?;
-            let job: Job = serde_json::from_slice(&bytes)?;
-            redis::pipe()
-                .cmd("XACK")
-                .arg(&self.key)
-                .arg(GROUP)
-                .arg(&id)
-                .ignore()
-                .cmd("XDEL")
-                .arg(&self.key)
-                .arg(&id)
-                .ignore()
-                .query_async::<()>(con)
-                .await?;
+            let (id, job) = raw_job(reply)?;
+            raw_ack(&self.key, &id).query_async::<()>(con).await?;
             Ok((job, at))
         })
     }
